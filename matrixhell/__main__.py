@@ -1,0 +1,3 @@
+from matrixhell.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,349 @@
+"""RepoView: the one read-only window onto a repository.
+
+Paths are POSIX and relative to the repository root.  Reads are size-capped and decoded strictly, so a
+binary file named like a manifest, a huge file or a non-UTF-8 file becomes an InputError that names the
+file; detectors turn it into a finding and go on.  Walking honours .gitignore files (at every level),
+.matrixhellignore at the root and the always-skipped directories, and never follows a symlink out of the
+repository (or into a loop).  MemoryRepoView is the fake that tests and --dry-run use.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Protocol
+
+from matrixhell.errors import InputError
+from matrixhell.model.origin import Origin
+
+__all__ = [
+    "ALWAYS_SKIPPED",
+    "DEFAULT_SIZE_CAP",
+    "FsRepoView",
+    "MemoryRepoView",
+    "RepoView",
+    "WalkProblem",
+]
+
+DEFAULT_SIZE_CAP = 4 * 1024 * 1024  # the largest lock files of big monorepos stay below this
+ALWAYS_SKIPPED = frozenset(
+    {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "vendor", "target", "dist",
+     "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", "bower_components"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WalkProblem:
+    """Something the walk stepped around: a symlink out of the repo, a loop, an unreadable directory."""
+
+    code: str
+    path: str
+    message: str
+
+
+class RepoView(Protocol):
+    def read_text(self, path: str) -> str: ...
+    def read_bytes(self, path: str) -> bytes: ...
+    def is_file(self, path: str) -> bool: ...
+    def is_dir(self, path: str) -> bool: ...
+    def listdir(self, path: str) -> list[str]: ...
+    def walk(self) -> Iterator[tuple[str, list[str], list[str]]]: ...
+    @property
+    def problems(self) -> list[WalkProblem]: ...
+    @property
+    def files_read(self) -> int: ...
+
+
+def _norm(path: str) -> str:
+    p = PurePosixPath(path)
+    if p.is_absolute() or ".." in p.parts:
+        raise InputError(f"path {path!r} leaves the repository", code="path-escape")
+    s = str(p)
+    return "" if s == "." else s
+
+
+def _decode(data: bytes, path: str) -> str:
+    if b"\x00" in data[:8192]:
+        raise InputError(
+            "is a binary file, not a text manifest",
+            origin=Origin(path),
+            code="binary-file",
+            hint="remove it or add it to .matrixhellignore",
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise InputError(
+            f"is not valid UTF-8 (byte 0x{data[e.start]:02x})",
+            origin=Origin(path, line),
+            code="not-utf8",
+            hint="save the file as UTF-8",
+        ) from e
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+class _Ignore:
+    """Stacked gitignore specs: one per directory that has a .gitignore, plus .matrixhellignore."""
+
+    def __init__(self) -> None:
+        import pathspec
+
+        self._pathspec = pathspec
+        self._specs: list[tuple[str, object]] = []
+
+    def add(self, base: str, text: str) -> None:
+        lines = text.splitlines()
+        spec = self._pathspec.PathSpec.from_lines("gitwildmatch", lines)
+        self._specs.append((base, spec))
+
+    def ignored(self, rel: str, is_dir: bool) -> bool:
+        hit = False
+        for base, spec in self._specs:
+            if base and not (rel == base or rel.startswith(base + "/")):
+                continue
+            sub = rel[len(base) + 1 :] if base else rel
+            if not sub:
+                continue
+            probe = sub + "/" if is_dir else sub
+            if spec.match_file(probe):  # type: ignore[attr-defined]
+                hit = True
+        return hit
+
+
+class FsRepoView:
+    """The real filesystem, confined to ``root``."""
+
+    def __init__(self, root: str | os.PathLike[str], *, size_cap: int = DEFAULT_SIZE_CAP) -> None:
+        path = Path(root)
+        if not path.is_dir():
+            raise InputError(
+                f"{root}: not a directory", code="not-a-directory", hint="give the path of a repository"
+            )
+        self.root = path.resolve()
+        self.size_cap = size_cap
+        self._problems: list[WalkProblem] = []
+        self._files_read = 0
+
+    @property
+    def problems(self) -> list[WalkProblem]:
+        return self._problems
+
+    @property
+    def files_read(self) -> int:
+        return self._files_read
+
+    def _abs(self, path: str) -> Path:
+        rel = _norm(path)
+        full = self.root / rel if rel else self.root
+        try:
+            real = full.resolve(strict=False)
+        except (OSError, RuntimeError) as e:  # RuntimeError: symlink loop on older Pythons
+            raise InputError("is a symlink loop", origin=Origin(rel), code="symlink-loop") from e
+        if real != self.root and self.root not in real.parents:
+            raise InputError(
+                "is a symlink that points out of the repository",
+                origin=Origin(rel),
+                code="symlink-escape",
+                hint="matrixhell reads only files inside the repository",
+            )
+        return real
+
+    def read_bytes(self, path: str) -> bytes:
+        rel = _norm(path)
+        full = self._abs(rel)
+        try:
+            st = full.stat()
+            if not stat.S_ISREG(st.st_mode):
+                raise InputError("is not a regular file", origin=Origin(rel), code="not-a-file")
+            if st.st_size > self.size_cap:
+                raise InputError(
+                    f"is {st.st_size} bytes, over the {self.size_cap}-byte cap",
+                    origin=Origin(rel),
+                    code="file-too-large",
+                    hint="add it to .matrixhellignore if it is not a manifest",
+                )
+            with open(full, "rb") as fh:
+                data = fh.read(self.size_cap + 1)
+        except InputError:
+            raise
+        except OSError as e:
+            if e.errno == 40:  # ELOOP
+                raise InputError("is a symlink loop", origin=Origin(rel), code="symlink-loop") from e
+            raise InputError(
+                f"cannot be read: {e.strerror}", origin=Origin(rel), code="unreadable",
+                hint="check its permissions",
+            ) from e
+        self._files_read += 1
+        return data
+
+    def read_text(self, path: str) -> str:
+        return _decode(self.read_bytes(path), _norm(path))
+
+    def is_file(self, path: str) -> bool:
+        try:
+            return self._abs(path).is_file()
+        except (InputError, OSError):
+            return False
+
+    def is_dir(self, path: str) -> bool:
+        try:
+            return self._abs(path).is_dir()
+        except (InputError, OSError):
+            return False
+
+    def listdir(self, path: str) -> list[str]:
+        try:
+            return sorted(os.listdir(self._abs(path)))
+        except (InputError, OSError):
+            return []
+
+    def walk(self) -> Iterator[tuple[str, list[str], list[str]]]:
+        """Top-down walk: yields (dir, subdirs, files) with ignored and skipped entries removed.
+
+        Callers may prune ``subdirs`` in place, as with os.walk.
+        """
+        ignore = _Ignore()
+        top = self.root / ".matrixhellignore"
+        if top.is_file():
+            try:
+                ignore.add("", top.read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                pass
+        seen_real: set[tuple[int, int]] = set()
+        stack: list[str] = [""]
+        while stack:
+            rel = stack.pop()
+            full = self.root / rel if rel else self.root
+            try:
+                st = full.stat()
+            except OSError:
+                continue
+            key = (st.st_dev, st.st_ino)
+            if key in seen_real:
+                self._problems.append(WalkProblem("symlink-loop", rel, "directory reached twice (symlink loop)"))
+                continue
+            seen_real.add(key)
+            gi = full / ".gitignore"
+            try:
+                with open(gi, encoding="utf-8", errors="replace") as fh:
+                    ignore.add(rel, fh.read())
+            except OSError:
+                pass
+            dirs: list[str] = []
+            files: list[str] = []
+            try:
+                entries = sorted(os.scandir(full), key=lambda e: e.name)
+            except OSError as e:
+                self._problems.append(WalkProblem("unreadable", rel or ".", f"cannot list: {e.strerror}"))
+                continue
+            for entry in entries:
+                name = entry.name
+                child = f"{rel}/{name}" if rel else name
+                try:
+                    is_link = entry.is_symlink()
+                    is_dir = entry.is_dir()  # follows links
+                except OSError:
+                    continue
+                if is_link:
+                    try:
+                        target = Path(entry.path).resolve(strict=True)
+                    except (OSError, RuntimeError):
+                        self._problems.append(WalkProblem("symlink-loop", child, "symlink loop or dangling"))
+                        continue
+                    if target != self.root and self.root not in target.parents:
+                        self._problems.append(
+                            WalkProblem("symlink-escape", child, "symlink points out of the repository")
+                        )
+                        continue
+                if is_dir:
+                    if name in ALWAYS_SKIPPED or ignore.ignored(child, True):
+                        continue
+                    dirs.append(name)
+                else:
+                    if ignore.ignored(child, False):
+                        continue
+                    files.append(name)
+            yield rel, dirs, files
+            for d in reversed(dirs):
+                stack.append(f"{rel}/{d}" if rel else d)
+
+
+class MemoryRepoView:
+    """A repository held in memory: ``{"api/requirements.txt": "flask\\n"}``.  Same rules as FsRepoView."""
+
+    def __init__(self, files: Mapping[str, str | bytes], *, size_cap: int = DEFAULT_SIZE_CAP) -> None:
+        self._files: dict[str, bytes] = {
+            _norm(k): (v.encode() if isinstance(v, str) else v) for k, v in files.items()
+        }
+        self.size_cap = size_cap
+        self._problems: list[WalkProblem] = []
+        self._files_read = 0
+        dirs: set[str] = {""}
+        for k in self._files:
+            parts = k.split("/")
+            for i in range(1, len(parts)):
+                dirs.add("/".join(parts[:i]))
+        self._dirs = dirs
+
+    @property
+    def problems(self) -> list[WalkProblem]:
+        return self._problems
+
+    @property
+    def files_read(self) -> int:
+        return self._files_read
+
+    def read_bytes(self, path: str) -> bytes:
+        rel = _norm(path)
+        if rel not in self._files:
+            raise InputError("cannot be read: no such file", origin=Origin(rel), code="unreadable")
+        data = self._files[rel]
+        if len(data) > self.size_cap:
+            raise InputError(
+                f"is {len(data)} bytes, over the {self.size_cap}-byte cap",
+                origin=Origin(rel),
+                code="file-too-large",
+            )
+        self._files_read += 1
+        return data
+
+    def read_text(self, path: str) -> str:
+        return _decode(self.read_bytes(path), _norm(path))
+
+    def is_file(self, path: str) -> bool:
+        return _norm(path) in self._files
+
+    def is_dir(self, path: str) -> bool:
+        return _norm(path) in self._dirs
+
+    def listdir(self, path: str) -> list[str]:
+        rel = _norm(path)
+        prefix = rel + "/" if rel else ""
+        names = {k[len(prefix):].split("/")[0] for k in (*self._files, *self._dirs) if k.startswith(prefix) and k != rel}
+        return sorted(n for n in names if n)
+
+    def walk(self) -> Iterator[tuple[str, list[str], list[str]]]:
+        ignore = _Ignore()
+        if ".matrixhellignore" in self._files:
+            ignore.add("", self._files[".matrixhellignore"].decode("utf-8", "replace"))
+        stack = [""]
+        while stack:
+            rel = stack.pop()
+            gi = f"{rel}/.gitignore" if rel else ".gitignore"
+            if gi in self._files:
+                ignore.add(rel, self._files[gi].decode("utf-8", "replace"))
+            dirs, files = [], []
+            for name in self.listdir(rel):
+                child = f"{rel}/{name}" if rel else name
+                if child in self._dirs:
+                    if name not in ALWAYS_SKIPPED and not ignore.ignored(child, True):
+                        dirs.append(name)
+                elif not ignore.ignored(child, False):
+                    files.append(name)
+            yield rel, dirs, files
+            for d in reversed(dirs):
+                stack.append(f"{rel}/{d}" if rel else d)

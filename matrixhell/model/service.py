@@ -1,0 +1,110 @@
+"""A service of the repository and the result of a scan."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from matrixhell.model.facts import (
+    BaseImage,
+    Detection,
+    EnvVar,
+    PackageReq,
+    Port,
+    RuntimeReq,
+    StartCommand,
+    SystemPackage,
+)
+from matrixhell.model.finding import Finding
+from matrixhell.model.origin import Origin
+
+__all__ = ["ComposeService", "ScanResult", "Service", "ServiceKind", "Skip"]
+
+
+class ServiceKind(enum.Enum):
+    BUILT = "built"  # code in the repo that we build an image for
+    EXTERNAL = "external"  # a compose service that only names an image (postgres:16, redis)
+
+
+@dataclass(frozen=True, slots=True)
+class ComposeService:
+    """What a compose file says of a service."""
+
+    name: str
+    origin: Origin  # the compose file and the line of the service key
+    context: str | None = None  # repo-relative build context
+    dockerfile: str | None = None  # repo-relative Dockerfile path
+    target: str | None = None
+    image: str | None = None
+    depends_on: tuple[str, ...] = ()
+    command: StartCommand | None = None
+    ports: tuple[Port, ...] = ()
+    env: tuple[EnvVar, ...] = ()
+    healthcheck: tuple[str, ...] = ()  # test command, exec form
+    profiles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    name: str
+    path: str  # repo-relative directory of the code ("." for the root); the build context when known
+    kind: ServiceKind = ServiceKind.BUILT
+    discovered_by: str = "manifest"  # compose | workspace | manifest
+    languages: tuple[str, ...] = ()
+    frameworks: tuple[str, ...] = ()
+    runtimes: tuple[RuntimeReq, ...] = ()  # every source's word, best first
+    packages: tuple[PackageReq, ...] = ()
+    system_packages: tuple[SystemPackage, ...] = ()
+    ports: tuple[Port, ...] = ()
+    start_commands: tuple[StartCommand, ...] = ()  # best first
+    base_images: tuple[BaseImage, ...] = ()
+    env: tuple[EnvVar, ...] = ()
+    dockerfile: str | None = None  # repo-relative hand-written Dockerfile, if any
+    compose: ComposeService | None = None
+    image: str | None = None  # for EXTERNAL services
+    members: tuple[str, ...] = ()  # workspace member directories folded into this service
+    files: tuple[str, ...] = ()  # manifest files read
+    findings: tuple[Finding, ...] = ()
+    detections: tuple[Detection, ...] = ()
+
+    @property
+    def runtime(self) -> RuntimeReq | None:
+        """The winning runtime requirement (lowest precedence value), if any source named one."""
+        return self.runtimes[0] if self.runtimes else None
+
+    @property
+    def start(self) -> StartCommand | None:
+        return self.start_commands[0] if self.start_commands else None
+
+    def runtime_name(self) -> str | None:
+        r = self.runtime
+        return r.runtime if r else None
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """A directory that looked like a service but was not taken, and why (shown with --verbose)."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    root: str  # the repository root as the user named it (display only)
+    services: tuple[Service, ...]
+    findings: tuple[Finding, ...] = ()  # repo-level findings (bad compose file, symlink loop...)
+    skipped: tuple[Skip, ...] = ()
+    files_read: int = 0
+
+    def service(self, name: str) -> Service:
+        for s in self.services:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def all_findings(self) -> tuple[Finding, ...]:
+        out = list(self.findings)
+        for s in self.services:
+            out.extend(s.findings)
+        return tuple(out)
