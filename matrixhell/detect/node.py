@@ -1,0 +1,275 @@
+"""Node.js: package.json, the three lock-file families, .nvmrc and .node-version.
+
+Runtime sources, best first: ``packageManager`` (the package manager itself, for corepack), volta's
+pin, ``.nvmrc``, ``.node-version``, ``engines.node``.  npm ranges become PEP 440 through _ranges.
+Workspace members (ctx.members) add their dependencies to the service; lock files are read at the
+service root, where npm, yarn and pnpm write them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+from matrixhell.detect._facts import Facts, has_marker, member_dirs, read_or_note, read_text_or_note
+from matrixhell.detect._jsonlines import JsonDoc, load_json
+from matrixhell.detect._nodelocks import NodeLock, read_npm_lock, read_pnpm_lock, read_yarn_lock
+from matrixhell.detect._ranges import RangeError, npm_range, version_prefix
+from matrixhell.detect.base import DetectContext, join
+from matrixhell.model import Origin, Severity
+from matrixhell.model.facts import Detection, Ecosystem, PackageReq, RuntimeReq, Scope, StartCommand
+
+__all__ = ["NodeDetector", "nvmrc_runtime"]
+
+_SECTIONS: tuple[tuple[str, Scope, str | None], ...] = (
+    ("dependencies", Scope.MAIN, None),
+    ("devDependencies", Scope.DEV, None),
+    ("optionalDependencies", Scope.OPTIONAL, "optional"),
+    ("peerDependencies", Scope.MAIN, "peer"),
+)
+
+#: dependency -> (framework, the port its server listens on by default, if it has one)
+_FRAMEWORKS: dict[str, tuple[str, int | None]] = {
+    "next": ("next", 3000),
+    "nuxt": ("nuxt", 3000),
+    "@nestjs/core": ("nestjs", 3000),
+    "express": ("express", None),
+    "fastify": ("fastify", None),
+    "koa": ("koa", None),
+    "react-scripts": ("react-scripts", 3000),
+    "vite": ("vite", 5173),
+}
+
+#: nvm's LTS code names -> major version
+_LTS = {"argon": 4, "boron": 6, "carbon": 8, "dubnium": 10, "erbium": 12, "fermium": 14,
+        "gallium": 16, "hydrogen": 18, "iron": 20, "jod": 22, "krypton": 24}
+_ALIASES = ("lts/*", "node", "stable", "latest", "current", "lts", "system", "iojs")
+_PM = re.compile(r"^(npm|pnpm|yarn|bun)@([0-9][^+\s]*)(\+.*)?$")
+_URL_PREFIXES = ("file:", "link:", "git:", "git+", "http:", "https:", "github:", "gitlab:", "bitbucket:",
+                 "workspace:", "portal:", "patch:")
+_LOCKS = (("package-lock.json", read_npm_lock), ("npm-shrinkwrap.json", read_npm_lock))
+
+
+def _runtime(facts: Facts, runtime: str, raw: str, source: str, origin: Origin, precedence: int) -> None:
+    try:
+        t = npm_range(raw)
+    except RangeError as e:
+        facts.note("unreadable-range", f"{runtime} range {raw!r}: {e}", origin,
+                   hint="write an npm semver range such as >=18 <21")
+        facts.runtimes.append(RuntimeReq(runtime, "", raw, source, origin, precedence))
+        return
+    if t.note:
+        facts.note("range-widened", t.note, origin, severity=Severity.INFO)
+    facts.runtimes.append(RuntimeReq(runtime, t.spec, raw, source, origin, precedence))
+
+
+def nvmrc_runtime(facts: Facts, text: str, path: str, source: str, precedence: int) -> None:
+    """The first meaningful line of an .nvmrc / .node-version file as a node RuntimeReq."""
+    for n, line in enumerate(text.splitlines(), start=1):
+        value = line.split("#", 1)[0].strip()
+        if not value:
+            continue
+        origin = Origin(path, n)
+        low = value.lower()
+        if low in _ALIASES:
+            facts.note("runtime-alias", f"{path} names the alias {value!r}, not a version; what it means "
+                       "changes with each release", origin, hint="write a version such as 20",
+                       severity=Severity.INFO)
+            facts.runtimes.append(RuntimeReq("node", "", value, source, origin, precedence))
+            return
+        if low.startswith("lts/") and low[4:] in _LTS:
+            facts.runtimes.append(RuntimeReq("node", f"=={_LTS[low[4:]]}.*", value, source, origin, precedence))
+            return
+        try:
+            spec = version_prefix(value).spec
+        except RangeError:
+            facts.note("unreadable-version", f"{path}: {value!r} is not a node version", origin,
+                       hint="write a version such as 20 or 20.11.1")
+            return
+        facts.runtimes.append(RuntimeReq("node", spec, value, source, origin, precedence))
+        return
+
+
+class NodeDetector:
+    name = "node"
+    markers = ("package.json",)
+
+    def applies(self, ctx: DetectContext) -> bool:
+        return has_marker(ctx.files, self.markers)
+
+    def detect(self, ctx: DetectContext) -> Detection:
+        facts = Facts(self.name)
+        facts.language("javascript")
+        root_doc: JsonDoc | None = None
+        manifests: list[tuple[str, JsonDoc]] = []
+        for d in member_dirs(ctx):
+            path = join(d, "package.json")
+            if d != ctx.directory and not ctx.view.is_file(path):
+                continue
+            doc = read_or_note(facts, ctx.view, path, load_json)
+            if doc is None:
+                continue
+            if not isinstance(doc.data, dict):
+                facts.note("bad-manifest", "package.json is not a JSON object", Origin(path, 1),
+                           hint="package.json must hold an object", severity=Severity.ERROR)
+                continue
+            manifests.append((d, doc))
+            if d == ctx.directory:
+                root_doc = doc
+        member_names = {str(doc.data.get("name")) for d, doc in manifests if d != ctx.directory}
+        for _, doc in manifests:
+            self._dependencies(facts, doc, member_names)
+        pm = "npm"
+        if root_doc is not None:
+            pm = self._root(facts, ctx, root_doc)
+        self._version_files(facts, ctx)
+        self._locks(facts, ctx)
+        self._frameworks(facts, ctx)
+        if "typescript" in {p.name for p in facts.packages} or ctx.has("tsconfig.json"):
+            facts.language("typescript")
+        if root_doc is not None:
+            self._start(facts, ctx, root_doc, pm)
+        return facts.detection()
+
+    # -- package.json --------------------------------------------------------------------------------
+
+    def _dependencies(self, facts: Facts, doc: JsonDoc, member_names: set[str]) -> None:
+        data = doc.data
+        seen: set[str] = set()
+        for section, scope, group in _SECTIONS:
+            deps = data.get(section)
+            if deps is None:
+                continue
+            if not isinstance(deps, dict):
+                facts.note("bad-manifest", f"{section} is not an object", doc.origin(section),
+                           hint=f'write "{section}": {{"name": "range"}}', severity=Severity.ERROR)
+                continue
+            for name, spec in deps.items():
+                if group == "peer" and name in seen:
+                    continue  # a peer also listed as a dependency is that dependency
+                seen.add(name)
+                if name in member_names:
+                    continue  # a sibling workspace member, part of this service
+                origin = doc.origin(section, name)
+                if not isinstance(spec, str):
+                    facts.note("bad-manifest", f"{section}.{name} is not a string", origin,
+                               severity=Severity.ERROR)
+                    continue
+                url = None
+                text = spec.strip()
+                if text.startswith(_URL_PREFIXES) or ("/" in text and not text.startswith(("@", "npm:"))):
+                    url, text = text, ""
+                elif text.startswith("npm:"):  # alias: "npm:real-name@range"
+                    real, _, rng = text[4:].rpartition("@")
+                    if real:
+                        url, text = f"npm:{real}", rng
+                facts.packages.append(PackageReq(Ecosystem.NPM, name, text, origin, url=url, scope=scope,
+                                                 group=group, editable=spec.startswith(("link:", "file:"))))
+
+    def _root(self, facts: Facts, ctx: DetectContext, doc: JsonDoc) -> str:
+        data = doc.data
+        pm = "npm"
+        raw_pm = data.get("packageManager")
+        if isinstance(raw_pm, str):
+            m = _PM.match(raw_pm.strip())
+            origin = doc.origin("packageManager")
+            if m:
+                pm = m.group(1)
+                facts.runtimes.append(RuntimeReq(pm, f"=={m.group(2)}", raw_pm, "package-manager", origin, 10))
+            else:
+                facts.note("unreadable-version", f"packageManager {raw_pm!r} is not name@version", origin,
+                           hint='write e.g. "pnpm@9.1.0"')
+        volta = data.get("volta")
+        if isinstance(volta, dict):
+            for tool, v in volta.items():
+                if tool in ("node", "npm", "pnpm", "yarn") and isinstance(v, str):
+                    _runtime(facts, tool, v, "volta", doc.origin("volta", tool), 15)
+        engines = data.get("engines")
+        if isinstance(engines, dict):
+            for tool, v in engines.items():
+                if tool in ("node", "npm", "pnpm", "yarn") and isinstance(v, str):
+                    _runtime(facts, tool, v, "package-json-engines", doc.origin("engines", tool), 30)
+        elif engines is not None:
+            facts.note("bad-manifest", "engines is not an object", doc.origin("engines"))
+        return pm
+
+    def _version_files(self, facts: Facts, ctx: DetectContext) -> None:
+        for name, source, precedence in ((".nvmrc", "nvmrc", 20), (".node-version", "node-version-file", 21)):
+            if ctx.has(name):
+                text = read_text_or_note(facts, ctx.view, ctx.path(name))
+                if text is not None:
+                    nvmrc_runtime(facts, text, ctx.path(name), source, precedence)
+
+    # -- lock files ----------------------------------------------------------------------------------
+
+    def _locks(self, facts: Facts, ctx: DetectContext) -> None:
+        locks: list[NodeLock] = []
+        for name, reader in _LOCKS:
+            if ctx.has(name):
+                lk = read_or_note(facts, ctx.view, ctx.path(name), reader)
+                if lk is not None:
+                    locks.append(lk)
+        if ctx.has("yarn.lock"):
+            lk = read_or_note(facts, ctx.view, ctx.path("yarn.lock"), read_yarn_lock)
+            if lk is not None:
+                locks.append(lk)
+        if ctx.has("pnpm-lock.yaml"):
+            rel = tuple(
+                "." if m == ctx.directory else m[len(ctx.directory) + 1 :] if ctx.directory else m
+                for m in member_dirs(ctx)
+            )
+            lk = read_or_note(facts, ctx.view, ctx.path("pnpm-lock.yaml"),
+                              lambda v, p: read_pnpm_lock(v, p, rel))
+            if lk is not None:
+                locks.append(lk)
+        if len(locks) > 1:
+            facts.note("several-lock-files", "several lock files: " + ", ".join(lk.path for lk in locks),
+                       Origin(locks[1].path, 1), hint="keep the lock file of the package manager you use")
+        if not locks:
+            return
+        lock = locks[0]
+        direct: dict[str, set[str]] = {}
+        for i, p in enumerate(facts.packages):
+            if p.url is None or p.url.startswith("npm:"):
+                v = lock.resolve(p.name, p.specifier)
+                if v is not None:
+                    facts.packages[i] = dataclasses.replace(p, locked=v)
+                    direct.setdefault(p.name, set()).add(v)
+        seen: set[tuple[str, str]] = set()
+        for lp in lock.packages:
+            if lp.version in direct.get(lp.name, ()) or (lp.name, lp.version) in seen:
+                continue
+            seen.add((lp.name, lp.version))
+            scope = Scope.DEV if lp.dev else Scope.OPTIONAL if lp.optional else Scope.MAIN
+            facts.packages.append(PackageReq(Ecosystem.NPM, lp.name, "", lp.origin, locked=lp.version,
+                                             scope=scope, direct=False, group=lock.kind))
+
+    # -- frameworks and start --------------------------------------------------------------------------
+
+    def _frameworks(self, facts: Facts, ctx: DetectContext) -> None:
+        for p in list(facts.packages):
+            if p.direct and p.name in _FRAMEWORKS:
+                fw, port = _FRAMEWORKS[p.name]
+                facts.framework(fw)
+                if port is not None:  # dev servers (vite, react-scripts) sit in devDependencies too
+                    facts.port(port, p.origin)
+
+    def _start(self, facts: Facts, ctx: DetectContext, doc: JsonDoc, pm: str) -> None:
+        data = doc.data
+        scripts = data.get("scripts")
+        if isinstance(scripts, dict) and isinstance(scripts.get("start"), str) and scripts["start"].strip():
+            # `npm start` puts node_modules/.bin on PATH, which the script itself may rely on.
+            facts.start_commands.append(StartCommand(doc.origin("scripts", "start"), "package-json-start",
+                                                     shell=f"{pm} start", precedence=40))
+            return
+        main = data.get("main")
+        if isinstance(main, str) and main.strip():
+            facts.start_commands.append(StartCommand(doc.origin("main"), "package-json-main",
+                                                     argv=("node", main.strip()), precedence=45))
+            return
+        for entry in ("server.js", "index.js", "app.js"):
+            if ctx.has(entry):
+                facts.start_commands.append(StartCommand(Origin(ctx.path(entry)), "node-entry-file",
+                                                         argv=("node", entry), precedence=48))
+                return
+
