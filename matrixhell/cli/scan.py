@@ -1,0 +1,80 @@
+"""`matrixhell scan`: services, runtimes, packages, OS libraries, findings and the matrix."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from matrixhell.errors import ExitCode
+
+__all__ = ["register"]
+
+
+class ScanFormat(str, enum.Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+def _scan(path: Path) -> Any:
+    from matrixhell.detect.repoview import FsRepoView
+    from matrixhell.detect.scan import scan_repo
+
+    view = FsRepoView(path)
+    result = scan_repo(view)
+    return result
+
+
+def scan_command(
+    path: Annotated[Path, typer.Argument(help="Repository to scan.")] = Path("."),
+    format: Annotated[ScanFormat, typer.Option("--format", "-f", help="Output format.")] = ScanFormat.table,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Every fact with its origin, and skips.")] = False,
+    analyze: Annotated[bool, typer.Option("--analyze/--no-analyze", help="Find conflicts and show the matrix.")] = True,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to a file.")] = None,
+) -> int:
+    """Find every service of a repository and what it needs, each fact with the file and line it came from.
+
+    Exit status: 0 no error-severity conflict, 1 error-severity conflicts found, 3 bad input
+    (docs/exit-codes.md).
+    """
+    from matrixhell.cli._output import emit
+    from matrixhell.render import scan_report
+
+    result = _scan(path)
+    analysis = None
+    if analyze and result.services:
+        from matrixhell.analyze import analyze as run_analysis
+
+        analysis = run_analysis(result)
+    if format is ScanFormat.json:
+        data = scan_report.scan_to_data(result)
+        if analysis is not None:
+            from matrixhell.render.analysis_report import analysis_to_data
+
+            data["analysis"] = analysis_to_data(analysis)
+        import json
+
+        text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+    elif format is ScanFormat.markdown:
+        text = scan_report.scan_markdown(result)
+        if analysis is not None:
+            from matrixhell.render.analysis_report import analysis_markdown
+
+            text += "\n" + analysis_markdown(analysis, verbose=verbose)
+    else:
+        text = scan_report.scan_table(result, verbose=verbose)
+        if analysis is not None:
+            from matrixhell.render.analysis_report import analysis_text
+
+            text += "\n" + analysis_text(analysis, verbose=verbose)
+    emit(text, output)
+    if analysis is not None and analysis.plan.has_errors():
+        return int(ExitCode.FINDINGS)
+    return int(ExitCode.OK)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("scan")(scan_command)

@@ -1,0 +1,187 @@
+"""A ScanResult as text: a table per repo, as JSON (schema_version'd, docs/scan-format.md) or Markdown."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from matrixhell.model import Finding, PackageReq, ScanResult, Scope, Service, ServiceKind
+from matrixhell.render.text_table import text_table
+
+__all__ = ["SCHEMA_VERSION", "scan_json", "scan_markdown", "scan_table", "scan_to_data"]
+
+SCHEMA_VERSION = 1
+
+
+def _runtime_cell(s: Service) -> str:
+    r = s.runtime
+    if r is None:
+        return "-"
+    return f"{r.runtime} {r.raw or r.spec or '?'} ({r.origin})"
+
+
+def _packages(s: Service) -> list[PackageReq]:
+    return [p for p in s.packages if p.direct and p.scope in (Scope.MAIN, Scope.BUILD)]
+
+
+def _system_cell(s: Service) -> str:
+    names = sorted({p.name for p in s.system_packages})
+    return ", ".join(names) if names else "-"
+
+
+def _ports_cell(s: Service) -> str:
+    ports = sorted({(p.number, p.protocol) for p in s.ports})
+    return ", ".join(f"{n}" if proto == "tcp" else f"{n}/{proto}" for n, proto in ports) or "-"
+
+
+def _language_cell(s: Service) -> str:
+    if s.kind is ServiceKind.EXTERNAL:
+        return "image"
+    return "/".join(s.languages) or "?"
+
+
+def _finding_line(f: Finding) -> str:
+    where = f"{f.origin}: " if f.origin else ""
+    who = f"[{f.service}] " if f.service else ""
+    hint = f" ({f.hint})" if f.hint else ""
+    return f"{f.severity.value:7} {who}{where}{f.message}{hint}  [{f.code}]"
+
+
+def scan_table(result: ScanResult, *, verbose: bool = False) -> str:
+    rows = []
+    for s in result.services:
+        if s.kind is ServiceKind.EXTERNAL:
+            rows.append([s.name, s.path or ".", "image", s.image or "-", "-", "-", _ports_cell(s), "-"])
+            continue
+        start = s.start.display() if s.start else "-"
+        rows.append(
+            [s.name, s.path or ".", _language_cell(s), _runtime_cell(s), str(len(_packages(s))),
+             _system_cell(s), _ports_cell(s), start]
+        )
+    parts = [f"{result.root}: {len(result.services)} services"]
+    parts.append(text_table(
+        ["service", "path", "language", "runtime", "packages", "OS packages", "ports", "start"], rows
+    ))
+    if verbose:
+        for s in result.services:
+            if s.kind is ServiceKind.EXTERNAL:
+                continue
+            parts.append(f"\n{s.name} ({s.path or '.'}, found by {s.discovered_by})")
+            for r in s.runtimes:
+                parts.append(f"  runtime  {r.runtime} {r.spec or '*'}  from {r.source} at {r.origin}")
+            for p in s.packages:
+                ver = f" locked {p.locked}" if p.locked else ""
+                marker = f" ; {p.marker}" if p.marker else ""
+                scope = "" if p.scope is Scope.MAIN else f" [{p.scope.value}{':' + p.group if p.group else ''}]"
+                parts.append(f"  package  {p.name}{p.specifier}{ver}{marker}{scope}  {p.origin}")
+            for sp in s.system_packages:
+                parts.append(f"  os       {sp.name} ({sp.manager}, {sp.phase})  {sp.origin}")
+            for c in s.start_commands:
+                parts.append(f"  start    {c.display()}  from {c.source} at {c.origin}")
+        if result.skipped:
+            parts.append("\nnot taken as services:")
+            parts.extend(f"  {k.path}: {k.reason}" for k in result.skipped)
+    findings = result.all_findings()
+    if findings:
+        parts.append("\nfindings:")
+        parts.extend("  " + _finding_line(f) for f in _sorted_findings(findings))
+    return "\n".join(parts) + "\n"
+
+
+def _sorted_findings(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (-f.severity.rank, str(f.origin or ""), f.code, f.message))
+
+
+def _origin(o: Any) -> dict[str, Any] | None:
+    return o.to_json() if o is not None else None
+
+
+def _service_data(s: Service) -> dict[str, Any]:
+    return {
+        "name": s.name,
+        "path": s.path,
+        "kind": s.kind.value,
+        "discovered_by": s.discovered_by,
+        "image": s.image,
+        "languages": list(s.languages),
+        "frameworks": list(s.frameworks),
+        "dockerfile": s.dockerfile,
+        "runtime": (
+            {"name": s.runtime.runtime, "spec": s.runtime.spec, "raw": s.runtime.raw,
+             "source": s.runtime.source, "origin": _origin(s.runtime.origin)}
+            if s.runtime else None
+        ),
+        "runtimes": [
+            {"name": r.runtime, "spec": r.spec, "raw": r.raw, "source": r.source,
+             "precedence": r.precedence, "origin": _origin(r.origin)}
+            for r in s.runtimes
+        ],
+        "packages": [
+            {"ecosystem": p.ecosystem.value, "name": p.name, "specifier": p.specifier, "locked": p.locked,
+             "extras": list(p.extras), "marker": p.marker, "url": p.url, "editable": p.editable,
+             "scope": p.scope.value, "group": p.group, "direct": p.direct, "origin": _origin(p.origin)}
+            for p in s.packages
+        ],
+        "system_packages": [
+            {"name": p.name, "manager": p.manager, "phase": p.phase, "reason": p.reason,
+             "origin": _origin(p.origin)}
+            for p in s.system_packages
+        ],
+        "ports": [
+            {"number": p.number, "protocol": p.protocol, "published": p.published, "origin": _origin(p.origin)}
+            for p in s.ports
+        ],
+        "start": (
+            {"argv": list(s.start.argv), "shell": s.start.shell, "source": s.start.source,
+             "origin": _origin(s.start.origin)}
+            if s.start else None
+        ),
+        "base_images": [
+            {"reference": b.reference, "repository": b.repository, "tag": b.tag, "digest": b.digest,
+             "stage": b.stage, "final": b.final, "origin": _origin(b.origin)}
+            for b in s.base_images
+        ],
+        "env": sorted({e.key for e in s.env}),
+        "depends_on": list(s.compose.depends_on) if s.compose else [],
+        "members": list(s.members),
+        "files": list(s.files),
+    }
+
+
+def scan_to_data(result: ScanResult) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "root": result.root,
+        "services": [_service_data(s) for s in result.services],
+        "findings": [f.to_json() for f in _sorted_findings(result.all_findings())],
+        "skipped": [{"path": k.path, "reason": k.reason} for k in result.skipped],
+    }
+
+
+def scan_json(result: ScanResult) -> str:
+    return json.dumps(scan_to_data(result), indent=2, sort_keys=True) + "\n"
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def scan_markdown(result: ScanResult) -> str:
+    out = [f"# Services of `{result.root}`", ""]
+    out.append("| service | path | language | runtime | packages | OS packages | ports | start |")
+    out.append("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for s in result.services:
+        if s.kind is ServiceKind.EXTERNAL:
+            cells = [s.name, s.path or ".", "image", s.image or "-", "-", "-", _ports_cell(s), "-"]
+        else:
+            cells = [s.name, s.path or ".", _language_cell(s), _runtime_cell(s), str(len(_packages(s))),
+                     _system_cell(s), _ports_cell(s), s.start.display() if s.start else "-"]
+        out.append("| " + " | ".join(f"`{_md_escape(c)}`" if c not in ("-",) else c for c in cells) + " |")
+    findings = result.all_findings()
+    if findings:
+        out += ["", "## Findings", ""]
+        for f in _sorted_findings(findings):
+            where = f" `{f.origin}`" if f.origin else ""
+            out.append(f"- **{f.severity.value}**{where}: {_md_escape(f.message)} (`{f.code}`)")
+    return "\n".join(out) + "\n"
