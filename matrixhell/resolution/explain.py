@@ -1,0 +1,235 @@
+"""Why a resolution is impossible, as structured causes, and the uv-style derivation made from them.
+
+The structure is built once, from resolvelib's final causes and the trace of who asked for what; the
+text is only made by :meth:`ResolutionImpossible.explain`.  Version ranges are merged over the
+versions that exist (``c<2 allows 1.0 … 1.5``), a parent's versions that all ask the same are merged
+(``a>=1.0,<=1.3 depend on c<2``), and the pair of requirements that cannot meet comes first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from matrixhell.errors import ResolutionError
+from matrixhell.model.analysis import Cause
+from matrixhell.model.origin import Origin
+
+__all__ = ["ConflictCause", "Exclusion", "Requirer", "ResolutionImpossible"]
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """A version of the project that exists but cannot be used on the target, and why."""
+
+    version: str
+    reason: str  # "requires Python >=3.12" | "is yanked" | "is a pre-release" | "has no wheel ..."
+
+
+@dataclass(frozen=True, slots=True)
+class Requirer:
+    """One requirement on the conflicting project and the path from the root that brought it."""
+
+    requirement: str  # "c<2"
+    parent: str | None  # "a==1.0"; None when the user asked for it directly
+    parent_range: str | None  # "a>=1.0,<=1.3" when every such version of a asks the same
+    chain: tuple[str, ...]  # pins from the root down to the parent: ("x==2.0", "a==1.0")
+    allows: tuple[str, ...]  # the usable versions this requirement admits, newest first
+    origin: Origin | None = None  # where the root requirement of the chain was written
+    constraint: bool = False  # from a constraints file, not a requirement
+    chain_reqs: tuple[str, ...] = ()  # the requirement that chose each pin: ("x", "a<2")
+
+    def who(self) -> str:
+        if self.parent is None:
+            return "your constraints" if self.constraint else "you"
+        return self.parent_range or self.parent
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictCause:
+    """The requirements on one project that no usable version satisfies together."""
+
+    project: str
+    requirers: tuple[Requirer, ...]  # the root-cause pair first
+    available: tuple[str, ...]  # usable versions on the target, newest first
+    excluded: tuple[Exclusion, ...]
+    known: bool = True  # False: the index has no such project at all
+
+
+def _ranges(versions: Sequence[str], available: Sequence[str]) -> str:
+    """Merge ``versions`` into ranges over ``available`` (both newest first): ``>=1.0,<=1.5 | ==2.0``."""
+    if not versions:
+        return "no version"
+    chosen = set(versions)
+    order = list(reversed(available))  # oldest first
+    runs: list[list[str]] = []
+    for v in order:
+        if v in chosen:
+            if runs and runs[-1][-1] == order[order.index(v) - 1]:
+                runs[-1].append(v)
+            else:
+                runs.append([v])
+    parts = []
+    for run in runs:
+        if len(run) == 1:
+            parts.append(f"=={run[0]}")
+        elif run[0] == order[0] and run[-1] == order[-1]:
+            parts.append(" (all versions)")
+        elif run[0] == order[0]:
+            parts.append(f"<={run[-1]}")
+        elif run[-1] == order[-1]:
+            parts.append(f">={run[0]}")
+        else:
+            parts.append(f">={run[0]},<={run[-1]}")
+    return " | ".join(parts)
+
+
+class ResolutionImpossible(ResolutionError):
+    """No set of versions satisfies the requirements on the target.
+
+    ``causes`` holds one :class:`ConflictCause` per project that failed; ``explain()`` renders the
+    derivation; ``to_causes()`` gives the analyzer's :class:`~matrixhell.model.Cause` chains.
+    """
+
+    def __init__(self, causes: Sequence[ConflictCause], target_label: str) -> None:
+        self.causes: tuple[ConflictCause, ...] = tuple(causes)
+        self.target_label = target_label
+        super().__init__(
+            self._headline(),
+            hint="run `matrixhell resolve` with the same requirements to see the whole derivation",
+        )
+
+    def _headline(self) -> str:
+        if not self.causes:
+            return f"no solution for {self.target_label}"
+        c = self.causes[0]
+        reqs = " and ".join(f"{r.requirement} ({r.who()})" for r in c.requirers[:2])
+        if not c.known:
+            return f"{c.project} is not in the index ({reqs})"
+        if len(c.requirers) == 1:
+            return f"no usable version of {c.project} matches {reqs} on {self.target_label}"
+        return f"{reqs} have no version of {c.project} in common on {self.target_label}"
+
+    # -- text ----------------------------------------------------------------------------------
+    def explain(self, verbose: bool = False) -> str:
+        lines = [f"No solution for {self.target_label}:"]
+        for cause in self.causes:
+            lines.extend(f"  {line}" for line in self._derivation(cause))
+            lines.extend(f"  {line}" for line in self._details(cause, verbose))
+        return "\n".join(lines)
+
+    @staticmethod
+    def _depends(r: Requirer) -> str:
+        if r.parent is None:
+            return f"{r.who()} require {r.requirement}"
+        verb = "depend on" if r.parent_range else "depends on"
+        return f"{r.who()} {verb} {r.requirement}"
+
+    def _derivation(self, c: ConflictCause) -> list[str]:
+        if not c.known:
+            first = c.requirers[0] if c.requirers else None
+            why = f"Because {c.project} was not found in the index"
+            if first is None or first.parent is None:
+                return [f"{why} and you require {c.project}, your requirements are unsatisfiable."]
+            return [
+                f"{why} and {self._depends(first)}, {first.parent} cannot be used.",
+                *self._climb([first]),
+            ]
+        if len(c.requirers) == 1:
+            r = c.requirers[0]
+            if c.excluded and not r.allows:
+                excl = "; ".join(f"{c.project}=={e.version} {e.reason}" for e in c.excluded[:3])
+                lead = f"Because {excl}"
+            else:
+                have = _ranges(c.available, c.available) if c.available else "no version"
+                lead = f"Because only {c.project}{have} is available" if c.available else (
+                    f"Because no version of {c.project} can be used here"
+                )
+            if r.parent is None:
+                return [f"{lead} and {self._depends(r)}, your requirements are unsatisfiable."]
+            return [f"{lead} and {self._depends(r)}, {r.parent} cannot be used.", *self._climb([r])]
+        a, b = c.requirers[0], c.requirers[1]
+        if a.parent is None and b.parent is None:
+            return [
+                f"Because {self._depends(a)} and {self._depends(b)}, "
+                "your requirements are unsatisfiable."
+            ]
+        pa = a.who() if a.parent else "your requirements"
+        pb = b.who() if b.parent else "your requirements"
+        lines = [f"Because {self._depends(a)} and {self._depends(b)}, {pa} and {pb} are incompatible."]
+        lines.extend(self._climb([a, b]))
+        return lines
+
+    @staticmethod
+    def _climb(rs: Sequence[Requirer]) -> list[str]:
+        """From the incompatible parents up to what the user asked for, one step per line."""
+        chains = [list(zip(r.chain, r.chain_reqs or r.chain, strict=False)) for r in rs if r.parent is not None]
+        tops = [r.requirement for r in rs if r.parent is None]
+        lines = []
+        while any(len(ch) > 1 for ch in chains):
+            longest = max(chains, key=len)
+            (child, via), (parent, _) = longest[-1], longest[-2]
+            longest.pop()
+            heads = [ch[-1][0] for ch in chains] + tops
+            chose = f" (which chose {child})" if via != child else ""
+            lines.append(
+                f"And because {parent} depends on {via}{chose}, "
+                f"{' and '.join(_uniq(heads))} are incompatible."
+            )
+        heads = _uniq([ch[0][1] for ch in chains if ch] + tops)
+        lines.append(f"And because you require {' and '.join(heads)}, your requirements are unsatisfiable.")
+        return lines
+
+    def _details(self, c: ConflictCause, verbose: bool) -> list[str]:
+        out = [f"{c.project}:"]
+        width = max((len(r.requirement) for r in c.requirers), default=0)
+        for r in c.requirers:
+            path = " -> ".join(("you", *r.chain)) if r.parent is not None else "you"
+            where = f" [{r.origin}]" if r.origin else ""
+            allows = _ranges(r.allows, c.available)
+            out.append(f"  {r.requirement:<{width}}  allows {allows.strip()}  (via {path}){where}")
+        if c.available:
+            shown = c.available if verbose else c.available[:8]
+            more = "" if len(shown) == len(c.available) else f", … {len(c.available) - len(shown)} more"
+            out.append(f"  usable here: {', '.join(shown)}{more}")
+        excluded = c.excluded if verbose else c.excluded[:5]
+        for e in excluded:
+            out.append(f"  excluded: {e.version} {e.reason}")
+        if len(excluded) < len(c.excluded):
+            out.append(f"  excluded: … {len(c.excluded) - len(excluded)} more (--verbose lists them)")
+        return out
+
+    # -- model ---------------------------------------------------------------------------------
+    def to_causes(self) -> tuple[Cause, ...]:
+        """Cause chains for the analyzer: for each failing project the requirers (root-cause pair
+        first), each resting on the chain that brought it from the root, then the exclusions."""
+        out: list[Cause] = []
+        for c in self.causes:
+            for r in c.requirers:
+                out.append(_requirer_cause(r))
+            if not c.known:
+                out.append(Cause(c.project, "lacks", "a release in the index"))
+            for e in c.excluded:
+                out.append(Cause(f"{c.project}=={e.version}", "excluded", e.reason))
+        return tuple(out)
+
+
+def _uniq(items: Sequence[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for i in items:
+        seen.setdefault(i, None)
+    return list(seen)
+
+
+def _requirer_cause(r: Requirer) -> Cause:
+    root_subject = "constraints" if r.constraint else "requirements"
+    if r.parent is None:
+        return Cause(root_subject, "requires", r.requirement, origin=r.origin)
+    # chain = (top, ..., parent): build the because-links bottom-up.
+    reqs = r.chain_reqs or r.chain
+    link = Cause(root_subject, "requires", reqs[0], origin=r.origin)
+    for upper, lower in zip(r.chain, reqs[1:], strict=False):
+        link = Cause(upper, "requires", lower, because=(link,))
+    return Cause(r.parent_range or r.parent, "requires", r.requirement, because=(link,))
+
+

@@ -1,0 +1,305 @@
+"""``resolve()``: requirements + target + metadata provider -> pins, or a structured impossibility.
+
+A :class:`Resolver` keeps one catalog per target and the results it already found, so resolving many
+services for many targets (the analyzer's matrix) reads each project's metadata once and never
+repeats the same resolution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import resolvelib
+from packaging.requirements import InvalidRequirement
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from matrixhell.errors import InputError, ResolutionError
+from matrixhell.knowledge.index.base import MetadataProvider
+from matrixhell.model.origin import Origin
+from matrixhell.resolution.candidates import Candidate, Catalog, Requirement, parse_requirement
+from matrixhell.resolution.explain import ConflictCause, Exclusion, Requirer, ResolutionImpossible
+from matrixhell.resolution.provider import Provider, TraceReporter
+from matrixhell.resolution.target import ResolveTarget
+from matrixhell.resolution.wheels import FileChoice
+
+__all__ = ["Resolution", "Resolver", "resolve"]
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """Pins (normalized name -> version) and, per pin, the wheel chosen for the target (None: sdist)."""
+
+    pins: dict[str, str]
+    wheel: dict[str, str | None]
+    target: ResolveTarget
+    files: dict[str, FileChoice] = field(default_factory=dict)
+    edges: tuple[tuple[str, str, str], ...] = ()  # (parent or "", child, specifier), sorted
+    rounds: int = 0
+
+    @property
+    def sdist_only(self) -> tuple[str, ...]:
+        """Projects that must be built from source on the target (they may need -dev packages)."""
+        return tuple(sorted(n for n, w in self.wheel.items() if w is None))
+
+    def lines(self) -> list[str]:
+        return [f"{name}=={self.pins[name]}" for name in sorted(self.pins)]
+
+
+def _parse_roots(
+    lines: Sequence[str], target: ResolveTarget, catalog: Catalog, origins: Mapping[str, Origin], what: str
+) -> list[Requirement]:
+    out: list[Requirement] = []
+    for line in lines:
+        try:
+            req = parse_requirement(line.strip())
+        except InvalidRequirement as e:
+            raise InputError(
+                f"{what} {line!r} is not a PEP 508 requirement: {e}",
+                origin=origins.get(line),
+                hint="write it as name[extras]>=version; marker",
+            ) from e
+        if req.marker is not None and not catalog.marker_true(req.marker):
+            continue  # the marker says the target does not need it
+        req = Requirement(req.name, req.extras, req.specifier)
+        if req not in out:
+            out.append(req)
+    return out
+
+
+class Resolver:
+    """Resolves against one provider; shares per-target catalogs and results across calls."""
+
+    def __init__(self, provider: MetadataProvider, *, max_rounds: int = 200_000) -> None:
+        self.provider = provider
+        self.max_rounds = max_rounds
+        self._catalogs: dict[ResolveTarget, Catalog] = {}
+        self._results: dict[tuple[object, ...], Resolution | ResolutionImpossible] = {}
+        self._contains: dict[tuple[SpecifierSet, Version], bool] = {}
+
+    def catalog(self, target: ResolveTarget) -> Catalog:
+        cat = self._catalogs.get(target)
+        if cat is None:
+            cat = Catalog(self.provider, target)
+            self._catalogs[target] = cat
+        return cat
+
+    def resolve(
+        self,
+        requirements: Sequence[str],
+        target: ResolveTarget,
+        constraints: Sequence[str] = (),
+        *,
+        origins: Mapping[str, Origin] | None = None,
+    ) -> Resolution:
+        origins = origins or {}
+        catalog = self.catalog(target)
+        roots = _parse_roots(requirements, target, catalog, origins, "requirement")
+        cons = _parse_roots(constraints, target, catalog, origins, "constraint")
+        key = (target, frozenset(roots), frozenset(cons))
+        cached = self._results.get(key)
+        if cached is None:
+            cached = self._run(roots, cons, catalog, origins)
+            self._results[key] = cached
+        if isinstance(cached, ResolutionImpossible):
+            raise cached
+        return cached
+
+    def _run(
+        self,
+        roots: list[Requirement],
+        cons: list[Requirement],
+        catalog: Catalog,
+        origins: Mapping[str, Origin],
+    ) -> Resolution | ResolutionImpossible:
+        by_name: dict[str, list[Requirement]] = {}
+        for c in cons:
+            by_name.setdefault(c.name, []).append(Requirement(c.name, frozenset(), c.specifier))
+        order = {r.identifier: i for i, r in enumerate(roots)}
+        provider = Provider(catalog, by_name, order, self._contains)
+        reporter = TraceReporter()
+        resolver: resolvelib.Resolver[Requirement, Candidate, str] = resolvelib.Resolver(provider, reporter)
+        try:
+            result = resolver.resolve(roots, max_rounds=self.max_rounds)
+        except resolvelib.ResolutionImpossible as e:
+            return _impossible(e.causes, catalog, reporter, by_name, roots, origins)
+        except resolvelib.ResolutionTooDeep as e:
+            raise ResolutionError(
+                f"resolution for {catalog.target.label()} gave up after {e.round_count} rounds",
+                hint="pin the projects that backtrack most (see --verbose) to narrow the search",
+            ) from e
+        pins: dict[str, str] = {}
+        wheel: dict[str, str | None] = {}
+        files: dict[str, FileChoice] = {}
+        for cand in result.mapping.values():
+            if cand.extras:
+                continue  # the base project is pinned alongside, at the same version
+            pins[cand.name] = str(cand.version)
+            wheel[cand.name] = cand.files.wheel.filename if cand.files.wheel else None
+            files[cand.name] = cand.files
+        edges = sorted(
+            {
+                (info.parent.name if info.parent else "", info.requirement.name, str(info.requirement.specifier))
+                for crit in result.criteria.values()
+                for info in crit.information
+                if info.parent is None or info.parent.name != info.requirement.name
+            }
+        )
+        return Resolution(pins, wheel, catalog.target, files, tuple(edges), reporter.rounds)
+
+
+def _chain(
+    cand: Candidate, reporter: TraceReporter, seen: frozenset[str] = frozenset()
+) -> tuple[list[tuple[str, str]], Requirement | None]:
+    """Pins from the root down to ``cand`` with the requirement that chose each, and the root one."""
+    options = reporter.requested_by.get(cand.identifier, [])
+    matching = [(r, p) for r, p in options if r.specifier.contains(cand.version, prereleases=True)]
+    matching.sort(key=lambda rp: rp[1] is not None)  # a root requirement explains best
+    for req, parent in matching:
+        if parent is None:
+            return [(str(cand), str(req))], req
+        if str(parent) in seen:
+            continue
+        upper, root = _chain(parent, reporter, seen | {str(cand)})
+        if upper:
+            return [*upper, (str(cand), str(req))], root
+    return [], None
+
+
+def _parent_range(parent: Candidate, child: Requirement, catalog: Catalog, reporter: TraceReporter) -> str | None:
+    """Merge the parent's versions that ask the same of ``child``: ``a>=1.0,<=1.3`` / all versions."""
+    choosing = [r for r, _ in reporter.requested_by.get(parent.identifier, [])]
+    allowed = [
+        e.version
+        for e in catalog.entries(parent.name)
+        if e.files.usable
+        and (not e.version.is_prerelease or parent.version.is_prerelease)
+        and all(r.specifier.contains(e.version, prereleases=True) for r in choosing)
+    ]
+    if len(allowed) < 2:
+        return None
+    same = []
+    for v in allowed:  # newest first
+        deps = catalog.applicable(parent.name, v, parent.extras)
+        same.append(any(d.identifier == child.identifier and d.specifier == child.specifier for d in deps))
+    idx = allowed.index(parent.version)
+    lo = hi = idx
+    while hi + 1 < len(allowed) and same[hi + 1]:
+        hi += 1
+    while lo > 0 and same[lo - 1]:
+        lo -= 1
+    if lo == hi:
+        return None
+    name = parent.identifier
+    if lo == 0 and hi == len(allowed) - 1 and not any(str(r.specifier) for r in choosing):
+        return f"all versions of {name}"
+    newest, oldest = allowed[lo], allowed[hi]
+    return f"{name}>={oldest},<={newest}"
+
+
+def _impossible(
+    causes: Sequence[object],
+    catalog: Catalog,
+    reporter: TraceReporter,
+    constraints: Mapping[str, Sequence[Requirement]],
+    roots: Sequence[Requirement],
+    origins: Mapping[str, Origin],
+) -> ResolutionImpossible:
+    root_origin = {}
+    for text, origin in origins.items():
+        try:
+            root_origin[parse_requirement(text.strip()).identifier] = origin
+        except InvalidRequirement:
+            continue
+    grouped: dict[str, list[tuple[Requirement, Candidate | None]]] = {}
+    for info in causes:
+        req, parent = info.requirement, info.parent  # type: ignore[attr-defined]
+        pair = (req, parent)
+        if pair not in grouped.setdefault(req.name, []):
+            grouped[req.name].append(pair)
+    out = []
+    for project, infos in grouped.items():
+        entries = catalog.entries(project)
+        allow_pre = catalog.all_prereleases(project) or any(r.specifier.prereleases for r, _ in infos)
+        available = [str(e.version) for e in entries if e.files.usable and (allow_pre or not e.version.is_prerelease)]
+        excluded = []
+        for e in entries:
+            if e.excluded:
+                excluded.append(Exclusion(str(e.version), e.excluded))
+            elif not e.files.usable:
+                excluded.append(Exclusion(str(e.version), "is yanked"))
+            elif e.version.is_prerelease and not allow_pre:
+                excluded.append(Exclusion(str(e.version), "is a pre-release (not asked for explicitly)"))
+        requirers = []
+        for req, parent in infos:
+            allows = tuple(v for v in available if req.specifier.contains(v, prereleases=True))
+            if parent is None:
+                requirers.append(
+                    Requirer(str(req), None, None, (), allows, root_origin.get(req.identifier))
+                )
+                continue
+            chain, root = _chain(parent, reporter)
+            requirers.append(
+                Requirer(
+                    requirement=str(req),
+                    parent=str(parent),
+                    parent_range=_parent_range(parent, req, catalog, reporter),
+                    chain=tuple(pin for pin, _ in chain) or (str(parent),),
+                    chain_reqs=tuple(r for _, r in chain) or (str(parent),),
+                    allows=allows,
+                    origin=root_origin.get(root.identifier) if root is not None else None,
+                )
+            )
+        requirers = _dedupe(requirers)
+        if len(infos) == 1:
+            # One requirement and nothing usable: only the exclusions it would have matched matter.
+            only = infos[0][0].specifier
+            relevant = [x for x in excluded if only.contains(x.version, prereleases=True)]
+            excluded = relevant or excluded
+        for c in constraints.get(project, ()):
+            allows = tuple(v for v in available if c.specifier.contains(v, prereleases=True))
+            requirers.append(Requirer(str(c), None, None, (), allows, None, constraint=True))
+        requirers = _root_pair_first(requirers)
+        out.append(ConflictCause(project, tuple(requirers), tuple(available), tuple(excluded), bool(entries)))
+    out.sort(key=lambda c: (len(c.requirers) < 2, c.project))
+    return ResolutionImpossible(out, catalog.target.label())
+
+
+def _dedupe(rs: list[Requirer]) -> list[Requirer]:
+    """Versions of one parent merged into a range ask once, not once per version."""
+    seen: set[tuple[str, str | None]] = set()
+    out = []
+    for r in rs:
+        key = (r.requirement, r.parent_range or r.parent)
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
+
+
+def _root_pair_first(rs: list[Requirer]) -> list[Requirer]:
+    """Put the pair whose allowed versions do not meet first; nearer the root wins ties."""
+    best: tuple[int, int, int] | None = None
+    for i in range(len(rs)):
+        for j in range(i + 1, len(rs)):
+            if not set(rs[i].allows) & set(rs[j].allows):
+                depth = len(rs[i].chain) + len(rs[j].chain)
+                if best is None or depth < best[0]:
+                    best = (depth, i, j)
+    if best is None:
+        return sorted(rs, key=lambda r: (len(r.allows), len(r.chain)))
+    _, i, j = best
+    return [rs[i], rs[j], *(r for k, r in enumerate(rs) if k not in (i, j))]
+
+
+def resolve(
+    requirements: Sequence[str],
+    target: ResolveTarget,
+    provider: MetadataProvider,
+    constraints: Sequence[str] = (),
+    *,
+    origins: Mapping[str, Origin] | None = None,
+) -> Resolution:
+    """Resolve ``requirements`` for ``target``; raises :class:`ResolutionImpossible` with causes."""
+    return Resolver(provider).resolve(requirements, target, constraints, origins=origins)
