@@ -1,0 +1,242 @@
+"""Rust: Cargo.toml, Cargo.lock, rust-toolchain and rust-toolchain.toml.
+
+Runtime sources, best first: rust-toolchain.toml's channel, the legacy rust-toolchain file,
+``package.rust-version`` (a minimum rustc), and the edition (the first rustc that knows it).  Fields
+written ``.workspace = true`` are taken from ``[workspace.package]`` of the service root's Cargo.toml.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from matrixhell.detect._facts import Facts, has_marker, member_dirs, read_or_note, read_text_or_note
+from matrixhell.detect._ranges import RangeError, minimum_version, version_prefix
+from matrixhell.detect._tomllines import TomlDoc, load_toml, parse_toml
+from matrixhell.detect.base import DetectContext, join
+from matrixhell.errors import InputError
+from matrixhell.model import Origin, Severity
+from matrixhell.model.facts import Detection, Ecosystem, PackageReq, RuntimeReq, Scope, StartCommand
+
+__all__ = ["EDITION_MINIMUM", "RustDetector"]
+
+#: edition -> the first stable rustc that accepts it
+EDITION_MINIMUM = {"2015": "1.0", "2018": "1.31", "2021": "1.56", "2024": "1.85"}
+_SECTIONS = (("dependencies", Scope.MAIN), ("dev-dependencies", Scope.DEV), ("build-dependencies", Scope.BUILD))
+_FRAMEWORKS = {"actix-web": ("actix-web", None), "axum": ("axum", None), "rocket": ("rocket", 8000),
+               "warp": ("warp", None)}
+_CHANNELS = ("stable", "beta", "nightly")
+
+
+def _toolchain(facts: Facts, raw: str, origin: Origin, source: str, precedence: int) -> None:
+    value = raw.strip()
+    if value.startswith(_CHANNELS) or not value[:1].isdigit():
+        facts.note("runtime-alias", f"toolchain channel {value!r} names no fixed rustc version", origin,
+                   hint='pin a version such as channel = "1.79"', severity=Severity.INFO)
+        facts.runtimes.append(RuntimeReq("rust", "", value, source, origin, precedence))
+        return
+    try:
+        spec = version_prefix(value.split("-", 1)[0]).spec
+    except RangeError:
+        facts.note("unreadable-version", f"toolchain {value!r} is not a rustc version", origin)
+        return
+    facts.runtimes.append(RuntimeReq("rust", spec, value, source, origin, precedence))
+
+
+class RustDetector:
+    name = "rust"
+    markers = ("Cargo.toml",)
+
+    def applies(self, ctx: DetectContext) -> bool:
+        return has_marker(ctx.files, self.markers)
+
+    def detect(self, ctx: DetectContext) -> Detection:
+        facts = Facts(self.name)
+        facts.language("rust")
+        self._toolchain_files(facts, ctx)
+        root: TomlDoc | None = None
+        bins: list[tuple[str, Origin]] = []
+        locals_: set[str] = set()
+        for d in member_dirs(ctx):
+            path = join(d, "Cargo.toml")
+            if d != ctx.directory and not ctx.view.is_file(path):
+                continue
+            doc = read_or_note(facts, ctx.view, path, load_toml)
+            if doc is None:
+                continue
+            if d == ctx.directory:
+                root = doc
+            pkg = doc.data.get("package")
+            if isinstance(pkg, dict) and isinstance(pkg.get("name"), str):
+                locals_.add(pkg["name"])
+            self._package(facts, doc, root)
+            self._dependencies(facts, doc, root)
+            bins.extend(self._bins(ctx, d, doc))
+        facts.packages = [p for p in facts.packages if p.name not in locals_ or p.url is None]
+        if ctx.has("Cargo.lock"):
+            self._lock(facts, ctx)
+        if len(bins) == 1:
+            name, origin = bins[0]
+            facts.start_commands.append(StartCommand(origin, "cargo-bin", argv=(f"/app/{name}",), precedence=45))
+        elif len(bins) > 1:
+            facts.note("several-binaries", "several binaries: " + ", ".join(b for b, _ in bins), bins[0][1],
+                       hint="set the start command in compose or a Procfile", severity=Severity.INFO)
+        return facts.detection()
+
+    def _toolchain_files(self, facts: Facts, ctx: DetectContext) -> None:
+        if ctx.has("rust-toolchain.toml"):
+            doc = read_or_note(facts, ctx.view, ctx.path("rust-toolchain.toml"), load_toml)
+            if doc is not None:
+                self._toolchain_doc(facts, doc, "rust-toolchain-toml", 10)
+        if ctx.has("rust-toolchain"):
+            path = ctx.path("rust-toolchain")
+            text = read_text_or_note(facts, ctx.view, path)
+            if text is None:
+                return
+            try:  # the legacy file holds a bare channel name, or the TOML of rust-toolchain.toml
+                doc = parse_toml(text, path)
+            except InputError:
+                doc = None
+            if doc is not None and isinstance(doc.data.get("toolchain"), dict):
+                self._toolchain_doc(facts, doc, "rust-toolchain-file", 11)
+                return
+            for n, line in enumerate(text.splitlines(), start=1):
+                if line.strip():
+                    _toolchain(facts, line, Origin(path, n), "rust-toolchain-file", 11)
+                    break
+
+    def _toolchain_doc(self, facts: Facts, doc: TomlDoc, source: str, precedence: int) -> None:
+        tc = doc.data.get("toolchain")
+        channel = tc.get("channel") if isinstance(tc, dict) else None
+        if isinstance(channel, str):
+            _toolchain(facts, channel, doc.origin("toolchain", "channel"), source, precedence)
+
+    def _inherited(self, value: Any, root: TomlDoc | None, key: str) -> tuple[Any, TomlDoc | None]:
+        if isinstance(value, dict) and value.get("workspace") is True:
+            ws = root.data.get("workspace", {}) if root is not None else {}
+            wp = ws.get("package", {}) if isinstance(ws, dict) else {}
+            return (wp.get(key) if isinstance(wp, dict) else None), root
+        return value, None
+
+    def _package(self, facts: Facts, doc: TomlDoc, root: TomlDoc | None) -> None:
+        pkg = doc.data.get("package")
+        if not isinstance(pkg, dict):
+            return
+        rv, src = self._inherited(pkg.get("rust-version"), root, "rust-version")
+        origin = (src.origin("workspace", "package", "rust-version") if src is not None
+                  else doc.origin("package", "rust-version"))
+        if isinstance(rv, str):
+            try:
+                facts.runtimes.append(RuntimeReq("rust", minimum_version(rv).spec, rv, "cargo-rust-version",
+                                                 origin, 30))
+            except RangeError:
+                facts.note("unreadable-version", f"rust-version {rv!r} is not a version", origin,
+                           hint='write e.g. rust-version = "1.75"')
+        ed, src = self._inherited(pkg.get("edition"), root, "edition")
+        origin = (src.origin("workspace", "package", "edition") if src is not None
+                  else doc.origin("package", "edition"))
+        if isinstance(ed, str):
+            if ed in EDITION_MINIMUM:
+                facts.runtimes.append(RuntimeReq("rust", f">={EDITION_MINIMUM[ed]}", f"edition {ed}",
+                                                 "cargo-edition", origin, 40))
+            else:
+                facts.note("unknown-edition", f"edition {ed!r} is not one rustc knows", origin,
+                           hint="use 2015, 2018, 2021 or 2024")
+
+    def _dependencies(self, facts: Facts, doc: TomlDoc, root: TomlDoc | None) -> None:
+        tables: list[tuple[tuple[str, ...], dict[str, Any], Scope, str | None]] = []
+        for sec, scope in _SECTIONS:
+            t = doc.data.get(sec)
+            if isinstance(t, dict):
+                tables.append(((sec,), t, scope, None))
+        targets = doc.data.get("target")
+        if isinstance(targets, dict):
+            for cfg, body in targets.items():
+                if isinstance(body, dict):
+                    for sec, scope in _SECTIONS:
+                        t = body.get(sec)
+                        if isinstance(t, dict):
+                            tables.append((("target", cfg, sec), t, scope, cfg))
+        ws = root.data.get("workspace") if root is not None else None
+        ws_deps = ws.get("dependencies", {}) if isinstance(ws, dict) else {}
+        for keys, table, scope, marker in tables:
+            for name, spec in table.items():
+                origin = doc.origin(*keys, name)
+                if isinstance(spec, dict) and spec.get("workspace") is True:
+                    base = ws_deps.get(name) if isinstance(ws_deps, dict) else None
+                    merged = dict(base) if isinstance(base, dict) else {"version": base} if isinstance(base, str) else {}
+                    merged.update({k: v for k, v in spec.items() if k != "workspace"})
+                    spec = merged
+                req = self._req(name, spec, origin, scope, marker)
+                if req is None:
+                    facts.note("bad-manifest", f"dependency {name!r} has an unreadable value", origin,
+                               hint='write name = "1.0" or name = { version = "1.0" }')
+                    continue
+                facts.packages.append(req)
+                if req.name in _FRAMEWORKS and scope is Scope.MAIN:
+                    fw, port = _FRAMEWORKS[req.name]
+                    facts.framework(fw)
+                    if port:
+                        facts.port(port, origin)
+
+    def _req(self, name: str, spec: Any, origin: Origin, scope: Scope, marker: str | None) -> PackageReq | None:
+        if isinstance(spec, str):
+            return PackageReq(Ecosystem.CARGO, name, spec, origin, scope=scope, marker=marker)
+        if not isinstance(spec, dict):
+            return None
+        real = spec.get("package", name)
+        url = None
+        if isinstance(spec.get("path"), str):
+            url = spec["path"]
+        elif isinstance(spec.get("git"), str):
+            ref = next((spec[k] for k in ("rev", "tag", "branch") if isinstance(spec.get(k), str)), None)
+            url = f"git+{spec['git']}" + (f"@{ref}" if ref else "")
+        features = spec.get("features", [])
+        return PackageReq(
+            Ecosystem.CARGO, str(real), str(spec.get("version", "")), origin,
+            extras=tuple(str(f) for f in features) if isinstance(features, list) else (),
+            url=url, editable=isinstance(spec.get("path"), str),
+            scope=Scope.OPTIONAL if spec.get("optional") is True and scope is Scope.MAIN else scope,
+            group=name if real != name else None, marker=marker,
+        )
+
+    def _bins(self, ctx: DetectContext, d: str, doc: TomlDoc) -> list[tuple[str, Origin]]:
+        out: list[tuple[str, Origin]] = []
+        bins = doc.data.get("bin")
+        if isinstance(bins, list):
+            for i, b in enumerate(bins):
+                if isinstance(b, dict) and isinstance(b.get("name"), str):
+                    out.append((b["name"], doc.origin("bin", i, "name")))
+        pkg = doc.data.get("package")
+        if not out and isinstance(pkg, dict) and isinstance(pkg.get("name"), str) and ctx.view.is_file(
+            join(d, "src/main.rs")
+        ):
+            out.append((pkg["name"], doc.origin("package", "name")))
+        return out
+
+    def _lock(self, facts: Facts, ctx: DetectContext) -> None:
+        doc = read_or_note(facts, ctx.view, ctx.path("Cargo.lock"), load_toml)
+        if doc is None:
+            return
+        pkgs = doc.data.get("package", [])
+        if not isinstance(pkgs, list):
+            return
+        versions: dict[str, list[str]] = {}
+        entries = []
+        for i, p in enumerate(pkgs):
+            if not isinstance(p, dict) or not isinstance(p.get("name"), str) or "source" not in p:
+                continue  # no source: a crate of this workspace
+            versions.setdefault(p["name"], []).append(str(p.get("version", "")))
+            entries.append((p["name"], str(p.get("version", "")), doc.origin("package", i)))
+        direct: set[tuple[str, str]] = set()
+        for i, req in enumerate(facts.packages):
+            vs = versions.get(req.name, [])
+            if req.url is None and len(vs) == 1:
+                facts.packages[i] = dataclasses.replace(req, locked=vs[0])
+                direct.add((req.name, vs[0]))
+        names = {p.name for p in facts.packages}
+        for name, version, origin in entries:
+            if (name, version) in direct or (name in names and len(versions[name]) == 1):
+                continue
+            facts.packages.append(PackageReq(Ecosystem.CARGO, name, "", origin, locked=version, direct=False,
+                                             group="Cargo.lock"))
