@@ -112,6 +112,7 @@ class Port:
     protocol: str = "tcp"
     origin: Origin = field(default_factory=lambda: Origin("?"))
     published: int | None = None  # host side of a compose mapping
+    source: str | None = None  # where the number came from when not written: gunicorn-default | uvicorn-default
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,3 +170,4 @@ class Detection:
     findings: tuple[Finding, ...] = ()
     files: tuple[str, ...] = ()  # repo-relative manifest files it read
     frameworks: tuple[str, ...] = ()  # django | flask | fastapi | express | next | rails | spring ...
+    constraints: tuple[PackageReq, ...] = ()  # version limits (pip -c files): not packages of the service
