@@ -1,0 +1,172 @@
+"""Helpers shared by the Python manifest readers: reading through the RepoView, PEP 508, TOML errors."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from matrixhell.detect.base import finding_from_error
+from matrixhell.detect.repoview import RepoView
+from matrixhell.errors import InputError
+from matrixhell.model import Ecosystem, Finding, Origin, PackageReq, RuntimeReq, Scope, Severity
+
+__all__ = [
+    "Facts",
+    "Findings",
+    "dev_like",
+    "get_table",
+    "load_toml",
+    "normalize",
+    "parse_pep508",
+    "read_text",
+    "req_from_requirement",
+    "scope_of_group",
+    "str_list",
+]
+
+_TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+#: group / file-name words that mark development-only dependencies
+_DEV_WORDS = frozenset(
+    {
+        "dev", "devel", "develop", "development", "test", "tests", "testing", "lint", "linting", "linters",
+        "typing", "types", "mypy", "format", "formatting", "style", "qa", "ci", "check", "checks",
+        "coverage", "docs", "doc", "documentation", "debug", "local", "pytest", "tox",
+    }
+)
+
+
+def normalize(name: str) -> str:
+    """PEP 503 name normalization."""
+    return str(canonicalize_name(name))
+
+
+def dev_like(name: str) -> bool:
+    """True for a group or file name such as ``dev``, ``test``, ``dev-tools``, ``requirements_test``."""
+    words = re.split(r"[-_.\s]+", name.lower())
+    return any(w in _DEV_WORDS for w in words)
+
+
+@dataclass
+class Findings:
+    """A mutable list of findings a reader fills while it goes on past bad input."""
+
+    items: list[Finding] = field(default_factory=list)
+
+    def add(self, code: str, severity: Severity, message: str, origin: Origin | None,
+            hint: str | None = None) -> None:
+        self.items.append(Finding(code=code, severity=severity, message=message, origin=origin, hint=hint))
+
+    def error(self, err: InputError, severity: Severity = Severity.ERROR) -> None:
+        self.items.append(finding_from_error(err, severity=severity))
+
+
+def read_text(view: RepoView, path: str, sink: Findings) -> str | None:
+    """The file's text, or None after recording why it could not be read."""
+    try:
+        return view.read_text(path)
+    except InputError as e:
+        if e.origin is None:
+            e.origin = Origin(path)
+        sink.error(e)
+        return None
+
+
+def load_toml(view: RepoView, path: str, sink: Findings) -> tuple[dict[str, Any], str] | None:
+    """Parsed TOML and its text; a syntax error becomes a finding at the line and column tomllib names."""
+    text = read_text(view, path, sink)
+    if text is None:
+        return None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as e:
+        m = _TOML_POS.search(str(e))
+        msg = _TOML_POS.sub("", str(e)).strip()
+        origin = Origin(path, int(m.group(1)), int(m.group(2))) if m else Origin(path, text.count("\n") + 1)
+        sink.add("toml-syntax", Severity.ERROR, f"is not valid TOML: {msg}", origin,
+                 "fix the TOML syntax at that line")
+        return None
+
+
+def req_from_requirement(req: Requirement, origin: Origin, *, scope: Scope = Scope.MAIN,
+                         group: str | None = None) -> PackageReq:
+    return PackageReq(
+        ecosystem=Ecosystem.PYPI,
+        name=normalize(req.name),
+        specifier=str(req.specifier),
+        origin=origin,
+        extras=tuple(sorted(normalize(e) for e in req.extras)),
+        marker=str(req.marker) if req.marker is not None else None,
+        url=req.url,
+        scope=scope,
+        group=group,
+    )
+
+
+def parse_pep508(text: str, origin: Origin, sink: Findings, *, scope: Scope = Scope.MAIN,
+                 group: str | None = None, column: int | None = None) -> PackageReq | None:
+    """One PEP 508 string; an invalid one becomes a finding with a caret under the bad character.
+
+    ``column`` is the 1-based column where ``text`` starts on ``origin``'s line, when known; the finding's
+    origin then carries the column of the bad character.
+    """
+    try:
+        req = Requirement(text)
+    except InvalidRequirement as e:
+        cause = e.__cause__
+        span = getattr(cause, "span", None)
+        detail = getattr(cause, "message", None) or str(e).splitlines()[0]
+        offset = span[0] if isinstance(span, tuple) else 0
+        caret = " " * offset + "^"
+        sink.add(
+            "invalid-requirement",
+            Severity.ERROR,
+            f"invalid requirement {text!r}: {detail}\n    {text}\n    {caret}",
+            origin.at(origin.line, column + offset if column is not None else None),
+            "write it as PEP 508: name[extras] (specifier) ; marker",
+        )
+        return None
+    return req_from_requirement(req, origin, scope=scope, group=group)
+
+
+def str_list(value: object) -> list[str] | None:
+    """``value`` if it is a list of strings, else None."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    return None
+
+
+def get_table(data: Mapping[str, Any], *keys: str) -> dict[str, Any] | None:
+    cur: Any = data
+    for k in keys:
+        if not isinstance(cur, dict):
+            return None
+        cur = cur.get(k)
+    return cur if isinstance(cur, dict) else None
+
+
+@dataclass
+class Facts:
+    """What the readers of one service directory have found so far (the detector freezes it)."""
+
+    sink: Findings = field(default_factory=Findings)
+    packages: list[PackageReq] = field(default_factory=list)
+    constraints: list[PackageReq] = field(default_factory=list)
+    locked: list[PackageReq] = field(default_factory=list)  # lock-file entries, matched later
+    runtimes: list[RuntimeReq] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+    def read(self, path: str) -> None:
+        if path not in self.files:
+            self.files.append(path)
+
+
+def scope_of_group(name: str) -> Scope:
+    """DEV for dev/test-style group names, OPTIONAL for the others."""
+    return Scope.DEV if dev_like(name) else Scope.OPTIONAL
