@@ -1,0 +1,120 @@
+"""The repository's services -> one compose file (compose-spec).
+
+Built services get a build context and Dockerfile relative to where the compose file is written, the
+stage to build, ports, environment keys (never values: ``- KEY`` passes the caller's value through),
+depends_on (``service_healthy`` where the dependency has a healthcheck), a shared network and the same
+hardening the Kubernetes manifests get.  Image-only services keep their ``image:``.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from matrixhell.model.image import ImageSpec
+from matrixhell.model.service import Service, ServiceKind
+from matrixhell.render._yaml import dump_yaml
+from matrixhell.render.marker import header
+
+__all__ = ["NETWORK", "ComposeEntry", "compose_document", "render_compose"]
+
+NETWORK = "backend"
+
+
+@dataclass(frozen=True, slots=True)
+class ComposeEntry:
+    """One compose service: the scanned service, its image plan (None for image-only services) and the
+    repo-relative Dockerfile that builds it (generated, or the user's own)."""
+
+    service: Service
+    spec: ImageSpec | None = None
+    dockerfile: str | None = None
+    handwritten: bool = False
+
+
+def _rel(path: str, start: str) -> str:
+    rel = posixpath.relpath(path or ".", start or ".")
+    return rel if rel.startswith(".") else f"./{rel}"
+
+
+def _healthcheck(test: Sequence[str], interval: int = 30, timeout: int = 5, start: int = 15,
+                 retries: int = 3) -> dict[str, object]:
+    argv = list(test)
+    if not argv or argv[0] not in ("CMD", "CMD-SHELL", "NONE"):
+        argv = ["CMD", *argv]
+    return {"test": argv, "interval": f"{interval}s", "timeout": f"{timeout}s", "retries": retries,
+            "start_period": f"{start}s"}
+
+
+def _has_healthcheck(e: ComposeEntry) -> bool:
+    if e.service.compose is not None and e.service.compose.healthcheck:
+        return True
+    return bool(e.spec and e.spec.healthcheck and not e.handwritten)
+
+
+def compose_document(entries: Sequence[ComposeEntry], compose_dir: str = ".") -> dict[str, object]:
+    by_name = {e.service.name: e for e in entries}
+    services: dict[str, object] = {}
+    for e in sorted(entries, key=lambda e: e.service.name):
+        svc = e.service
+        cs = svc.compose
+        out: dict[str, object] = {}
+        if svc.kind is ServiceKind.EXTERNAL or e.spec is None:
+            image = svc.image or (cs.image if cs else None)
+            if image is None:
+                continue
+            out["image"] = image
+            ports = sorted({(p.number, p.published, p.protocol) for p in (cs.ports if cs else svc.ports)},
+                           key=lambda t: (t[0], t[1] or 0, t[2]))
+            published = [_port(n, pub, proto) for n, pub, proto in ports if pub is not None]
+            env_keys = sorted({v.key for v in (*svc.env, *(cs.env if cs else ()))})
+        else:
+            spec = e.spec
+            context = spec.context
+            build: dict[str, object] = {"context": _rel(context, compose_dir)}
+            if e.dockerfile:
+                build["dockerfile"] = posixpath.relpath(e.dockerfile, context)
+            stage = cs.target if (e.handwritten and cs and cs.target) else (
+                None if e.handwritten else spec.final.name if spec.multi_stage else None)
+            if stage:
+                build["target"] = stage
+            out["build"] = build
+            proto_of = dict(spec.ports)
+            published = [_port(n, pub, proto_of.get(n, "tcp")) for n, pub in spec.published]
+            env_keys = list(spec.env_keys)
+        if published:
+            out["ports"] = published
+        if env_keys:
+            out["environment"] = env_keys
+        deps = sorted(set(cs.depends_on) if cs else set())
+        if deps:
+            out["depends_on"] = {
+                d: {"condition": "service_healthy" if d in by_name and _has_healthcheck(by_name[d])
+                    else "service_started"}
+                for d in deps
+            }
+        if cs is not None and cs.healthcheck:
+            out["healthcheck"] = _healthcheck(cs.healthcheck)
+        elif e.spec is not None and e.spec.healthcheck is not None and not e.handwritten:
+            h = e.spec.healthcheck
+            out["healthcheck"] = _healthcheck(h.test, h.interval_s, h.timeout_s, h.start_period_s, h.retries)
+        if e.spec is not None and not e.handwritten:
+            # the same hardening the pod spec gets; an image of the user's own may need more
+            out["read_only"] = e.spec.read_only_root
+            if e.spec.read_only_root:
+                out["tmpfs"] = list(e.spec.writable_paths)
+            out["cap_drop"] = ["ALL"]
+            out["security_opt"] = ["no-new-privileges:true"]
+        out["networks"] = [NETWORK]
+        services[svc.name] = out
+    return {"services": services, "networks": {NETWORK: {}}}
+
+
+def _port(number: int, published: int | None, proto: str) -> str:
+    text = f"{published}:{number}" if published is not None else str(number)
+    return text if proto == "tcp" else f"{text}/{proto}"
+
+
+def render_compose(entries: Sequence[ComposeEntry], compose_dir: str = ".") -> str:
+    return dump_yaml(compose_document(entries, compose_dir), header=header())

@@ -1,0 +1,883 @@
+"""The build plan of one service: Service + Target + SystemNeeds + overrides -> ImageSpec.
+
+Pure: everything it needs comes in as values (the analyzer's target, the OS packages the knowledge
+layer resolved for that target, the user's overrides).  One recipe per runtime says how that runtime's
+dependencies are installed before the source is copied (layer caching), what a build stage compiles
+and what the run stage keeps.  docs/generate.md explains each choice.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from matrixhell.model.analysis import Target
+from matrixhell.model.facts import Ecosystem, PackageReq, Scope
+from matrixhell.model.finding import Finding, Severity
+from matrixhell.model.image import (
+    HealthCheck,
+    ImageSpec,
+    PinnedPackage,
+    Stage,
+    Step,
+    StepKind,
+    SystemNeeds,
+)
+from matrixhell.model.origin import Origin
+from matrixhell.model.overrides import ServiceOverride
+from matrixhell.model.service import Service
+
+__all__ = [
+    "APP_USER",
+    "DEFAULT_UID",
+    "RUNTIMES",
+    "build_spec",
+    "parse_image_ref",
+    "slim_variant",
+]
+
+APP_USER = "appuser"  # not "app": the .NET 8 images already have a user of that name
+DEFAULT_UID = 10001  # above every distro's system and login ranges, same in Dockerfile and pod spec
+RUNTIMES = ("dotnet", "go", "java", "node", "php", "python", "ruby", "rust")
+
+_VENV = "/opt/venv"
+_WORKDIR = "/app"
+_DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+_DEV_WORDS = frozenset({"dev", "develop", "development", "test", "tests", "testing", "lint", "docs",
+                        "ci", "local", "typing", "mypy"})
+_SHELL_META = re.compile(r"[|&;<>()$`\\\"'*?\[\]#~=%{}\n]")
+_CODENAMES = {
+    "buster": ("debian", "buster"), "bullseye": ("debian", "bullseye"), "bookworm": ("debian", "bookworm"),
+    "trixie": ("debian", "trixie"), "focal": ("ubuntu", "20.04"), "jammy": ("ubuntu", "22.04"),
+    "noble": ("ubuntu", "24.04"),
+}
+_DEBIAN_RELEASE_CODENAME = {"10": "buster", "11": "bullseye", "12": "bookworm", "13": "trixie"}
+# Extensions compiled into the official php images; everything else needs docker-php-ext-install.
+_PHP_BUILTIN_EXT = frozenset({
+    "core", "ctype", "curl", "date", "dom", "fileinfo", "filter", "ftp", "hash", "iconv", "json", "libxml",
+    "mbstring", "mysqlnd", "openssl", "pcre", "pdo", "pdo_sqlite", "phar", "posix", "readline",
+    "reflection", "session", "simplexml", "sodium", "spl", "sqlite3", "standard", "tokenizer", "xml",
+    "xmlreader", "xmlwriter", "zlib",
+})
+_PHPIZE_DEPS = ("autoconf", "dpkg-dev", "file", "g++", "gcc", "libc-dev", "make", "pkg-config", "re2c")
+_PHPIZE_DEPS_APK = ("autoconf", "dpkg", "dpkg-dev", "file", "g++", "gcc", "libc-dev", "make", "pkgconf",
+                    "re2c")
+# Frameworks that write into the application directory at run time (caches, logs, pid files).
+_WRITES_APP_DIR = frozenset({"rails", "next", "nuxt", "laravel", "symfony", "strapi"})
+
+
+# -- image references ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    repository: str  # python | mcr.microsoft.com/dotnet/aspnet
+    tag: str | None
+    digest: str | None
+
+    @property
+    def name(self) -> str:
+        return self.repository.rsplit("/", 1)[-1]
+
+    def text(self) -> str:
+        out = self.repository
+        if self.tag:
+            out += f":{self.tag}"
+        if self.digest:
+            out += f"@{self.digest}"
+        return out
+
+    def version(self) -> str | None:
+        """The leading version of the tag: ``3.11`` of ``3.11-slim-bookworm``, ``17`` of ``17-jre``."""
+        if not self.tag:
+            return None
+        m = re.match(r"^v?(\d+(?:\.\d+)*)", self.tag)
+        return m.group(1) if m else None
+
+    def release(self) -> tuple[str, str] | None:
+        """(distro, release) the tag names: ``bookworm`` -> debian bookworm, ``alpine3.19`` -> alpine."""
+        if not self.tag:
+            return None
+        for part in re.split(r"[-_]", self.tag):
+            if part in _CODENAMES:
+                return _CODENAMES[part]
+            m = re.fullmatch(r"alpine(\d+\.\d+)?", part)
+            if m:
+                return ("alpine", m.group(1) or "")
+        if self.name in ("debian", "ubuntu", "alpine"):
+            return (self.name, self.tag.split("-")[0])
+        return None
+
+
+def parse_image_ref(ref: str) -> ImageRef:
+    digest = None
+    if "@" in ref:
+        ref, digest = ref.split("@", 1)
+    repo, tag = ref, None
+    last = ref.rsplit("/", 1)[-1]
+    if ":" in last:
+        repo, tag = ref.rsplit(":", 1)
+    for prefix in ("docker.io/library/", "docker.io/", "index.docker.io/library/"):
+        if repo.startswith(prefix):
+            repo = repo[len(prefix):]
+    return ImageRef(repo, tag, digest)
+
+
+def slim_variant(ref: str) -> str:
+    """The slim variant of an official full image (``python:3.11-bookworm`` -> ``python:3.11-slim-bookworm``).
+
+    Images that are already slim, Alpine, pinned by digest or not official are returned unchanged.
+    """
+    r = parse_image_ref(ref)
+    if r.digest or not r.tag or r.repository not in ("python", "ruby", "node", "rust", "debian"):
+        return ref
+    parts = r.tag.split("-")
+    if "slim" in parts or any(p.startswith("alpine") for p in parts):
+        return ref
+    if r.repository == "debian":
+        return f"debian:{r.tag}-slim"
+    if r.repository == "node":
+        # node tags put the variant last: 20-bookworm-slim, 20-slim
+        return f"node:{r.tag}-slim"
+    if len(parts) == 1:
+        return f"{r.repository}:{parts[0]}-slim"
+    return f"{r.repository}:{parts[0]}-slim-{'-'.join(parts[1:])}"
+
+
+# -- the context every recipe reads ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Ctx:
+    service: Service
+    target: Target
+    needs: SystemNeeds
+    override: ServiceOverride
+    context: str  # repo-relative, "." for the root
+    files: tuple[str, ...]  # manifest files relative to the context, sorted
+    apk: bool
+    runtime: str
+    version: str  # runtime version as the image tags want it (3.11, 20, 1.22, 17, 8.0)
+    base: str  # the image the service runs on (after override)
+    findings: list[Finding] = field(default_factory=list)
+
+    def has(self, name: str) -> bool:
+        return name in self.files
+
+    def named(self, *patterns: str) -> tuple[str, ...]:
+        import fnmatch
+
+        return tuple(f for f in self.files
+                     if any(fnmatch.fnmatch(posixpath.basename(f), p) for p in patterns))
+
+    def warn(self, code: str, message: str, hint: str | None = None, origin: Origin | None = None) -> None:
+        self.findings.append(Finding(code, Severity.WARNING, message, origin=origin, hint=hint,
+                                     service=self.service.name))
+
+    @property
+    def pm(self) -> str:
+        return "apk" if self.apk else "apt"
+
+
+@dataclass(frozen=True)
+class _Recipe:
+    stages: tuple[Stage, ...]
+    cmd: tuple[str, ...]
+    env: tuple[tuple[str, str], ...] = ()
+    health: tuple[str, ...] | None = None  # argv prefix builder result, None -> generic tcp check
+    read_only_ok: bool = True
+
+
+def _norm_dir(path: str) -> str:
+    p = posixpath.normpath(path or ".")
+    return "." if p in ("", ".") else p
+
+
+def _relative(path: str, context: str) -> str | None:
+    if context == ".":
+        return posixpath.normpath(path)
+    rel = posixpath.relpath(path, context)
+    return None if rel.startswith("..") else rel
+
+
+def _mm(version: str | None, parts: int) -> str | None:
+    if not version:
+        return None
+    m = re.match(r"^v?(\d+(?:\.\d+)*)", version)
+    if not m:
+        return None
+    return ".".join(m.group(1).split(".")[:parts])
+
+
+def _spec_version(spec: str | None, parts: int) -> str | None:
+    """A usable version out of a specifier (``==3.11.*``, ``>=3.10``, ``~=20.1``) when no target names one."""
+    if not spec:
+        return None
+    m = re.search(r"(\d+(?:\.\d+)*)", spec)
+    return _mm(m.group(1), parts) if m else None
+
+
+_VERSION_PARTS = {"python": 2, "node": 1, "go": 2, "ruby": 2, "java": 1, "dotnet": 2, "php": 2, "rust": 2}
+_DEFAULT_VERSION = {"python": "3.12", "node": "20", "go": "1.22", "ruby": "3.3", "java": "21",
+                    "dotnet": "8.0", "php": "8.3", "rust": "1.79"}
+
+
+def _release_suffix(target: Target) -> tuple[str, str]:
+    """(debian-style codename or '', alpine version or '') of the target."""
+    if target.distro == "alpine":
+        return "", target.release
+    if target.distro == "debian":
+        return _DEBIAN_RELEASE_CODENAME.get(target.release, target.release), ""
+    return "", ""
+
+
+def _default_run_base(runtime: str, version: str, target: Target) -> str:
+    codename, alpine = _release_suffix(target)
+    ubuntu = {"20.04": "focal", "22.04": "jammy", "24.04": "noble"}.get(target.release, "")
+    if runtime == "python":
+        return f"python:{version}-alpine{alpine}" if target.distro == "alpine" else (
+            f"python:{version}-slim-{codename}" if codename else f"python:{version}-slim")
+    if runtime == "node":
+        return f"node:{version}-alpine{alpine}" if target.distro == "alpine" else (
+            f"node:{version}-{codename}-slim" if codename else f"node:{version}-slim")
+    if runtime == "ruby":
+        return f"ruby:{version}-alpine{alpine}" if target.distro == "alpine" else (
+            f"ruby:{version}-slim-{codename}" if codename else f"ruby:{version}-slim")
+    if runtime == "php":
+        return f"php:{version}-cli-alpine{alpine}" if target.distro == "alpine" else (
+            f"php:{version}-cli-{codename}" if codename else f"php:{version}-cli")
+    if runtime == "java":
+        if target.distro == "alpine":
+            return f"eclipse-temurin:{version}-jre-alpine"
+        return f"eclipse-temurin:{version}-jre-{ubuntu}" if ubuntu else f"eclipse-temurin:{version}-jre"
+    if runtime == "dotnet":
+        suffix = "-alpine" if target.distro == "alpine" else (f"-{codename}-slim" if codename else "")
+        return f"mcr.microsoft.com/dotnet/aspnet:{version}{suffix}"
+    # go, rust: a plain OS image; the binary brings the rest
+    if target.distro == "alpine":
+        return f"alpine:{alpine or '3.20'}"
+    if target.distro == "ubuntu":
+        return f"ubuntu:{target.release}"
+    return f"debian:{codename or 'bookworm'}-slim"
+
+
+def _build_base(runtime: str, version: str, target: Target, run_base: str) -> str:
+    codename, alpine = _release_suffix(target)
+    if runtime == "go":
+        if target.distro == "alpine":
+            return f"golang:{version}-alpine{alpine}"
+        return f"golang:{version}-{codename}" if codename else f"golang:{version}"
+    if runtime == "rust":
+        if target.distro == "alpine":
+            return f"rust:{version}-alpine{alpine}"
+        return f"rust:{version}-slim-{codename}" if codename else f"rust:{version}-slim"
+    if runtime == "java":
+        return f"maven:3.9-eclipse-temurin-{version}" + ("-alpine" if target.distro == "alpine" else "")
+    if runtime == "dotnet":
+        suffix = "-alpine" if target.distro == "alpine" else (f"-{codename}" if codename else "")
+        return f"mcr.microsoft.com/dotnet/sdk:{version}{suffix}"
+    return run_base  # interpreted runtimes build on the image they run on: same ABI, same libc
+
+
+def _is_build_image(ref: str) -> bool:
+    r = parse_image_ref(ref)
+    tag = r.tag or ""
+    return (r.name in ("golang", "rust", "maven", "gradle", "sdk")
+            or (r.name == "eclipse-temurin" and "jre" not in tag))
+
+
+# -- steps ------------------------------------------------------------------------------------------------
+
+def _packages(ctx: _Ctx, pkgs: tuple[PinnedPackage, ...], why: str) -> tuple[Step, ...]:
+    if not pkgs:
+        return ()
+    uniq = sorted({p.name: p for p in pkgs}.values())
+    unpinned = any(p.version is None for p in uniq)
+    ignore = (("DL3018",) if ctx.apk else ("DL3008",)) if unpinned else ()
+    return (Step(StepKind.PACKAGES, tuple(p.requirement() for p in uniq), comment=why, lint_ignores=ignore),)
+
+
+def _user_create(uid: int) -> Step:
+    return Step(StepKind.USER_CREATE, (APP_USER, str(uid)), comment="an unprivileged user with a fixed uid")
+
+
+def _copy(sources: tuple[str, ...], dest: str, *, from_stage: str | None = None,
+          comment: str | None = None) -> tuple[Step, ...]:
+    """COPY steps, one per destination directory so relative layouts (requirements/base.txt) survive."""
+    if not sources:
+        return ()
+    by_dir: dict[str, list[str]] = {}
+    for s in sources:
+        d = posixpath.dirname(s)
+        by_dir.setdefault(d, []).append(s)
+    steps = []
+    for i, d in enumerate(sorted(by_dir)):
+        target = dest if not d else posixpath.join(dest, d) + "/"
+        steps.append(Step(StepKind.COPY, (*sorted(by_dir[d]), target), from_stage=from_stage,
+                          comment=comment if i == 0 else None))
+    return tuple(steps)
+
+
+def _run(command: str, comment: str | None = None, ignores: tuple[str, ...] = ()) -> Step:
+    return Step(StepKind.RUN, (command,), comment=comment, lint_ignores=ignores)
+
+
+def _env(*pairs: tuple[str, str]) -> Step:
+    return Step(StepKind.ENV, tuple(f"{k}={v}" for k, v in pairs))
+
+
+def _workdir(path: str = _WORKDIR) -> Step:
+    return Step(StepKind.WORKDIR, (path,))
+
+
+def _compilers(ctx: _Ctx, apt: tuple[str, ...], apk: tuple[str, ...]) -> tuple[PinnedPackage, ...]:
+    have = {p.name for p in ctx.needs.build}
+    return tuple(PinnedPackage(n) for n in (apk if ctx.apk else apt) if n not in have)
+
+
+def _start_argv(ctx: _Ctx) -> tuple[str, ...] | None:
+    if ctx.override.start:
+        return ctx.override.start
+    start = ctx.service.start
+    if start is None and ctx.service.compose is not None and ctx.service.compose.command is not None:
+        start = ctx.service.compose.command
+    if start is None:
+        return None
+    if start.argv:
+        return start.argv
+    shell = (start.shell or "").strip()
+    if not shell:
+        return None
+    if _SHELL_META.search(shell):
+        return ("/bin/sh", "-c", shell)  # it needs a shell: say so explicitly in exec form
+    return tuple(shlex.split(shell))
+
+
+def _no_start(ctx: _Ctx, fallback: tuple[str, ...]) -> tuple[str, ...]:
+    ctx.warn("no-start-command",
+             f"no start command was found; the image runs {shlex.join(fallback)!r}",
+             hint=f'set start in [services.{ctx.service.name}] of matrixhell.toml')
+    return fallback
+
+
+def _main_packages(ctx: _Ctx, eco: Ecosystem) -> tuple[PackageReq, ...]:
+    return tuple(p for p in ctx.service.packages if p.ecosystem is eco and p.scope is Scope.MAIN)
+
+
+def _is_dev_file(path: str) -> bool:
+    stem = posixpath.basename(path).rsplit(".", 1)[0]
+    words = set(re.split(r"[-_.]", stem.lower())) | set(re.split(r"[-_./]", posixpath.dirname(path).lower()))
+    return bool(words & _DEV_WORDS)
+
+
+# -- recipes ----------------------------------------------------------------------------------------------
+
+def _python(ctx: _Ctx) -> _Recipe:
+    reqs = tuple(f for f in ctx.named("requirements*.txt", "*.txt")
+                 if "requirements" in f.lower() or f.startswith("requirements/"))
+    # files a main-scope requirement came from (-r / -c includes) must be copied too
+    included = set()
+    for p in _main_packages(ctx, Ecosystem.PYPI):
+        rel = _relative(p.origin.path, ctx.context)
+        if rel and rel.endswith(".txt"):
+            included.add(rel)
+    prod = tuple(sorted({f for f in reqs if not _is_dev_file(f)}))
+    tops = tuple(f for f in prod if posixpath.basename(f) == "requirements.txt") or prod
+    env = (("PIP_NO_CACHE_DIR", "1"), ("PIP_DISABLE_PIP_VERSION_CHECK", "1"),
+           ("VIRTUAL_ENV", _VENV), ("PATH", f"{_VENV}/bin:$PATH"))
+    install: list[Step] = [_run(f"python -m venv {_VENV}", comment=(
+        "dependencies live in a venv the run stage copies whole" if ctx.needs.compile
+        else "dependencies live in a venv, apart from the image's own Python packages"))]
+    if tops:
+        copied = tuple(sorted(set(prod) | {f for f in included if not _is_dev_file(f)}))
+        install += _copy(copied, "./", comment="dependency manifests first: this layer is rebuilt only "
+                                                  "when they change")
+        install.append(_run(shlex.join(["pip", "install", *[a for t in tops for a in ("-r", t)]])))
+    else:
+        pkgs = sorted({p.name: p for p in _main_packages(ctx, Ecosystem.PYPI)
+                       if p.url is None and not p.editable}.values(), key=lambda p: p.name)
+        lock = ctx.named("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock")
+        manifests = tuple(sorted(set(ctx.named("pyproject.toml", "Pipfile", "setup.cfg")) | set(lock)))
+        if pkgs:
+            install += _copy(manifests, "./", comment="dependency manifests first: this layer is rebuilt "
+                                                       "only when they change")
+            reqs_args = []
+            for p in pkgs:
+                name = p.name + (f"[{','.join(sorted(p.extras))}]" if p.extras else "")
+                if p.locked:
+                    reqs_args.append(f"{name}=={p.locked}")
+                elif p.specifier:
+                    reqs_args.append(f"{name}{p.specifier}")
+                else:
+                    reqs_args.append(name)
+            unpinned = any(not (p.locked or p.specifier) for p in pkgs)
+            install.append(_run(shlex.join(["pip", "install", *reqs_args]),
+                                comment="the versions " + ("the lock file pins" if lock
+                                                           else "the manifest asks for"),
+                                ignores=("DL3013",) if unpinned else ()))
+    build_pkgs = ctx.needs.build + (_compilers(ctx, ("build-essential",), ("build-base",))
+                                    if ctx.needs.compile else ())
+    run_env = (("PYTHONDONTWRITEBYTECODE", "1"), ("PYTHONUNBUFFERED", "1"),
+               ("VIRTUAL_ENV", _VENV), ("PATH", f"{_VENV}/bin:$PATH"))
+    argv = _start_argv(ctx) or _no_start(ctx, ("python", "app.py"))
+    if ctx.needs.compile:
+        build = Stage("build", ctx.base, (
+            *_packages(ctx, build_pkgs, "compilers and headers, for packages with no fitting wheel"),
+            _env(*env), _workdir(), *install))
+        run = Stage("runtime", ctx.base, (
+            *_packages(ctx, ctx.needs.run, "run-time libraries only"),
+            _user_create(_uid(ctx)), _env(*run_env),
+            Step(StepKind.COPY, (_VENV, _VENV), from_stage="build"),
+            _workdir(), Step(StepKind.COPY, (".", "."))))
+        return _Recipe((build, run), argv)
+    run = Stage("runtime", ctx.base, (
+        *_packages(ctx, ctx.needs.run, "run-time libraries"),
+        _user_create(_uid(ctx)), _env(*env, ("PYTHONDONTWRITEBYTECODE", "1"), ("PYTHONUNBUFFERED", "1")),
+        _workdir(), *install, Step(StepKind.COPY, (".", "."))))
+    return _Recipe((run,), argv)
+
+
+def _node(ctx: _Ctx) -> _Recipe:
+    manifests = ctx.named("package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock",
+                          "pnpm-lock.yaml", ".yarnrc.yml")
+    manifests = tuple(f for f in manifests if "/" not in f)
+    if ctx.has("package-lock.json") or ctx.has("npm-shrinkwrap.json"):
+        install = "npm ci --omit=dev && npm cache clean --force"
+    elif ctx.has("yarn.lock"):
+        install = "corepack enable && yarn install --frozen-lockfile --production && yarn cache clean"
+    elif ctx.has("pnpm-lock.yaml"):
+        install = "corepack enable && pnpm install --frozen-lockfile --prod && pnpm store prune"
+    else:
+        install = "npm install --omit=dev && npm cache clean --force"
+        ctx.warn("no-lock-file", "no package-lock.json: the image installs whatever versions npm picks today",
+                 hint="commit a lock file (npm install --package-lock-only)")
+    env = (("NODE_ENV", "production"),)
+    argv = _start_argv(ctx) or _no_start(ctx, ("npm", "start"))
+    deps = (*_copy(manifests, "./", comment="dependency manifests first: this layer is rebuilt only when "
+                                             "they change"),
+            _run(install))
+    frameworks = set(ctx.service.frameworks)
+    if ctx.needs.compile:
+        build_pkgs = ctx.needs.build + _compilers(ctx, ("g++", "make", "python3"), ("g++", "make", "python3"))
+        build = Stage("build", ctx.base, (
+            *_packages(ctx, build_pkgs, "node-gyp needs a compiler, make and python for native modules"),
+            _env(*env), _workdir(), *deps))
+        run = Stage("runtime", ctx.base, (
+            *_packages(ctx, ctx.needs.run, "run-time libraries only"),
+            _user_create(_uid(ctx)), _env(*env), _workdir(),
+            Step(StepKind.COPY, ("/app/node_modules", "./node_modules"), from_stage="build"),
+            Step(StepKind.COPY, (".", "."))))
+        return _Recipe((build, run), argv, read_only_ok=not (frameworks & _WRITES_APP_DIR))
+    run = Stage("runtime", ctx.base, (
+        *_packages(ctx, ctx.needs.run, "run-time libraries"),
+        _user_create(_uid(ctx)), _env(*env), _workdir(), *deps, Step(StepKind.COPY, (".", "."))))
+    return _Recipe((run,), argv, read_only_ok=not (frameworks & _WRITES_APP_DIR))
+
+
+def _go(ctx: _Ctx) -> _Recipe:
+    manifests = tuple(f for f in ctx.named("go.mod", "go.sum", "go.work", "go.work.sum") if "/" not in f)
+    cgo = bool(ctx.needs.build or ctx.needs.run)
+    build_base = _build_base("go", ctx.version, ctx.target, ctx.base)
+    binary = "/usr/local/bin/" + _binary_name(ctx)
+    steps = (
+        *_packages(ctx, ctx.needs.build, "headers for cgo"),
+        _workdir("/src"),
+        *_copy(manifests, "./", comment="modules first: rebuilt only when go.mod/go.sum change"),
+        _run("go mod download"),
+        Step(StepKind.COPY, (".", ".")),
+        _run(f"CGO_ENABLED={1 if cgo else 0} go build -trimpath -ldflags=-s -o /out/app .",
+             comment="a static binary unless a C library is needed"),
+    )
+    run = Stage("runtime", ctx.base, (
+        *_packages(ctx, ctx.needs.run, "run-time libraries only"),
+        _user_create(_uid(ctx)),
+        Step(StepKind.COPY, ("/out/app", binary), from_stage="build"),
+        _workdir()))
+    return _Recipe((Stage("build", build_base, steps), run), _start_argv(ctx) or (binary,))
+
+
+def _binary_name(ctx: _Ctx) -> str:
+    name = re.sub(r"[^A-Za-z0-9._-]", "-", ctx.service.name) or "app"
+    return name
+
+
+def _rust(ctx: _Ctx) -> _Recipe:
+    manifests = tuple(f for f in ctx.named("Cargo.toml", "Cargo.lock") if "/" not in f)
+    locked = " --locked" if ctx.has("Cargo.lock") else ""
+    build_base = _build_base("rust", ctx.version, ctx.target, ctx.base)
+    bins = _start_argv(ctx)
+    name = posixpath.basename(bins[0]) if bins else _binary_name(ctx)
+    build_pkgs = ctx.needs.build + (_compilers(ctx, (), ("musl-dev",)))
+    steps = (
+        *_packages(ctx, build_pkgs, "headers for crates that link C libraries"),
+        _workdir("/src"),
+        *_copy(manifests, "./", comment="crates first: this layer is rebuilt only when Cargo.toml/Cargo.lock "
+                                         "change"),
+        _run(f"mkdir src && echo 'fn main() {{}}' > src/main.rs && cargo fetch{locked} && rm -rf src",
+             comment="cargo needs a target to read the manifest; a stub stands in for the source"),
+        Step(StepKind.COPY, (".", ".")),
+        _run(f"cargo install --path . --root /out{locked}"),
+    )
+    binary = f"/usr/local/bin/{name}"
+    run = Stage("runtime", ctx.base, (
+        *_packages(ctx, ctx.needs.run, "run-time libraries only"),
+        _user_create(_uid(ctx)),
+        Step(StepKind.COPY, (f"/out/bin/{name}", binary), from_stage="build"),
+        _workdir()))
+    argv = (binary, *bins[1:]) if bins else (binary,)
+    return _Recipe((Stage("build", build_base, steps), run), argv)
+
+
+def _java(ctx: _Ctx) -> _Recipe:
+    gradle = ctx.named("build.gradle", "build.gradle.kts")
+    build_base = _build_base("java", ctx.version, ctx.target, ctx.base)
+    if gradle and not ctx.has("pom.xml"):
+        build_base = f"gradle:8-jdk{ctx.version}" + ("-alpine" if ctx.apk else "")
+        manifests = tuple(f for f in ctx.named("build.gradle", "build.gradle.kts", "settings.gradle",
+                                                 "settings.gradle.kts", "gradle.properties") if "/" not in f)
+        steps = (
+            _workdir("/src"),
+            *_copy(manifests, "./", comment="build files first: dependencies are fetched once"),
+            _run("gradle dependencies --no-daemon -q"),
+            Step(StepKind.COPY, (".", ".")),
+            _run("gradle bootJar --no-daemon -q -x test || gradle jar --no-daemon -q -x test"),
+            _run("mkdir -p /out && cp \"$(ls build/libs/*.jar | grep -v -- -plain.jar | head -n 1)\" "
+                 "/out/app.jar", ignores=("DL4006", "SC2012")),
+        )
+    else:
+        steps = (
+            _workdir("/src"),
+            *_copy(("pom.xml",), "./", comment="the pom first: dependencies are fetched once"),
+            _run("mvn -B -q dependency:go-offline"),
+            Step(StepKind.COPY, (".", ".")),
+            _run("mvn -B -q -o package -DskipTests && mkdir -p /out && cp target/*.jar /out/app.jar"),
+        )
+    run = Stage("runtime", ctx.base, (
+        *_packages(ctx, ctx.needs.run, "run-time libraries only"),
+        _user_create(_uid(ctx)), _workdir(),
+        Step(StepKind.COPY, ("/out/app.jar", "/app/app.jar"), from_stage="build")))
+    argv = _start_argv(ctx) or ("java", "-XX:MaxRAMPercentage=75", "-jar", "/app/app.jar")
+    return _Recipe((Stage("build", build_base, steps), run), argv)
+
+
+def _dotnet(ctx: _Ctx) -> _Recipe:
+    projects = tuple(f for f in ctx.named("*.csproj", "*.fsproj") if "/" not in f)
+    build_base = _build_base("dotnet", ctx.version, ctx.target, ctx.base)
+    assembly = posixpath.splitext(projects[0])[0] if projects else _binary_name(ctx)
+    manifests = tuple(sorted({*projects, *(f for f in ctx.named("*.sln", "NuGet.Config", "nuget.config",
+                                                                   "Directory.Build.props",
+                                                                   "Directory.Packages.props",
+                                                                   "packages.lock.json", "global.json")
+                                            if "/" not in f)}))
+    proj = shlex.quote(projects[0]) if projects else ""
+    steps = (
+        _workdir("/src"),
+        *_copy(manifests, "./", comment="project files first: restore runs only when they change"),
+        _run(f"dotnet restore {proj}".strip()),
+        Step(StepKind.COPY, (".", ".")),
+        _run(f"dotnet publish {proj} -c Release -o /out --no-restore".replace("  ", " ")),
+    )
+    ports = _ports(ctx)
+    env: tuple[tuple[str, str], ...] = (("DOTNET_CLI_TELEMETRY_OPTOUT", "1"),)
+    if ports:
+        env += (("ASPNETCORE_HTTP_PORTS", str(ports[0][0])),)
+    run = Stage("runtime", ctx.base, (
+        *_packages(ctx, ctx.needs.run, "run-time libraries only"),
+        _user_create(_uid(ctx)), _env(*env), _workdir(),
+        Step(StepKind.COPY, ("/out/", "./"), from_stage="build")))
+    argv = _start_argv(ctx) or ("dotnet", f"/app/{assembly}.dll")
+    return _Recipe((Stage("build", build_base, steps), run), argv)
+
+
+def _php(ctx: _Ctx) -> _Recipe:
+    manifests = tuple(f for f in ctx.named("composer.json", "composer.lock") if "/" not in f)
+    exts = sorted({p.name[4:].lower() for p in ctx.service.packages
+                   if p.ecosystem is Ecosystem.COMPOSER and p.name.lower().startswith("ext-")
+                   and p.scope is Scope.MAIN} - _PHP_BUILTIN_EXT)
+    build_pkgs = ctx.needs.build + _compilers(ctx, ("unzip",), ("unzip",))
+    if exts:
+        build_pkgs += _compilers(ctx, _PHPIZE_DEPS, _PHPIZE_DEPS_APK)
+    build_steps: list[Step] = [
+        *_packages(ctx, build_pkgs, "unzip for composer" + (", headers and phpize tools for extensions"
+                                                             if exts else "")),
+    ]
+    if exts:
+        build_steps.append(_run(shlex.join(["docker-php-ext-install", *exts]),
+                                comment="extensions composer.json asks for that the image lacks"))
+    build_steps += [
+        Step(StepKind.COPY, ("/usr/bin/composer", "/usr/bin/composer"), from_stage="composer"),
+        _workdir(),
+        *_copy(manifests, "./", comment="composer files first: vendor/ is rebuilt only when they change"),
+        _run("composer install --no-dev --no-interaction --no-progress --no-scripts --no-autoloader "
+             "--prefer-dist"),
+        Step(StepKind.COPY, (".", ".")),
+        _run("composer dump-autoload --no-dev --optimize --no-interaction"),
+    ]
+    run_steps: list[Step] = [*_packages(ctx, ctx.needs.run, "run-time libraries only"),
+                             _user_create(_uid(ctx))]
+    if exts:
+        run_steps += [
+            Step(StepKind.COPY, ("/usr/local/lib/php/extensions/", "/usr/local/lib/php/extensions/"),
+                 from_stage="build", comment="the compiled extensions and their ini files"),
+            Step(StepKind.COPY, ("/usr/local/etc/php/conf.d/", "/usr/local/etc/php/conf.d/"),
+                 from_stage="build"),
+        ]
+    run_steps += [_workdir(), Step(StepKind.COPY, ("/app", "/app"), from_stage="build")]
+    ports = _ports(ctx)
+    fallback = ("php", "-S", f"0.0.0.0:{ports[0][0] if ports else 8080}", "-t", "public")
+    argv = _start_argv(ctx) or _no_start(ctx, fallback)
+    return _Recipe((Stage("composer", "composer:2", ()),
+                    Stage("build", ctx.base, tuple(build_steps)),
+                    Stage("runtime", ctx.base, tuple(run_steps))), argv,
+                   read_only_ok=not (set(ctx.service.frameworks) & _WRITES_APP_DIR))
+
+
+def _ruby(ctx: _Ctx) -> _Recipe:
+    manifests = tuple(f for f in ctx.named("Gemfile", "Gemfile.lock", "*.gemspec", ".ruby-version")
+                      if "/" not in f)
+    env: tuple[tuple[str, str], ...] = (("BUNDLE_PATH", "/usr/local/bundle"),
+                                        ("BUNDLE_WITHOUT", "development:test"))
+    if ctx.has("Gemfile.lock"):
+        env += (("BUNDLE_DEPLOYMENT", "1"),)
+    deps = (*_copy(manifests, "./", comment="Gemfile first: gems are reinstalled only when it changes"),
+            _run("bundle install && rm -rf /usr/local/bundle/cache"))
+    argv = _start_argv(ctx) or _no_start(ctx, ("bundle", "exec", "ruby", "app.rb"))
+    ro = not (set(ctx.service.frameworks) & _WRITES_APP_DIR)
+    if ctx.needs.compile:
+        build_pkgs = ctx.needs.build + _compilers(ctx, ("build-essential",), ("build-base",))
+        build = Stage("build", ctx.base, (
+            *_packages(ctx, build_pkgs, "compilers and headers for native gems"),
+            _env(*env), _workdir(), *deps))
+        run = Stage("runtime", ctx.base, (
+            *_packages(ctx, ctx.needs.run, "run-time libraries only"),
+            _user_create(_uid(ctx)), _env(*env),
+            Step(StepKind.COPY, ("/usr/local/bundle", "/usr/local/bundle"), from_stage="build"),
+            _workdir(), Step(StepKind.COPY, (".", "."))))
+        return _Recipe((build, run), argv, read_only_ok=ro)
+    run = Stage("runtime", ctx.base, (
+        *_packages(ctx, ctx.needs.run, "run-time libraries"),
+        _user_create(_uid(ctx)), _env(*env), _workdir(), *deps, Step(StepKind.COPY, (".", "."))))
+    return _Recipe((run,), argv, read_only_ok=ro)
+
+
+_RECIPES: dict[str, Callable[[_Ctx], _Recipe]] = {
+    "python": _python, "node": _node, "go": _go, "rust": _rust, "java": _java, "dotnet": _dotnet,
+    "php": _php, "ruby": _ruby,
+}
+
+
+# -- health checks ----------------------------------------------------------------------------------------
+
+def _health_argv(runtime: str, port: int, apk: bool) -> tuple[str, ...]:
+    """A TCP connect to the port, by the image's own interpreter: slim images have no curl or wget."""
+    if runtime == "python":
+        return ("python", "-c", f"import socket; socket.create_connection(('127.0.0.1', {port}), 3).close()")
+    if runtime == "node":
+        return ("node", "-e", f"require('net').connect({port}, '127.0.0.1')"
+                              ".on('connect', () => process.exit(0)).on('error', () => process.exit(1))")
+    if runtime == "ruby":
+        return ("ruby", "-rsocket", "-e", f"TCPSocket.new('127.0.0.1', {port}).close")
+    if runtime == "php":
+        return ("php", "-r", f"exit(@fsockopen('127.0.0.1', {port}) ? 0 : 1);")
+    if apk:
+        return ("nc", "-z", "127.0.0.1", str(port))  # busybox nc
+    return ("bash", "-c", f"exec 3<>/dev/tcp/127.0.0.1/{port}")  # every Debian/Ubuntu image has bash
+
+
+# -- the entry point --------------------------------------------------------------------------------------
+
+def _uid(ctx: _Ctx) -> int:
+    return ctx.override.uid or DEFAULT_UID
+
+
+def _ports(ctx: _Ctx) -> tuple[tuple[int, str], ...]:
+    if ctx.override.ports is not None:
+        return tuple((p, "tcp") for p in ctx.override.ports)
+    found = {(p.number, p.protocol) for p in ctx.service.ports}
+    if ctx.service.compose is not None:
+        found |= {(p.number, p.protocol) for p in ctx.service.compose.ports}
+    return tuple(sorted(found))
+
+
+def _published(ctx: _Ctx, ports: tuple[tuple[int, str], ...]) -> tuple[tuple[int, int], ...]:
+    numbers = {n for n, _ in ports}
+    out = {}
+    sources = list(ctx.service.ports) + (list(ctx.service.compose.ports) if ctx.service.compose else [])
+    for p in sources:
+        if p.number in numbers and p.published is not None:
+            out.setdefault(p.number, p.published)
+    for n in numbers:
+        out.setdefault(n, n)
+    return tuple(sorted(out.items()))
+
+
+def _runtime_of(service: Service, target: Target) -> str:
+    if target.runtime:
+        return target.runtime
+    name = service.runtime_name()
+    if name:
+        return name
+    for lang in service.languages:
+        if lang in RUNTIMES:
+            return lang
+    for p in service.packages:
+        return p.ecosystem.runtime
+    raise ValueError(f"service {service.name!r} has no runtime the generator knows")
+
+
+def _check_override(ctx: _Ctx, detected_ports: tuple[tuple[int, str], ...],
+                    missing_packages: tuple[str, ...]) -> None:
+    o = ctx.override
+    svc = ctx.service
+    if o.base:
+        ref = parse_image_ref(o.base)
+        rel = ref.release()
+        want = (ctx.target.distro, ctx.target.release)
+        if rel is not None and rel[0] == "debian" and want[0] == "debian" and rel[1] != want[1]:
+            ctx.warn("override-base-release",
+                     f"base {o.base} is Debian {rel[1]}, the plan chose {want[1]}: the OS packages "
+                     f"were resolved for {want[1]}",
+                     hint="check the packages exist in that release or drop the override",
+                     origin=o.origin_of("base"))
+        if rel is not None and (rel[0] == "alpine") != (ctx.target.libc == "musl"):
+            ctx.warn("override-base-libc",
+                     f"base {o.base} uses {'musl' if rel[0] == 'alpine' else 'glibc'}, the plan chose "
+                     f"{ctx.target.libc}: compiled wheels and gems may not fit", origin=o.origin_of("base"))
+        for name in missing_packages:
+            ctx.warn("override-base-lacks-package",
+                     f"base {o.base}'s release has no package {name}, which the service needs",
+                     hint="pick a base of a release that ships it", origin=o.origin_of("base"))
+        req = svc.runtime
+        version = ref.version()
+        if (req is not None and version and req.runtime == ctx.runtime and req.spec
+                and not _spec_allows(req.spec, version)):
+            ctx.warn("override-runtime-outside",
+                     f"base {o.base} brings {req.runtime} {version}, outside {req.spec} from {req.origin}",
+                     hint="pick a base within the service's constraint", origin=o.origin_of("base"))
+    if o.ports is not None:
+        dropped = sorted({n for n, _ in detected_ports} - set(o.ports))
+        healthcheck = bool(svc.compose and svc.compose.healthcheck)
+        if dropped and (healthcheck or not o.ports):
+            ctx.warn("override-drops-ports",
+                     f"ports override drops {', '.join(map(str, dropped))}, which the service listens on"
+                     + ("; its compose healthcheck needs one" if healthcheck else ""),
+                     hint="keep the port the healthcheck uses", origin=o.origin_of("ports"))
+
+
+def _spec_allows(spec: str, version: str) -> bool:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        s = SpecifierSet(spec)
+        # a tag like "3.11" stands for its newest patch release: try the bare and a high patch number
+        return any(s.contains(Version(v), prereleases=True) for v in (version, f"{version}.999"))
+    except (InvalidSpecifier, InvalidVersion):
+        return True
+
+
+def build_spec(
+    service: Service,
+    target: Target,
+    needs: SystemNeeds | None = None,
+    override: ServiceOverride | None = None,
+    *,
+    missing_packages: tuple[str, ...] = (),
+) -> ImageSpec:
+    """The image plan for ``service`` on ``target``.
+
+    ``needs`` are the OS packages the knowledge layer resolved for the target (build and run apart);
+    ``override`` is the user's ``[services.NAME]`` table merged over ``[defaults]``;
+    ``missing_packages`` names needed packages the override's base release lacks (for the warning).
+    """
+    needs = needs or SystemNeeds()
+    override = override or ServiceOverride(service.name, Origin("?"))
+    runtime = _runtime_of(service, target)
+    parts = _VERSION_PARTS.get(runtime, 2)
+    version = (_mm(target.runtime_version, parts)
+               or _spec_version(service.runtime.spec if service.runtime else None, parts)
+               or _DEFAULT_VERSION.get(runtime, ""))
+    if runtime not in _RECIPES:
+        raise ValueError(f"no recipe for runtime {runtime!r}")
+    base = override.base
+    if base is None:
+        planned = target.base_image
+        if planned and not _is_build_image(planned):
+            base = slim_variant(planned)
+        else:
+            base = _default_run_base(runtime, version, target)
+    extra = tuple(PinnedPackage(n) for n in override.system_packages)
+    if extra:
+        needs = SystemNeeds(build=needs.build, run=needs.run + extra, compile=needs.compile,
+                            reasons=needs.reasons)
+    context = _norm_dir(service.path)
+    files = sorted({r for f in service.files if (r := _relative(f, context)) is not None})
+    apk = target.distro == "alpine" or "alpine" in (parse_image_ref(base).tag or "")
+    ctx = _Ctx(service, target, needs, override, context, tuple(files), apk, runtime, version, base)
+    detected = _ports(_Ctx(service, target, needs, ServiceOverride(service.name, Origin("?")), context,
+                           tuple(files), apk, runtime, version, base))
+    _check_override(ctx, detected, missing_packages)
+    recipe = _RECIPES[runtime](ctx)
+    ports = _ports(ctx)
+    health = None
+    if ports:
+        port = next((n for n, proto in ports if proto == "tcp"), None)
+        if port is not None:
+            health = HealthCheck(_health_argv(runtime, port, apk), port)
+    env_keys = {e.key for e in service.env}
+    if service.compose is not None:
+        env_keys |= {e.key for e in service.compose.env}
+    labels = (
+        ("dev.matrixhell.service", service.name),
+        ("dev.matrixhell.source", context),
+        ("org.opencontainers.image.base.name", base),
+        ("org.opencontainers.image.title", service.name),
+    )
+    final = recipe.stages[-1]
+    label = Step(StepKind.LABEL, tuple(f"{k}={json.dumps(v)}" for k, v in labels))
+    final = Stage(final.name, final.base, (*final.steps, label))
+    stages = (*recipe.stages[:-1], final)
+    heavy = runtime in ("java", "dotnet")
+    read_only = override.read_only_root if override.read_only_root is not None else recipe.read_only_ok
+    return ImageSpec(
+        service=service.name,
+        context=context,
+        stages=stages,
+        package_manager=ctx.pm,
+        distro=target.distro,
+        release=target.release,
+        libc=target.libc,
+        arch=target.arch,
+        runtime=runtime,
+        runtime_version=version or None,
+        user=APP_USER,
+        uid=_uid(ctx),
+        workdir=_WORKDIR,
+        ports=ports,
+        published=_published(ctx, ports),
+        env=tuple(_final_env(stages)),
+        env_keys=tuple(sorted(env_keys)),
+        cmd=tuple(recipe.cmd),
+        healthcheck=health,
+        labels=labels,
+        read_only_root=read_only,
+        depends_on=tuple(sorted(service.compose.depends_on)) if service.compose else (),
+        cpu_request=override.cpu or ("250m" if heavy else "100m"),
+        cpu_limit=override.cpu or ("1" if heavy else "500m"),
+        memory_request=override.memory or ("256Mi" if heavy else "128Mi"),
+        memory_limit=override.memory or ("1Gi" if heavy else "512Mi"),
+        findings=tuple(ctx.findings),
+    )
+
+
+def _final_env(stages: tuple[Stage, ...]) -> list[tuple[str, str]]:
+    """ENV of the final stage, in order, ``$PATH`` expanded against the default PATH (for the OCI config)."""
+    out: dict[str, str] = {}
+    for step in stages[-1].steps:
+        if step.kind is StepKind.ENV:
+            for pair in step.args:
+                k, v = pair.split("=", 1)
+                out[k] = v.replace("$PATH", out.get("PATH", _DEFAULT_PATH))
+    return list(out.items())
