@@ -170,12 +170,15 @@ class ResolutionImpossible(ResolutionError):
             longest = max(chains, key=len)
             (child, via), (parent, _) = longest[-1], longest[-2]
             longest.pop()
-            heads = [ch[-1][0] for ch in chains] + tops
+            unique: list[list[tuple[str, str]]] = []
+            for ch in chains:
+                if ch not in unique:
+                    unique.append(ch)
+            chains = unique
+            heads = _uniq([ch[-1][0] for ch in chains] + tops)
             chose = f" (which chose {child})" if via != child else ""
-            lines.append(
-                f"And because {parent} depends on {via}{chose}, "
-                f"{' and '.join(_uniq(heads))} are incompatible."
-            )
+            verdict = f"{heads[0]} cannot be used" if len(heads) == 1 else f"{' and '.join(heads)} are incompatible"
+            lines.append(f"And because {parent} depends on {via}{chose}, {verdict}.")
         heads = _uniq([ch[0][1] for ch in chains if ch] + tops)
         lines.append(f"And because you require {' and '.join(heads)}, your requirements are unsatisfiable.")
         return lines
