@@ -1,0 +1,675 @@
+"""Service discovery: which directories of a repository are services, and which are not (and why).
+
+Three sources, strongest first:
+
+1. compose files - every service with ``build:`` is a service named as compose names it (one Dockerfile
+   may serve several: ``web`` and ``worker``); image-only services are EXTERNAL.
+2. workspaces (npm/pnpm/yarn, uv/poetry, go.work, cargo) - members are parts of the workspace root's
+   service unless separately deployable.
+3. manifest roots - a directory holding a detector's marker file.  A root nested under a service is
+   folded into it unless deployable.
+
+*Deployable* means: an own Dockerfile/Containerfile, an own compose service, or a start command of its
+own (a Procfile, a start script, a framework entry point).  Directories never taken: test harnesses
+(by name - tests, e2e, fixtures, examples, docs, scripts... - and by content: only dev dependencies and
+no start), shared libraries (another candidate depends on it by path or by name, and it has no start of
+its own), generated code, database init scripts and migrations, hidden directories.  Each gets a Skip.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import tomllib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from matrixhell.detect.base import Detector
+from matrixhell.detect.compose import ComposeFile, compose_files_in, parse_compose
+from matrixhell.detect.repoview import RepoView
+from matrixhell.errors import InputError
+from matrixhell.model import ComposeService, Detection, Finding, Origin, Scope, ServiceKind, Severity, Skip
+
+__all__ = [
+    "Discovery",
+    "PlannedService",
+    "RepoTree",
+    "discover",
+    "excluded_reason",
+    "marker_matcher",
+]
+
+#: directory names that hold tests, examples and docs, not services
+HARNESS_NAMES = frozenset(
+    {
+        "tests",
+        "test",
+        "e2e",
+        "fixtures",
+        "fixture",
+        "examples",
+        "example",
+        "docs",
+        "doc",
+        "scripts",
+        "__tests__",
+        "testdata",
+        "test-data",
+        "spec",
+        "specs",
+        "integration-tests",
+        "e2e-tests",
+        "cypress",
+        "playwright",
+        "samples",
+        "sample",
+        "demo",
+        "demos",
+        "benchmarks",
+        "bench",
+    }
+)
+#: directory names of generated code and build output
+GENERATED_NAMES = frozenset(
+    {
+        "generated",
+        "__generated__",
+        "_generated",
+        "gen",
+        "build",
+        "out",
+        ".next",
+        ".nuxt",
+        "coverage",
+        "htmlcov",
+        ".cache",
+        "site-packages",
+    }
+)
+#: database init scripts and migrations
+INIT_NAMES = frozenset(
+    {"docker-entrypoint-initdb.d", "migrations", "migration", "initdb", "init-db", "db-init", "alembic"}
+)
+#: a file that marks a directory as generated (OpenAPI Generator writes it into every client it makes)
+_GENERATED_MARKERS = frozenset({".openapi-generator-ignore", ".openapi-generator", ".swagger-codegen-ignore"})
+#: detectors whose markers alone do not make a service (an apt.txt only adds OS packages to one)
+AUXILIARY_DETECTORS = frozenset({"apt"})
+#: a start command at or above this precedence is an inference (``main`` of a package.json, an
+#: index.js): it makes a package deployable unless another service depends on the package
+WEAK_START = 45
+_DOCKERFILES = ("Dockerfile", "Containerfile")
+_VARIANT_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True, slots=True)
+class RepoTree:
+    """One walk of the repository: the files of every directory, after ignore rules."""
+
+    files: Mapping[str, frozenset[str]]  # directory ('' = root) -> names of the files directly in it
+    dirs: tuple[str, ...]  # every directory, sorted
+
+    def has(self, directory: str, name: str) -> bool:
+        return name in self.files.get(directory, frozenset())
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedService:
+    """A service discovery decided on, before its detectors run."""
+
+    name: str
+    directory: str  # '' for the root
+    kind: ServiceKind = ServiceKind.BUILT
+    discovered_by: str = "manifest"  # compose | workspace | manifest
+    compose: ComposeService | None = None
+    dockerfile: str | None = None
+    target: str | None = None
+    build_args: tuple[tuple[str, str], ...] = ()
+    members: tuple[str, ...] = ()  # workspace members folded in (handed to detectors as ctx.members)
+    folded: tuple[str, ...] = ()  # other nested manifest roots folded in (detected on their own)
+    image: str | None = None
+    compose_files: tuple[str, ...] = ()
+
+    @property
+    def path(self) -> str:
+        return self.directory or "."
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    services: tuple[PlannedService, ...]
+    skipped: tuple[Skip, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    files: tuple[str, ...] = ()  # compose and env files read
+
+
+Analyse = Callable[[str], Sequence[Detection]]
+WorkspaceFn = Callable[[RepoView, str], object]
+
+
+def marker_matcher(detectors: Sequence[Detector]) -> Callable[[Iterable[str]], bool]:
+    """A fast test for 'these file names hold a marker of a (non-auxiliary) detector'.
+
+    Exact names go in a set and ``*.ext`` globs in a suffix set, so a large tree costs one set probe
+    per file; only other globs fall back to fnmatch.
+    """
+    import fnmatch
+
+    exact: set[str] = set()
+    suffixes: set[str] = set()
+    globs: list[str] = []
+    for d in detectors:
+        if d.name in AUXILIARY_DETECTORS:
+            continue
+        for m in d.markers:
+            if not any(c in m for c in "*?["):
+                exact.add(m)
+            elif m.startswith("*.") and not any(c in m[2:] for c in "*?["):
+                suffixes.add(m[1:])
+            else:
+                globs.append(m)
+
+    def match(names: Iterable[str]) -> bool:
+        for n in names:
+            if n in exact:
+                return True
+            dot = n.rfind(".")
+            if dot > 0 and n[dot:] in suffixes:
+                return True
+            if globs and any(fnmatch.fnmatchcase(n, g) for g in globs):
+                return True
+        return False
+
+    return match
+
+
+def excluded_reason(directory: str, files: frozenset[str] = frozenset()) -> str | None:
+    """Why a directory is never a service by its path (or a generator's marker file), or None."""
+    if not directory:
+        return None
+    for part in directory.split("/"):
+        low = part.lower()
+        if low in HARNESS_NAMES:
+            return f"test harness, example or docs directory ({part}/)"
+        if low in INIT_NAMES:
+            return f"database init scripts or migrations ({part}/)"
+        if low in GENERATED_NAMES:
+            return f"generated code or build output ({part}/)"
+        if part.startswith("."):
+            return f"hidden directory ({part}/)"
+    if files & _GENERATED_MARKERS:
+        return "generated code (" + sorted(files & _GENERATED_MARKERS)[0] + ")"
+    return None
+
+
+def _parent_dirs(directory: str) -> Iterable[str]:
+    """Proper ancestors, nearest first, the root ('') last."""
+    while directory:
+        directory = posixpath.dirname(directory)
+        yield directory
+
+
+def _is_under(path: str, directory: str) -> bool:
+    return directory == "" or path == directory or path.startswith(directory + "/")
+
+
+def _compose_projects(tree: RepoTree) -> list[tuple[str, list[str]]]:
+    """(directory, [main, overrides...]) for every directory with a compose file."""
+    out = []
+    for d in tree.dirs:
+        files = tree.files.get(d, frozenset())
+        main, overrides = compose_files_in(files)
+        if main is None:
+            continue
+        # docker-compose.prod.yml and friends: more of the same project
+        variants = sorted(
+            n
+            for n in files
+            if n not in overrides
+            and n != main
+            and n.endswith(_VARIANT_SUFFIXES)
+            and (n.startswith(("docker-compose.", "compose.")) and n.count(".") >= 2)
+        )
+        names = [main, *overrides, *variants]
+        out.append((d, [f"{d}/{n}" if d else n for n in names]))
+    return out
+
+
+def _code_dir(
+    svc: ComposeService, tree: RepoTree, is_root: Callable[[str], bool], ws_members: Mapping[str, list[str]]
+) -> str:
+    """The directory a compose service's code lives in: the build context - unless the context is a
+    broad directory (no manifest of its own, or a workspace root, as with ``context: ..``) and a manifest
+    root inside it is plainly the service's: the Dockerfile's own directory, or the one named like it."""
+    ctx = svc.context or ""
+    if is_root(ctx) and ctx not in ws_members:
+        return ctx
+    if svc.dockerfile:
+        df_dir = posixpath.dirname(svc.dockerfile)
+        if df_dir != ctx and _is_under(df_dir, ctx) and is_root(df_dir):
+            return df_dir
+    named = f"{ctx}/{svc.name}" if ctx else svc.name
+    if is_root(named):
+        return named
+    for m in ws_members.get(ctx, ()):
+        if posixpath.basename(m) == svc.name and is_root(m):
+            return m
+    return ctx
+
+
+def _package_name(view: RepoView, directory: str, files: frozenset[str]) -> str | None:
+    """The name a package's manifest gives it (package.json, pyproject.toml, Cargo.toml), lower-cased."""
+
+    def p(name: str) -> str:
+        return f"{directory}/{name}" if directory else name
+
+    try:
+        if "package.json" in files:
+            data = json.loads(view.read_text(p("package.json")))
+            name = data.get("name") if isinstance(data, dict) else None
+            return name.lower() if isinstance(name, str) else None
+        for manifest, table in (("pyproject.toml", "project"), ("Cargo.toml", "package")):
+            if manifest in files:
+                doc = tomllib.loads(view.read_text(p(manifest)))
+                section = doc.get(table)
+                name = section.get("name") if isinstance(section, dict) else None
+                if isinstance(name, str):
+                    return name.lower().replace("_", "-")
+                if manifest == "pyproject.toml":
+                    poetry = doc.get("tool", {}).get("poetry", {})
+                    if isinstance(poetry, dict) and isinstance(poetry.get("name"), str):
+                        return str(poetry["name"]).lower().replace("_", "-")
+    except (InputError, ValueError, AttributeError):
+        return None
+    return None
+
+
+_PATH_PREFIXES = ("file:", "link:", "portal:", "workspace:")
+
+
+def _path_target(url: str, origin_path: str) -> str | None:
+    """The repo-relative directory a local-path dependency points at, if it is one."""
+    text = url.strip()
+    for prefix in _PATH_PREFIXES:
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+            break
+    else:
+        if "://" in text or text.startswith(("git+", "git@")) or not text.startswith((".", "/")):
+            return None
+    if text.startswith("//"):
+        text = text[2:]
+    if text.startswith("/") or not text or text in ("*", "^", "~"):
+        return None
+    base = posixpath.dirname(origin_path)
+    joined = posixpath.normpath(posixpath.join(base, text))
+    if joined == ".":
+        return ""
+    if joined.startswith(".."):
+        return None
+    return joined
+
+
+@dataclass
+class _Candidate:
+    directory: str
+    detections: Sequence[Detection] = ()
+    workspace_of: str | None = None  # the workspace root that lists it
+    members: list[str] = field(default_factory=list)  # its own workspace members
+    depended_by: set[str] = field(default_factory=set)
+    decision: str = ""  # service | fold | skip
+    reason: str = ""
+    into: str | None = None
+
+
+def _members_of(fn: WorkspaceFn | None, view: RepoView, directory: str, findings: list[Finding]) -> list[str]:
+    """Member directories of the workspace rooted at ``directory`` (none when it is no workspace root)."""
+    if fn is None:
+        return []
+    try:
+        info = fn(view, directory)
+    except InputError as e:
+        findings.append(Finding(e.code, Severity.WARNING, e.message, e.origin, e.hint))
+        return []
+    except Exception as e:  # a bug in one ecosystem's workspace reader must not stop discovery
+        findings.append(
+            Finding(
+                "workspace-error",
+                Severity.WARNING,
+                f"workspace members of {directory or '.'} could not be read: {e}",
+                Origin(directory or "."),
+            )
+        )
+        return []
+    if info is None:
+        return []
+    findings.extend(f for f in getattr(info, "findings", ()) if isinstance(f, Finding))
+    raw = getattr(info, "members", info)
+    out = []
+    for m in raw if isinstance(raw, Iterable) else ():
+        path = m if isinstance(m, str) else getattr(m, "directory", None) or getattr(m, "path", None)
+        if isinstance(path, str) and path.strip("/") != directory:
+            out.append(path.strip("/"))
+    return sorted(set(out))
+
+
+def _not_taken_reason(c: _Candidate) -> str:
+    if c.depended_by:
+        users = ", ".join(sorted(x or "." for x in c.depended_by))
+        return f"shared library used by {users}; it has no start command"
+    if c.workspace_of is not None:
+        return (
+            f"workspace member of {c.workspace_of or '.'} with no start command of its own; "
+            "not deployable alone"
+        )
+    return "nested manifest with no service above it and no start command"
+
+
+def _start_strength(detections: Sequence[Detection]) -> tuple[bool, bool]:
+    """(has a strong start command, has any start command)."""
+    strong = any(s.precedence < WEAK_START for d in detections for s in d.start_commands)
+    anyone = any(d.start_commands for d in detections)
+    return strong, anyone
+
+
+def _only_dev(detections: Sequence[Detection]) -> bool:
+    direct = [p for d in detections for p in d.packages if p.direct]
+    return bool(direct) and all(p.scope is Scope.DEV for p in direct)
+
+
+def discover(
+    view: RepoView,
+    tree: RepoTree,
+    detectors: Sequence[Detector],
+    analyse: Analyse,
+    *,
+    repo_name: str = "app",
+    workspace_fn: WorkspaceFn | None = None,
+) -> Discovery:
+    """Decide the services of the repository.  ``analyse(directory)`` runs the detectors on one
+    directory (with no members) and is how content decides: start commands, dev-only packages."""
+    findings: list[Finding] = []
+    skipped: list[Skip] = []
+    files_read: list[str] = []
+    is_marker = marker_matcher(detectors)
+
+    def is_root(d: str) -> bool:
+        return is_marker(tree.files.get(d, frozenset()))
+
+    # ---- manifest roots and workspaces
+    marker_dirs = [d for d in tree.dirs if is_marker(tree.files.get(d, frozenset()))]
+    excluded: dict[str, str] = {}
+    for d in marker_dirs:
+        reason = excluded_reason(d, tree.files.get(d, frozenset()))
+        if reason is not None:
+            excluded[d] = reason
+    ws_members: dict[str, list[str]] = {}
+    for d in marker_dirs:
+        if d not in excluded:
+            members = _members_of(workspace_fn, view, d, findings)
+            if members:
+                ws_members[d] = members
+
+    # ---- compose
+    compose_planned: list[PlannedService] = []
+    compose_dirs: dict[str, list[int]] = {}  # code dir -> indices into compose_planned
+    taken_names: dict[str, str] = {}  # compose name -> compose file
+    for project_dir, paths in _compose_projects(tree):
+        reason = excluded_reason(project_dir)
+        if reason is not None:
+            skipped.append(Skip(paths[0], f"compose file not used for services: {reason}"))
+            continue
+        cf: ComposeFile = parse_compose(view, paths)
+        findings.extend(cf.findings)
+        files_read.extend(cf.files)
+        skipped.extend(cf.skipped)
+        for svc in cf.services:
+            name = svc.name
+            if name in taken_names:
+                # the same service in two compose projects: one service when they build the same thing
+                prior = next((p for p in compose_planned if p.name == name), None)
+                if (
+                    prior is not None
+                    and prior.compose is not None
+                    and (prior.compose.context, prior.compose.image) == (svc.context, svc.image)
+                ):
+                    continue
+                name = _prefixed(project_dir, name, taken_names)
+            taken_names[name] = paths[0]
+            if svc.context is None:
+                if svc.image is None:
+                    # no build and no image, or a context outside the repo (both already findings)
+                    skipped.append(Skip(name, "compose service with no usable build context or image"))
+                    continue
+                compose_planned.append(
+                    PlannedService(
+                        name=name,
+                        directory=project_dir,
+                        kind=ServiceKind.EXTERNAL,
+                        discovered_by="compose",
+                        compose=svc,
+                        image=svc.image,
+                        compose_files=cf.files,
+                    )
+                )
+                continue
+            code = _code_dir(svc, tree, is_root, ws_members)
+            compose_planned.append(
+                PlannedService(
+                    name=name,
+                    directory=code,
+                    discovered_by="compose",
+                    compose=svc,
+                    dockerfile=svc.dockerfile,
+                    target=svc.target,
+                    build_args=tuple(sorted(cf.args_of(svc.name).items())),
+                    image=svc.image,
+                    compose_files=cf.files,
+                )
+            )
+            compose_dirs.setdefault(code, []).append(len(compose_planned) - 1)
+
+    candidates: dict[str, _Candidate] = {}
+    for d in marker_dirs:
+        if d in excluded and d not in compose_dirs:
+            skipped.append(Skip(d or ".", excluded[d]))
+            continue
+        candidates[d] = _Candidate(d)
+    for d in sorted(ws_members):
+        if d not in candidates:
+            continue
+        for m in ws_members[d]:
+            if m in candidates and candidates[m].workspace_of is None:
+                candidates[m].workspace_of = d
+                candidates[d].members.append(m)
+
+    # ---- content
+    names: dict[str, str] = {}
+    for d, cand in candidates.items():
+        cand.detections = analyse(d)
+        pkg_name = _package_name(view, d, tree.files.get(d, frozenset()))
+        if pkg_name:
+            names.setdefault(pkg_name, d)
+    for d, cand in candidates.items():
+        for det in cand.detections:
+            for pkg in det.packages:
+                if not pkg.direct:
+                    continue
+                target: str | None = None
+                if pkg.url:
+                    target = _path_target(pkg.url, pkg.origin.path)
+                if target is None and (
+                    pkg.specifier.startswith("workspace:")
+                    or pkg.url is None
+                    or pkg.url.startswith("workspace:")
+                ):
+                    target = names.get(pkg.name.lower().replace("_", "-")) or names.get(pkg.name.lower())
+                if target is not None and target != d and target in candidates:
+                    candidates[target].depended_by.add(d)
+
+    def deployable(c: _Candidate) -> bool:
+        files = tree.files.get(c.directory, frozenset())
+        if c.directory in compose_dirs or any(n in files for n in _DOCKERFILES):
+            return True
+        strong, anyone = _start_strength(c.detections)
+        if strong:
+            return True
+        return anyone and not c.depended_by
+
+    # decide, outermost first so a nested root knows whether an ancestor is a service
+    service_dirs: set[str] = set(compose_dirs)
+    order = sorted(candidates, key=lambda p: (p.count("/") if p else -1, p))
+    for d in order:
+        c = candidates[d]
+        if d in compose_dirs:
+            c.decision = "service"
+            continue
+        ancestor = next((a for a in _parent_dirs(d) if a in service_dirs), None)
+        files = tree.files.get(d, frozenset())
+        in_compose = next((a for a in _parent_dirs(d) if a in compose_dirs), None)
+        if in_compose is not None and not any(n in files for n in _DOCKERFILES):
+            # compose says what is deployed: code inside a compose build context is part of that build
+            c.decision, c.into = "fold", in_compose
+            continue
+        if deployable(c):
+            c.decision, c.reason = "service", ""
+            service_dirs.add(d)
+            continue
+        _, anyone = _start_strength(c.detections)
+        if _only_dev(c.detections) and not anyone and not c.members:
+            c.decision, c.reason = "skip", "test harness: only dev dependencies and no start command"
+            continue
+        if ancestor is not None:
+            c.decision, c.into = "fold", ancestor
+            continue
+        if c.depended_by or c.workspace_of is not None:
+            c.decision, c.reason = "skip", _not_taken_reason(c)
+            continue
+        c.decision = "service"
+        service_dirs.add(d)
+    # a workspace root or umbrella manifest whose deployable parts are services is not one itself
+    for d in order:
+        c = candidates[d]
+        if c.decision != "service" or d in compose_dirs or deployable(c):
+            continue
+        inner = sorted(x for x in service_dirs if x != d and _is_under(x, d))
+        if inner:
+            c.decision = "skip"
+            c.reason = ("workspace root" if c.members else "umbrella manifest") + (
+                f"; its deployable parts are services: {', '.join(inner)}"
+            )
+            service_dirs.discard(d)
+    # folds point at the nearest ancestor that stayed a service
+    for d in order:
+        c = candidates[d]
+        if c.decision == "fold":
+            c.into = next((a for a in _parent_dirs(d) if a in service_dirs), None)
+            if c.into is None:
+                c.decision, c.reason = "skip", _not_taken_reason(c)
+
+    for d in order:
+        c = candidates[d]
+        if c.decision == "skip":
+            skipped.append(Skip(d or ".", c.reason))
+
+    # ---- assemble
+    members_of: dict[str, list[str]] = {}
+    folded_of: dict[str, list[str]] = {}
+    for d in order:
+        c = candidates[d]
+        if c.decision == "fold" and c.into is not None:
+            if c.workspace_of is not None and c.workspace_of == c.into:
+                members_of.setdefault(c.into, []).append(d)
+            else:
+                folded_of.setdefault(c.into, []).append(d)
+
+    planned: list[PlannedService] = []
+    for p in compose_planned:
+        if p.kind is ServiceKind.BUILT:
+            p = _with_parts(p, members_of.get(p.directory, []), folded_of.get(p.directory, []))
+        planned.append(p)
+    dir_services = [d for d in order if candidates[d].decision == "service" and d not in compose_dirs]
+    used = {p.name for p in planned}
+    for d in sorted(dir_services):
+        c = candidates[d]
+        by = "workspace" if c.workspace_of is not None else "manifest"
+        planned.append(
+            PlannedService(
+                name="",
+                directory=d,
+                discovered_by=by,
+                dockerfile=next((f"{d}/{n}" if d else n for n in _DOCKERFILES if tree.has(d, n)), None),
+                members=tuple(members_of.get(d, [])),
+                folded=tuple(folded_of.get(d, [])),
+            )
+        )
+    planned = _name_services(planned, used, repo_name)
+    planned.sort(key=lambda p: (p.name, p.directory))
+    skipped.sort(key=lambda s: (s.path, s.reason))
+    return Discovery(
+        tuple(planned), tuple(dict.fromkeys(skipped)), tuple(findings), tuple(dict.fromkeys(files_read))
+    )
+
+
+def _with_parts(p: PlannedService, members: list[str], folded: list[str]) -> PlannedService:
+    return PlannedService(
+        name=p.name,
+        directory=p.directory,
+        kind=p.kind,
+        discovered_by=p.discovered_by,
+        compose=p.compose,
+        dockerfile=p.dockerfile,
+        target=p.target,
+        build_args=p.build_args,
+        members=tuple(members),
+        folded=tuple(folded),
+        image=p.image,
+        compose_files=p.compose_files,
+    )
+
+
+def _prefixed(project_dir: str, name: str, taken: Mapping[str, str]) -> str:
+    base = (project_dir.replace("/", "-") + "-" + name) if project_dir else name
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate = f"{base}-{n}"
+        n += 1
+    return candidate
+
+
+def _name_services(planned: list[PlannedService], used: set[str], repo_name: str) -> list[PlannedService]:
+    """Directory services are named after their directory; clashes take the path (``legacy-api``)."""
+    unnamed = [p for p in planned if not p.name]
+    base_names = {
+        p.directory: (posixpath.basename(p.directory) if p.directory else repo_name) for p in unnamed
+    }
+    counts: dict[str, int] = {}
+    for n in base_names.values():
+        counts[n] = counts.get(n, 0) + 1
+    taken = set(used)
+    out = [p for p in planned if p.name]
+    for p in sorted(unnamed, key=lambda x: x.directory):
+        name = base_names[p.directory]
+        if counts[name] > 1 or name in taken:
+            name = p.directory.replace("/", "-") if p.directory else repo_name
+        candidate, k = name, 2
+        while candidate in taken:
+            candidate = f"{name}-{k}"
+            k += 1
+        taken.add(candidate)
+        out.append(
+            PlannedService(
+                name=candidate,
+                directory=p.directory,
+                kind=p.kind,
+                discovered_by=p.discovered_by,
+                compose=p.compose,
+                dockerfile=p.dockerfile,
+                target=p.target,
+                build_args=p.build_args,
+                members=p.members,
+                folded=p.folded,
+                image=p.image,
+                compose_files=p.compose_files,
+            )
+        )
+    return out

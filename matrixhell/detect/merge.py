@@ -1,0 +1,240 @@
+"""Detections + what discovery knows (compose, Dockerfile, members) -> one Service.
+
+Runtimes are ordered primary runtime first, then by precedence (lowest wins), ties by file and line.
+Two sources disagree when their specifiers have no version in common; each such pair becomes a
+``runtime-disagreement`` warning.  Start commands go by precedence (compose 10 < Procfile web 20 <
+Dockerfile 30 < framework inference < package.json start 40 ...).  Ports are merged compose first, then
+the Dockerfile's EXPOSE, then framework defaults, one per number and protocol.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import TypeVar
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from matrixhell.detect.discovery import PlannedService
+from matrixhell.model import (
+    Detection,
+    EnvVar,
+    Finding,
+    Port,
+    RuntimeReq,
+    Service,
+    Severity,
+    StartCommand,
+)
+
+__all__ = ["merge_service", "primary_runtime", "specifiers_intersect"]
+
+T = TypeVar("T")
+
+#: runtime -> languages that run on it, to put the primary language first
+_LANGUAGES = {
+    "python": ("python",),
+    "node": ("javascript", "typescript", "node"),
+    "go": ("go",),
+    "ruby": ("ruby",),
+    "java": ("java", "kotlin", "scala", "groovy"),
+    "dotnet": ("csharp", "c#", "fsharp", "f#", "vb", "dotnet"),
+    "php": ("php",),
+    "rust": ("rust",),
+}
+
+
+def _unique(items: Iterable[T]) -> list[T]:
+    return list(dict.fromkeys(items))
+
+
+def _origin_key(origin: object) -> tuple[str, int]:
+    path = getattr(origin, "path", "")
+    line = getattr(origin, "line", None)
+    return (path, line or 0)
+
+
+@lru_cache(maxsize=4096)
+def _spec(text: str) -> SpecifierSet | None:
+    try:
+        return SpecifierSet(text)
+    except InvalidSpecifier:
+        return None
+
+
+def _candidates(a: SpecifierSet, b: SpecifierSet) -> list[Version]:
+    """Versions near every boundary either set names: if the sets share a version, one of these is in
+    both (their intersection is a union of intervals whose ends are these boundaries)."""
+    out: set[Version] = set()
+    for spec in (*a, *b):
+        text = spec.version.rstrip(".*").rstrip(".")
+        try:
+            base = Version(text)
+        except InvalidVersion:
+            continue
+        rel = list(base.release)
+        probes = [
+            rel,
+            [*rel, 0],
+            [*rel, 0, 0],
+            [*rel, 0, 1],
+            [*rel, 1],
+            [*rel, 999],
+            [*rel, 0, 999],
+            [*rel[:-1], rel[-1] + 1],
+        ]
+        if rel[-1] > 0:
+            below = [*rel[:-1], rel[-1] - 1]
+            probes.extend([below, [*below, 999], [*below, 999, 999]])
+        for p in probes:
+            try:
+                out.add(Version(".".join(str(x) for x in p)))
+            except InvalidVersion:
+                continue
+    return sorted(out)
+
+
+def specifiers_intersect(a_text: str, b_text: str) -> bool | None:
+    """Whether two PEP 440 specifier sets admit a common version; None when either cannot be read."""
+    if not a_text.strip() or not b_text.strip():
+        return True
+    a, b = _spec(a_text), _spec(b_text)
+    if a is None or b is None:
+        return None
+    both = a & b
+    return any(both.contains(v, prereleases=True) for v in _candidates(a, b))
+
+
+def primary_runtime(detections: Sequence[Detection]) -> str | None:
+    """The final Dockerfile stage's runtime, else the runtime most manifest files speak for."""
+    for d in detections:
+        for r in d.runtimes:
+            if r.source == "dockerfile-from":
+                return r.runtime
+    files: dict[str, set[str]] = {}
+    for d in detections:
+        for r in d.runtimes:
+            files.setdefault(r.runtime, set()).add(r.origin.path)
+        for p in d.packages:
+            files.setdefault(p.ecosystem.runtime, set()).add(p.origin.path)
+    if not files:
+        return None
+    return min(files, key=lambda rt: (-len(files[rt]), rt))
+
+
+def _disagreements(runtimes: Sequence[RuntimeReq], service: str) -> list[Finding]:
+    out: list[Finding] = []
+    by_runtime: dict[str, list[RuntimeReq]] = {}
+    for r in runtimes:
+        if r.spec.strip():
+            by_runtime.setdefault(r.runtime, []).append(r)
+    for runtime, reqs in by_runtime.items():
+        seen: set[tuple[str, str]] = set()
+        for i, a in enumerate(reqs):
+            for b in reqs[i + 1 :]:
+                key = (a.spec, b.spec)
+                if a.spec == b.spec or key in seen:
+                    continue
+                seen.add(key)
+                if specifiers_intersect(a.spec, b.spec) is False:
+                    out.append(
+                        Finding(
+                            code="runtime-disagreement",
+                            severity=Severity.WARNING,
+                            message=(
+                                f"{runtime}: {a.source} ({a.origin}) says {a.spec} but {b.source} "
+                                f"({b.origin}) says {b.spec}; no version satisfies both - "
+                                f"{a.source} wins"
+                            ),
+                            origin=b.origin,
+                            hint=f"make {b.origin.path} agree with {a.origin.path}",
+                            service=service,
+                        )
+                    )
+    return out
+
+
+def _ports(compose: Sequence[Port], dockerfile: Sequence[Port], others: Sequence[Port]) -> tuple[Port, ...]:
+    seen: dict[tuple[int, str], Port] = {}
+    for p in (*compose, *dockerfile, *others):
+        key = (p.number, p.protocol)
+        if key not in seen:
+            seen[key] = p
+    return tuple(seen.values())
+
+
+def _env(items: Iterable[EnvVar]) -> tuple[EnvVar, ...]:
+    seen: dict[str, EnvVar] = {}
+    for e in items:
+        seen.setdefault(e.key, e)
+    return tuple(seen.values())
+
+
+def merge_service(
+    planned: PlannedService, detections: Sequence[Detection], findings: Sequence[Finding] = ()
+) -> Service:
+    """One Service from everything discovery and the detectors learned about it."""
+    name = planned.name
+    compose = planned.compose
+    primary = primary_runtime(detections)
+
+    runtimes = _unique(r for d in detections for r in d.runtimes)
+    runtimes.sort(key=lambda r: (r.runtime != primary, r.precedence, *_origin_key(r.origin), r.runtime))
+
+    starts: list[StartCommand] = []
+    if compose is not None and compose.command is not None:
+        starts.append(compose.command)
+    starts.extend(s for d in detections for s in d.start_commands)
+    starts = _unique(starts)
+    starts.sort(key=lambda s: (s.precedence, *_origin_key(s.origin)))
+
+    docker_ports = [p for d in detections if d.detector == "dockerfile" for p in d.ports]
+    other_ports = [p for d in detections if d.detector != "dockerfile" for p in d.ports]
+    ports = _ports(compose.ports if compose else (), docker_ports, other_ports)
+
+    lang_runtimes: dict[str, set[str]] = {}
+    languages: list[str] = []
+    for d in detections:
+        rts = {r.runtime for r in d.runtimes} | {p.ecosystem.runtime for p in d.packages}
+        for lang in d.languages:
+            lang_runtimes.setdefault(lang, set()).update(rts)
+            if lang not in languages:
+                languages.append(lang)
+    if primary is not None:
+        primary_langs = set(_LANGUAGES.get(primary, (primary,)))
+        languages.sort(key=lambda lang: not (lang in primary_langs or primary in lang_runtimes.get(lang, ())))
+
+    all_findings = [*findings, *(f for d in detections for f in d.findings)]
+    all_findings.extend(_disagreements(runtimes, name))
+    all_findings = [dataclasses.replace(f, service=name) if f.service is None else f for f in all_findings]
+
+    files = set(planned.compose_files)
+    if planned.dockerfile:
+        files.add(planned.dockerfile)
+    for d in detections:
+        files.update(d.files)
+
+    return Service(
+        name=name,
+        path=planned.path,
+        kind=planned.kind,
+        discovered_by=planned.discovered_by,
+        languages=tuple(languages),
+        frameworks=tuple(_unique(f for d in detections for f in d.frameworks)),
+        runtimes=tuple(runtimes),
+        packages=tuple(_unique(p for d in detections for p in d.packages)),
+        system_packages=tuple(_unique(p for d in detections for p in d.system_packages)),
+        ports=ports,
+        start_commands=tuple(starts),
+        base_images=tuple(_unique(b for d in detections for b in d.base_images)),
+        env=_env([*(compose.env if compose else ()), *(e for d in detections for e in d.env)]),
+        dockerfile=planned.dockerfile,
+        compose=compose,
+        image=planned.image,
+        members=tuple(sorted({*planned.members, *planned.folded})),
+        files=tuple(sorted(files)),
+        findings=tuple(_unique(all_findings)),
+        detections=tuple(detections),
+    )

@@ -1,0 +1,290 @@
+"""The scan pipeline: one walk, discovery, the detectors of every service, merge -> ScanResult.
+
+The repository is walked once (ignored and always-skipped directories are pruned by the RepoView, so
+``node_modules`` costs nothing); every file is read at most once (a read-through cache sits in front of
+the view, so discovery, workspace readers and detectors share reads).  A detector whose module does not
+import is left out; a detector that fails on one directory becomes a finding and the scan goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from matrixhell.detect.base import DetectContext, Detector, finding_from_error, join
+from matrixhell.detect.compose import parse_dotenv
+from matrixhell.detect.discovery import Discovery, PlannedService, RepoTree, WorkspaceFn, discover
+from matrixhell.detect.merge import merge_service
+from matrixhell.detect.repoview import RepoView, WalkProblem
+from matrixhell.errors import InputError
+from matrixhell.model import Detection, Finding, Origin, ScanResult, Service, ServiceKind, Severity
+from matrixhell.reporting import Reporter
+
+__all__ = ["CachedView", "load_detectors", "scan_repo", "walk_tree"]
+
+
+class CachedView:
+    """A RepoView that reads each file once: contents and errors are remembered by path."""
+
+    def __init__(self, inner: RepoView, reporter: Reporter | None = None) -> None:
+        self._inner = inner
+        self._reporter = reporter
+        self._bytes: dict[str, bytes | InputError] = {}
+        self._text: dict[str, str | InputError] = {}
+        self._is_file: dict[str, bool] = {}
+
+    @property
+    def inner(self) -> RepoView:
+        return self._inner
+
+    def read_bytes(self, path: str) -> bytes:
+        hit = self._bytes.get(path)
+        if hit is None:
+            try:
+                hit = self._inner.read_bytes(path)
+                if self._reporter is not None:
+                    self._reporter.file_read(path)
+            except InputError as e:
+                hit = e
+            self._bytes[path] = hit
+        if isinstance(hit, InputError):
+            raise hit
+        return hit
+
+    def read_text(self, path: str) -> str:
+        hit = self._text.get(path)
+        if hit is None:
+            from matrixhell.detect.repoview import _decode, _norm  # the view's own strict decoding
+
+            try:
+                hit = _decode(self.read_bytes(path), _norm(path))
+            except InputError as e:
+                hit = e
+            self._text[path] = hit
+        if isinstance(hit, InputError):
+            raise hit
+        return hit
+
+    def is_file(self, path: str) -> bool:
+        hit = self._is_file.get(path)
+        if hit is None:
+            hit = self._is_file[path] = self._inner.is_file(path)
+        return hit
+
+    def is_dir(self, path: str) -> bool:
+        return self._inner.is_dir(path)
+
+    def listdir(self, path: str) -> list[str]:
+        return self._inner.listdir(path)
+
+    def walk(self) -> Iterator[tuple[str, list[str], list[str]]]:
+        return self._inner.walk()
+
+    @property
+    def problems(self) -> list[WalkProblem]:
+        return self._inner.problems
+
+    @property
+    def files_read(self) -> int:
+        return self._inner.files_read
+
+    def __getattr__(self, name: str) -> Any:  # root, size_cap... of the real view
+        return getattr(self._inner, name)
+
+
+def walk_tree(view: RepoView) -> RepoTree:
+    """One walk: the files of every directory (ignore rules applied by the view)."""
+    files: dict[str, frozenset[str]] = {}
+    for directory, _dirs, names in view.walk():
+        files[directory] = frozenset(names)
+    return RepoTree(files, tuple(sorted(files)))
+
+
+def load_detectors() -> list[Detector]:
+    """Every registered detector whose module imports (an ecosystem still missing is left out)."""
+    from matrixhell.detect import registry
+
+    out: list[Detector] = []
+    for name in registry.DETECTORS:
+        try:
+            out.append(registry.load(name))
+        except (ImportError, AttributeError):
+            continue
+    return out
+
+
+def _workspace_fn() -> WorkspaceFn | None:
+    try:
+        from matrixhell.detect.workspaces import workspace_members
+    except ImportError:
+        return None
+    return workspace_members
+
+
+def _problem_finding(p: WalkProblem) -> Finding:
+    hints = {
+        "symlink-loop": "remove the link or add it to .matrixhellignore",
+        "symlink-escape": "matrixhell reads only files inside the repository",
+        "unreadable": "check the directory's permissions",
+    }
+    return Finding(p.code, Severity.WARNING, p.message, Origin(p.path), hints.get(p.code))
+
+
+def _repo_name(view: RepoView) -> str:
+    root = getattr(view, "root", None)
+    if isinstance(root, Path) and root.name:
+        return root.name
+    return "app"
+
+
+class _Runner:
+    """Runs detectors on directories, each (directory, members) once."""
+
+    def __init__(
+        self, view: CachedView, tree: RepoTree, detectors: Sequence[Detector], env: Mapping[str, str]
+    ) -> None:
+        self.view = view
+        self.tree = tree
+        self.detectors = [d for d in detectors if d.name != "dockerfile"]
+        self.dockerfile = next((d for d in detectors if d.name == "dockerfile"), None)
+        self.env = dict(env)
+        self._cache: dict[tuple[str, tuple[str, ...]], list[Detection]] = {}
+        self._df_cache: dict[tuple[str, str | None, tuple[tuple[str, str], ...]], Detection] = {}
+
+    def files(self, directory: str) -> frozenset[str]:
+        known = self.tree.files.get(directory)
+        if known is not None:
+            return known
+        # a directory the walk did not list (a compose context inside a hidden or ignored path)
+        return frozenset(n for n in self.view.listdir(directory) if self.view.is_file(join(directory, n)))
+
+    def run(self, directory: str, members: tuple[str, ...] = ()) -> list[Detection]:
+        key = (directory, members)
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        ctx = DetectContext(self.view, directory, self.files(directory), members, self.env)
+        out: list[Detection] = []
+        for det in self.detectors:
+            d = self._one(det, ctx)
+            if d is not None:
+                out.append(d)
+        self._cache[key] = out
+        return out
+
+    def _one(self, det: Detector, ctx: DetectContext) -> Detection | None:
+        where = Origin(ctx.directory or ".")
+        try:
+            if not det.applies(ctx):
+                return None
+            return det.detect(ctx)
+        except InputError as e:
+            return Detection(det.name, findings=(finding_from_error(e),))
+        except Exception as e:  # one detector's bug must not end the scan of every other service
+            return Detection(
+                det.name,
+                findings=(
+                    Finding(
+                        "detector-failed",
+                        Severity.ERROR,
+                        f"the {det.name} detector failed here: {type(e).__name__}: {e}",
+                        where,
+                        hint="this is a bug in matrixhell; please report it with the file that caused it",
+                    ),
+                ),
+            )
+
+    def dockerfile_detection(self, planned: PlannedService) -> Detection | None:
+        if self.dockerfile is None or planned.dockerfile is None:
+            return None
+        key = (planned.dockerfile, planned.target, planned.build_args)
+        hit = self._df_cache.get(key)
+        if hit is not None:
+            return hit
+        detect_file = getattr(self.dockerfile, "detect_file", None)
+        try:
+            if detect_file is not None:
+                result: Detection = detect_file(
+                    self.view, planned.dockerfile, target=planned.target, build_args=dict(planned.build_args)
+                )
+            else:
+                directory = planned.dockerfile.rpartition("/")[0]
+                ctx = DetectContext(self.view, directory, self.files(directory), (), self.env)
+                found = self._one(self.dockerfile, ctx)
+                if found is None:
+                    return None
+                result = found
+        except Exception as e:
+            result = Detection(
+                "dockerfile",
+                findings=(
+                    Finding(
+                        "detector-failed",
+                        Severity.ERROR,
+                        f"the dockerfile detector failed: {type(e).__name__}: {e}",
+                        Origin(planned.dockerfile),
+                        hint="this is a bug in matrixhell; please report it",
+                    ),
+                ),
+            )
+        self._df_cache[key] = result
+        return result
+
+
+def _dotenv(view: CachedView, tree: RepoTree) -> dict[str, str]:
+    if not tree.has("", ".env"):
+        return {}
+    try:
+        return {k: v for k, (v, _) in parse_dotenv(view.read_text(".env")).items()}
+    except InputError:
+        return {}
+
+
+def scan_repo(
+    view: RepoView, *, reporter: Reporter | None = None, detectors: Sequence[Detector] | None = None
+) -> ScanResult:
+    """Scan a repository: every service with its facts, the directories not taken, the findings."""
+    rep = reporter or Reporter()
+    cached = view if isinstance(view, CachedView) else CachedView(view, rep)
+    tree = walk_tree(cached)
+    findings: list[Finding] = [_problem_finding(p) for p in cached.problems]
+    active = list(detectors) if detectors is not None else load_detectors()
+    runner = _Runner(cached, tree, active, _dotenv(cached, tree))
+
+    discovery: Discovery = discover(
+        cached,
+        tree,
+        active,
+        lambda d: runner.run(d),
+        repo_name=_repo_name(view),
+        workspace_fn=_workspace_fn(),
+    )
+    findings.extend(discovery.findings)
+    for skip in discovery.skipped:
+        rep.directory_skipped(skip.path, skip.reason)
+
+    services: list[Service] = []
+    for planned in discovery.services:
+        rep.service_found(planned.name, planned.path, planned.discovered_by)
+        detections: list[Detection] = []
+        if planned.kind is ServiceKind.BUILT:
+            detections.extend(runner.run(planned.directory, planned.members))
+            for extra in planned.folded:
+                detections.extend(runner.run(extra))
+            df = runner.dockerfile_detection(planned)
+            if df is not None:
+                detections.append(df)
+        services.append(merge_service(planned, detections))
+    services.sort(key=lambda s: s.name)
+    seen_problems = {(f.code, f.origin) for f in findings}
+    # walk problems found late (a compose context read outside the walk) still reach the report
+    late = [f for f in map(_problem_finding, cached.problems) if (f.code, f.origin) not in seen_problems]
+    findings.extend(late)
+    return ScanResult(
+        root=str(getattr(view, "root", ".")),
+        services=tuple(services),
+        findings=tuple(dict.fromkeys(findings)),
+        skipped=discovery.skipped,
+        files_read=cached.files_read,
+    )
