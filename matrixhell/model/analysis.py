@@ -69,6 +69,7 @@ class Environment:
     name: str  # env-1, env-2 ... in a deterministic order
     services: tuple[str, ...]
     target: Target
+    runtimes: tuple[tuple[str, str], ...] = ()  # (runtime, version) of every runtime its services use
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,59 @@
+"""Run every registered rule: each service alone, then each pair of services.
+
+A pair that cannot share an environment (their planner slots never meet, or their pins part) and that
+no pair rule explained gets the fallback rule's conflict, so every split the planner makes has a named
+reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import combinations
+
+from matrixhell.conflicts.knowledge import Knowledge
+from matrixhell.conflicts.profile import CatalogView, Profile, joint_pins, joint_slots
+from matrixhell.conflicts.registry import RuleContext, rules
+from matrixhell.model import Conflict
+
+__all__ = ["can_share", "find_conflicts", "make_context"]
+
+
+def make_context(profiles: Sequence[Profile], kn: Knowledge, view: CatalogView | None = None) -> RuleContext:
+    view = view if view is not None else CatalogView(kn)
+    return RuleContext(kn, view, tuple(profiles), {p.name: p for p in profiles})
+
+
+def can_share(profiles: Sequence[Profile]) -> bool:
+    """Whether these services fit one environment: one release, one version per runtime, one set of pins.
+
+    Pins that differ only transitively (both from lock files) do not block: re-locking together fixes
+    them, and the disjoint-pins warning says so.
+    """
+    if not joint_slots(profiles):
+        return False
+    return not any(any(pin.direct for pin in pins) for _key, pins in joint_pins(profiles))
+
+
+def find_conflicts(ctx: RuleContext) -> tuple[Conflict, ...]:
+    out: list[Conflict] = []
+    service_rules, pair_rules, fallbacks = rules("service"), rules("pair"), rules("fallback")
+    for p in ctx.profiles:
+        for rule in service_rules:
+            out.extend(rule.check(p, ctx))
+    for a, b in combinations(ctx.profiles, 2):
+        found: list[Conflict] = []
+        for rule in pair_rules:
+            found.extend(rule.check(a, b, ctx))
+        if not found and not can_share((a, b)):
+            for rule in fallbacks:
+                found.extend(rule.check(a, b, ctx))
+        out.extend(found)
+    return _dedupe(out)
+
+
+def _dedupe(conflicts: list[Conflict]) -> tuple[Conflict, ...]:
+    """One of each, errors first, then by the services they concern, kind and title."""
+    unique = {c.key(): c for c in conflicts}
+    return tuple(
+        sorted(unique.values(), key=lambda c: (-c.severity.rank, len(c.subjects), c.subjects, c.kind, c.title))
+    )

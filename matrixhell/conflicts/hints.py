@@ -1,0 +1,60 @@
+"""Hints: which release and base image would satisfy a service, said in words.
+
+``api fits debian bookworm (python 3.12, python:3.12-slim-bookworm)`` - the hint a person acts on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from matrixhell.conflicts.profile import CatalogView, Profile
+from matrixhell.conflicts.ranges import line_range
+
+__all__ = ["best_slot", "fits", "releases_text"]
+
+
+def best_slot(
+    profile: Profile, view: CatalogView, slots: Mapping[str, frozenset[str]] | None = None
+) -> tuple[str, str | None, str | None] | None:
+    """(release key, runtime version, image) of the best place the profile fits, or None."""
+    slots = profile.slots if slots is None else slots
+    for r in view.releases:
+        key = f"{r.distro}:{r.name}"
+        if key not in slots:
+            continue
+        if profile.runtime is None or not slots[key]:
+            return key, None, None
+        version = _newest(slots[key])
+        return key, version, view.best_image(profile.runtime, version, r, profile.from_image)
+    return None
+
+
+def _newest(versions: frozenset[str]) -> str:
+    return max(versions, key=lambda v: line_range(v).intervals[0].lo)  # type: ignore[arg-type,return-value]
+
+
+def fits(profile: Profile, view: CatalogView, slots: Mapping[str, frozenset[str]] | None = None) -> str:
+    """``billing fits debian bullseye (python 3.8, python:3.8-slim-bullseye)``, or why nothing does."""
+    best = best_slot(profile, view, slots)
+    if best is None:
+        return f"{profile.name} fits no known release"
+    key, version, image = best
+    release = view.release(key)
+    where = f"{release.distro} {release.name}" if release else key.replace(":", " ")
+    if version is None:
+        return f"{profile.name} fits {where}"
+    detail = f"{profile.runtime} {version}"
+    if image:
+        detail += f", {image}"
+    own = release.runtime_version(profile.runtime) if release and profile.runtime else None
+    if image and own and not line_range(version).contains(own):
+        # Say why an image is named at all: the release's own interpreter is another version.
+        detail += f"; {release.name if release else where}'s own {profile.runtime} is {own}"
+    return f"{profile.name} fits {where} ({detail})"
+
+
+def releases_text(keys: list[str] | tuple[str, ...], view: CatalogView) -> str:
+    """``debian bullseye, debian bookworm`` in the catalog's preference order."""
+    order = {f"{r.distro}:{r.name}": i for i, r in enumerate(view.releases)}
+    names = sorted(set(keys), key=lambda k: order.get(k, 1 << 30))
+    return ", ".join(k.replace(":", " ") for k in names) if names else "no release"

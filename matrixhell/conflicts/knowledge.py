@@ -1,0 +1,147 @@
+"""What the pure analyzer needs to know about the world, as small Protocols and one bundle.
+
+The analyzer never loads anything: :func:`matrixhell.analyze.analyze` wires the real catalog, native
+library map, metadata provider and resolver into a :class:`Knowledge`, and tests hand in small fakes.
+Each optional part may be ``None``; the rules that need it then stay silent rather than guess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+from matrixhell.model import Cause, Ecosystem
+
+__all__ = [
+    "CatalogLike",
+    "ImageLike",
+    "Knowledge",
+    "LibraryPackagesLike",
+    "NativeNeedsLike",
+    "ReleaseLike",
+    "ResolveOutcome",
+    "release_key",
+]
+
+
+class LibraryPackagesLike(Protocol):
+    @property
+    def build(self) -> Sequence[str]: ...
+
+    @property
+    def run(self) -> Sequence[str]: ...
+
+
+class ReleaseLike(Protocol):
+    @property
+    def distro(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def libc(self) -> str: ...
+
+    @property
+    def libc_version(self) -> str: ...
+
+    @property
+    def eol(self) -> object: ...
+
+    @property
+    def ssl(self) -> str | None: ...
+
+    def has(self, name: str) -> bool: ...
+
+    def runtime_version(self, runtime: str) -> str | None: ...
+
+    def library_packages(self, logical_lib: str) -> LibraryPackagesLike | None: ...
+
+
+class ImageLike(Protocol):
+    @property
+    def reference(self) -> str: ...
+
+    @property
+    def distro(self) -> str: ...
+
+    @property
+    def release(self) -> str: ...
+
+    @property
+    def libc(self) -> str: ...
+
+    @property
+    def runtime(self) -> str | None: ...
+
+    @property
+    def runtime_version(self) -> str | None: ...
+
+    @property
+    def variant(self) -> str | None: ...
+
+
+class CatalogLike(Protocol):
+    @property
+    def releases(self) -> Iterable[ReleaseLike]: ...
+
+    def image(self, reference: str) -> ImageLike | None: ...
+
+    def images_for(self, runtime: str, version: str) -> Sequence[ImageLike]: ...
+
+
+class NativeNeedsLike(Protocol):
+    @property
+    def libraries(self) -> Sequence[str]: ...
+
+    @property
+    def build_tools(self) -> Sequence[str]: ...
+
+    @property
+    def wheel_bundles(self) -> Sequence[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ResolveOutcome:
+    """The resolver's word on one service at one runtime version: pins, or the causes of failure."""
+
+    ok: bool
+    pins: Mapping[str, str] = field(default_factory=dict)
+    causes: tuple[Cause, ...] = ()
+    message: str = ""
+
+
+def release_key(distro: str, name: str) -> str:
+    return f"{distro}:{name}"
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """Everything the rules and the planner may consult.
+
+    - ``runtime_versions``: the release lines known per runtime, newest first (``python``: 3.13, 3.12...)
+    - ``native_needs(ecosystem, name)``: the logical system libraries a package needs, or None
+    - ``requires_python(name, version)``: the version's Requires-Python text, None when it has none,
+      and raises LookupError when the provider does not know the version
+    - ``versions_of(name)``: every (version, Requires-Python) the provider knows, for hints
+    - ``has_wheel(name, version, python, libc)``: True / False, or None when nobody knows
+    - ``resolve(requirements, constraints, python)``: the resolver's outcome on PEP 508 lines
+    - ``today``: the date "supported" is judged at (EOL), never read from the host by the core
+    """
+
+    catalog: CatalogLike
+    runtime_versions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    native_needs: Callable[[Ecosystem, str], NativeNeedsLike | None] | None = None
+    requires_python: Callable[[str, str], str | None] | None = None
+    versions_of: Callable[[str], Sequence[tuple[str, str | None]]] | None = None
+    has_wheel: Callable[[str, str, str, str], bool | None] | None = None
+    resolve: Callable[[tuple[str, ...], tuple[str, ...], str], ResolveOutcome] | None = None
+    today: date | None = None
+
+    def releases(self) -> tuple[ReleaseLike, ...]:
+        return tuple(self.catalog.releases)

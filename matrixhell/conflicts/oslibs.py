@@ -1,0 +1,117 @@
+"""OS library rules: a library no release ships beside the wanted runtime, and two services whose
+libraries are never shipped together (``libssl1.1`` lives on bullseye, ``libssl3`` from bookworm on)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from matrixhell.conflicts.causes import lib_cause, range_cause
+from matrixhell.conflicts.hints import fits, releases_text
+from matrixhell.conflicts.profile import LibNeed, Profile, joint_slots
+from matrixhell.conflicts.registry import RuleContext, pair_rule, service_rule
+from matrixhell.model import Cause, Conflict, Severity
+
+__all__ = ["no_release_for_lib", "os_lib_clash"]
+
+
+def _shipping(need: LibNeed, p: Profile, ctx: RuleContext) -> list[str]:
+    """Releases (of the profile's libc, if it has one) that satisfy ``need``."""
+    return [
+        f"{r.distro}:{r.name}"
+        for r in ctx.view.releases
+        if (p.libc is None or r.libc == p.libc) and ctx.view.satisfies(r, need)
+    ]
+
+
+def _runtime_text(p: Profile) -> str:
+    return f"{p.runtime} {p.range}" if p.runtime else "its runtime"
+
+
+def _offers(need: LibNeed, p: Profile, ctx: RuleContext) -> str | None:
+    """``python 3.11 on debian bullseye``: the newest runtime line a release shipping ``need`` has."""
+    if p.runtime is None:
+        return None
+    for key in _shipping(need, p, ctx):
+        release = ctx.view.release(key)
+        if release is None:
+            continue
+        for line in ctx.kn.runtime_versions.get(p.runtime, ()):
+            if ctx.view.available(p.runtime, line, release):
+                return f"{p.runtime} {line} on {release.distro} {release.name}"
+    return None
+
+
+@service_rule(
+    "no-release-for-lib",
+    Severity.ERROR,
+    "a system library the service needs is shipped by no release that has the runtime it wants",
+)
+def no_release_for_lib(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
+    if not p.base_slots or p.slots:
+        return
+    runnable = set(p.base_slots)
+    culprits = [n for n in p.lib_needs if not runnable & set(_shipping(n, p, ctx))]
+    if not culprits:
+        culprits = list(p.lib_needs)  # only the combination fails: name them all
+    names = ", ".join(n.name for n in culprits)
+    title = f"no release ships {names} with {_runtime_text(p)}"
+    causes: list[Cause] = [range_cause(p)]
+    causes += [lib_cause(p, n, releases_text(_shipping(n, p, ctx), ctx.view)) for n in culprits]
+    causes.append(Cause(_runtime_text(p), "available-on", releases_text(sorted(runnable), ctx.view)))
+    first = culprits[0]
+    offer = _offers(first, p, ctx)
+    hint = (
+        f"{first.name} is on {releases_text(_shipping(first, p, ctx), ctx.view)}, "
+        f"{_runtime_text(p)} on {releases_text(sorted(runnable), ctx.view)}: "
+        f"drop {first.name}{f' (needed by {first.package})' if first.package else ''}"
+    )
+    if offer:
+        hint += f", or move {p.name} to {offer}"
+    yield Conflict("no-release-for-lib", Severity.ERROR, (p.name,), title, tuple(causes), hint)
+
+
+def _restricting(p: Profile, among: set[str], ctx: RuleContext) -> list[LibNeed]:
+    """The needs of ``p`` that rule out some of the releases in ``among``, most restrictive first."""
+    scored = []
+    for n in p.lib_needs:
+        ok = among & set(_shipping(n, p, ctx))
+        if ok != among:
+            scored.append((len(ok), n.name, n))
+    return [n for _s, _name, n in sorted(scored, key=lambda t: (t[0], t[1]))]
+
+
+@pair_rule(
+    "os-lib-clash",
+    Severity.ERROR,
+    "the system libraries of two services are shipped together by no release with the runtimes they want",
+)
+def os_lib_clash(a: Profile, b: Profile, ctx: RuleContext) -> Iterator[Conflict]:
+    if not a.slots or not b.slots:
+        return  # a service that fits nowhere alone is its own conflict (no-release-for-lib)
+    if a.libc and b.libc and a.libc != b.libc:
+        return  # libc-clash says it better
+    if a.runtime is not None and a.runtime == b.runtime and not a.range.overlaps(b.range):
+        return  # disjoint-runtime
+    base = joint_slots([a, b], which="base_slots")
+    if not base or joint_slots([a, b], which="slots"):
+        return
+    among = set(base)
+    la, lb = _restricting(a, among, ctx), _restricting(b, among, ctx)
+    if not la and not lb:
+        return
+    causes: list[Cause] = []
+    parts: list[str] = []
+    for p, needs in ((a, la), (b, lb)):
+        if needs:
+            n = needs[0]
+            causes.append(lib_cause(p, n, releases_text(_shipping(n, p, ctx), ctx.view)))
+            parts.append(f"{n.name} ({p.name})")
+        else:
+            causes.append(range_cause(p))
+            parts.append(f"{_runtime_text(p)} ({p.name})")
+    runtimes = sorted({_runtime_text(p) for p in (a, b) if p.runtime})
+    title = f"no release ships {parts[0]} and {parts[1]} together"
+    if runtimes:
+        title += f" with {' and '.join(runtimes)}"
+    hint = f"{fits(a, ctx.view)}; {fits(b, ctx.view)}"
+    yield Conflict("os-lib-clash", Severity.ERROR, (a.name, b.name), title, tuple(causes), hint)

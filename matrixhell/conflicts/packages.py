@@ -1,0 +1,128 @@
+"""Package rules: Requires-Python against the runtime, requirements the resolver cannot satisfy, and two
+services pinning one package apart (they cannot share one site-packages)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from packaging.version import InvalidVersion, Version
+
+from matrixhell.conflicts.causes import exclusion_cause, pin_cause, range_cause
+from matrixhell.conflicts.profile import Exclusion, Profile, joint_pins, spec_range
+from matrixhell.conflicts.registry import RuleContext, pair_rule, service_rule
+from matrixhell.model import Cause, Conflict, Ecosystem, Scope, Severity
+
+__all__ = ["disjoint_pins", "requires_python", "unsatisfiable_requirements"]
+
+
+def _newest_supporting(ex: Exclusion, p: Profile, ctx: RuleContext) -> str | None:
+    """The newest release of the package whose Requires-Python meets the service's range."""
+    if ctx.kn.versions_of is None:
+        return None
+    best: Version | None = None
+    for text, rp in ctx.kn.versions_of(ex.package.name):
+        try:
+            v = Version(text)
+        except InvalidVersion:
+            continue
+        if v.is_prerelease or (rp and not spec_range(rp).overlaps(p.declared)):
+            continue
+        if best is None or v > best:
+            best = v
+    return str(best) if best is not None else None
+
+
+@service_rule(
+    "requires-python",
+    Severity.ERROR,
+    "a pinned or locked package's Requires-Python excludes every runtime version the service allows",
+)
+def requires_python(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
+    for ex in p.exclusions:
+        name, version = ex.package.name, ex.version
+        title = (
+            f"python {p.declared} and {ex.range} (Requires-Python of {name} {version}) have no version in common"
+        )
+        options = []
+        older = _newest_supporting(ex, p, ctx)
+        if older is not None and older != version:
+            options.append(f"pin {name}=={older}, the newest release that supports python {p.declared}")
+        lines = [v for v in ctx.kn.runtime_versions.get("python", ()) if ex.range.allows_line(v)]
+        if lines:
+            options.append(f"run {p.name} on python {lines[-1]} or newer")
+        hint = "; or ".join(options) if options else f"choose a {name} release that supports python {p.declared}"
+        yield Conflict(
+            "requires-python",
+            Severity.ERROR,
+            (p.name,),
+            title,
+            (range_cause(p, narrowed=False), exclusion_cause(ex)),
+            hint,
+        )
+
+
+def _requirement_lines(p: Profile) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    reqs: set[str] = set()
+    pins: set[str] = set()
+    for pkg in p.service.packages:
+        if pkg.ecosystem is not Ecosystem.PYPI or pkg.scope is not Scope.MAIN or pkg.url or pkg.editable:
+            continue
+        if pkg.locked:
+            pins.add(f"{pkg.name}=={pkg.locked}")
+        if not pkg.direct:
+            continue
+        extras = f"[{','.join(sorted(pkg.extras))}]" if pkg.extras else ""
+        marker = f" ; {pkg.marker}" if pkg.marker else ""
+        reqs.add(f"{pkg.name}{extras}{pkg.specifier}{marker}")
+    return tuple(sorted(reqs)), tuple(sorted(pins))
+
+
+@service_rule(
+    "unsatisfiable-requirements",
+    Severity.ERROR,
+    "the resolver finds no set of versions satisfying the service's requirements together",
+)
+def unsatisfiable_requirements(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
+    # Requires-Python exclusions already explain the failure a resolver would report.
+    if ctx.kn.resolve is None or p.runtime != "python" or p.exclusions or not p.versions:
+        return
+    reqs, constraints = _requirement_lines(p)
+    if not reqs:
+        return
+    line = p.versions[0]
+    outcome = ctx.kn.resolve(reqs, constraints, line)
+    if outcome.ok:
+        return
+    causes = outcome.causes or (Cause(p.name, "requires", ", ".join(reqs), p.origin),)
+    title = outcome.message or f"the requirements of {p.name} cannot be satisfied together on python {line}"
+    roots = [c.object for c in causes[:2]]
+    hint = f"loosen {' or '.join(roots)}" if roots else None
+    yield Conflict("unsatisfiable-requirements", Severity.ERROR, (p.name,), title, causes, hint)
+
+
+@pair_rule(
+    "disjoint-pins",
+    Severity.ERROR,
+    "two services pin one package to versions with nothing in common: one site-packages cannot hold both",
+)
+def disjoint_pins(a: Profile, b: Profile, ctx: RuleContext) -> Iterator[Conflict]:
+    bad = joint_pins([a, b])
+    if not bad:
+        return
+    # Direct pins first: they are what a person wrote, the transitive ones follow from them.
+    bad.sort(key=lambda item: (not any(pin.direct for pin in item[1]), item[0]))
+    causes: list[Cause] = []
+    for _key, (pa, pb) in bad:  # joint_pins keeps the order of the profiles it was given
+        causes += [pin_cause(a, pa), pin_cause(b, pb)]
+    (_, (pa, pb)), more = bad[0], len(bad) - 1
+    title = f"{pa.name} {pa.range} and {pb.range} have no version in common"
+    if more:
+        title += f" (and {more} more package{'s' if more > 1 else ''})"
+    direct = any(any(pin.direct for pin in pins) for _k, pins in bad)
+    severity = Severity.ERROR if direct else Severity.WARNING
+    hint = (
+        f"give {a.name} and {b.name} separate environments, or align {pa.name} on one version both accept"
+        if direct
+        else f"re-lock {a.name} and {b.name} together so their transitive pins agree"
+    )
+    yield Conflict("disjoint-pins", severity, (a.name, b.name), title, tuple(causes), hint)

@@ -1,0 +1,581 @@
+"""A service's constraints, read once from its facts: the input of every rule and of the planner.
+
+A :class:`Profile` says what a service asks of an environment: one runtime and the versions of it every
+source agrees on, the Requires-Python of what it pins, a libc when it is committed to one (an Alpine
+``FROM``, ``apk add``), the system libraries it needs (named packages from its Dockerfile, logical
+libraries of its native packages), and its package pins.  From those and the catalog come its *slots*:
+for each release, the runtime versions it can run there.  Two services can share an environment when
+their slots meet on one release with one runtime version each and their pins overlap.
+
+When nothing fits (a library no release ships with the wanted runtime), the planner still needs a
+target: ``plan_slots`` relax the constraints in a fixed order and ``relaxed`` records what was dropped;
+the rules report the real conflict from the unrelaxed facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+
+from packaging.markers import InvalidMarker, Marker
+from packaging.version import InvalidVersion, Version
+
+from matrixhell.conflicts.knowledge import ImageLike, Knowledge, ReleaseLike, release_key
+from matrixhell.conflicts.ranges import RangeSyntaxError, VersionRange, line_range
+from matrixhell.model import Ecosystem, Origin, PackageReq, RuntimeReq, Scope, Service, ServiceKind
+
+__all__ = [
+    "CatalogView",
+    "Disagreement",
+    "Exclusion",
+    "LibNeed",
+    "Pin",
+    "Profile",
+    "Slots",
+    "build_profiles",
+    "distro_image",
+    "exact_version",
+    "joint_pins",
+    "joint_slots",
+    "marker_holds",
+    "rank_release",
+    "spec_range",
+]
+
+Slots = Mapping[str, frozenset[str]]  # release key -> runtime version lines usable there
+
+_MANAGER_OF_DISTRO = {"debian": "apt", "ubuntu": "apt", "alpine": "apk"}
+_LIBC_OF_MANAGER = {"apt": "glibc", "apk": "musl"}
+_DISTRO_RANK = {"debian": 0, "ubuntu": 1, "alpine": 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Disagreement:
+    """A runtime source whose word has no version in common with a better-ranked one."""
+
+    kept: RuntimeReq  # the better-ranked source it contradicts
+    dropped: RuntimeReq
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    """A pinned package's Requires-Python, set against the service's runtime range."""
+
+    package: PackageReq
+    version: str
+    requires_python: str
+    range: VersionRange
+
+
+@dataclass(frozen=True, slots=True)
+class LibNeed:
+    """An OS-level need: a named package (``libssl1.1`` via apt) or a logical library (``pq``)."""
+
+    name: str
+    logical: bool
+    manager: str | None  # apt | apk for a named package; None for a logical library
+    phase: str  # build | run
+    reason: str
+    origin: Origin | None = None
+    package: str | None = None  # the language package that brings it
+
+
+@dataclass(frozen=True, slots=True)
+class Pin:
+    ecosystem: Ecosystem
+    name: str
+    range: VersionRange
+    req: PackageReq
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.ecosystem.value, self.name)
+
+    @property
+    def text(self) -> str:
+        return f"=={self.req.locked}" if self.req.locked else (self.req.specifier or "*")
+
+    @property
+    def direct(self) -> bool:
+        return self.req.direct
+
+
+@dataclass(frozen=True)
+class Profile:
+    service: Service
+    runtime: str | None
+    sources: tuple[RuntimeReq, ...]  # the main runtime's sources that agree, best first
+    declared: VersionRange  # what those sources allow together
+    range: VersionRange  # declared, narrowed by the pinned packages' Requires-Python
+    versions: tuple[str, ...]  # known release lines inside ``range``, newest first
+    versions_known: bool  # False when the catalog knows no line of this runtime
+    disagreements: tuple[Disagreement, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()  # Requires-Python with no version in common with declared
+    narrowing: tuple[Exclusion, ...] = ()  # Requires-Python that narrowed declared
+    libc: str | None = None
+    libc_origin: Origin | None = None
+    libc_reason: str = ""
+    lib_needs: tuple[LibNeed, ...] = ()
+    pins: tuple[Pin, ...] = ()
+    base_slots: Slots = field(default_factory=dict)  # every constraint but the system libraries
+    slots: Slots = field(default_factory=dict)  # every constraint
+    plan_slots: Slots = field(default_factory=dict)  # ``slots``, or relaxed ones when nothing fits
+    relaxed: tuple[str, ...] = ()
+    from_image: str | None = None  # the hand-written final FROM, when the catalog knows it
+
+    @property
+    def name(self) -> str:
+        return self.service.name
+
+    @property
+    def origin(self) -> Origin | None:
+        return self.sources[0].origin if self.sources else None
+
+    def pin(self, key: tuple[str, str]) -> Pin | None:
+        for p in self.pins:
+            if p.key == key:
+                return p
+        return None
+
+
+def spec_range(spec: str) -> VersionRange:
+    """The range of a specifier text; unreadable text allows any version (the detector reported it)."""
+    try:
+        return VersionRange.parse(spec)
+    except RangeSyntaxError:
+        return VersionRange.any()
+
+
+def rank_release(release: ReleaseLike, today: date | None) -> tuple[int, int, tuple[int, ...], str]:
+    """Sort key, best first: supported before end-of-life, Debian, Ubuntu, Alpine, newest first."""
+    eol = 1 if today is not None and _is_eol(release.eol, today) else 0
+    try:
+        ver = tuple(-p for p in Version(release.version).release)
+    except InvalidVersion:
+        ver = (0,)
+    return (eol, _DISTRO_RANK.get(release.distro, 9), ver, release.name)
+
+
+def _is_eol(eol: object, today: date) -> bool:
+    if isinstance(eol, date):
+        return eol <= today
+    if isinstance(eol, str) and len(eol) >= 10:
+        try:
+            return date.fromisoformat(eol[:10]) <= today
+        except ValueError:
+            return False
+    return False
+
+
+class CatalogView:
+    """Cached catalog look-ups shared by every profile of one analysis."""
+
+    def __init__(self, kn: Knowledge) -> None:
+        self.kn = kn
+        self.releases = tuple(sorted(kn.releases(), key=lambda r: rank_release(r, kn.today)))
+        self._for = lru_cache(maxsize=None)(self._images_for)
+        self._tracked: dict[tuple[str, str], bool] = {}
+        self._lib_tracked: dict[str, bool] = {}
+        self._by_key = {release_key(r.distro, r.name): r for r in self.releases}
+
+    def release(self, key: str) -> ReleaseLike | None:
+        return self._by_key.get(key)
+
+    def best_image(self, runtime: str, version: str, release: ReleaseLike, prefer: str | None = None) -> str | None:
+        """The base image for ``runtime`` ``version`` on ``release``: the hand-written one when it fits,
+        else a slim variant, else the catalog's first; the release's own image when none is listed."""
+        found = self.images(runtime, version, release)
+        if not found:
+            return distro_image(release) if self.available(runtime, version, release) else None
+        refs = [i.reference for i in found]
+        if prefer in refs:
+            return prefer
+        slim = [i.reference for i in found if i.variant == "slim"]
+        return slim[0] if slim else refs[0]
+
+    def _images_for(self, runtime: str, version: str) -> tuple[ImageLike, ...]:
+        return tuple(self.kn.catalog.images_for(runtime, version))
+
+    def images(self, runtime: str, version: str, release: ReleaseLike) -> tuple[ImageLike, ...]:
+        return tuple(
+            i for i in self._for(runtime, version) if i.distro == release.distro and i.release == release.name
+        )
+
+    def available(self, runtime: str, version: str, release: ReleaseLike) -> bool:
+        if self.images(runtime, version, release):
+            return True
+        own = release.runtime_version(runtime)
+        return own is not None and _line_has(version, own)
+
+    def tracked(self, manager: str, name: str) -> bool:
+        """Whether the catalog follows this package at all: an unknown name constrains nothing."""
+        key = (manager, name)
+        if key not in self._tracked:
+            self._tracked[key] = any(
+                r.has(name) for r in self.releases if _MANAGER_OF_DISTRO.get(r.distro) == manager
+            )
+        return self._tracked[key]
+
+    def lib_tracked(self, lib: str) -> bool:
+        if lib not in self._lib_tracked:
+            self._lib_tracked[lib] = any(r.library_packages(lib) is not None for r in self.releases)
+        return self._lib_tracked[lib]
+
+    def satisfies(self, release: ReleaseLike, need: LibNeed) -> bool:
+        if need.logical:
+            return not self.lib_tracked(need.name) or release.library_packages(need.name) is not None
+        if need.manager is None or not self.tracked(need.manager, need.name):
+            return True
+        return _MANAGER_OF_DISTRO.get(release.distro) == need.manager and release.has(need.name)
+
+
+def distro_image(release: ReleaseLike) -> str:
+    """The plain image of a release, for a runtime the release packages itself."""
+    tag = f"{release.name}-slim" if release.distro == "debian" else release.name
+    return f"{release.distro}:{tag}"
+
+
+def _line_has(line: str, version: str) -> bool:
+    try:
+        return line_range(line).contains(version)
+    except InvalidVersion:
+        return False
+
+
+def _marker_env(line: str) -> dict[str, str]:
+    """A complete marker environment for CPython ``line`` on Linux: the host never leaks in."""
+    full = line if line.count(".") >= 2 else f"{line}.0"
+    return {
+        "implementation_name": "cpython",
+        "implementation_version": full,
+        "os_name": "posix",
+        "platform_machine": "x86_64",
+        "platform_release": "",
+        "platform_system": "Linux",
+        "platform_version": "",
+        "python_full_version": full,
+        "platform_python_implementation": "CPython",
+        "python_version": ".".join(full.split(".")[:2]),
+        "sys_platform": "linux",
+        "extra": "",
+    }
+
+
+def marker_holds(marker: str | None, line: str | None) -> bool:
+    """Whether ``marker`` is true for CPython ``line``; unknowable ones count as true."""
+    if not marker:
+        return True
+    if line is None:
+        return True
+    try:
+        return bool(Marker(marker).evaluate(_marker_env(line)))
+    except (InvalidMarker, ValueError, KeyError):
+        return True
+
+
+def exact_version(p: PackageReq) -> str | None:
+    if p.locked:
+        return p.locked
+    spec = p.specifier.strip()
+    if spec.startswith("==") and "," not in spec and not spec.endswith(".*"):
+        return spec[2:].strip()
+    return None
+
+
+def _main_runtime(service: Service) -> str | None:
+    name = service.runtime_name()
+    if name:
+        return name
+    for p in service.packages:
+        return p.ecosystem.runtime
+    return None
+
+
+def _runtime_sources(service: Service, runtime: str | None) -> tuple[RuntimeReq, ...]:
+    return tuple(r for r in service.runtimes if r.runtime == runtime)
+
+
+def _agree(sources: Sequence[RuntimeReq]) -> tuple[tuple[RuntimeReq, ...], VersionRange, tuple[Disagreement, ...]]:
+    used: list[RuntimeReq] = []
+    combined = VersionRange.any()
+    dropped: list[Disagreement] = []
+    for src in sources:
+        r = spec_range(src.spec)
+        merged = combined.intersect(r)
+        if merged.is_empty():
+            partner = next((u for u in used if spec_range(u.spec).intersect(r).is_empty()), used[0])
+            dropped.append(Disagreement(partner, src))
+        else:
+            used.append(src)
+            combined = merged
+    return tuple(used), combined, tuple(dropped)
+
+
+def _pins(service: Service, line: str | None) -> tuple[Pin, ...]:
+    by_key: dict[tuple[str, str], Pin] = {}
+    for p in service.packages:
+        if p.scope is not Scope.MAIN or p.url or p.editable:
+            continue
+        if not marker_holds(p.marker, line):
+            continue
+        rng = VersionRange.exactly(p.locked) if p.locked and _valid(p.locked) else spec_range(p.specifier)
+        if rng.is_any():
+            continue
+        key = (p.ecosystem.value, p.name)
+        old = by_key.get(key)
+        if old is None:
+            by_key[key] = Pin(p.ecosystem, p.name, rng, p)
+        else:
+            # A lock entry and a manifest line of one package: the lock is the tighter word.
+            req = p if p.locked and not old.req.locked else old.req
+            by_key[key] = Pin(p.ecosystem, p.name, old.range.intersect(rng), req)
+    return tuple(by_key[k] for k in sorted(by_key))
+
+
+def _valid(v: str) -> bool:
+    try:
+        Version(v)
+    except InvalidVersion:
+        return False
+    return True
+
+
+def _requires_python(
+    service: Service, declared: VersionRange, lines: Sequence[str], kn: Knowledge
+) -> tuple[tuple[Exclusion, ...], tuple[Exclusion, ...], VersionRange]:
+    if kn.requires_python is None:
+        return (), (), declared
+    excl: list[Exclusion] = []
+    narrow: list[Exclusion] = []
+    rng = declared
+    declared_lines = [v for v in lines if declared.allows_line(v)]
+    seen: set[tuple[str, str]] = set()
+    for p in service.packages:
+        if p.ecosystem is not Ecosystem.PYPI or p.scope is not Scope.MAIN or p.url or p.editable:
+            continue
+        version = exact_version(p)
+        if version is None or (p.name, version) in seen:
+            continue
+        seen.add((p.name, version))
+        try:
+            rp = kn.requires_python(p.name, version)
+        except LookupError:
+            continue
+        if not rp:
+            continue
+        rp_range = spec_range(rp)
+        if p.marker:
+            applies = [v for v in declared_lines if marker_holds(p.marker, v)]
+            if not applies:
+                continue
+            if not any(rp_range.allows_line(v) for v in applies):
+                excl.append(Exclusion(p, version, rp, rp_range))
+            continue
+        item = Exclusion(p, version, rp, rp_range)
+        if declared.intersect(rp_range).is_empty():
+            excl.append(item)
+        elif not rng.intersect(rp_range).is_empty() and rng.intersect(rp_range) != rng:
+            narrow.append(item)
+            rng = rng.intersect(rp_range)
+    return tuple(excl), tuple(narrow), rng
+
+
+def _libc(service: Service, kn: Knowledge) -> tuple[str | None, Origin | None, str, str | None]:
+    """The libc a service is committed to: its final FROM's (when the catalog knows the image), else
+    the one its OS package manager implies (apk: musl, apt: glibc); None when it is free."""
+    finals = [b for b in service.base_images if b.final] or list(service.base_images[-1:])
+    from_image: str | None = None
+    for b in finals:
+        info = kn.catalog.image(b.reference)
+        if info is not None:
+            from_image = info.reference
+            if info.libc:
+                return info.libc, b.origin, f"its Dockerfile builds FROM {b.reference}", from_image
+    for sp in service.system_packages:
+        libc = _LIBC_OF_MANAGER.get(sp.manager)
+        if libc is not None:
+            return libc, sp.origin, f"it installs {sp.name} with {sp.manager}", from_image
+    return None, None, "", from_image
+
+
+def _lib_needs(service: Service, kn: Knowledge) -> tuple[LibNeed, ...]:
+    out: list[LibNeed] = []
+    seen: set[tuple[bool, str]] = set()
+    for sp in service.system_packages:
+        if (False, sp.name) in seen:
+            continue
+        seen.add((False, sp.name))
+        out.append(
+            LibNeed(sp.name, False, sp.manager, sp.phase, sp.reason or f"installed via {sp.manager}", sp.origin)
+        )
+    if kn.native_needs is not None:
+        for p in service.packages:
+            if p.scope is not Scope.MAIN:
+                continue
+            needs = kn.native_needs(p.ecosystem, p.name)
+            if needs is None:
+                continue
+            bundled = set(needs.wheel_bundles)
+            for lib in needs.libraries:
+                if lib in bundled or (True, lib) in seen:
+                    continue
+                seen.add((True, lib))
+                out.append(LibNeed(lib, True, None, "run", f"needed by {p.name}", p.origin, p.name))
+    return tuple(out)
+
+
+def _slots(
+    images: CatalogView,
+    runtime: str | None,
+    lines: Sequence[str] | None,
+    libc: str | None,
+    needs: Iterable[LibNeed],
+) -> dict[str, frozenset[str]]:
+    needs = tuple(needs)
+    out: dict[str, frozenset[str]] = {}
+    for r in images.releases:
+        if libc is not None and r.libc != libc:
+            continue
+        if not all(images.satisfies(r, n) for n in needs):
+            continue
+        if runtime is None or lines is None:
+            out[release_key(r.distro, r.name)] = frozenset()
+            continue
+        vs = frozenset(v for v in lines if images.available(runtime, v, r))
+        if vs:
+            out[release_key(r.distro, r.name)] = vs
+    return out
+
+
+def build_profiles(
+    services: Iterable[Service], kn: Knowledge, view: CatalogView | None = None
+) -> tuple[Profile, ...]:
+    """One profile per built service, sorted by name (external, image-only services have none)."""
+    images = view if view is not None else CatalogView(kn)
+    built = sorted((s for s in services if s.kind is ServiceKind.BUILT), key=lambda s: s.name)
+    return tuple(_profile(s, kn, images) for s in built)
+
+
+def _profile(service: Service, kn: Knowledge, images: CatalogView) -> Profile:
+    runtime = _main_runtime(service)
+    used, declared, disagreements = _agree(_runtime_sources(service, runtime))
+    all_lines = tuple(kn.runtime_versions.get(runtime, ())) if runtime else ()
+    known = bool(all_lines)
+    exclusions, narrowing, rng = _requires_python(service, declared, all_lines, kn)
+    lines = tuple(v for v in all_lines if rng.allows_line(v))
+    declared_lines = tuple(v for v in all_lines if declared.allows_line(v))
+    libc, libc_origin, libc_reason, from_image = _libc(service, kn)
+    needs = _lib_needs(service, kn)
+    pins = _pins(service, lines[0] if lines else (declared_lines[0] if declared_lines else None))
+    version_lines: tuple[str, ...] | None = lines if known else None
+    base = _slots(images, runtime, version_lines, libc, ())
+    full = _slots(images, runtime, version_lines, libc, needs)
+    plan, relaxed = full, ()
+    if not full:
+        plan, relaxed = _relax(images, runtime, known, all_lines, declared_lines, libc, needs, used)
+    return Profile(
+        service=service,
+        runtime=runtime,
+        sources=used,
+        declared=declared,
+        range=rng,
+        versions=lines,
+        versions_known=known,
+        disagreements=disagreements,
+        exclusions=exclusions,
+        narrowing=narrowing,
+        libc=libc,
+        libc_origin=libc_origin,
+        libc_reason=libc_reason,
+        lib_needs=needs,
+        pins=pins,
+        base_slots=base,
+        slots=full,
+        plan_slots=plan,
+        relaxed=relaxed,
+        from_image=from_image,
+    )
+
+
+def _relax(
+    images: CatalogView,
+    runtime: str | None,
+    known: bool,
+    all_lines: tuple[str, ...],
+    declared_lines: tuple[str, ...],
+    libc: str | None,
+    needs: tuple[LibNeed, ...],
+    used: tuple[RuntimeReq, ...],
+) -> tuple[dict[str, frozenset[str]], tuple[str, ...]]:
+    """Drop constraints one at a time, in a fixed order, until some release fits."""
+    if not known:
+        steps: list[tuple[str, tuple[str, ...] | None, str | None, tuple[LibNeed, ...]]] = [
+            ("system-libraries", None, libc, ()),
+            ("libc", None, None, ()),
+        ]
+    else:
+        winner = tuple(v for v in all_lines if used and spec_range(used[0].spec).allows_line(v))
+        steps = [
+            ("requires-python", declared_lines, libc, needs),
+            ("system-libraries", declared_lines, libc, ()),
+            ("libc", declared_lines, None, ()),
+            ("runtime-range", winner, None, ()),
+            ("runtime-version", all_lines, None, ()),
+        ]
+    dropped: list[str] = []
+    for name, lines, lc, nd in steps:
+        dropped.append(name)
+        slots = _slots(images, runtime, lines, lc, nd)
+        if slots:
+            return slots, tuple(dropped)
+    return {}, tuple(dropped)
+
+
+def joint_slots(profiles: Sequence[Profile], *, which: str = "plan_slots") -> dict[str, dict[str, frozenset[str]]]:
+    """Where every profile can run at once: release key -> runtime -> the versions all its users accept.
+
+    ``which`` picks the slots compared: ``plan_slots`` (the planner's), ``slots`` or ``base_slots``.
+    """
+    if not profiles:
+        return {}
+    maps = [getattr(p, which) for p in profiles]
+    common = set(maps[0])
+    for m in maps[1:]:
+        common &= set(m)
+    out: dict[str, dict[str, frozenset[str]]] = {}
+    for key in sorted(common):
+        per_runtime: dict[str, frozenset[str]] = {}
+        ok = True
+        for p, m in zip(profiles, maps, strict=True):
+            if p.runtime is None or not p.versions_known:
+                continue
+            have = per_runtime.get(p.runtime)
+            vs = m[key] if have is None else have & m[key]
+            if not vs:
+                ok = False
+                break
+            per_runtime[p.runtime] = vs
+        if ok:
+            out[key] = per_runtime
+    return out
+
+
+def joint_pins(profiles: Sequence[Profile]) -> list[tuple[tuple[str, str], list[Pin]]]:
+    """Packages pinned by several of ``profiles`` with no version in common across them."""
+    by_key: dict[tuple[str, str], list[Pin]] = {}
+    for p in profiles:
+        for pin in p.pins:
+            by_key.setdefault(pin.key, []).append(pin)
+    bad: list[tuple[tuple[str, str], list[Pin]]] = []
+    for key in sorted(by_key):
+        pins = by_key[key]
+        if len(pins) < 2:
+            continue
+        rng = VersionRange.any()
+        for pin in pins:
+            rng = rng.intersect(pin.range)
+        if rng.is_empty():
+            bad.append((key, pins))
+    return bad

@@ -1,0 +1,65 @@
+"""Target rules: a runtime no known base offers, and the catch-all for two services whose places to
+run never meet for a reason no sharper rule names (``python 3.8`` images only on bullseye beside a
+runtime whose images start at bookworm)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from matrixhell.conflicts.causes import range_cause
+from matrixhell.conflicts.hints import fits
+from matrixhell.conflicts.profile import Profile
+from matrixhell.conflicts.registry import RuleContext, fallback_rule, service_rule
+from matrixhell.model import Cause, Conflict, Severity
+
+__all__ = ["no_runtime_release", "no_shared_release"]
+
+
+def _slot_text(p: Profile, ctx: RuleContext, slots: dict[str, frozenset[str]] | None = None) -> str:
+    slots = dict(p.plan_slots if slots is None else slots)
+    order = {f"{r.distro}:{r.name}": i for i, r in enumerate(ctx.view.releases)}
+    parts = []
+    for key in sorted(slots, key=lambda k: order.get(k, 1 << 30)):
+        versions = sorted(slots[key])
+        where = key.replace(":", " ")
+        parts.append(f"{where} ({p.runtime} {', '.join(versions)})" if versions and p.runtime else where)
+    return "; ".join(parts) if parts else "no release"
+
+
+@service_rule(
+    "no-runtime-release",
+    Severity.WARNING,
+    "no release or base image the catalog knows offers the runtime versions the service allows",
+)
+def no_runtime_release(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
+    if p.runtime is None or not p.versions_known or p.base_slots:
+        return
+    libc = f" on {p.libc}" if p.libc else ""
+    title = f"no known release or base image offers {p.runtime} {p.range}{libc}"
+    known = ctx.kn.runtime_versions.get(p.runtime, ())
+    causes: list[Cause] = [range_cause(p)]
+    if p.libc:
+        causes.append(Cause(p.name, "runs-on", p.libc, p.libc_origin))
+    causes.append(Cause(p.runtime, "known-lines", ", ".join(known)))
+    hint = (
+        f"planned instead without {', '.join(p.relaxed)}: {fits(p, ctx.view, p.plan_slots)}"
+        if p.plan_slots
+        else f"no known {p.runtime} line fits; known lines: {', '.join(known)}"
+    )
+    yield Conflict("no-runtime-release", Severity.WARNING, (p.name,), title, tuple(causes), hint)
+
+
+@fallback_rule(
+    "no-shared-release",
+    Severity.ERROR,
+    "two services fit releases (or runtime versions on them) that never meet, for no single reason above",
+)
+def no_shared_release(a: Profile, b: Profile, ctx: RuleContext) -> Iterator[Conflict]:
+    title = f"{a.name} and {b.name} fit no release together"
+    causes = (
+        Cause(a.name, "available-on", _slot_text(a, ctx), a.origin, because=(range_cause(a),)),
+        Cause(b.name, "available-on", _slot_text(b, ctx), b.origin, because=(range_cause(b),)),
+    )
+    hint = f"{fits(a, ctx.view, a.plan_slots)}; {fits(b, ctx.view, b.plan_slots)}"
+    yield Conflict("no-shared-release", Severity.ERROR, (a.name, b.name), title, causes, hint)
+
