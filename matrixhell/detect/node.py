@@ -175,7 +175,7 @@ class NodeDetector:
             origin = doc.origin("packageManager")
             if m:
                 pm = m.group(1)
-                facts.runtimes.append(RuntimeReq(pm, f"=={m.group(2)}", raw_pm, "package-manager", origin, 10))
+                facts.runtimes.append(RuntimeReq(pm, f"=={m.group(2)}", raw_pm, "package-manager", origin, 90))
             else:
                 facts.note("unreadable-version", f"packageManager {raw_pm!r} is not name@version", origin,
                            hint='write e.g. "pnpm@9.1.0"')
@@ -183,12 +183,12 @@ class NodeDetector:
         if isinstance(volta, dict):
             for tool, v in volta.items():
                 if tool in ("node", "npm", "pnpm", "yarn") and isinstance(v, str):
-                    _runtime(facts, tool, v, "volta", doc.origin("volta", tool), 15)
+                    _runtime(facts, tool, v, "volta", doc.origin("volta", tool), 15 if tool == "node" else 91)
         engines = data.get("engines")
         if isinstance(engines, dict):
             for tool, v in engines.items():
                 if tool in ("node", "npm", "pnpm", "yarn") and isinstance(v, str):
-                    _runtime(facts, tool, v, "package-json-engines", doc.origin("engines", tool), 30)
+                    _runtime(facts, tool, v, "package-json-engines", doc.origin("engines", tool), 30 if tool == "node" else 92)
         elif engines is not None:
             facts.note("bad-manifest", "engines is not an object", doc.origin("engines"))
         return pm

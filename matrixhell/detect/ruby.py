@@ -111,7 +111,7 @@ class RubyDetector:
             raw, line = lock.bundler
             try:
                 facts.runtimes.append(RuntimeReq("bundler", version_prefix(raw).spec, raw,
-                                                 "gemfile-lock-bundled-with", Origin(path, line), 25))
+                                                 "gemfile-lock-bundled-with", Origin(path, line), 90))
             except RangeError:
                 facts.note("unreadable-version", f"BUNDLED WITH {raw!r} is not a version", Origin(path, line))
 

@@ -1,0 +1,268 @@
+"""Java and Kotlin on the JVM: pom.xml (Maven) and build.gradle / build.gradle.kts (Gradle).
+
+Runtime sources, best first: a Gradle toolchain (``languageVersion``, ``jvmToolchain``: the JDK the build
+uses, ``==17.*``), ``maven.compiler.release``, ``java.version``, the compiler plugin's ``<release>``,
+``maven.compiler.source``/``target`` and Gradle's ``sourceCompatibility``/``targetCompatibility``
+(bytecode levels, which any newer JDK runs: ``>=17``).  ``1.8`` is Java 8.  Both build tools' packages
+are Maven coordinates ``group:artifact`` (Ecosystem.MAVEN).  Spring Boot listens on 8080.
+"""
+
+from __future__ import annotations
+
+import re
+
+from matrixhell.detect._facts import Facts, has_marker, read_or_note, read_text_or_note
+from matrixhell.detect._gradle import GradleBuild, parse_gradle
+from matrixhell.detect._tomllines import load_toml
+from matrixhell.detect._xmllines import XmlElement, load_xml
+from matrixhell.detect.base import DetectContext
+from matrixhell.detect.repoview import RepoView
+from matrixhell.model import Origin, Severity
+from matrixhell.model.facts import Detection, Ecosystem, PackageReq, RuntimeReq, Scope, StartCommand
+
+__all__ = ["JavaDetector", "java_major"]
+
+_PROP = re.compile(r"\$\{([^}]+)\}")
+_WRAPPER = re.compile(r"gradle-(\d+(?:\.\d+)*)-(?:bin|all)\.zip")
+_SPRING = "org.springframework.boot"
+
+
+def java_major(text: str) -> int | None:
+    """``1.8`` -> 8, ``17`` -> 17, ``21.0.1`` -> 21, ``VERSION_1_8`` style already split by the caller."""
+    parts = text.strip().strip("\"'").split(".")
+    try:
+        nums = [int(p) for p in parts if p]
+    except ValueError:
+        return None
+    if not nums:
+        return None
+    if nums[0] == 1 and len(nums) > 1:
+        return nums[1]
+    return nums[0]
+
+
+def _gradle(view: RepoView, path: str) -> GradleBuild:
+    return parse_gradle(view.read_text(path), path)
+
+
+class JavaDetector:
+    name = "java"
+    markers = ("pom.xml", "build.gradle", "build.gradle.kts")
+
+    def applies(self, ctx: DetectContext) -> bool:
+        return has_marker(ctx.files, self.markers)
+
+    def detect(self, ctx: DetectContext) -> Detection:
+        facts = Facts(self.name)
+        facts.language("java")
+        if ctx.has("pom.xml"):
+            root = read_or_note(facts, ctx.view, ctx.path("pom.xml"), load_xml)
+            if root is not None:
+                self._pom(facts, root, ctx.path("pom.xml"))
+        for name in ("build.gradle.kts", "build.gradle"):
+            if ctx.has(name):
+                build = read_or_note(facts, ctx.view, ctx.path(name), _gradle)
+                if build is not None:
+                    if name.endswith(".kts"):
+                        facts.language("kotlin")
+                    self._gradle(facts, ctx, build, ctx.path(name))
+        self._wrapper(facts, ctx)
+        if "spring-boot" in facts.frameworks:
+            origin = next((p.origin for p in facts.packages if p.name.startswith(_SPRING)),
+                          Origin(ctx.path(next(iter(sorted(ctx.files & set(self.markers)))))))
+            facts.port(8080, origin)
+            facts.start_commands.append(StartCommand(origin, "spring-boot-jar",
+                                                     argv=("java", "-jar", "/app/app.jar"), precedence=45))
+        return facts.detection()
+
+    # -- Maven ---------------------------------------------------------------------------------------
+
+    def _runtime(self, facts: Facts, raw: str, source: str, origin: Origin, precedence: int, exact: bool) -> None:
+        major = java_major(raw)
+        if major is None:
+            facts.note("unreadable-version", f"{raw!r} is not a Java version", origin,
+                       hint="write a release number such as 17")
+            return
+        spec = f"=={major}.*" if exact else f">={major}"
+        facts.runtimes.append(RuntimeReq("java", spec, raw, source, origin, precedence))
+
+    def _pom(self, facts: Facts, root: XmlElement, path: str) -> None:
+        if root.tag != "project":
+            facts.note("bad-manifest", "pom.xml has no <project> root", Origin(path, root.line),
+                       severity=Severity.ERROR)
+            return
+        props: dict[str, tuple[str, int]] = {}
+        for key in ("groupId", "artifactId", "version"):
+            el = root.find(key)
+            if el is not None:
+                props[f"project.{key}"] = (el.text.strip(), el.line)
+        parent = root.find("parent")
+        if parent is not None:
+            for key in ("groupId", "artifactId", "version"):
+                el = parent.find(key)
+                if el is not None:
+                    props[f"project.parent.{key}"] = (el.text.strip(), el.line)
+                    props.setdefault(f"project.{key}", (el.text.strip(), el.line))
+        pe = root.find("properties")
+        if pe is not None:
+            for el in pe.children:
+                props[el.tag] = (el.text.strip(), el.line)
+
+        def sub(text: str, depth: int = 0) -> str:
+            if depth > 10:
+                return text
+            out = _PROP.sub(lambda m: props[m.group(1)][0] if m.group(1) in props else m.group(0), text)
+            return sub(out, depth + 1) if out != text and "${" in out else out
+
+        for key, source, prec in (("maven.compiler.release", "maven-compiler-release", 20),
+                                  ("java.version", "maven-java-version", 25),
+                                  ("maven.compiler.source", "maven-compiler-source", 30),
+                                  ("maven.compiler.target", "maven-compiler-target", 31)):
+            if key in props:
+                value, line = props[key]
+                self._runtime(facts, sub(value), source, Origin(path, line), prec, exact=False)
+        for plugin in root.path("build", "plugins", "plugin"):
+            aid = plugin.findtext("artifactId") or ""
+            gid = plugin.findtext("groupId") or ""
+            if aid == "maven-compiler-plugin":
+                conf = plugin.find("configuration")
+                for key, prec in (("release", 22), ("source", 32)):
+                    el = conf.find(key) if conf is not None else None
+                    if el is not None and el.text.strip():
+                        self._runtime(facts, sub(el.text.strip()), f"maven-compiler-plugin-{key}",
+                                      Origin(path, el.line), prec, exact=False)
+            elif aid == "spring-boot-maven-plugin":
+                facts.framework("spring-boot")
+            elif gid == "org.jetbrains.kotlin" or aid == "kotlin-maven-plugin":
+                facts.language("kotlin")
+        if parent is not None:
+            gid, aid = parent.findtext("groupId") or "", parent.findtext("artifactId") or ""
+            version = sub(parent.findtext("version") or "")
+            facts.packages.append(PackageReq(Ecosystem.MAVEN, f"{gid}:{aid}", version, Origin(path, parent.line),
+                                             locked=version or None, group="parent"))
+            if gid == _SPRING:
+                facts.framework("spring-boot")
+        for scope_el, deps in (("dependencies", root.path("dependencies", "dependency")),
+                               ("dependencyManagement", root.path("dependencyManagement", "dependencies",
+                                                                  "dependency"))):
+            for dep in deps:
+                self._pom_dep(facts, dep, path, sub, managed=scope_el == "dependencyManagement")
+
+    def _pom_dep(self, facts: Facts, dep: XmlElement, path: str, sub: object, *, managed: bool) -> None:
+        assert callable(sub)
+        gid = sub(dep.findtext("groupId") or "")
+        aid = sub(dep.findtext("artifactId") or "")
+        origin = Origin(path, dep.line)
+        if not gid or not aid:
+            facts.note("bad-manifest", "a <dependency> needs groupId and artifactId", origin)
+            return
+        version = sub(dep.findtext("version") or "")
+        if "${" in version:
+            facts.note("unresolved-property", f"{gid}:{aid} version {version} names an undefined property",
+                       origin, hint="define it in <properties> (parent POMs are not read)", severity=Severity.INFO)
+        scope = (dep.findtext("scope") or "compile").strip()
+        if managed:
+            if (dep.findtext("type") or "") == "pom" and scope == "import":
+                facts.packages.append(PackageReq(Ecosystem.MAVEN, f"{gid}:{aid}", version, origin,
+                                                 group="bom", locked=version or None))
+                if gid == _SPRING:
+                    facts.framework("spring-boot")
+            return
+        s = {"test": Scope.DEV, "provided": Scope.BUILD, "system": Scope.BUILD}.get(scope, Scope.MAIN)
+        if (dep.findtext("optional") or "").strip() == "true" and s is Scope.MAIN:
+            s = Scope.OPTIONAL
+        facts.packages.append(PackageReq(Ecosystem.MAVEN, f"{gid}:{aid}", version, origin,
+                                         locked=version if version and "${" not in version and not
+                                         version.startswith(("[", "(")) else None,
+                                         scope=s, group=scope if scope != "compile" else None))
+        if gid == _SPRING and s is Scope.MAIN:
+            facts.framework("spring-boot")
+        if gid == "org.jetbrains.kotlin":
+            facts.language("kotlin")
+
+    # -- Gradle --------------------------------------------------------------------------------------
+
+    def _gradle(self, facts: Facts, ctx: DetectContext, build: GradleBuild, path: str) -> None:
+        if build.toolchain is not None:
+            raw, line = build.toolchain
+            self._runtime(facts, raw, "gradle-toolchain", Origin(path, line), 15, exact=True)
+        for which, raw, line in build.compatibility:
+            source = {"sourceCompatibility": "gradle-source-compatibility",
+                      "targetCompatibility": "gradle-target-compatibility"}.get(which, "gradle-kotlin-jvm-target")
+            prec = {"gradle-source-compatibility": 30, "gradle-target-compatibility": 31}.get(source, 32)
+            self._runtime(facts, raw, source, Origin(path, line), prec, exact=False)
+        for pid, version, line in build.plugins:
+            if pid == _SPRING:
+                facts.framework("spring-boot")
+            if pid.startswith("org.jetbrains.kotlin"):
+                facts.language("kotlin")
+            if version:
+                facts.packages.append(PackageReq(Ecosystem.MAVEN, f"{pid}:{pid}.gradle.plugin", version,
+                                                 Origin(path, line), locked=version, scope=Scope.BUILD,
+                                                 group="plugin"))
+        catalog = self._catalog(facts, ctx)
+        for dep in build.deps:
+            origin = Origin(path, dep.line)
+            notation = dep.notation
+            if notation.startswith("libs."):
+                found = catalog.get(notation[5:].replace("-", ".").replace("_", "."))
+                if found is None:
+                    facts.note("unresolved-catalog", f"{notation} is not in gradle/libs.versions.toml", origin,
+                               severity=Severity.INFO)
+                    continue
+                notation = found
+            parts = notation.split(":")
+            if len(parts) < 2:
+                continue
+            name, version = f"{parts[0]}:{parts[1]}", parts[2] if len(parts) > 2 else ""
+            c = dep.configuration
+            scope = (Scope.DEV if c.startswith("test") or c == "developmentOnly" else
+                     Scope.BUILD if c in ("compileOnly", "annotationProcessor", "kapt", "ksp") else Scope.MAIN)
+            facts.packages.append(PackageReq(Ecosystem.MAVEN, name, version, origin, scope=scope,
+                                             group="platform" if dep.platform else c))
+            if parts[0] == _SPRING and scope is Scope.MAIN:
+                facts.framework("spring-boot")
+            if parts[0] == "org.jetbrains.kotlin":
+                facts.language("kotlin")
+
+    def _catalog(self, facts: Facts, ctx: DetectContext) -> dict[str, str]:
+        path = ctx.path("gradle/libs.versions.toml")
+        if not ctx.view.is_file(path):
+            return {}
+        doc = read_or_note(facts, ctx.view, path, load_toml)
+        if doc is None:
+            return {}
+        versions = doc.data.get("versions", {})
+        out: dict[str, str] = {}
+        libs = doc.data.get("libraries", {})
+        if not isinstance(libs, dict):
+            return out
+        for alias, spec in libs.items():
+            key = alias.replace("-", ".").replace("_", ".")
+            if isinstance(spec, str):
+                out[key] = spec
+            elif isinstance(spec, dict):
+                module = spec.get("module") or (f"{spec.get('group')}:{spec.get('name')}" if spec.get("name") else None)
+                if not isinstance(module, str):
+                    continue
+                v = spec.get("version")
+                if isinstance(v, dict):
+                    ref = v.get("ref")
+                    v = versions.get(ref) if isinstance(versions, dict) and isinstance(ref, str) else v.get("strictly")
+                out[key] = f"{module}:{v}" if isinstance(v, str) else module
+        return out
+
+    def _wrapper(self, facts: Facts, ctx: DetectContext) -> None:
+        path = ctx.path("gradle/wrapper/gradle-wrapper.properties")
+        if not ctx.view.is_file(path):
+            return
+        text = read_text_or_note(facts, ctx.view, path)
+        if text is None:
+            return
+        for n, line in enumerate(text.splitlines(), start=1):
+            key, sep, value = line.partition("=")
+            if sep and key.strip() == "distributionUrl":
+                m = _WRAPPER.search(value.replace("\\:", ":"))
+                if m:
+                    facts.runtimes.append(RuntimeReq("gradle", f"=={m.group(1)}", m.group(1), "gradle-wrapper",
+                                                     Origin(path, n), 90))
