@@ -42,8 +42,15 @@ class Facts:
     files: list[str] = field(default_factory=list)
     frameworks: list[str] = field(default_factory=list)
 
-    def note(self, code: str, message: str, origin: Origin | None, *, hint: str | None = None,
-             severity: Severity = Severity.WARNING) -> None:
+    def note(
+        self,
+        code: str,
+        message: str,
+        origin: Origin | None,
+        *,
+        hint: str | None = None,
+        severity: Severity = Severity.WARNING,
+    ) -> None:
         self.findings.append(Finding(code, severity, message, origin, hint))
 
     def error(self, err: InputError, severity: Severity = Severity.ERROR) -> None:

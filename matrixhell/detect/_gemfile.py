@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from matrixhell.errors import InputError
 from matrixhell.model.origin import Origin
 
-__all__ = ["GemDecl", "Gemfile", "parse_gemfile", "parse_gemfile_lock", "GemfileLock"]
+__all__ = ["GemDecl", "Gemfile", "GemfileLock", "parse_gemfile", "parse_gemfile_lock"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +75,12 @@ def _tokenize(text: str, path: str) -> list[_Tok]:
                 buf.append(text[j])
                 j += 1
             if j >= n:
-                raise InputError("unterminated string", origin=Origin(path, line), code="bad-gemfile",
-                                 hint="close the quote")
+                raise InputError(
+                    "unterminated string",
+                    origin=Origin(path, line),
+                    code="bad-gemfile",
+                    hint="close the quote",
+                )
             toks.append(_Tok("str", "".join(buf), line))
             i = j + 1
         elif c == "%" and i + 2 < n and text[i + 1] in "qQw" and text[i + 2] in _PAIRS:
@@ -103,7 +107,7 @@ def _tokenize(text: str, path: str) -> list[_Tok]:
             toks.append(_Tok("sym", text[i + 1 : j], line))
             i = j
         elif c == ":" and i + 1 < n and text[i + 1] in "\"'":
-            q, j = text[i + 1], text.find(text[i + 1], i + 2)
+            j = text.find(text[i + 1], i + 2)
             if j < 0:
                 raise InputError("unterminated symbol", origin=Origin(path, line), code="bad-gemfile")
             toks.append(_Tok("sym", text[i + 2 : j], line))
@@ -198,7 +202,12 @@ def _args(toks: list[_Tok]) -> tuple[list[tuple[str, str]], list[tuple[str, str]
             v, i = _value(toks, i + 1)
             opts.append((t.value, v))
             continue
-        if t.kind in ("sym", "str") and i + 2 < len(toks) and toks[i + 1].kind == "op" and toks[i + 1].value == "=>":
+        if (
+            t.kind in ("sym", "str")
+            and i + 2 < len(toks)
+            and toks[i + 1].kind == "op"
+            and toks[i + 1].value == "=>"
+        ):
             v, i = _value(toks, i + 2)
             opts.append((t.value, v))
             continue
@@ -227,8 +236,12 @@ def parse_gemfile(text: str, path: str) -> Gemfile:
         if head.kind == "ident" and head.value == "gem":
             pos, opts = _args(rest)
             if not pos or pos[0][0] != "str":
-                raise InputError("gem needs a name in quotes", origin=Origin(path, head.line), code="bad-gemfile",
-                                 hint='write gem "name", "~> 1.0"')
+                raise InputError(
+                    "gem needs a name in quotes",
+                    origin=Origin(path, head.line),
+                    code="bad-gemfile",
+                    hint='write gem "name", "~> 1.0"',
+                )
             reqs = tuple(v for k, v in pos[1:] if k == "str")
             extra = tuple(g for k, v in opts if k == "group" or k == "groups" for g in v.split(",") if g)
             out.gems.append(GemDecl(pos[0][1], reqs, head.line, groups + extra, tuple(opts)))
@@ -272,8 +285,12 @@ def parse_gemfile_lock(text: str, path: str) -> GemfileLock:
         if section in ("GEM", "GIT", "PATH") and indent == 4:
             name, _, rest = body.partition(" ")
             if not (rest.startswith("(") and rest.endswith(")")):
-                raise InputError("a spec line must read `name (version)`", origin=Origin(path, n, 5),
-                                 code="bad-gemfile-lock", hint="regenerate it with `bundle lock`")
+                raise InputError(
+                    "a spec line must read `name (version)`",
+                    origin=Origin(path, n, 5),
+                    code="bad-gemfile-lock",
+                    hint="regenerate it with `bundle lock`",
+                )
             version = rest[1:-1].split("-", 1)[0]  # 1.15.4-x86_64-linux: the platform follows the dash
             out.specs.append((name, version, n))
         elif section == "DEPENDENCIES" and indent == 2:

@@ -56,8 +56,12 @@ def _lex(text: str, path: str, n: int) -> tuple[list[str], str]:
             while j < size and text[j] != '"':
                 j += 2 if text[j] == "\\" else 1
             if j >= size:
-                raise InputError("unterminated string", origin=Origin(path, n, i + 1), code="bad-go-mod",
-                                 hint="close the quoted path")
+                raise InputError(
+                    "unterminated string",
+                    origin=Origin(path, n, i + 1),
+                    code="bad-go-mod",
+                    hint="close the quoted path",
+                )
             try:
                 toks.append(json.loads(text[i : j + 1]))
             except ValueError as e:
@@ -71,16 +75,31 @@ def _lex(text: str, path: str, n: int) -> tuple[list[str], str]:
             i = j + 1
         else:
             j = i
-            while j < size and text[j] not in " \t\r()\"`" and not text.startswith("//", j) \
-                    and not text.startswith("=>", j):
+            while (
+                j < size
+                and text[j] not in ' \t\r()"`'
+                and not text.startswith("//", j)
+                and not text.startswith("=>", j)
+            ):
                 j += 1
             toks.append(text[i:j])
             i = j
     return toks, ""
 
 
-_VERBS = {"module", "go", "toolchain", "require", "replace", "exclude", "use", "retract", "godebug",
-          "ignore", "tool"}
+_VERBS = {
+    "module",
+    "go",
+    "toolchain",
+    "require",
+    "replace",
+    "exclude",
+    "use",
+    "retract",
+    "godebug",
+    "ignore",
+    "tool",
+}
 
 
 def parse_gomod(text: str, path: str) -> GoModFile:
@@ -99,8 +118,12 @@ def parse_gomod(text: str, path: str) -> GoModFile:
             continue
         verb = toks[0]
         if verb not in _VERBS:
-            raise InputError(f"unknown directive {verb!r}", origin=Origin(path, n, 1), code="bad-go-mod",
-                             hint="see `go help go.mod` for the directives")
+            raise InputError(
+                f"unknown directive {verb!r}",
+                origin=Origin(path, n, 1),
+                code="bad-go-mod",
+                hint="see `go help go.mod` for the directives",
+            )
         if toks[1:] == ["("]:
             block, block_line = verb, n
             continue
@@ -108,6 +131,10 @@ def parse_gomod(text: str, path: str) -> GoModFile:
             raise InputError("unexpected parenthesis", origin=Origin(path, n), code="bad-go-mod")
         out.lines.append(GoLine(verb, tuple(toks[1:]), n, comment))
     if block is not None:
-        raise InputError(f"{block} block is never closed", origin=Origin(path, block_line), code="bad-go-mod",
-                         hint="end the block with a line holding only )")
+        raise InputError(
+            f"{block} block is never closed",
+            origin=Origin(path, block_line),
+            code="bad-go-mod",
+            hint="end the block with a line holding only )",
+        )
     return out

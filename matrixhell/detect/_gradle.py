@@ -57,8 +57,12 @@ def _tokenize(text: str, path: str) -> list[_Tok]:
         elif text.startswith("/*", i):
             j = text.find("*/", i + 2)
             if j < 0:
-                raise InputError("unterminated comment", origin=Origin(path, line), code="bad-gradle",
-                                 hint="close the /* comment")
+                raise InputError(
+                    "unterminated comment",
+                    origin=Origin(path, line),
+                    code="bad-gradle",
+                    hint="close the /* comment",
+                )
             line += text.count("\n", i, j)
             i = j + 2
         elif text.startswith('"""', i) or text.startswith("'''", i):
@@ -79,8 +83,12 @@ def _tokenize(text: str, path: str) -> list[_Tok]:
                 buf.append(text[j])
                 j += 1
             if j >= n or text[j] != c:
-                raise InputError("unterminated string", origin=Origin(path, line, i + 1), code="bad-gradle",
-                                 hint="close the quote on the same line")
+                raise InputError(
+                    "unterminated string",
+                    origin=Origin(path, line, i + 1),
+                    code="bad-gradle",
+                    hint="close the quote on the same line",
+                )
             toks.append(_Tok("str", "".join(buf), line))
             i = j + 1
         elif c.isalpha() or c in "_$":
@@ -93,7 +101,9 @@ def _tokenize(text: str, path: str) -> list[_Tok]:
             j = i
             while j < n and (text[j].isalnum() or text[j] in "._"):
                 j += 1
-            toks.append(_Tok("num", text[i:j].rstrip("LlFfDd") if not text[i:j].isdigit() else text[i:j], line))
+            toks.append(
+                _Tok("num", text[i:j].rstrip("LlFfDd") if not text[i:j].isdigit() else text[i:j], line)
+            )
             i = j
         else:
             toks.append(_Tok("op", c, line))
@@ -116,7 +126,11 @@ def _java_version(toks: list[_Tok], i: int) -> tuple[str, int] | None:
         return None
     if t.kind in ("num", "str"):
         return t.value, t.line
-    if t.kind == "id" and t.value in ("JavaVersion", "JavaLanguageVersion", "JvmTarget") and i + 2 < len(toks):
+    if (
+        t.kind == "id"
+        and t.value in ("JavaVersion", "JavaLanguageVersion", "JvmTarget")
+        and i + 2 < len(toks)
+    ):
         member = toks[i + 2]
         if member.kind == "id" and member.value.startswith(("VERSION_", "JVM_")):
             v = member.value.split("_", 1)[1].replace("_", ".")
@@ -159,7 +173,9 @@ def parse_gradle(text: str, path: str) -> GradleBuild:
             last_id = t.value
             nxt = toks[i + 1] if i + 1 < len(toks) else None
             # java { toolchain { languageVersion = JavaLanguageVersion.of(17) } } / .set(...)
-            if t.value == "JavaLanguageVersion" and _is(toks[i + 2] if i + 2 < len(toks) else None, "id", "of"):
+            if t.value == "JavaLanguageVersion" and _is(
+                toks[i + 2] if i + 2 < len(toks) else None, "id", "of"
+            ):
                 v = _java_version(toks, i)
                 if v is not None and out.toolchain is None:
                     out.toolchain = v
@@ -167,8 +183,14 @@ def parse_gradle(text: str, path: str) -> GradleBuild:
                 v = _java_version(toks, i + 2)
                 if v is not None and out.toolchain is None:
                     out.toolchain = v
-            elif t.value in ("sourceCompatibility", "targetCompatibility", "jvmTarget") and starts or (
-                t.value in ("sourceCompatibility", "targetCompatibility") and i > 0 and _is(toks[i - 1], "op", ".")
+            elif (
+                (t.value in ("sourceCompatibility", "targetCompatibility", "jvmTarget")
+                and starts)
+                or (
+                    t.value in ("sourceCompatibility", "targetCompatibility")
+                    and i > 0
+                    and _is(toks[i - 1], "op", ".")
+                )
             ):
                 j = i + 1
                 if _is(toks[j] if j < len(toks) else None, "op", "="):
@@ -181,15 +203,23 @@ def parse_gradle(text: str, path: str) -> GradleBuild:
             elif starts and stack and stack[-1] == "plugins" and t.value in ("id", "kotlin"):
                 i = _plugin(toks, i, out)
                 continue
-            elif starts and stack and stack[-1] == "dependencies" and "buildscript" not in stack \
-                    and t.value not in _CONFIG_SKIP:
+            elif (
+                starts
+                and stack
+                and stack[-1] == "dependencies"
+                and "buildscript" not in stack
+                and t.value not in _CONFIG_SKIP
+            ):
                 i = _dependency(toks, i, out)
                 continue
             elif starts and t.value == "apply" and not stack:
                 # apply plugin: 'org.springframework.boot'
                 j = i + 1
-                if _is(toks[j] if j < len(toks) else None, "id", "plugin") and j + 2 < len(toks) \
-                        and toks[j + 2].kind == "str":
+                if (
+                    _is(toks[j] if j < len(toks) else None, "id", "plugin")
+                    and j + 2 < len(toks)
+                    and toks[j + 2].kind == "str"
+                ):
                     out.plugins.append((toks[j + 2].value, None, t.line))
         i += 1
     return out
@@ -212,7 +242,9 @@ def _call_args(toks: list[_Tok], i: int) -> tuple[list[_Tok], int]:
             j += 1
         return args, j
     j = i
-    while j < len(toks) and toks[j].kind != "nl" and not _is(toks[j], "op", "}") and not _is(toks[j], "op", ";"):
+    while (
+        j < len(toks) and toks[j].kind != "nl" and not _is(toks[j], "op", "}") and not _is(toks[j], "op", ";")
+    ):
         if _is(toks[j], "op", "{"):  # a configuration closure: { exclude ... }
             depth = 0
             while j < len(toks):
@@ -247,14 +279,21 @@ def _dependency(toks: list[_Tok], i: int, out: GradleBuild) -> int:
     k = 0
     while k + 2 < len(args) + 1 and k < len(args):
         a = args[k]
-        if a.kind == "id" and k + 2 < len(args) and args[k + 1].kind == "op" and args[k + 1].value in ":=" \
-                and args[k + 2].kind == "str":
+        if (
+            a.kind == "id"
+            and k + 2 < len(args)
+            and args[k + 1].kind == "op"
+            and args[k + 1].value in ":="
+            and args[k + 2].kind == "str"
+        ):
             named[a.value] = args[k + 2].value
             k += 3
         else:
             k += 1
     if "name" in named:
-        notation = ":".join(x for x in (named.get("group", ""), named["name"], named.get("version")) if x is not None)
+        notation = ":".join(
+            x for x in (named.get("group", ""), named["name"], named.get("version")) if x is not None
+        )
         out.deps.append(GradleDep(conf.value, notation, conf.line, platform))
         return end
     if args[0].kind == "id" and args[0].value == "libs":

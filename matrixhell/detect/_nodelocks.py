@@ -66,8 +66,15 @@ def read_npm_lock(view: RepoView, path: str) -> NodeLock:
             version = body.get("version")
             if not isinstance(version, str):
                 continue
-            lock.packages.append(LockedPackage(name, version, doc.origin("packages", key),
-                                               bool(body.get("dev")), bool(body.get("optional"))))
+            lock.packages.append(
+                LockedPackage(
+                    name,
+                    version,
+                    doc.origin("packages", key),
+                    bool(body.get("dev")),
+                    bool(body.get("optional")),
+                )
+            )
             if key == f"node_modules/{name}":
                 lock.top[name] = version
         return lock
@@ -81,8 +88,15 @@ def read_npm_lock(view: RepoView, path: str) -> NodeLock:
                     continue
                 version = body.get("version")
                 if isinstance(version, str):
-                    lock.packages.append(LockedPackage(name, version, doc.origin(*at, name),
-                                                       bool(body.get("dev")), bool(body.get("optional"))))
+                    lock.packages.append(
+                        LockedPackage(
+                            name,
+                            version,
+                            doc.origin(*at, name),
+                            bool(body.get("dev")),
+                            bool(body.get("optional")),
+                        )
+                    )
                     if top:
                         lock.top[name] = version
                 nested = body.get("dependencies")
@@ -138,10 +152,8 @@ def read_pnpm_lock(view: RepoView, path: str, importers: tuple[str, ...] = (".",
     if not isinstance(data, dict):
         raise InputError("is not a pnpm lock mapping", origin=Origin(path, 1), code="bad-lock-file")
     lv = str(data.get("lockfileVersion", ""))
-    try:
-        old = float(lv.split(".")[0] + "." + (lv.split(".") + ["0"])[1]) < 6
-    except ValueError:
-        old = False
+    major = lv.split(".", 1)[0]
+    old = major.isdigit() and int(major) < 6  # v5 keys read /name/version, later ones name@version
     lock = NodeLock("pnpm", path, lv)
     sections = ("dependencies", "devDependencies", "optionalDependencies")
     blocks: list[dict[str, Any]] = []
@@ -165,6 +177,13 @@ def read_pnpm_lock(view: RepoView, path: str, importers: tuple[str, ...] = (".",
             if nv is None:
                 continue
             body = body if isinstance(body, dict) else {}
-            lock.packages.append(LockedPackage(nv[0], nv[1], doc.origin("packages", key),
-                                               bool(body.get("dev")), bool(body.get("optional"))))
+            lock.packages.append(
+                LockedPackage(
+                    nv[0],
+                    nv[1],
+                    doc.origin("packages", key),
+                    bool(body.get("dev")),
+                    bool(body.get("optional")),
+                )
+            )
     return lock

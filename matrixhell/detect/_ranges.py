@@ -301,8 +301,10 @@ def _union(raw: str, sets: list[_Set]) -> Translation:
             hull = _Interval(hull.lo, hull.lo_incl, iv.hi, iv.hi_incl)
     if len(merged) > 1:
         parts = " | ".join(_render_bound(iv) or "*" for iv in merged)
-        notes.append(f"range {raw.strip()!r} has disjoint parts ({parts}); PEP 440 has no union, so the "
-                     "specifier is their hull and admits versions between them")
+        notes.append(
+            f"range {raw.strip()!r} has disjoint parts ({parts}); PEP 440 has no union, so the "
+            "specifier is their hull and admits versions between them"
+        )
     return _checked(_render_bound(hull), notes)
 
 
@@ -344,7 +346,7 @@ def ruby_requirement(parts: Sequence[str]) -> Translation:
 
 
 def version_prefix(text: str) -> Translation:
-    """A version written as a prefix (``.nvmrc`` ``18``, ``3.2``, ``v18.17.0``): ``==18.*`` ... ``==18.17.0``."""
+    """A version written as a prefix (``18``, ``3.2``, ``v18.17.0``): ``==18.*`` ... ``==18.17.0``."""
     notes: list[str] = []
     p = _partial(text.strip(), "npm")
     clauses, _ = _wild(p, notes)

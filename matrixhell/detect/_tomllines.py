@@ -86,7 +86,7 @@ def _index(text: str) -> dict[Path, int]:
                 keys = _parts(k.group(1))
                 for i in range(1, len(keys) + 1):  # a dotted key also places its prefixes
                     lines.setdefault((*table, *keys[:i]), n)
-                line = line[k.end():]
+                line = line[k.end() :]
         depth, in_string = _scan_value(line, depth)
     return lines
 

@@ -68,13 +68,18 @@ def _tokens(content: str, path: str, n: int) -> list[tuple[str, Any]]:
             while j < size and content[j] != '"':
                 j += 2 if content[j] == "\\" else 1
             if j >= size:
-                raise InputError("unterminated string in yarn.lock", origin=Origin(path, n, i + 1),
-                                 code="bad-yarn-lock", hint="regenerate it with `yarn install`")
+                raise InputError(
+                    "unterminated string in yarn.lock",
+                    origin=Origin(path, n, i + 1),
+                    code="bad-yarn-lock",
+                    hint="regenerate it with `yarn install`",
+                )
             try:
                 out.append(("str", json.loads(content[i : j + 1])))
             except ValueError as e:
-                raise InputError("bad string escape in yarn.lock", origin=Origin(path, n, i + 1),
-                                 code="bad-yarn-lock") from e
+                raise InputError(
+                    "bad string escape in yarn.lock", origin=Origin(path, n, i + 1), code="bad-yarn-lock"
+                ) from e
             i = j + 1
         elif c == ",":
             out.append((",", c))
@@ -84,8 +89,10 @@ def _tokens(content: str, path: str, n: int) -> list[tuple[str, Any]]:
             i += 1
         else:
             j = i
-            while j < size and content[j] not in " \t," and not (
-                content[j] == ":" and (j + 1 == size or content[j + 1] in " \t")
+            while (
+                j < size
+                and content[j] not in " \t,"
+                and not (content[j] == ":" and (j + 1 == size or content[j + 1] in " \t"))
             ):
                 j += 1
             word = content[i:j]
@@ -104,16 +111,23 @@ def _classic(text: str, path: str) -> YarnLock:
         if not stripped.strip() or stripped.startswith("#"):
             continue
         if "\t" in raw[: len(raw) - len(stripped) + 1]:
-            raise InputError("tab in indentation", origin=Origin(path, n), code="bad-yarn-lock",
-                             hint="yarn.lock indents with spaces; regenerate it with `yarn install`")
+            raise InputError(
+                "tab in indentation",
+                origin=Origin(path, n),
+                code="bad-yarn-lock",
+                hint="yarn.lock indents with spaces; regenerate it with `yarn install`",
+            )
         indent = len(raw) - len(stripped)
         toks = _tokens(stripped, path, n)
         while stack[-1][0] >= indent:
             stack.pop()
         parent = stack[-1][1]
         kinds = [k for k, _ in toks]
-        if kinds and kinds[-1] == ":" and all(k in ("str", "word") for k in kinds[:-1:2]) and all(
-            k == "," for k in kinds[1:-1:2]
+        if (
+            kinds
+            and kinds[-1] == ":"
+            and all(k in ("str", "word") for k in kinds[:-1:2])
+            and all(k == "," for k in kinds[1:-1:2])
         ):
             keys = [str(v) for k, v in toks[:-1] if k != ","]
             child: dict[str, Any] = {}
@@ -129,8 +143,12 @@ def _classic(text: str, path: str) -> YarnLock:
         elif len(toks) == 3 and kinds[0] in ("str", "word") and kinds[1] == ":" and kinds[2] != ",":
             parent[str(toks[0][1])] = toks[2][1]
         else:
-            raise InputError("cannot read this yarn.lock line", origin=Origin(path, n, indent + 1),
-                             code="bad-yarn-lock", hint="regenerate it with `yarn install`")
+            raise InputError(
+                "cannot read this yarn.lock line",
+                origin=Origin(path, n, indent + 1),
+                code="bad-yarn-lock",
+                hint="regenerate it with `yarn install`",
+            )
     entries = []
     for key, body in root.items():
         if not isinstance(body, dict):

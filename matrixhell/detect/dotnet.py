@@ -56,7 +56,7 @@ class DotnetDetector:
             root = read_or_note(facts, ctx.view, path, load_xml)
             if root is None:
                 continue
-            facts.language(_LANG[name[name.rfind("."):]])
+            facts.language(_LANG[name[name.rfind(".") :]])
             own = dict(props)
             self._props(root, path, own, central)
             major = self._frameworks(facts, own)
@@ -68,21 +68,29 @@ class DotnetDetector:
             }:
                 web.append((assembly, Origin(path, root.line), major))
             elif own.get("OutputType", ("", None))[0].lower() in ("exe", "winexe"):
-                facts.start_commands.append(StartCommand(Origin(path, root.line), "dotnet-project",
-                                                         argv=("dotnet", f"/app/{assembly}.dll"), precedence=46))
+                facts.start_commands.append(
+                    StartCommand(
+                        Origin(path, root.line),
+                        "dotnet-project",
+                        argv=("dotnet", f"/app/{assembly}.dll"),
+                        precedence=46,
+                    )
+                )
         for assembly, origin, major in web:
             facts.framework("aspnetcore")
             facts.port(8080 if major is None or major[0] >= 8 else 80, origin)
-            facts.start_commands.append(StartCommand(origin, "dotnet-project",
-                                                     argv=("dotnet", f"/app/{assembly}.dll"), precedence=45))
+            facts.start_commands.append(
+                StartCommand(origin, "dotnet-project", argv=("dotnet", f"/app/{assembly}.dll"), precedence=45)
+            )
         if ctx.has("packages.lock.json"):
             self._lock(facts, ctx)
         if ctx.has("global.json"):
             self._global_json(facts, ctx)
         return facts.detection()
 
-    def _props(self, root: XmlElement, path: str, props: dict[str, tuple[str, Origin]],
-               central: dict[str, str]) -> None:
+    def _props(
+        self, root: XmlElement, path: str, props: dict[str, tuple[str, Origin]], central: dict[str, str]
+    ) -> None:
         for group in root.findall("PropertyGroup"):
             for el in group.children:
                 if el.text.strip():
@@ -104,13 +112,23 @@ class DotnetDetector:
             if v is not None:
                 versions.append(v)
             elif tfm.lower().startswith("netstandard"):
-                facts.note("library-target", f"{tfm} is a library target and names no runtime", origin,
-                           severity=Severity.INFO)
+                facts.note(
+                    "library-target",
+                    f"{tfm} is a library target and names no runtime",
+                    origin,
+                    severity=Severity.INFO,
+                )
             elif re.match(r"^net\d{2,3}$", tfm.lower()):
-                facts.note("windows-only-framework", f"{tfm} is the .NET Framework, which runs only on Windows",
-                           origin, hint="port the project to net8.0 or later to run it in a Linux container")
+                facts.note(
+                    "windows-only-framework",
+                    f"{tfm} is the .NET Framework, which runs only on Windows",
+                    origin,
+                    hint="port the project to net8.0 or later to run it in a Linux container",
+                )
             else:
-                facts.note("unreadable-version", f"{tfm!r} is not a target framework matrixhell knows", origin)
+                facts.note(
+                    "unreadable-version", f"{tfm!r} is not a target framework matrixhell knows", origin
+                )
         if not versions:
             return None
         rng = " || ".join(f"{a}.{b}.x" for a, b in sorted(set(versions)))
@@ -119,8 +137,12 @@ class DotnetDetector:
         except RangeError:
             return None
         if t.note:
-            facts.note("range-widened", f"{raw}: the project targets several runtimes; the specifier is their "
-                       "hull", origin, severity=Severity.INFO)
+            facts.note(
+                "range-widened",
+                f"{raw}: the project targets several runtimes; the specifier is their hull",
+                origin,
+                severity=Severity.INFO,
+            )
         facts.runtimes.append(RuntimeReq("dotnet", t.spec, raw, "msbuild-target-framework", origin, 30))
         return max(versions)
 
@@ -132,8 +154,15 @@ class DotnetDetector:
                     continue
                 version = el.attrib.get("Version") or el.findtext("Version") or central.get(name.lower(), "")
                 assets = (el.attrib.get("PrivateAssets") or el.findtext("PrivateAssets") or "").lower()
-                facts.packages.append(PackageReq(Ecosystem.NUGET, name, version, Origin(path, el.line),
-                                                 scope=Scope.BUILD if assets == "all" else Scope.MAIN))
+                facts.packages.append(
+                    PackageReq(
+                        Ecosystem.NUGET,
+                        name,
+                        version,
+                        Origin(path, el.line),
+                        scope=Scope.BUILD if assets == "all" else Scope.MAIN,
+                    )
+                )
 
     def _lock(self, facts: Facts, ctx: DetectContext) -> None:
         doc = read_or_note(facts, ctx.view, ctx.path("packages.lock.json"), load_json)
@@ -161,8 +190,17 @@ class DotnetDetector:
                 if (name.lower(), version) in seen or body.get("type") == "Project":
                     continue
                 seen.add((name.lower(), version))
-                facts.packages.append(PackageReq(Ecosystem.NUGET, name, "", doc.origin("dependencies", tfm, name),
-                                                 locked=version, direct=False, group="packages.lock.json"))
+                facts.packages.append(
+                    PackageReq(
+                        Ecosystem.NUGET,
+                        name,
+                        "",
+                        doc.origin("dependencies", tfm, name),
+                        locked=version,
+                        direct=False,
+                        group="packages.lock.json",
+                    )
+                )
 
     def _global_json(self, facts: Facts, ctx: DetectContext) -> None:
         doc = read_or_note(facts, ctx.view, ctx.path("global.json"), load_json)
@@ -175,9 +213,16 @@ class DotnetDetector:
         origin = doc.origin("sdk", "version")
         m = re.match(r"^(\d+)\.(\d+)\.(\d+)", version.strip())
         if not m:
-            facts.note("unreadable-version", f"sdk.version {version!r} is not an SDK version", origin,
-                       hint='write e.g. "8.0.100"')
+            facts.note(
+                "unreadable-version",
+                f"sdk.version {version!r} is not an SDK version",
+                origin,
+                hint='write e.g. "8.0.100"',
+            )
             return
-        facts.runtimes.append(RuntimeReq("dotnet-sdk", f"=={version.strip()}", version, "global-json", origin, 90))
-        facts.runtimes.append(RuntimeReq("dotnet", f"=={m.group(1)}.{m.group(2)}.*", version, "global-json",
-                                         origin, 20))
+        facts.runtimes.append(
+            RuntimeReq("dotnet-sdk", f"=={version.strip()}", version, "global-json", origin, 90)
+        )
+        facts.runtimes.append(
+            RuntimeReq("dotnet", f"=={m.group(1)}.{m.group(2)}.*", version, "global-json", origin, 20)
+        )

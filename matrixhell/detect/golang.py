@@ -78,7 +78,12 @@ class GoDetector:
         module: str | None = None
         for d in member_dirs(ctx):
             path = join(d, "go.mod")
-            if d == ctx.directory and not ctx.has("go.mod") or d != ctx.directory and not ctx.view.is_file(path):
+            if (
+                (d == ctx.directory
+                and not ctx.has("go.mod"))
+                or (d != ctx.directory
+                and not ctx.view.is_file(path))
+            ):
                 continue
             mod = read_or_note(facts, ctx.view, path, _load)
             if mod is None:
@@ -95,22 +100,36 @@ class GoDetector:
         if go is not None and go.args:
             origin = Origin(f.path, go.line)
             try:
-                facts.runtimes.append(RuntimeReq("go", minimum_version(go.args[0]).spec, go.args[0],
-                                                 f"{prefix}-go", origin, go_prec))
+                facts.runtimes.append(
+                    RuntimeReq(
+                        "go", minimum_version(go.args[0]).spec, go.args[0], f"{prefix}-go", origin, go_prec
+                    )
+                )
             except RangeError:
-                facts.note("unreadable-version", f"go {go.args[0]!r} is not a Go version", origin,
-                           hint="write e.g. go 1.22")
+                facts.note(
+                    "unreadable-version",
+                    f"go {go.args[0]!r} is not a Go version",
+                    origin,
+                    hint="write e.g. go 1.22",
+                )
         tc = f.first("toolchain")
         if tc is not None and tc.args and tc.args[0] != "default":
             origin = Origin(f.path, tc.line)
             raw = tc.args[0]
             version = raw.removeprefix("go").split("-", 1)[0]
             try:
-                facts.runtimes.append(RuntimeReq("go", version_prefix(version).spec, raw,
-                                                 f"{prefix}-toolchain", origin, tc_prec))
+                facts.runtimes.append(
+                    RuntimeReq(
+                        "go", version_prefix(version).spec, raw, f"{prefix}-toolchain", origin, tc_prec
+                    )
+                )
             except RangeError:
-                facts.note("unreadable-version", f"toolchain {raw!r} is not goVERSION", origin,
-                           hint="write e.g. toolchain go1.22.3")
+                facts.note(
+                    "unreadable-version",
+                    f"toolchain {raw!r} is not goVERSION",
+                    origin,
+                    hint="write e.g. toolchain go1.22.3",
+                )
 
     def _module(self, facts: Facts, mod: GoModFile) -> str | None:
         decl = mod.first("module")
@@ -120,18 +139,26 @@ class GoDetector:
         for ln in mod.all("require"):
             origin = Origin(mod.path, ln.line)
             if len(ln.args) != 2:
-                facts.note("bad-go-mod", "require needs a module path and a version", origin,
-                           hint="write: require example.com/mod v1.2.3", severity=Severity.ERROR)
+                facts.note(
+                    "bad-go-mod",
+                    "require needs a module path and a version",
+                    origin,
+                    hint="write: require example.com/mod v1.2.3",
+                    severity=Severity.ERROR,
+                )
                 continue
             path, version = ln.args
             indirect = ln.comment.split(";", 1)[0].strip() == "indirect"
             if (path, version) in excluded:
                 facts.note("excluded-version", f"{path} {version} is both required and excluded", origin)
-            facts.packages.append(PackageReq(Ecosystem.GO, path, version, origin, locked=version,
-                                             direct=not indirect))
+            facts.packages.append(
+                PackageReq(Ecosystem.GO, path, version, origin, locked=version, direct=not indirect)
+            )
         for ln in mod.all("replace"):
             if "=>" not in ln.args:
-                facts.note("bad-go-mod", "replace needs =>", Origin(mod.path, ln.line), severity=Severity.ERROR)
+                facts.note(
+                    "bad-go-mod", "replace needs =>", Origin(mod.path, ln.line), severity=Severity.ERROR
+                )
                 continue
             at = ln.args.index("=>")
             old, new = ln.args[:at], ln.args[at + 1 :]
@@ -143,7 +170,10 @@ class GoDetector:
                 p = facts.packages[i]
                 if p.name == old[0] and (len(old) == 1 or old[1] == p.specifier):
                     facts.packages[i] = dataclasses.replace(
-                        p, url=target, editable=local, locked=None if local else (new[1] if len(new) > 1 else p.locked)
+                        p,
+                        url=target,
+                        editable=local,
+                        locked=None if local else (new[1] if len(new) > 1 else p.locked),
                     )
         for p in facts.packages[start:]:
             if p.direct and p.name in _FRAMEWORKS:
@@ -174,9 +204,14 @@ class GoDetector:
                 mains.append((path, binary))
         if len(mains) == 1:
             path, binary = mains[0]
-            facts.start_commands.append(StartCommand(Origin(path, 1), "go-main-package",
-                                                     argv=(f"/app/{binary}",), precedence=45))
+            facts.start_commands.append(
+                StartCommand(Origin(path, 1), "go-main-package", argv=(f"/app/{binary}",), precedence=45)
+            )
         elif len(mains) > 1:
-            facts.note("several-main-packages", "several main packages: " + ", ".join(p for p, _ in mains),
-                       Origin(mains[0][0], 1), hint="set the start command in compose or a Procfile",
-                       severity=Severity.INFO)
+            facts.note(
+                "several-main-packages",
+                "several main packages: " + ", ".join(p for p, _ in mains),
+                Origin(mains[0][0], 1),
+                hint="set the start command in compose or a Procfile",
+                severity=Severity.INFO,
+            )

@@ -68,28 +68,41 @@ class JavaDetector:
                     self._gradle(facts, ctx, build, ctx.path(name))
         self._wrapper(facts, ctx)
         if "spring-boot" in facts.frameworks:
-            origin = next((p.origin for p in facts.packages if p.name.startswith(_SPRING)),
-                          Origin(ctx.path(next(iter(sorted(ctx.files & set(self.markers)))))))
+            origin = next(
+                (p.origin for p in facts.packages if p.name.startswith(_SPRING)),
+                Origin(ctx.path(next(iter(sorted(ctx.files & set(self.markers)))))),
+            )
             facts.port(8080, origin)
-            facts.start_commands.append(StartCommand(origin, "spring-boot-jar",
-                                                     argv=("java", "-jar", "/app/app.jar"), precedence=45))
+            facts.start_commands.append(
+                StartCommand(origin, "spring-boot-jar", argv=("java", "-jar", "/app/app.jar"), precedence=45)
+            )
         return facts.detection()
 
     # -- Maven ---------------------------------------------------------------------------------------
 
-    def _runtime(self, facts: Facts, raw: str, source: str, origin: Origin, precedence: int, exact: bool) -> None:
+    def _runtime(
+        self, facts: Facts, raw: str, source: str, origin: Origin, precedence: int, exact: bool
+    ) -> None:
         major = java_major(raw)
         if major is None:
-            facts.note("unreadable-version", f"{raw!r} is not a Java version", origin,
-                       hint="write a release number such as 17")
+            facts.note(
+                "unreadable-version",
+                f"{raw!r} is not a Java version",
+                origin,
+                hint="write a release number such as 17",
+            )
             return
         spec = f"=={major}.*" if exact else f">={major}"
         facts.runtimes.append(RuntimeReq("java", spec, raw, source, origin, precedence))
 
     def _pom(self, facts: Facts, root: XmlElement, path: str) -> None:
         if root.tag != "project":
-            facts.note("bad-manifest", "pom.xml has no <project> root", Origin(path, root.line),
-                       severity=Severity.ERROR)
+            facts.note(
+                "bad-manifest",
+                "pom.xml has no <project> root",
+                Origin(path, root.line),
+                severity=Severity.ERROR,
+            )
             return
         props: dict[str, tuple[str, int]] = {}
         for key in ("groupId", "artifactId", "version"):
@@ -114,10 +127,12 @@ class JavaDetector:
             out = _PROP.sub(lambda m: props[m.group(1)][0] if m.group(1) in props else m.group(0), text)
             return sub(out, depth + 1) if out != text and "${" in out else out
 
-        for key, source, prec in (("maven.compiler.release", "maven-compiler-release", 20),
-                                  ("java.version", "maven-java-version", 25),
-                                  ("maven.compiler.source", "maven-compiler-source", 30),
-                                  ("maven.compiler.target", "maven-compiler-target", 31)):
+        for key, source, prec in (
+            ("maven.compiler.release", "maven-compiler-release", 20),
+            ("java.version", "maven-java-version", 25),
+            ("maven.compiler.source", "maven-compiler-source", 30),
+            ("maven.compiler.target", "maven-compiler-target", 31),
+        ):
             if key in props:
                 value, line = props[key]
                 self._runtime(facts, sub(value), source, Origin(path, line), prec, exact=False)
@@ -129,8 +144,14 @@ class JavaDetector:
                 for key, prec in (("release", 22), ("source", 32)):
                     el = conf.find(key) if conf is not None else None
                     if el is not None and el.text.strip():
-                        self._runtime(facts, sub(el.text.strip()), f"maven-compiler-plugin-{key}",
-                                      Origin(path, el.line), prec, exact=False)
+                        self._runtime(
+                            facts,
+                            sub(el.text.strip()),
+                            f"maven-compiler-plugin-{key}",
+                            Origin(path, el.line),
+                            prec,
+                            exact=False,
+                        )
             elif aid == "spring-boot-maven-plugin":
                 facts.framework("spring-boot")
             elif gid == "org.jetbrains.kotlin" or aid == "kotlin-maven-plugin":
@@ -138,13 +159,22 @@ class JavaDetector:
         if parent is not None:
             gid, aid = parent.findtext("groupId") or "", parent.findtext("artifactId") or ""
             version = sub(parent.findtext("version") or "")
-            facts.packages.append(PackageReq(Ecosystem.MAVEN, f"{gid}:{aid}", version, Origin(path, parent.line),
-                                             locked=version or None, group="parent"))
+            facts.packages.append(
+                PackageReq(
+                    Ecosystem.MAVEN,
+                    f"{gid}:{aid}",
+                    version,
+                    Origin(path, parent.line),
+                    locked=version or None,
+                    group="parent",
+                )
+            )
             if gid == _SPRING:
                 facts.framework("spring-boot")
-        for scope_el, deps in (("dependencies", root.path("dependencies", "dependency")),
-                               ("dependencyManagement", root.path("dependencyManagement", "dependencies",
-                                                                  "dependency"))):
+        for scope_el, deps in (
+            ("dependencies", root.path("dependencies", "dependency")),
+            ("dependencyManagement", root.path("dependencyManagement", "dependencies", "dependency")),
+        ):
             for dep in deps:
                 self._pom_dep(facts, dep, path, sub, managed=scope_el == "dependencyManagement")
 
@@ -158,23 +188,40 @@ class JavaDetector:
             return
         version = sub(dep.findtext("version") or "")
         if "${" in version:
-            facts.note("unresolved-property", f"{gid}:{aid} version {version} names an undefined property",
-                       origin, hint="define it in <properties> (parent POMs are not read)", severity=Severity.INFO)
+            facts.note(
+                "unresolved-property",
+                f"{gid}:{aid} version {version} names an undefined property",
+                origin,
+                hint="define it in <properties> (parent POMs are not read)",
+                severity=Severity.INFO,
+            )
         scope = (dep.findtext("scope") or "compile").strip()
         if managed:
             if (dep.findtext("type") or "") == "pom" and scope == "import":
-                facts.packages.append(PackageReq(Ecosystem.MAVEN, f"{gid}:{aid}", version, origin,
-                                                 group="bom", locked=version or None))
+                facts.packages.append(
+                    PackageReq(
+                        Ecosystem.MAVEN, f"{gid}:{aid}", version, origin, group="bom", locked=version or None
+                    )
+                )
                 if gid == _SPRING:
                     facts.framework("spring-boot")
             return
         s = {"test": Scope.DEV, "provided": Scope.BUILD, "system": Scope.BUILD}.get(scope, Scope.MAIN)
         if (dep.findtext("optional") or "").strip() == "true" and s is Scope.MAIN:
             s = Scope.OPTIONAL
-        facts.packages.append(PackageReq(Ecosystem.MAVEN, f"{gid}:{aid}", version, origin,
-                                         locked=version if version and "${" not in version and not
-                                         version.startswith(("[", "(")) else None,
-                                         scope=s, group=scope if scope != "compile" else None))
+        facts.packages.append(
+            PackageReq(
+                Ecosystem.MAVEN,
+                f"{gid}:{aid}",
+                version,
+                origin,
+                locked=version
+                if version and "${" not in version and not version.startswith(("[", "("))
+                else None,
+                scope=s,
+                group=scope if scope != "compile" else None,
+            )
+        )
         if gid == _SPRING and s is Scope.MAIN:
             facts.framework("spring-boot")
         if gid == "org.jetbrains.kotlin":
@@ -187,8 +234,10 @@ class JavaDetector:
             raw, line = build.toolchain
             self._runtime(facts, raw, "gradle-toolchain", Origin(path, line), 15, exact=True)
         for which, raw, line in build.compatibility:
-            source = {"sourceCompatibility": "gradle-source-compatibility",
-                      "targetCompatibility": "gradle-target-compatibility"}.get(which, "gradle-kotlin-jvm-target")
+            source = {
+                "sourceCompatibility": "gradle-source-compatibility",
+                "targetCompatibility": "gradle-target-compatibility",
+            }.get(which, "gradle-kotlin-jvm-target")
             prec = {"gradle-source-compatibility": 30, "gradle-target-compatibility": 31}.get(source, 32)
             self._runtime(facts, raw, source, Origin(path, line), prec, exact=False)
         for pid, version, line in build.plugins:
@@ -197,9 +246,17 @@ class JavaDetector:
             if pid.startswith("org.jetbrains.kotlin"):
                 facts.language("kotlin")
             if version:
-                facts.packages.append(PackageReq(Ecosystem.MAVEN, f"{pid}:{pid}.gradle.plugin", version,
-                                                 Origin(path, line), locked=version, scope=Scope.BUILD,
-                                                 group="plugin"))
+                facts.packages.append(
+                    PackageReq(
+                        Ecosystem.MAVEN,
+                        f"{pid}:{pid}.gradle.plugin",
+                        version,
+                        Origin(path, line),
+                        locked=version,
+                        scope=Scope.BUILD,
+                        group="plugin",
+                    )
+                )
         catalog = self._catalog(facts, ctx)
         for dep in build.deps:
             origin = Origin(path, dep.line)
@@ -207,8 +264,12 @@ class JavaDetector:
             if notation.startswith("libs."):
                 found = catalog.get(notation[5:].replace("-", ".").replace("_", "."))
                 if found is None:
-                    facts.note("unresolved-catalog", f"{notation} is not in gradle/libs.versions.toml", origin,
-                               severity=Severity.INFO)
+                    facts.note(
+                        "unresolved-catalog",
+                        f"{notation} is not in gradle/libs.versions.toml",
+                        origin,
+                        severity=Severity.INFO,
+                    )
                     continue
                 notation = found
             parts = notation.split(":")
@@ -216,10 +277,23 @@ class JavaDetector:
                 continue
             name, version = f"{parts[0]}:{parts[1]}", parts[2] if len(parts) > 2 else ""
             c = dep.configuration
-            scope = (Scope.DEV if c.startswith("test") or c == "developmentOnly" else
-                     Scope.BUILD if c in ("compileOnly", "annotationProcessor", "kapt", "ksp") else Scope.MAIN)
-            facts.packages.append(PackageReq(Ecosystem.MAVEN, name, version, origin, scope=scope,
-                                             group="platform" if dep.platform else c))
+            scope = (
+                Scope.DEV
+                if c.startswith("test") or c == "developmentOnly"
+                else Scope.BUILD
+                if c in ("compileOnly", "annotationProcessor", "kapt", "ksp")
+                else Scope.MAIN
+            )
+            facts.packages.append(
+                PackageReq(
+                    Ecosystem.MAVEN,
+                    name,
+                    version,
+                    origin,
+                    scope=scope,
+                    group="platform" if dep.platform else c,
+                )
+            )
             if parts[0] == _SPRING and scope is Scope.MAIN:
                 facts.framework("spring-boot")
             if parts[0] == "org.jetbrains.kotlin":
@@ -242,13 +316,19 @@ class JavaDetector:
             if isinstance(spec, str):
                 out[key] = spec
             elif isinstance(spec, dict):
-                module = spec.get("module") or (f"{spec.get('group')}:{spec.get('name')}" if spec.get("name") else None)
+                module = spec.get("module") or (
+                    f"{spec.get('group')}:{spec.get('name')}" if spec.get("name") else None
+                )
                 if not isinstance(module, str):
                     continue
                 v = spec.get("version")
                 if isinstance(v, dict):
                     ref = v.get("ref")
-                    v = versions.get(ref) if isinstance(versions, dict) and isinstance(ref, str) else v.get("strictly")
+                    v = (
+                        versions.get(ref)
+                        if isinstance(versions, dict) and isinstance(ref, str)
+                        else v.get("strictly")
+                    )
                 out[key] = f"{module}:{v}" if isinstance(v, str) else module
         return out
 
@@ -264,5 +344,8 @@ class JavaDetector:
             if sep and key.strip() == "distributionUrl":
                 m = _WRAPPER.search(value.replace("\\:", ":"))
                 if m:
-                    facts.runtimes.append(RuntimeReq("gradle", f"=={m.group(1)}", m.group(1), "gradle-wrapper",
-                                                     Origin(path, n), 90))
+                    facts.runtimes.append(
+                        RuntimeReq(
+                            "gradle", f"=={m.group(1)}", m.group(1), "gradle-wrapper", Origin(path, n), 90
+                        )
+                    )

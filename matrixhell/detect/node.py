@@ -41,12 +41,35 @@ _FRAMEWORKS: dict[str, tuple[str, int | None]] = {
 }
 
 #: nvm's LTS code names -> major version
-_LTS = {"argon": 4, "boron": 6, "carbon": 8, "dubnium": 10, "erbium": 12, "fermium": 14,
-        "gallium": 16, "hydrogen": 18, "iron": 20, "jod": 22, "krypton": 24}
+_LTS = {
+    "argon": 4,
+    "boron": 6,
+    "carbon": 8,
+    "dubnium": 10,
+    "erbium": 12,
+    "fermium": 14,
+    "gallium": 16,
+    "hydrogen": 18,
+    "iron": 20,
+    "jod": 22,
+    "krypton": 24,
+}
 _ALIASES = ("lts/*", "node", "stable", "latest", "current", "lts", "system", "iojs")
 _PM = re.compile(r"^(npm|pnpm|yarn|bun)@([0-9][^+\s]*)(\+.*)?$")
-_URL_PREFIXES = ("file:", "link:", "git:", "git+", "http:", "https:", "github:", "gitlab:", "bitbucket:",
-                 "workspace:", "portal:", "patch:")
+_URL_PREFIXES = (
+    "file:",
+    "link:",
+    "git:",
+    "git+",
+    "http:",
+    "https:",
+    "github:",
+    "gitlab:",
+    "bitbucket:",
+    "workspace:",
+    "portal:",
+    "patch:",
+)
 _LOCKS = (("package-lock.json", read_npm_lock), ("npm-shrinkwrap.json", read_npm_lock))
 
 
@@ -54,8 +77,12 @@ def _runtime(facts: Facts, runtime: str, raw: str, source: str, origin: Origin, 
     try:
         t = npm_range(raw)
     except RangeError as e:
-        facts.note("unreadable-range", f"{runtime} range {raw!r}: {e}", origin,
-                   hint="write an npm semver range such as >=18 <21")
+        facts.note(
+            "unreadable-range",
+            f"{runtime} range {raw!r}: {e}",
+            origin,
+            hint="write an npm semver range such as >=18 <21",
+        )
         facts.runtimes.append(RuntimeReq(runtime, "", raw, source, origin, precedence))
         return
     if t.note:
@@ -72,19 +99,29 @@ def nvmrc_runtime(facts: Facts, text: str, path: str, source: str, precedence: i
         origin = Origin(path, n)
         low = value.lower()
         if low in _ALIASES:
-            facts.note("runtime-alias", f"{path} names the alias {value!r}, not a version; what it means "
-                       "changes with each release", origin, hint="write a version such as 20",
-                       severity=Severity.INFO)
+            facts.note(
+                "runtime-alias",
+                f"{path} names the alias {value!r}, not a version; what it means changes with each release",
+                origin,
+                hint="write a version such as 20",
+                severity=Severity.INFO,
+            )
             facts.runtimes.append(RuntimeReq("node", "", value, source, origin, precedence))
             return
         if low.startswith("lts/") and low[4:] in _LTS:
-            facts.runtimes.append(RuntimeReq("node", f"=={_LTS[low[4:]]}.*", value, source, origin, precedence))
+            facts.runtimes.append(
+                RuntimeReq("node", f"=={_LTS[low[4:]]}.*", value, source, origin, precedence)
+            )
             return
         try:
             spec = version_prefix(value).spec
         except RangeError:
-            facts.note("unreadable-version", f"{path}: {value!r} is not a node version", origin,
-                       hint="write a version such as 20 or 20.11.1")
+            facts.note(
+                "unreadable-version",
+                f"{path}: {value!r} is not a node version",
+                origin,
+                hint="write a version such as 20 or 20.11.1",
+            )
             return
         facts.runtimes.append(RuntimeReq("node", spec, value, source, origin, precedence))
         return
@@ -110,8 +147,13 @@ class NodeDetector:
             if doc is None:
                 continue
             if not isinstance(doc.data, dict):
-                facts.note("bad-manifest", "package.json is not a JSON object", Origin(path, 1),
-                           hint="package.json must hold an object", severity=Severity.ERROR)
+                facts.note(
+                    "bad-manifest",
+                    "package.json is not a JSON object",
+                    Origin(path, 1),
+                    hint="package.json must hold an object",
+                    severity=Severity.ERROR,
+                )
                 continue
             manifests.append((d, doc))
             if d == ctx.directory:
@@ -141,8 +183,13 @@ class NodeDetector:
             if deps is None:
                 continue
             if not isinstance(deps, dict):
-                facts.note("bad-manifest", f"{section} is not an object", doc.origin(section),
-                           hint=f'write "{section}": {{"name": "range"}}', severity=Severity.ERROR)
+                facts.note(
+                    "bad-manifest",
+                    f"{section} is not an object",
+                    doc.origin(section),
+                    hint=f'write "{section}": {{"name": "range"}}',
+                    severity=Severity.ERROR,
+                )
                 continue
             for name, spec in deps.items():
                 if group == "peer" and name in seen:
@@ -152,8 +199,9 @@ class NodeDetector:
                     continue  # a sibling workspace member, part of this service
                 origin = doc.origin(section, name)
                 if not isinstance(spec, str):
-                    facts.note("bad-manifest", f"{section}.{name} is not a string", origin,
-                               severity=Severity.ERROR)
+                    facts.note(
+                        "bad-manifest", f"{section}.{name} is not a string", origin, severity=Severity.ERROR
+                    )
                     continue
                 url = None
                 text = spec.strip()
@@ -163,8 +211,18 @@ class NodeDetector:
                     real, _, rng = text[4:].rpartition("@")
                     if real:
                         url, text = f"npm:{real}", rng
-                facts.packages.append(PackageReq(Ecosystem.NPM, name, text, origin, url=url, scope=scope,
-                                                 group=group, editable=spec.startswith(("link:", "file:"))))
+                facts.packages.append(
+                    PackageReq(
+                        Ecosystem.NPM,
+                        name,
+                        text,
+                        origin,
+                        url=url,
+                        scope=scope,
+                        group=group,
+                        editable=spec.startswith(("link:", "file:")),
+                    )
+                )
 
     def _root(self, facts: Facts, ctx: DetectContext, doc: JsonDoc) -> str:
         data = doc.data
@@ -175,10 +233,16 @@ class NodeDetector:
             origin = doc.origin("packageManager")
             if m:
                 pm = m.group(1)
-                facts.runtimes.append(RuntimeReq(pm, f"=={m.group(2)}", raw_pm, "package-manager", origin, 90))
+                facts.runtimes.append(
+                    RuntimeReq(pm, f"=={m.group(2)}", raw_pm, "package-manager", origin, 90)
+                )
             else:
-                facts.note("unreadable-version", f"packageManager {raw_pm!r} is not name@version", origin,
-                           hint='write e.g. "pnpm@9.1.0"')
+                facts.note(
+                    "unreadable-version",
+                    f"packageManager {raw_pm!r} is not name@version",
+                    origin,
+                    hint='write e.g. "pnpm@9.1.0"',
+                )
         volta = data.get("volta")
         if isinstance(volta, dict):
             for tool, v in volta.items():
@@ -188,7 +252,14 @@ class NodeDetector:
         if isinstance(engines, dict):
             for tool, v in engines.items():
                 if tool in ("node", "npm", "pnpm", "yarn") and isinstance(v, str):
-                    _runtime(facts, tool, v, "package-json-engines", doc.origin("engines", tool), 30 if tool == "node" else 92)
+                    _runtime(
+                        facts,
+                        tool,
+                        v,
+                        "package-json-engines",
+                        doc.origin("engines", tool),
+                        30 if tool == "node" else 92,
+                    )
         elif engines is not None:
             facts.note("bad-manifest", "engines is not an object", doc.origin("engines"))
         return pm
@@ -218,13 +289,18 @@ class NodeDetector:
                 "." if m == ctx.directory else m[len(ctx.directory) + 1 :] if ctx.directory else m
                 for m in member_dirs(ctx)
             )
-            lk = read_or_note(facts, ctx.view, ctx.path("pnpm-lock.yaml"),
-                              lambda v, p: read_pnpm_lock(v, p, rel))
+            lk = read_or_note(
+                facts, ctx.view, ctx.path("pnpm-lock.yaml"), lambda v, p: read_pnpm_lock(v, p, rel)
+            )
             if lk is not None:
                 locks.append(lk)
         if len(locks) > 1:
-            facts.note("several-lock-files", "several lock files: " + ", ".join(lk.path for lk in locks),
-                       Origin(locks[1].path, 1), hint="keep the lock file of the package manager you use")
+            facts.note(
+                "several-lock-files",
+                "several lock files: " + ", ".join(lk.path for lk in locks),
+                Origin(locks[1].path, 1),
+                hint="keep the lock file of the package manager you use",
+            )
         if not locks:
             return
         lock = locks[0]
@@ -241,8 +317,18 @@ class NodeDetector:
                 continue
             seen.add((lp.name, lp.version))
             scope = Scope.DEV if lp.dev else Scope.OPTIONAL if lp.optional else Scope.MAIN
-            facts.packages.append(PackageReq(Ecosystem.NPM, lp.name, "", lp.origin, locked=lp.version,
-                                             scope=scope, direct=False, group=lock.kind))
+            facts.packages.append(
+                PackageReq(
+                    Ecosystem.NPM,
+                    lp.name,
+                    "",
+                    lp.origin,
+                    locked=lp.version,
+                    scope=scope,
+                    direct=False,
+                    group=lock.kind,
+                )
+            )
 
     # -- frameworks and start --------------------------------------------------------------------------
 
@@ -259,17 +345,25 @@ class NodeDetector:
         scripts = data.get("scripts")
         if isinstance(scripts, dict) and isinstance(scripts.get("start"), str) and scripts["start"].strip():
             # `npm start` puts node_modules/.bin on PATH, which the script itself may rely on.
-            facts.start_commands.append(StartCommand(doc.origin("scripts", "start"), "package-json-start",
-                                                     shell=f"{pm} start", precedence=40))
+            facts.start_commands.append(
+                StartCommand(
+                    doc.origin("scripts", "start"), "package-json-start", shell=f"{pm} start", precedence=40
+                )
+            )
             return
         main = data.get("main")
         if isinstance(main, str) and main.strip():
-            facts.start_commands.append(StartCommand(doc.origin("main"), "package-json-main",
-                                                     argv=("node", main.strip()), precedence=45))
+            facts.start_commands.append(
+                StartCommand(
+                    doc.origin("main"), "package-json-main", argv=("node", main.strip()), precedence=45
+                )
+            )
             return
         for entry in ("server.js", "index.js", "app.js"):
             if ctx.has(entry):
-                facts.start_commands.append(StartCommand(Origin(ctx.path(entry)), "node-entry-file",
-                                                         argv=("node", entry), precedence=48))
+                facts.start_commands.append(
+                    StartCommand(
+                        Origin(ctx.path(entry)), "node-entry-file", argv=("node", entry), precedence=48
+                    )
+                )
                 return
-

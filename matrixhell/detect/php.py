@@ -39,17 +39,26 @@ class PhpDetector:
         facts.language("php")
         doc = read_or_note(facts, ctx.view, ctx.path("composer.json"), load_json)
         if doc is not None and not isinstance(doc.data, dict):
-            facts.note("bad-manifest", "composer.json is not a JSON object", Origin(doc.path, 1),
-                       severity=Severity.ERROR)
+            facts.note(
+                "bad-manifest",
+                "composer.json is not a JSON object",
+                Origin(doc.path, 1),
+                severity=Severity.ERROR,
+            )
             doc = None
         if doc is not None:
             self._manifest(facts, doc)
         if ctx.has("composer.lock"):
             self._lock(facts, ctx)
         if "laravel" in facts.frameworks and ctx.has("artisan"):
-            facts.start_commands.append(StartCommand(
-                Origin(ctx.path("artisan")), "laravel-artisan",
-                argv=("php", "artisan", "serve", "--host=0.0.0.0", "--port=8000"), precedence=45))
+            facts.start_commands.append(
+                StartCommand(
+                    Origin(ctx.path("artisan")),
+                    "laravel-artisan",
+                    argv=("php", "artisan", "serve", "--host=0.0.0.0", "--port=8000"),
+                    precedence=45,
+                )
+            )
             facts.port(8000, Origin(ctx.path("artisan")))
         return facts.detection()
 
@@ -59,13 +68,19 @@ class PhpDetector:
             if reqs is None:
                 continue
             if not isinstance(reqs, dict):
-                facts.note("bad-manifest", f"{section} is not an object", doc.origin(section),
-                           severity=Severity.ERROR)
+                facts.note(
+                    "bad-manifest",
+                    f"{section} is not an object",
+                    doc.origin(section),
+                    severity=Severity.ERROR,
+                )
                 continue
             for name, constraint in reqs.items():
                 origin = doc.origin(section, name)
                 if not isinstance(constraint, str):
-                    facts.note("bad-manifest", f"{section}.{name} is not a string", origin, severity=Severity.ERROR)
+                    facts.note(
+                        "bad-manifest", f"{section}.{name} is not a string", origin, severity=Severity.ERROR
+                    )
                     continue
                 key = name.lower()
                 if key == "php" and scope is Scope.MAIN:
@@ -92,8 +107,12 @@ class PhpDetector:
         try:
             t = composer_range(raw)
         except RangeError as e:
-            facts.note("unreadable-range", f"php constraint {raw!r}: {e}", origin,
-                       hint='write a Composer constraint such as "^8.2"')
+            facts.note(
+                "unreadable-range",
+                f"php constraint {raw!r}: {e}",
+                origin,
+                hint='write a Composer constraint such as "^8.2"',
+            )
             facts.runtimes.append(RuntimeReq("php", "", raw, source, origin, precedence))
             return
         if t.note:
@@ -119,7 +138,17 @@ class PhpDetector:
                     j = direct[name]
                     facts.packages[j] = dataclasses.replace(facts.packages[j], locked=version)
                     continue
-                facts.packages.append(PackageReq(Ecosystem.COMPOSER, name, "", doc.origin(section, i),
-                                                 locked=version, scope=scope, direct=False, group="composer.lock"))
+                facts.packages.append(
+                    PackageReq(
+                        Ecosystem.COMPOSER,
+                        name,
+                        "",
+                        doc.origin(section, i),
+                        locked=version,
+                        scope=scope,
+                        direct=False,
+                        group="composer.lock",
+                    )
+                )
                 if name == "laravel/framework":
                     facts.framework("laravel")

@@ -21,7 +21,13 @@ from matrixhell.model.facts import Detection, Ecosystem, PackageReq, RuntimeReq,
 __all__ = ["RubyDetector"]
 
 _DEV_GROUPS = {"development", "test", "dev"}
-_FRAMEWORKS = {"rails": "rails", "railties": "rails", "sinatra": "sinatra", "puma": "puma", "hanami": "hanami"}
+_FRAMEWORKS = {
+    "rails": "rails",
+    "railties": "rails",
+    "sinatra": "sinatra",
+    "puma": "puma",
+    "hanami": "hanami",
+}
 _LOCK_RUBY = re.compile(r"^ruby\s+(\d+(?:\.\d+)*)")
 
 
@@ -75,17 +81,28 @@ class RubyDetector:
             url = g.option("git") or g.option("github") or g.option("path")
             if g.option("github") and url == g.option("github"):
                 url = f"github:{url}"
-            facts.packages.append(PackageReq(
-                Ecosystem.GEM, g.name, ", ".join(g.requirements), Origin(path, g.line), url=url,
-                editable=g.option("path") is not None, scope=Scope.DEV if dev else Scope.MAIN,
-                group=",".join(groups) or None,
-            ))
+            facts.packages.append(
+                PackageReq(
+                    Ecosystem.GEM,
+                    g.name,
+                    ", ".join(g.requirements),
+                    Origin(path, g.line),
+                    url=url,
+                    editable=g.option("path") is not None,
+                    scope=Scope.DEV if dev else Scope.MAIN,
+                    group=",".join(groups) or None,
+                )
+            )
             if g.name in _FRAMEWORKS and not dev:
                 facts.framework(_FRAMEWORKS[g.name])
         if gemfile.gemspec is not None:
-            facts.note("gemspec-dependencies", "the Gemfile pulls dependencies from a .gemspec, which is "
-                       "Ruby code matrixhell does not run", Origin(path, gemfile.gemspec), severity=Severity.INFO,
-                       hint="the lock file still lists them when it is committed")
+            facts.note(
+                "gemspec-dependencies",
+                "the Gemfile pulls dependencies from a .gemspec, which is Ruby code matrixhell does not run",
+                Origin(path, gemfile.gemspec),
+                severity=Severity.INFO,
+                hint="the lock file still lists them when it is committed",
+            )
 
     def _locked(self, facts: Facts, lock: GemfileLock, path: str) -> None:
         versions: dict[str, str] = {}
@@ -97,21 +114,39 @@ class RubyDetector:
                 facts.packages[i] = dataclasses.replace(p, locked=versions[p.name])
         for name, version, line in lock.specs:
             if name not in direct:
-                facts.packages.append(PackageReq(Ecosystem.GEM, name, "", Origin(path, line), locked=version,
-                                                 direct=False, group="Gemfile.lock"))
+                facts.packages.append(
+                    PackageReq(
+                        Ecosystem.GEM,
+                        name,
+                        "",
+                        Origin(path, line),
+                        locked=version,
+                        direct=False,
+                        group="Gemfile.lock",
+                    )
+                )
                 if name == "railties":
                     facts.framework("rails")
         if lock.ruby is not None:
             raw, line = lock.ruby
             m = _LOCK_RUBY.match(raw)
             if m:
-                facts.runtimes.append(RuntimeReq("ruby", f"=={m.group(1)}", raw, "gemfile-lock-ruby",
-                                                 Origin(path, line), 25))
+                facts.runtimes.append(
+                    RuntimeReq("ruby", f"=={m.group(1)}", raw, "gemfile-lock-ruby", Origin(path, line), 25)
+                )
         if lock.bundler is not None:
             raw, line = lock.bundler
             try:
-                facts.runtimes.append(RuntimeReq("bundler", version_prefix(raw).spec, raw,
-                                                 "gemfile-lock-bundled-with", Origin(path, line), 90))
+                facts.runtimes.append(
+                    RuntimeReq(
+                        "bundler",
+                        version_prefix(raw).spec,
+                        raw,
+                        "gemfile-lock-bundled-with",
+                        Origin(path, line),
+                        90,
+                    )
+                )
             except RangeError:
                 facts.note("unreadable-version", f"BUNDLED WITH {raw!r} is not a version", Origin(path, line))
 
@@ -125,8 +160,12 @@ class RubyDetector:
             try:
                 spec = version_prefix(version.split("-", 1)[0]).spec
             except RangeError:
-                facts.note("unreadable-version", f"{value!r} is not a Ruby version", origin,
-                           hint="write a version such as 3.3.0")
+                facts.note(
+                    "unreadable-version",
+                    f"{value!r} is not a Ruby version",
+                    origin,
+                    hint="write a version such as 3.3.0",
+                )
                 return
             facts.runtimes.append(RuntimeReq("ruby", spec, value, "ruby-version-file", origin, 20))
             return
@@ -134,13 +173,23 @@ class RubyDetector:
     def _start(self, facts: Facts, ctx: DetectContext) -> None:
         rails = next((p for p in facts.packages if p.direct and p.name in ("rails", "railties")), None)
         if rails is not None:
-            facts.start_commands.append(StartCommand(rails.origin, "rails",
-                                                     argv=("bundle", "exec", "rails", "server", "-b", "0.0.0.0"),
-                                                     precedence=45))
+            facts.start_commands.append(
+                StartCommand(
+                    rails.origin,
+                    "rails",
+                    argv=("bundle", "exec", "rails", "server", "-b", "0.0.0.0"),
+                    precedence=45,
+                )
+            )
             facts.port(3000, rails.origin)
         elif ctx.has("config.ru"):
             origin = Origin(ctx.path("config.ru"))
-            facts.start_commands.append(StartCommand(origin, "rackup",
-                                                     argv=("bundle", "exec", "rackup", "--host", "0.0.0.0",
-                                                           "--port", "9292"), precedence=46))
+            facts.start_commands.append(
+                StartCommand(
+                    origin,
+                    "rackup",
+                    argv=("bundle", "exec", "rackup", "--host", "0.0.0.0", "--port", "9292"),
+                    precedence=46,
+                )
+            )
             facts.port(9292, origin)

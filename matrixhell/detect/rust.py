@@ -22,17 +22,30 @@ __all__ = ["EDITION_MINIMUM", "RustDetector"]
 
 #: edition -> the first stable rustc that accepts it
 EDITION_MINIMUM = {"2015": "1.0", "2018": "1.31", "2021": "1.56", "2024": "1.85"}
-_SECTIONS = (("dependencies", Scope.MAIN), ("dev-dependencies", Scope.DEV), ("build-dependencies", Scope.BUILD))
-_FRAMEWORKS = {"actix-web": ("actix-web", None), "axum": ("axum", None), "rocket": ("rocket", 8000),
-               "warp": ("warp", None)}
+_SECTIONS = (
+    ("dependencies", Scope.MAIN),
+    ("dev-dependencies", Scope.DEV),
+    ("build-dependencies", Scope.BUILD),
+)
+_FRAMEWORKS = {
+    "actix-web": ("actix-web", None),
+    "axum": ("axum", None),
+    "rocket": ("rocket", 8000),
+    "warp": ("warp", None),
+}
 _CHANNELS = ("stable", "beta", "nightly")
 
 
 def _toolchain(facts: Facts, raw: str, origin: Origin, source: str, precedence: int) -> None:
     value = raw.strip()
     if value.startswith(_CHANNELS) or not value[:1].isdigit():
-        facts.note("runtime-alias", f"toolchain channel {value!r} names no fixed rustc version", origin,
-                   hint='pin a version such as channel = "1.79"', severity=Severity.INFO)
+        facts.note(
+            "runtime-alias",
+            f"toolchain channel {value!r} names no fixed rustc version",
+            origin,
+            hint='pin a version such as channel = "1.79"',
+            severity=Severity.INFO,
+        )
         facts.runtimes.append(RuntimeReq("rust", "", value, source, origin, precedence))
         return
     try:
@@ -77,10 +90,17 @@ class RustDetector:
             self._lock(facts, ctx)
         if len(bins) == 1:
             name, origin = bins[0]
-            facts.start_commands.append(StartCommand(origin, "cargo-bin", argv=(f"/app/{name}",), precedence=45))
+            facts.start_commands.append(
+                StartCommand(origin, "cargo-bin", argv=(f"/app/{name}",), precedence=45)
+            )
         elif len(bins) > 1:
-            facts.note("several-binaries", "several binaries: " + ", ".join(b for b, _ in bins), bins[0][1],
-                       hint="set the start command in compose or a Procfile", severity=Severity.INFO)
+            facts.note(
+                "several-binaries",
+                "several binaries: " + ", ".join(b for b, _ in bins),
+                bins[0][1],
+                hint="set the start command in compose or a Procfile",
+                severity=Severity.INFO,
+            )
         return facts.detection()
 
     def _toolchain_files(self, facts: Facts, ctx: DetectContext) -> None:
@@ -123,25 +143,43 @@ class RustDetector:
         if not isinstance(pkg, dict):
             return
         rv, src = self._inherited(pkg.get("rust-version"), root, "rust-version")
-        origin = (src.origin("workspace", "package", "rust-version") if src is not None
-                  else doc.origin("package", "rust-version"))
+        origin = (
+            src.origin("workspace", "package", "rust-version")
+            if src is not None
+            else doc.origin("package", "rust-version")
+        )
         if isinstance(rv, str):
             try:
-                facts.runtimes.append(RuntimeReq("rust", minimum_version(rv).spec, rv, "cargo-rust-version",
-                                                 origin, 30))
+                facts.runtimes.append(
+                    RuntimeReq("rust", minimum_version(rv).spec, rv, "cargo-rust-version", origin, 30)
+                )
             except RangeError:
-                facts.note("unreadable-version", f"rust-version {rv!r} is not a version", origin,
-                           hint='write e.g. rust-version = "1.75"')
+                facts.note(
+                    "unreadable-version",
+                    f"rust-version {rv!r} is not a version",
+                    origin,
+                    hint='write e.g. rust-version = "1.75"',
+                )
         ed, src = self._inherited(pkg.get("edition"), root, "edition")
-        origin = (src.origin("workspace", "package", "edition") if src is not None
-                  else doc.origin("package", "edition"))
+        origin = (
+            src.origin("workspace", "package", "edition")
+            if src is not None
+            else doc.origin("package", "edition")
+        )
         if isinstance(ed, str):
             if ed in EDITION_MINIMUM:
-                facts.runtimes.append(RuntimeReq("rust", f">={EDITION_MINIMUM[ed]}", f"edition {ed}",
-                                                 "cargo-edition", origin, 40))
+                facts.runtimes.append(
+                    RuntimeReq(
+                        "rust", f">={EDITION_MINIMUM[ed]}", f"edition {ed}", "cargo-edition", origin, 40
+                    )
+                )
             else:
-                facts.note("unknown-edition", f"edition {ed!r} is not one rustc knows", origin,
-                           hint="use 2015, 2018, 2021 or 2024")
+                facts.note(
+                    "unknown-edition",
+                    f"edition {ed!r} is not one rustc knows",
+                    origin,
+                    hint="use 2015, 2018, 2021 or 2024",
+                )
 
     def _dependencies(self, facts: Facts, doc: TomlDoc, root: TomlDoc | None) -> None:
         tables: list[tuple[tuple[str, ...], dict[str, Any], Scope, str | None]] = []
@@ -164,13 +202,23 @@ class RustDetector:
                 origin = doc.origin(*keys, name)
                 if isinstance(spec, dict) and spec.get("workspace") is True:
                     base = ws_deps.get(name) if isinstance(ws_deps, dict) else None
-                    merged = dict(base) if isinstance(base, dict) else {"version": base} if isinstance(base, str) else {}
+                    merged = (
+                        dict(base)
+                        if isinstance(base, dict)
+                        else {"version": base}
+                        if isinstance(base, str)
+                        else {}
+                    )
                     merged.update({k: v for k, v in spec.items() if k != "workspace"})
                     spec = merged
                 req = self._req(name, spec, origin, scope, marker)
                 if req is None:
-                    facts.note("bad-manifest", f"dependency {name!r} has an unreadable value", origin,
-                               hint='write name = "1.0" or name = { version = "1.0" }')
+                    facts.note(
+                        "bad-manifest",
+                        f"dependency {name!r} has an unreadable value",
+                        origin,
+                        hint='write name = "1.0" or name = { version = "1.0" }',
+                    )
                     continue
                 facts.packages.append(req)
                 if req.name in _FRAMEWORKS and scope is Scope.MAIN:
@@ -179,7 +227,9 @@ class RustDetector:
                     if port:
                         facts.port(port, origin)
 
-    def _req(self, name: str, spec: Any, origin: Origin, scope: Scope, marker: str | None) -> PackageReq | None:
+    def _req(
+        self, name: str, spec: Any, origin: Origin, scope: Scope, marker: str | None
+    ) -> PackageReq | None:
         if isinstance(spec, str):
             return PackageReq(Ecosystem.CARGO, name, spec, origin, scope=scope, marker=marker)
         if not isinstance(spec, dict):
@@ -193,11 +243,16 @@ class RustDetector:
             url = f"git+{spec['git']}" + (f"@{ref}" if ref else "")
         features = spec.get("features", [])
         return PackageReq(
-            Ecosystem.CARGO, str(real), str(spec.get("version", "")), origin,
+            Ecosystem.CARGO,
+            str(real),
+            str(spec.get("version", "")),
+            origin,
             extras=tuple(str(f) for f in features) if isinstance(features, list) else (),
-            url=url, editable=isinstance(spec.get("path"), str),
+            url=url,
+            editable=isinstance(spec.get("path"), str),
             scope=Scope.OPTIONAL if spec.get("optional") is True and scope is Scope.MAIN else scope,
-            group=name if real != name else None, marker=marker,
+            group=name if real != name else None,
+            marker=marker,
         )
 
     def _bins(self, ctx: DetectContext, d: str, doc: TomlDoc) -> list[tuple[str, Origin]]:
@@ -208,8 +263,11 @@ class RustDetector:
                 if isinstance(b, dict) and isinstance(b.get("name"), str):
                     out.append((b["name"], doc.origin("bin", i, "name")))
         pkg = doc.data.get("package")
-        if not out and isinstance(pkg, dict) and isinstance(pkg.get("name"), str) and ctx.view.is_file(
-            join(d, "src/main.rs")
+        if (
+            not out
+            and isinstance(pkg, dict)
+            and isinstance(pkg.get("name"), str)
+            and ctx.view.is_file(join(d, "src/main.rs"))
         ):
             out.append((pkg["name"], doc.origin("package", "name")))
         return out
@@ -238,5 +296,8 @@ class RustDetector:
         for name, version, origin in entries:
             if (name, version) in direct or (name in names and len(versions[name]) == 1):
                 continue
-            facts.packages.append(PackageReq(Ecosystem.CARGO, name, "", origin, locked=version, direct=False,
-                                             group="Cargo.lock"))
+            facts.packages.append(
+                PackageReq(
+                    Ecosystem.CARGO, name, "", origin, locked=version, direct=False, group="Cargo.lock"
+                )
+            )

@@ -68,8 +68,11 @@ def _expand_one(view: RepoView, directory: str, pattern: str) -> list[str] | Non
             if seg == "**":
                 nxt.extend(_descendants(view, base, _MAX_DEPTH))
             elif _is_glob(seg):
-                nxt.extend(join(base, n) for n in view.listdir(base)
-                           if fnmatch.fnmatchcase(n, seg) and n not in ALWAYS_SKIPPED and view.is_dir(join(base, n)))
+                nxt.extend(
+                    join(base, n)
+                    for n in view.listdir(base)
+                    if fnmatch.fnmatchcase(n, seg) and n not in ALWAYS_SKIPPED and view.is_dir(join(base, n))
+                )
             elif view.is_dir(join(base, seg)):
                 nxt.append(join(base, seg))
         level = list(dict.fromkeys(nxt))
@@ -77,8 +80,12 @@ def _expand_one(view: RepoView, directory: str, pattern: str) -> list[str] | Non
 
 
 def expand_member_globs(
-    view: RepoView, directory: str, patterns: Iterable[str], excludes: Iterable[str] = (),
-    manifest: str | None = None, origin: Origin | None = None,
+    view: RepoView,
+    directory: str,
+    patterns: Iterable[str],
+    excludes: Iterable[str] = (),
+    manifest: str | None = None,
+    origin: Origin | None = None,
 ) -> tuple[tuple[str, ...], list[Finding]]:
     """Expand member patterns (``!pattern`` excludes) to member directories holding ``manifest``."""
     found: list[str] = []
@@ -93,21 +100,39 @@ def expand_member_globs(
             continue
         dirs = _expand_one(view, directory, pat)
         if dirs is None:
-            findings.append(Finding("workspace-member-outside", Severity.WARNING,
-                                    f"workspace member {pat!r} lies outside the repository", origin,
-                                    "scan from a directory that holds every member"))
+            findings.append(
+                Finding(
+                    "workspace-member-outside",
+                    Severity.WARNING,
+                    f"workspace member {pat!r} lies outside the repository",
+                    origin,
+                    "scan from a directory that holds every member",
+                )
+            )
             continue
         if not dirs and not _is_glob(pat):
-            findings.append(Finding("workspace-member-missing", Severity.WARNING,
-                                    f"workspace member {pat!r} does not exist", origin,
-                                    "remove it from the workspace or create it"))
+            findings.append(
+                Finding(
+                    "workspace-member-missing",
+                    Severity.WARNING,
+                    f"workspace member {pat!r} does not exist",
+                    origin,
+                    "remove it from the workspace or create it",
+                )
+            )
         for d in dirs:
             if manifest is None or view.is_file(join(d, manifest)):
                 found.append(d)
             elif not _is_glob(pat):
-                findings.append(Finding("workspace-member-without-manifest", Severity.WARNING,
-                                        f"workspace member {d!r} has no {manifest}", origin,
-                                        f"add {manifest} to it or remove it from the workspace"))
+                findings.append(
+                    Finding(
+                        "workspace-member-without-manifest",
+                        Severity.WARNING,
+                        f"workspace member {d!r} has no {manifest}",
+                        origin,
+                        f"add {manifest} to it or remove it from the workspace",
+                    )
+                )
     for pat in excl:
         excluded.update(_expand_one(view, directory, pat) or ())
     members = sorted({d for d in found if d not in excluded and d != directory})
@@ -128,8 +153,9 @@ def _pnpm(view: RepoView, directory: str) -> WorkspaceInfo | None:
         return WorkspaceInfo("pnpm", (), Origin(path, 1), (finding_from_error(e),))
     data = doc.data if isinstance(doc.data, dict) else {}
     origin = doc.origin("packages")
-    members, findings = expand_member_globs(view, directory, _strings(data.get("packages")),
-                                            manifest="package.json", origin=origin)
+    members, findings = expand_member_globs(
+        view, directory, _strings(data.get("packages")), manifest="package.json", origin=origin
+    )
     return WorkspaceInfo("pnpm", members, origin, tuple(findings))
 
 
@@ -150,7 +176,9 @@ def _npm(view: RepoView, directory: str) -> WorkspaceInfo | None:
     pm = data.get("packageManager")
     yarn = view.is_file(join(directory, "yarn.lock")) or (isinstance(pm, str) and pm.startswith("yarn@"))
     origin = doc.origin("workspaces")
-    members, findings = expand_member_globs(view, directory, _strings(ws), manifest="package.json", origin=origin)
+    members, findings = expand_member_globs(
+        view, directory, _strings(ws), manifest="package.json", origin=origin
+    )
     return WorkspaceInfo("yarn" if yarn else "npm", members, origin, tuple(findings))
 
 
@@ -164,8 +192,9 @@ def _go(view: RepoView, directory: str) -> WorkspaceInfo | None:
         return None  # the Go detector reports it
     uses = work.all("use")
     origin = Origin(path, uses[0].line if uses else 1)
-    members, findings = expand_member_globs(view, directory, [u.args[0] for u in uses if u.args],
-                                            manifest="go.mod", origin=origin)
+    members, findings = expand_member_globs(
+        view, directory, [u.args[0] for u in uses if u.args], manifest="go.mod", origin=origin
+    )
     return WorkspaceInfo("go", members, origin, tuple(findings))
 
 
@@ -184,8 +213,14 @@ def _cargo(view: RepoView, directory: str) -> WorkspaceInfo | None:
     if doc is None or not isinstance(ws, dict):
         return None
     origin = doc.origin("workspace", "members")
-    members, findings = expand_member_globs(view, directory, _strings(ws.get("members")),
-                                            _strings(ws.get("exclude")), manifest="Cargo.toml", origin=origin)
+    members, findings = expand_member_globs(
+        view,
+        directory,
+        _strings(ws.get("members")),
+        _strings(ws.get("exclude")),
+        manifest="Cargo.toml",
+        origin=origin,
+    )
     return WorkspaceInfo("cargo", members, origin, tuple(findings))
 
 
@@ -196,8 +231,14 @@ def _uv(doc: TomlDoc | None, view: RepoView, directory: str) -> WorkspaceInfo | 
     if doc is None or not isinstance(ws, dict):
         return None
     origin = doc.origin("tool", "uv", "workspace", "members")
-    members, findings = expand_member_globs(view, directory, _strings(ws.get("members")),
-                                            _strings(ws.get("exclude")), manifest="pyproject.toml", origin=origin)
+    members, findings = expand_member_globs(
+        view,
+        directory,
+        _strings(ws.get("members")),
+        _strings(ws.get("exclude")),
+        manifest="pyproject.toml",
+        origin=origin,
+    )
     return WorkspaceInfo("uv", members, origin, tuple(findings))
 
 
@@ -237,10 +278,18 @@ def workspace_members(view: RepoView, directory: str) -> WorkspaceInfo | None:
     """The workspace ``directory`` is the root of, or None.  Several kinds at one root are merged:
     the first of pnpm, npm/yarn, cargo, go, uv, poetry names the kind and the others are noted."""
     pyproject = _toml(view, join(directory, "pyproject.toml"))
-    found = [w for w in (
-        _pnpm(view, directory), _npm(view, directory), _cargo(view, directory), _go(view, directory),
-        _uv(pyproject, view, directory), _poetry(pyproject, view, directory),
-    ) if w is not None]
+    found = [
+        w
+        for w in (
+            _pnpm(view, directory),
+            _npm(view, directory),
+            _cargo(view, directory),
+            _go(view, directory),
+            _uv(pyproject, view, directory),
+            _poetry(pyproject, view, directory),
+        )
+        if w is not None
+    ]
     if not found:
         return None
     first = found[0]
@@ -249,7 +298,12 @@ def workspace_members(view: RepoView, directory: str) -> WorkspaceInfo | None:
     members = sorted({m for w in found for m in w.members})
     findings = [f for w in found for f in w.findings]
     for w in found[1:]:
-        findings.append(Finding("several-workspaces", Severity.INFO,
-                                f"{directory or '.'} is also a {w.kind} workspace; its members are included",
-                                w.origin))
+        findings.append(
+            Finding(
+                "several-workspaces",
+                Severity.INFO,
+                f"{directory or '.'} is also a {w.kind} workspace; its members are included",
+                w.origin,
+            )
+        )
     return WorkspaceInfo(first.kind, tuple(members), first.origin, tuple(findings))
