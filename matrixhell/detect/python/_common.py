@@ -35,9 +35,34 @@ _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
 #: group / file-name words that mark development-only dependencies
 _DEV_WORDS = frozenset(
     {
-        "dev", "devel", "develop", "development", "test", "tests", "testing", "lint", "linting", "linters",
-        "typing", "types", "mypy", "format", "formatting", "style", "qa", "ci", "check", "checks",
-        "coverage", "docs", "doc", "documentation", "debug", "local", "pytest", "tox",
+        "dev",
+        "devel",
+        "develop",
+        "development",
+        "test",
+        "tests",
+        "testing",
+        "lint",
+        "linting",
+        "linters",
+        "typing",
+        "types",
+        "mypy",
+        "format",
+        "formatting",
+        "style",
+        "qa",
+        "ci",
+        "check",
+        "checks",
+        "coverage",
+        "docs",
+        "doc",
+        "documentation",
+        "debug",
+        "local",
+        "pytest",
+        "tox",
     }
 )
 
@@ -59,8 +84,9 @@ class Findings:
 
     items: list[Finding] = field(default_factory=list)
 
-    def add(self, code: str, severity: Severity, message: str, origin: Origin | None,
-            hint: str | None = None) -> None:
+    def add(
+        self, code: str, severity: Severity, message: str, origin: Origin | None, hint: str | None = None
+    ) -> None:
         self.items.append(Finding(code=code, severity=severity, message=message, origin=origin, hint=hint))
 
     def error(self, err: InputError, severity: Severity = Severity.ERROR) -> None:
@@ -89,13 +115,19 @@ def load_toml(view: RepoView, path: str, sink: Findings) -> tuple[dict[str, Any]
         m = _TOML_POS.search(str(e))
         msg = _TOML_POS.sub("", str(e)).strip()
         origin = Origin(path, int(m.group(1)), int(m.group(2))) if m else Origin(path, text.count("\n") + 1)
-        sink.add("toml-syntax", Severity.ERROR, f"is not valid TOML: {msg}", origin,
-                 "fix the TOML syntax at that line")
+        sink.add(
+            "toml-syntax",
+            Severity.ERROR,
+            f"is not valid TOML: {msg}",
+            origin,
+            "fix the TOML syntax at that line",
+        )
         return None
 
 
-def req_from_requirement(req: Requirement, origin: Origin, *, scope: Scope = Scope.MAIN,
-                         group: str | None = None) -> PackageReq:
+def req_from_requirement(
+    req: Requirement, origin: Origin, *, scope: Scope = Scope.MAIN, group: str | None = None
+) -> PackageReq:
     return PackageReq(
         ecosystem=Ecosystem.PYPI,
         name=normalize(req.name),
@@ -109,8 +141,15 @@ def req_from_requirement(req: Requirement, origin: Origin, *, scope: Scope = Sco
     )
 
 
-def parse_pep508(text: str, origin: Origin, sink: Findings, *, scope: Scope = Scope.MAIN,
-                 group: str | None = None, column: int | None = None) -> PackageReq | None:
+def parse_pep508(
+    text: str,
+    origin: Origin,
+    sink: Findings,
+    *,
+    scope: Scope = Scope.MAIN,
+    group: str | None = None,
+    column: int | None = None,
+) -> PackageReq | None:
     """One PEP 508 string; an invalid one becomes a finding with a caret under the bad character.
 
     ``column`` is the 1-based column where ``text`` starts on ``origin``'s line, when known; the finding's

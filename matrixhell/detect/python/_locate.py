@@ -138,13 +138,11 @@ class _Lexer:
                     self.adv()
                     continue
                 before = self.i
-                self.record(path + (idx,), self.line)
-                self.value(path + (idx,))
+                self.record((*path, idx), self.line)
+                self.value((*path, idx))
                 idx += 1
                 self.skip_ws(True)
-                if self.peek() == ",":
-                    self.adv()
-                elif self.i == before:
+                if self.peek() == "," or self.i == before:
                     self.adv()
         elif c == "{":
             self.adv()
@@ -197,9 +195,9 @@ def toml_lines(text: str) -> Lines:
             lx.adv(2)
             keys = lx.key()
             if keys:
-                arr = resolve(keys[:-1]) + (keys[-1],)
+                arr = (*resolve(keys[:-1]), keys[-1])
                 counts[arr] = counts.get(arr, -1) + 1
-                prefix = arr + (counts[arr],)
+                prefix = (*arr, counts[arr])
                 lx.record(arr, hline)
                 lx.record(prefix, hline)
             lx.skip_line()

@@ -51,9 +51,13 @@ class PythonDetector:
             try:
                 fn(view, path, facts)
             except Exception as e:  # a bug must not cost the user the rest of the scan
-                facts.sink.add("python-detector-internal", Severity.ERROR,
-                               f"could not be read ({type(e).__name__}: {e})", Origin(path),
-                               "this is a matrixhell bug: please report it with the file")
+                facts.sink.add(
+                    "python-detector-internal",
+                    Severity.ERROR,
+                    f"could not be read ({type(e).__name__}: {e})",
+                    Origin(path),
+                    "this is a matrixhell bug: please report it with the file",
+                )
 
         _read_requirements(ctx, facts)
         readers: list[tuple[str, Callable[[RepoView, str, Facts], object]]] = [
@@ -75,9 +79,13 @@ class PythonDetector:
         try:
             commands, ports = frameworks.start_commands(ctx, packages, facts.sink)
         except Exception as e:  # as in guard
-            facts.sink.add("python-detector-internal", Severity.ERROR,
-                           f"start-command inference failed ({type(e).__name__}: {e})",
-                           Origin(ctx.directory or "."), "this is a matrixhell bug: please report it")
+            facts.sink.add(
+                "python-detector-internal",
+                Severity.ERROR,
+                f"start-command inference failed ({type(e).__name__}: {e})",
+                Origin(ctx.directory or "."),
+                "this is a matrixhell bug: please report it",
+            )
             commands, ports = [], []
         return Detection(
             detector=self.name,
@@ -123,8 +131,11 @@ def _req_candidates(ctx: DetectContext) -> list[str]:
     out = [ctx.path(n) for n in sorted(ctx.files) if _is_requirements(n)]
     sub = ctx.path("requirements")
     if ctx.view.is_dir(sub):
-        out += [f"{sub}/{n}" for n in ctx.view.listdir(sub) if n.endswith((".txt", ".in"))
-                and ctx.view.is_file(f"{sub}/{n}")]
+        out += [
+            f"{sub}/{n}"
+            for n in ctx.view.listdir(sub)
+            if n.endswith((".txt", ".in")) and ctx.view.is_file(f"{sub}/{n}")
+        ]
     return out
 
 
@@ -142,9 +153,13 @@ def _read_requirements(ctx: DetectContext, facts: Facts) -> None:
         try:
             results[c] = parse_requirements(ctx.view, c, env=ctx.env)
         except Exception as e:  # as in PythonDetector.detect's guard
-            facts.sink.add("python-detector-internal", Severity.ERROR,
-                           f"could not be read ({type(e).__name__}: {e})", Origin(c),
-                           "this is a matrixhell bug: please report it with the file")
+            facts.sink.add(
+                "python-detector-internal",
+                Severity.ERROR,
+                f"could not be read ({type(e).__name__}: {e})",
+                Origin(c),
+                "this is a matrixhell bug: please report it with the file",
+            )
     main_reach: set[str] = set()
     dev_roots: dict[str, str] = {}
     for c, r in results.items():
@@ -163,7 +178,7 @@ def _read_requirements(ctx: DetectContext, facts: Facts) -> None:
         return Scope.DEV, _group_name(dev_roots.get(path, stem))
 
     seen: set[tuple[str, int | None, str]] = set()
-    for c, r in results.items():
+    for r in results.values():
         for f in r.files:
             facts.read(f)
         facts.sink.items.extend(r.findings)
@@ -175,8 +190,7 @@ def _read_requirements(ctx: DetectContext, facts: Facts) -> None:
             scope, group = scope_of(req.origin.path)
             req = replace(req, scope=scope, group=group)
             if req.origin.path in compiled:
-                facts.locked.append(replace(req, direct=False, locked=_pin(req.specifier),
-                                            specifier=""))
+                facts.locked.append(replace(req, direct=False, locked=_pin(req.specifier), specifier=""))
             else:
                 facts.packages.append(req)
         facts.constraints.extend(r.constraints)
@@ -223,18 +237,21 @@ def _match_locks(facts: Facts) -> list[PackageReq]:
         prior = locked_by_name.get(entry.name)
         if prior is not None:
             if prior.locked != entry.locked and prior.locked and entry.locked:
-                facts.sink.add("lock-disagreement", Severity.WARNING,
-                               f"{entry.name} is locked at {prior.locked} in {prior.origin} "
-                               f"and at {entry.locked} here", entry.origin,
-                               "keep one lock file per service, or regenerate them together")
+                facts.sink.add(
+                    "lock-disagreement",
+                    Severity.WARNING,
+                    f"{entry.name} is locked at {prior.locked} in {prior.origin} and at {entry.locked} here",
+                    entry.origin,
+                    "keep one lock file per service, or regenerate them together",
+                )
             continue
         locked_by_name[entry.name] = entry
         if entry.name not in direct_names:
             extra.append(entry)
     out: list[PackageReq] = []
     for p in facts.packages:
-        entry = locked_by_name.get(p.name)
-        if entry is not None and p.locked is None:
-            p = replace(p, locked=entry.locked, hashes=p.hashes or entry.hashes)
+        match = locked_by_name.get(p.name)
+        if match is not None and p.locked is None:
+            p = replace(p, locked=match.locked, hashes=p.hashes or match.hashes)
         out.append(p)
     return out + extra

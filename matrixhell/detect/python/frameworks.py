@@ -59,10 +59,36 @@ _APP_CLASSES: dict[tuple[str, str], str] = {
     ("celery", "Celery"): "celery",
 }
 
-_CANDIDATE_FILES = ("main.py", "app.py", "asgi.py", "wsgi.py", "server.py", "api.py", "application.py",
-                    "__init__.py", "celery.py", "worker.py", "tasks.py")
-_SKIP_DIRS = frozenset({"tests", "test", "docs", "doc", "migrations", "scripts", "node_modules", "static",
-                        "templates", "venv", ".venv", "build", "dist"})
+_CANDIDATE_FILES = (
+    "main.py",
+    "app.py",
+    "asgi.py",
+    "wsgi.py",
+    "server.py",
+    "api.py",
+    "application.py",
+    "__init__.py",
+    "celery.py",
+    "worker.py",
+    "tasks.py",
+)
+_SKIP_DIRS = frozenset(
+    {
+        "tests",
+        "test",
+        "docs",
+        "doc",
+        "migrations",
+        "scripts",
+        "node_modules",
+        "static",
+        "templates",
+        "venv",
+        ".venv",
+        "build",
+        "dist",
+    }
+)
 _MAX_FILES = 60
 
 
@@ -95,8 +121,13 @@ def _module_name(rel: str) -> str:
 def _candidates(ctx: DetectContext) -> list[str]:
     """Service-relative .py paths worth parsing, most likely first."""
     view = ctx.view
-    top = sorted(n for n in ctx.files if n.endswith(".py") and n not in ("setup.py", "conftest.py", "manage.py")
-                 and not n.startswith("test_"))
+    top = sorted(
+        n
+        for n in ctx.files
+        if n.endswith(".py")
+        and n not in ("setup.py", "conftest.py", "manage.py")
+        and not n.startswith("test_")
+    )
     preferred = [n for n in _CANDIDATE_FILES if n in top]
     out = preferred + [n for n in top if n not in preferred]
 
@@ -175,15 +206,30 @@ def find_apps(ctx: DetectContext) -> list[AppSite]:
                     continue
                 for target in stmt.targets:
                     if isinstance(target, ast.Name):
-                        sites.append(AppSite(module, target.id, _APP_CLASSES[key], key[0].split(".")[0],
-                                             Origin(path, stmt.lineno)))
+                        sites.append(
+                            AppSite(
+                                module,
+                                target.id,
+                                _APP_CLASSES[key],
+                                key[0].split(".")[0],
+                                Origin(path, stmt.lineno),
+                            )
+                        )
             elif isinstance(stmt, ast.FunctionDef) and stmt.name in ("create_app", "make_app", "app_factory"):
                 for node in ast.walk(stmt):
                     if isinstance(node, ast.Call):
                         key = classes.get(_dotted(node.func) or "")
                         if key is not None and _APP_CLASSES[key] != "celery":
-                            sites.append(AppSite(module, stmt.name, _APP_CLASSES[key], key[0].split(".")[0],
-                                                 Origin(path, stmt.lineno), factory=True))
+                            sites.append(
+                                AppSite(
+                                    module,
+                                    stmt.name,
+                                    _APP_CLASSES[key],
+                                    key[0].split(".")[0],
+                                    Origin(path, stmt.lineno),
+                                    factory=True,
+                                )
+                            )
                             break
     return sites
 
@@ -198,8 +244,12 @@ def _django_settings(ctx: DetectContext) -> tuple[str, Origin] | None:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and len(node.args) >= 2:
             a, b = node.args[0], node.args[1]
-            if (isinstance(a, ast.Constant) and a.value == "DJANGO_SETTINGS_MODULE"
-                    and isinstance(b, ast.Constant) and isinstance(b.value, str)):
+            if (
+                isinstance(a, ast.Constant)
+                and a.value == "DJANGO_SETTINGS_MODULE"
+                and isinstance(b, ast.Constant)
+                and isinstance(b.value, str)
+            ):
                 return b.value, Origin(path, node.lineno)
     return None
 
@@ -216,9 +266,12 @@ def _django_wsgi(ctx: DetectContext, settings: str) -> tuple[str, Origin] | None
         except Exception:  # as in _parse
             continue
         for stmt in tree.body:
-            if (isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "WSGI_APPLICATION"
-                                                     for t in stmt.targets)
-                    and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)):
+            if (
+                isinstance(stmt, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == "WSGI_APPLICATION" for t in stmt.targets)
+                and isinstance(stmt.value, ast.Constant)
+                and isinstance(stmt.value.value, str)
+            ):
                 module = stmt.value.value.rpartition(".")[0]
                 return module, Origin(ctx.path(f), stmt.lineno)
     project = settings.split(".")[0]
@@ -233,13 +286,16 @@ def _find_django(ctx: DetectContext) -> tuple[str, Origin] | None:
     if found is not None:
         return _django_wsgi(ctx, found[0]) or None
     for name in ctx.view.listdir(ctx.directory):  # no DJANGO_SETTINGS_MODULE: a package with both files
-        if ctx.view.is_file(ctx.path(f"{name}/wsgi.py")) and ctx.view.is_file(ctx.path(f"{name}/settings.py")):
+        if ctx.view.is_file(ctx.path(f"{name}/wsgi.py")) and ctx.view.is_file(
+            ctx.path(f"{name}/settings.py")
+        ):
             return f"{name}.wsgi", Origin(ctx.path(f"{name}/wsgi.py"), 1)
     return None
 
 
-def start_commands(ctx: DetectContext, packages: Iterable[PackageReq],
-                   sink: Findings) -> tuple[list[StartCommand], list[Port]]:
+def start_commands(
+    ctx: DetectContext, packages: Iterable[PackageReq], sink: Findings
+) -> tuple[list[StartCommand], list[Port]]:
     names = {p.name for p in packages if p.direct}
     commands: list[StartCommand] = []
     ports: list[Port] = []
@@ -247,22 +303,39 @@ def start_commands(ctx: DetectContext, packages: Iterable[PackageReq],
     if "django" in names and ctx.has("manage.py"):
         found = _find_django(ctx)
         if found is None:
-            sink.add("django-no-wsgi", Severity.INFO, "Django project without a WSGI module the scan can find",
-                     Origin(ctx.path("manage.py")), "set WSGI_APPLICATION in the settings module")
+            sink.add(
+                "django-no-wsgi",
+                Severity.INFO,
+                "Django project without a WSGI module the scan can find",
+                Origin(ctx.path("manage.py")),
+                "set WSGI_APPLICATION in the settings module",
+            )
         else:
             module, origin = found
-            commands.append(StartCommand(origin, "django", ("gunicorn", module, "--bind", bind), precedence=60))
+            commands.append(
+                StartCommand(origin, "django", ("gunicorn", module, "--bind", bind), precedence=60)
+            )
             ports.append(Port(DEFAULT_PORT, origin=origin, source="gunicorn-default"))
             if "gunicorn" not in names:
-                sink.add("start-server-missing", Severity.WARNING,
-                         "the start command runs gunicorn, which is not among the dependencies", origin,
-                         "add gunicorn to the requirements")
+                sink.add(
+                    "start-server-missing",
+                    Severity.WARNING,
+                    "the start command runs gunicorn, which is not among the dependencies",
+                    origin,
+                    "add gunicorn to the requirements",
+                )
     web = 0
     for site in find_apps(ctx):
         target = f"{site.module}:{site.attr}" + ("()" if site.factory and site.kind == "wsgi" else "")
         if site.kind == "celery":
-            commands.append(StartCommand(site.origin, "celery-worker",
-                                         ("celery", "-A", site.module, "worker", "--loglevel=INFO"), precedence=80))
+            commands.append(
+                StartCommand(
+                    site.origin,
+                    "celery-worker",
+                    ("celery", "-A", site.module, "worker", "--loglevel=INFO"),
+                    precedence=80,
+                )
+            )
             continue
         if commands and any(c.source == "django" for c in commands):
             continue  # the Django project is the web process
@@ -278,8 +351,12 @@ def start_commands(ctx: DetectContext, packages: Iterable[PackageReq],
         if web == 0:
             ports.append(Port(DEFAULT_PORT, origin=site.origin, source=f"{server}-default"))
             if server not in names:
-                sink.add("start-server-missing", Severity.WARNING,
-                         f"the start command runs {server}, which is not among the dependencies", site.origin,
-                         f"add {server} to the requirements")
+                sink.add(
+                    "start-server-missing",
+                    Severity.WARNING,
+                    f"the start command runs {server}, which is not among the dependencies",
+                    site.origin,
+                    f"add {server} to the requirements",
+                )
         web += 1
     return commands, ports

@@ -54,8 +54,19 @@ def read_poetry_lock(view: RepoView, path: str, facts: Facts) -> None:
             ref = source.get("resolved_reference") or source.get("reference")
             if source.get("type") == "git":
                 url = f"git+{url}" + (f"@{ref}" if isinstance(ref, str) and ref else "")
-        facts.locked.append(PackageReq(Ecosystem.PYPI, normalize(pkg["name"]), "", origin, locked=version,
-                                       url=url, scope=scope, direct=False, hashes=_hashes(pkg.get("files"))))
+        facts.locked.append(
+            PackageReq(
+                Ecosystem.PYPI,
+                normalize(pkg["name"]),
+                "",
+                origin,
+                locked=version,
+                url=url,
+                scope=scope,
+                direct=False,
+                hashes=_hashes(pkg.get("files")),
+            )
+        )
     meta = get_table(data, "metadata")
     if meta is not None and isinstance(meta.get("python-versions"), str):
         raw = meta["python-versions"]
@@ -66,8 +77,16 @@ def read_poetry_lock(view: RepoView, path: str, facts: Facts) -> None:
             facts.sink.add("poetry-bad-constraint", Severity.ERROR, f"metadata.python-versions: {e}", origin)
             return
         spec = alts[0] if len(alts) == 1 else ""
-        facts.runtimes.append(RuntimeReq("python", spec, raw, "poetry-lock-python-versions", origin,
-                                         PRECEDENCE["poetry-lock-python-versions"]))
+        facts.runtimes.append(
+            RuntimeReq(
+                "python",
+                spec,
+                raw,
+                "poetry-lock-python-versions",
+                origin,
+                PRECEDENCE["poetry-lock-python-versions"],
+            )
+        )
 
 
 def read_uv_lock(view: RepoView, path: str, facts: Facts) -> None:
@@ -79,8 +98,13 @@ def read_uv_lock(view: RepoView, path: str, facts: Facts) -> None:
     lines = toml_lines(text)
     rp = data.get("requires-python")
     if isinstance(rp, str):
-        req = python_req(rp, "uv-lock-requires-python", Origin(path, lines.line("requires-python")), facts.sink,
-                         specifier=True)
+        req = python_req(
+            rp,
+            "uv-lock-requires-python",
+            Origin(path, lines.line("requires-python")),
+            facts.sink,
+            specifier=True,
+        )
         if req is not None:
             facts.runtimes.append(req)
     for i, pkg in _packages(data):
@@ -97,9 +121,19 @@ def read_uv_lock(view: RepoView, path: str, facts: Facts) -> None:
                 if isinstance(source.get(key), str):
                     url = source[key] if key != "git" else f"git+{source[key]}"
         version = pkg.get("version") if isinstance(pkg.get("version"), str) else None
-        facts.locked.append(PackageReq(Ecosystem.PYPI, normalize(pkg["name"]), "", origin, locked=version,
-                                       url=url, editable=editable, direct=False,
-                                       hashes=_hashes(pkg.get("sdist"), pkg.get("wheels"))))
+        facts.locked.append(
+            PackageReq(
+                Ecosystem.PYPI,
+                normalize(pkg["name"]),
+                "",
+                origin,
+                locked=version,
+                url=url,
+                editable=editable,
+                direct=False,
+                hashes=_hashes(pkg.get("sdist"), pkg.get("wheels")),
+            )
+        )
 
 
 def read_pdm_lock(view: RepoView, path: str, facts: Facts) -> None:
@@ -111,13 +145,28 @@ def read_pdm_lock(view: RepoView, path: str, facts: Facts) -> None:
     lines = toml_lines(text)
     for i, pkg in _packages(data):
         origin = Origin(path, lines.line("package", i, "name"))
-        groups = [g for g in pkg.get("groups", []) if isinstance(g, str)] if isinstance(pkg.get("groups"), list) else []
+        groups = (
+            [g for g in pkg.get("groups", []) if isinstance(g, str)]
+            if isinstance(pkg.get("groups"), list)
+            else []
+        )
         scope = Scope.MAIN if not groups or "default" in groups else scope_of_group(groups[0])
         version = pkg.get("version") if isinstance(pkg.get("version"), str) else None
         url = None
         for key in ("git", "url", "path"):
             if isinstance(pkg.get(key), str):
                 url = pkg[key] if key != "git" else f"git+{pkg[key]}"
-        facts.locked.append(PackageReq(Ecosystem.PYPI, normalize(pkg["name"]), "", origin, locked=version,
-                                       url=url, scope=scope, group=None if scope is Scope.MAIN else groups[0],
-                                       direct=False, hashes=_hashes(pkg.get("files"))))
+        facts.locked.append(
+            PackageReq(
+                Ecosystem.PYPI,
+                normalize(pkg["name"]),
+                "",
+                origin,
+                locked=version,
+                url=url,
+                scope=scope,
+                group=None if scope is Scope.MAIN else groups[0],
+                direct=False,
+                hashes=_hashes(pkg.get("files")),
+            )
+        )

@@ -11,21 +11,32 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from matrixhell.detect.python._common import Facts, get_table, load_toml, normalize, read_text, scope_of_group
 from matrixhell.detect.python._locate import Lines, json_lines, toml_lines
 from matrixhell.detect.python.runtimes import python_req
-from matrixhell.model import Ecosystem, Origin, PackageReq, Scope, Severity
-
 from matrixhell.detect.repoview import RepoView
+from matrixhell.model import Ecosystem, Origin, PackageReq, Scope, Severity
 
 __all__ = ["read_pipfile", "read_pipfile_lock"]
 
 _RESERVED = frozenset({"source", "requires", "pipenv", "scripts", "packages", "dev-packages"})
 #: keys of a package table that pipenv turns into environment markers
-_MARKER_KEYS = ("os_name", "sys_platform", "platform_machine", "platform_system", "platform_release",
-                "platform_version", "python_version", "python_full_version", "implementation_name",
-                "platform_python_implementation")
+_MARKER_KEYS = (
+    "os_name",
+    "sys_platform",
+    "platform_machine",
+    "platform_system",
+    "platform_release",
+    "platform_version",
+    "python_version",
+    "python_full_version",
+    "implementation_name",
+    "platform_python_implementation",
+)
 
 
 def _categories(data: dict[str, Any]) -> list[tuple[str, Scope, str | None]]:
-    out: list[tuple[str, Scope, str | None]] = [("packages", Scope.MAIN, None), ("dev-packages", Scope.DEV, "dev")]
+    out: list[tuple[str, Scope, str | None]] = [
+        ("packages", Scope.MAIN, None),
+        ("dev-packages", Scope.DEV, "dev"),
+    ]
     for key, value in data.items():
         if key not in _RESERVED and isinstance(value, dict):
             out.append((key, scope_of_group(key), normalize(key)))
@@ -39,8 +50,13 @@ def _marker(parts: list[str], origin: Origin, facts: Facts, name: str) -> str | 
     try:
         return str(Marker(text))
     except InvalidMarker as e:
-        facts.sink.add("invalid-requirement", Severity.ERROR, f"{name}: invalid marker {text!r}: {e}", origin,
-                       "write a PEP 508 marker")
+        facts.sink.add(
+            "invalid-requirement",
+            Severity.ERROR,
+            f"{name}: invalid marker {text!r}: {e}",
+            origin,
+            "write a PEP 508 marker",
+        )
         return None
 
 
@@ -50,13 +66,19 @@ def _spec(value: str, origin: Origin, facts: Facts, name: str) -> str | None:
     try:
         return str(SpecifierSet(value))
     except InvalidSpecifier:
-        facts.sink.add("invalid-requirement", Severity.ERROR, f"{name}: {value!r} is not a PEP 440 specifier",
-                       origin, 'write it like "==1.2.3", ">=1.2" or "*"')
+        facts.sink.add(
+            "invalid-requirement",
+            Severity.ERROR,
+            f"{name}: {value!r} is not a PEP 440 specifier",
+            origin,
+            'write it like "==1.2.3", ">=1.2" or "*"',
+        )
         return None
 
 
-def _entry(name: str, value: object, origin: Origin, facts: Facts, scope: Scope,
-           group: str | None) -> PackageReq | None:
+def _entry(
+    name: str, value: object, origin: Origin, facts: Facts, scope: Scope, group: str | None
+) -> PackageReq | None:
     norm = normalize(name)
     if isinstance(value, str):
         spec = _spec(value, origin, facts, name)
@@ -64,8 +86,13 @@ def _entry(name: str, value: object, origin: Origin, facts: Facts, scope: Scope,
             return None
         return PackageReq(Ecosystem.PYPI, norm, spec, origin, scope=scope, group=group)
     if not isinstance(value, dict):
-        facts.sink.add("pipfile-bad-value", Severity.ERROR, f"{name} must be a version string or a table",
-                       origin, 'write name = "*" or name = {version = "..."}')
+        facts.sink.add(
+            "pipfile-bad-value",
+            Severity.ERROR,
+            f"{name} must be a version string or a table",
+            origin,
+            'write name = "*" or name = {version = "..."}',
+        )
         return None
     spec = ""
     if isinstance(value.get("version"), str):
@@ -80,8 +107,11 @@ def _entry(name: str, value: object, origin: Origin, facts: Facts, scope: Scope,
         if isinstance(value.get(key), str):
             parts.append(f"{key} {value[key]}")
     marker = _marker(parts, origin, facts, name)
-    extras = tuple(sorted(normalize(e) for e in value.get("extras", []) if isinstance(e, str))) \
-        if isinstance(value.get("extras"), list) else ()
+    extras = (
+        tuple(sorted(normalize(e) for e in value.get("extras", []) if isinstance(e, str)))
+        if isinstance(value.get("extras"), list)
+        else ()
+    )
     url = None
     for vcs in ("git", "hg", "svn", "bzr"):
         if isinstance(value.get(vcs), str):
@@ -93,12 +123,23 @@ def _entry(name: str, value: object, origin: Origin, facts: Facts, scope: Scope,
             url = value["path"]
         elif isinstance(value.get("file"), str):
             url = value["file"]
-    return PackageReq(Ecosystem.PYPI, norm, spec, origin, extras=extras, marker=marker, url=url,
-                      editable=bool(value.get("editable")), scope=scope, group=group)
+    return PackageReq(
+        Ecosystem.PYPI,
+        norm,
+        spec,
+        origin,
+        extras=extras,
+        marker=marker,
+        url=url,
+        editable=bool(value.get("editable")),
+        scope=scope,
+        group=group,
+    )
 
 
-def _requires(table: dict[str, Any], key_path: tuple[str, ...], lines: Lines, path: str, source: str,
-              facts: Facts) -> None:
+def _requires(
+    table: dict[str, Any], key_path: tuple[str, ...], lines: Lines, path: str, source: str, facts: Facts
+) -> None:
     for key in ("python_full_version", "python_version"):
         value = table.get(key)
         if isinstance(value, str):
@@ -120,8 +161,9 @@ def read_pipfile(view: RepoView, path: str, facts: Facts) -> None:
         if table is None:
             continue
         if not isinstance(table, dict):
-            facts.sink.add("pipfile-bad-value", Severity.ERROR, f"[{key}] must be a table",
-                           Origin(path, lines.line(key)))
+            facts.sink.add(
+                "pipfile-bad-value", Severity.ERROR, f"[{key}] must be a table", Origin(path, lines.line(key))
+            )
             continue
         for name, value in table.items():
             req = _entry(name, value, Origin(path, lines.line(key, name)), facts, scope, group)
@@ -140,11 +182,18 @@ def read_pipfile_lock(view: RepoView, path: str, facts: Facts) -> None:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
-        facts.sink.add("json-syntax", Severity.ERROR, f"is not valid JSON: {e.msg}", Origin(path, e.lineno, e.colno),
-                       "regenerate it with pipenv lock")
+        facts.sink.add(
+            "json-syntax",
+            Severity.ERROR,
+            f"is not valid JSON: {e.msg}",
+            Origin(path, e.lineno, e.colno),
+            "regenerate it with pipenv lock",
+        )
         return
     if not isinstance(data, dict):
-        facts.sink.add("pipfile-bad-value", Severity.ERROR, "Pipfile.lock must hold a JSON object", Origin(path, 1))
+        facts.sink.add(
+            "pipfile-bad-value", Severity.ERROR, "Pipfile.lock must hold a JSON object", Origin(path, 1)
+        )
         return
     lines = json_lines(text)
     meta = data.get("_meta")
@@ -153,15 +202,24 @@ def read_pipfile_lock(view: RepoView, path: str, facts: Facts) -> None:
     for section, table in data.items():
         if section == "_meta" or not isinstance(table, dict):
             continue
-        scope = Scope.MAIN if section == "default" else Scope.DEV if section == "develop" else scope_of_group(section)
+        scope = (
+            Scope.MAIN
+            if section == "default"
+            else Scope.DEV
+            if section == "develop"
+            else scope_of_group(section)
+        )
         for name, entry in table.items():
             if not isinstance(entry, dict):
                 continue
             origin = Origin(path, lines.line(section, name))
             version = entry.get("version")
             locked = version[2:] if isinstance(version, str) and version.startswith("==") else None
-            hashes = tuple(h for h in entry.get("hashes", []) if isinstance(h, str)) \
-                if isinstance(entry.get("hashes"), list) else ()
+            hashes = (
+                tuple(h for h in entry.get("hashes", []) if isinstance(h, str))
+                if isinstance(entry.get("hashes"), list)
+                else ()
+            )
             marker = None
             if isinstance(entry.get("markers"), str):
                 marker = _marker([entry["markers"]], origin, facts, name)
@@ -169,7 +227,18 @@ def read_pipfile_lock(view: RepoView, path: str, facts: Facts) -> None:
             if isinstance(entry.get("git"), str):
                 ref = entry.get("ref")
                 url = f"git+{entry['git']}" + (f"@{ref}" if isinstance(ref, str) else "")
-            facts.locked.append(PackageReq(Ecosystem.PYPI, normalize(name), "", origin, locked=locked,
-                                           marker=marker, url=url, scope=scope,
-                                           group=None if section == "default" else section,
-                                           direct=False, hashes=hashes))
+            facts.locked.append(
+                PackageReq(
+                    Ecosystem.PYPI,
+                    normalize(name),
+                    "",
+                    origin,
+                    locked=locked,
+                    marker=marker,
+                    url=url,
+                    scope=scope,
+                    group=None if section == "default" else section,
+                    direct=False,
+                    hashes=hashes,
+                )
+            )

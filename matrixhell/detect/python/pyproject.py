@@ -43,25 +43,52 @@ def read_pyproject(view: RepoView, path: str, facts: Facts) -> dict[str, Any] | 
         _dependency_groups(groups, path, lines, facts)
     build = get_table(data, "build-system")
     if build is not None:
-        _pep508_list(build.get("requires"), ("build-system", "requires"), path, lines, facts,
-                     scope=Scope.BUILD, group=None)
+        _pep508_list(
+            build.get("requires"),
+            ("build-system", "requires"),
+            path,
+            lines,
+            facts,
+            scope=Scope.BUILD,
+            group=None,
+        )
     poetry = get_table(data, "tool", "poetry")
     if poetry is not None:
         _poetry(poetry, path, lines, facts)
     uv = get_table(data, "tool", "uv")
     if uv is not None and "dev-dependencies" in uv:
-        _pep508_list(uv.get("dev-dependencies"), ("tool", "uv", "dev-dependencies"), path, lines, facts,
-                     scope=Scope.DEV, group="dev")
+        _pep508_list(
+            uv.get("dev-dependencies"),
+            ("tool", "uv", "dev-dependencies"),
+            path,
+            lines,
+            facts,
+            scope=Scope.DEV,
+            group="dev",
+        )
     return data
 
 
 def _bad(facts: Facts, path: str, line: int | None, what: str, expected: str) -> None:
-    facts.sink.add("pyproject-bad-value", Severity.ERROR, f"{what} must be {expected}", Origin(path, line),
-                   f"make {what} {expected}")
+    facts.sink.add(
+        "pyproject-bad-value",
+        Severity.ERROR,
+        f"{what} must be {expected}",
+        Origin(path, line),
+        f"make {what} {expected}",
+    )
 
 
-def _pep508_list(value: object, key: tuple[str, ...], path: str, lines: Lines, facts: Facts, *,
-                 scope: Scope, group: str | None) -> None:
+def _pep508_list(
+    value: object,
+    key: tuple[str, ...],
+    path: str,
+    lines: Lines,
+    facts: Facts,
+    *,
+    scope: Scope,
+    group: str | None,
+) -> None:
     if value is None:
         return
     if not isinstance(value, list):
@@ -82,20 +109,42 @@ def _project(project: dict[str, Any], path: str, lines: Lines, facts: Facts) -> 
     if isinstance(dynamic, list):
         for field in ("dependencies", "optional-dependencies", "requires-python"):
             if field in dynamic:
-                facts.sink.add("pyproject-dynamic", Severity.INFO,
-                               f"[project] {field} is dynamic: the build backend computes it", 
-                               Origin(path, lines.line("project", "dynamic")),
-                               "list them statically for the scan to see them")
-    _pep508_list(project.get("dependencies"), ("project", "dependencies"), path, lines, facts,
-                 scope=Scope.MAIN, group=None)
+                facts.sink.add(
+                    "pyproject-dynamic",
+                    Severity.INFO,
+                    f"[project] {field} is dynamic: the build backend computes it",
+                    Origin(path, lines.line("project", "dynamic")),
+                    "list them statically for the scan to see them",
+                )
+    _pep508_list(
+        project.get("dependencies"),
+        ("project", "dependencies"),
+        path,
+        lines,
+        facts,
+        scope=Scope.MAIN,
+        group=None,
+    )
     optional = project.get("optional-dependencies")
     if isinstance(optional, dict):
         for extra, items in optional.items():
-            _pep508_list(items, ("project", "optional-dependencies", extra), path, lines, facts,
-                         scope=Scope.OPTIONAL, group=normalize(extra))
+            _pep508_list(
+                items,
+                ("project", "optional-dependencies", extra),
+                path,
+                lines,
+                facts,
+                scope=Scope.OPTIONAL,
+                group=normalize(extra),
+            )
     elif optional is not None:
-        _bad(facts, path, lines.line("project", "optional-dependencies"), "[project] optional-dependencies",
-             "a table of arrays")
+        _bad(
+            facts,
+            path,
+            lines.line("project", "optional-dependencies"),
+            "[project] optional-dependencies",
+            "a table of arrays",
+        )
     rp = project.get("requires-python")
     if rp is not None:
         origin = Origin(path, lines.line("project", "requires-python"))
@@ -129,42 +178,51 @@ def resolve_dependency_groups(
             problems.append(("duplicate", f"{by_norm[n]!r} and {name!r}"))
         else:
             by_norm[n] = name
-    done: dict[str, list[tuple[str, str, int]]] = {}
-    reported: set[str] = set()
+    seen: set[tuple[str, object]] = set()
 
-    def expand(name: str, stack: tuple[str, ...]) -> list[tuple[str, str, int]]:
-        if name in done:
-            return done[name]
+    def problem(kind: str, text: str, key: object = None) -> None:
+        k = (kind, key if key is not None else text)
+        if k not in seen:
+            seen.add(k)
+            problems.append((kind, text))
+
+    memo: dict[str, list[tuple[str, str, int]]] = {}
+
+    def expand(name: str, stack: tuple[str, ...]) -> tuple[list[tuple[str, str, int]], bool]:
+        """The closure of ``name`` and whether it met no cycle (only such closures are memoized: a
+        group reached inside a cycle must still get its full closure when expanded on its own)."""
+        if name in memo:
+            return memo[name], True
         out: list[tuple[str, str, int]] = []
+        clean = True
         items = groups.get(name)
         if not isinstance(items, list):
-            problems.append(("bad", f"{name}: not an array"))
-            done[name] = out
-            return out
+            problem("bad", f"{name}: not an array")
+            return out, True
         for i, item in enumerate(items):
             if isinstance(item, str):
                 out.append((item, name, i))
             elif isinstance(item, dict) and isinstance(item.get("include-group"), str) and len(item) == 1:
                 target = by_norm.get(normalize(item["include-group"]))
                 if target is None:
-                    problems.append(("missing", f"{name} -> {item['include-group']}"))
+                    problem("missing", f"{name} -> {item['include-group']}")
                     continue
                 if target in stack or target == name:
-                    before = list(stack[stack.index(target):]) if target in stack else []
-                    chain = " -> ".join([*before, name, target])
-                    if chain not in reported:
-                        reported.add(chain)
-                        problems.append(("cycle", chain))
+                    before = list(stack[stack.index(target) :]) if target in stack else []
+                    members = [*before, name, target]
+                    problem("cycle", " -> ".join(members), frozenset(members))
+                    clean = False
                     continue
-                out.extend(expand(target, (*stack, name)))
+                sub, sub_clean = expand(target, (*stack, name))
+                out.extend(sub)
+                clean = clean and sub_clean
             else:
-                problems.append(("bad", f"{name}[{i}]"))
-        done[name] = out
-        return out
+                problem("bad", f"{name}[{i}]")
+        if clean:
+            memo[name] = out
+        return out, clean
 
-    for name in groups:
-        expand(name, ())
-    return done, problems
+    return {name: expand(name, ())[0] for name in groups}, problems
 
 
 def _dependency_groups(groups: dict[str, Any], path: str, lines: Lines, facts: Facts) -> None:
@@ -173,20 +231,37 @@ def _dependency_groups(groups: dict[str, Any], path: str, lines: Lines, facts: F
     for kind, text in problems:
         if kind == "cycle":
             first = text.split(" -> ")[0]
-            facts.sink.add("dependency-group-cycle", Severity.ERROR, f"include-group cycle: {text}",
-                           Origin(path, lines.line("dependency-groups", first)),
-                           "remove one of the include-group entries of the cycle")
+            facts.sink.add(
+                "dependency-group-cycle",
+                Severity.ERROR,
+                f"include-group cycle: {text}",
+                Origin(path, lines.line("dependency-groups", first)),
+                "remove one of the include-group entries of the cycle",
+            )
         elif kind == "missing":
             src = text.split(" -> ")[0]
-            facts.sink.add("dependency-group-missing", Severity.ERROR, f"include-group names no group: {text}",
-                           Origin(path, lines.line("dependency-groups", src)), "add the group or fix its name")
+            facts.sink.add(
+                "dependency-group-missing",
+                Severity.ERROR,
+                f"include-group names no group: {text}",
+                Origin(path, lines.line("dependency-groups", src)),
+                "add the group or fix its name",
+            )
         elif kind == "duplicate":
-            facts.sink.add("dependency-group-duplicate", Severity.ERROR,
-                           f"dependency groups {text} have the same normalized name", head, "rename one")
+            facts.sink.add(
+                "dependency-group-duplicate",
+                Severity.ERROR,
+                f"dependency groups {text} have the same normalized name",
+                head,
+                "rename one",
+            )
         else:
-            facts.sink.add("pyproject-bad-value", Severity.ERROR,
-                           f"[dependency-groups] {text} is neither a PEP 508 string nor an include-group table",
-                           head)
+            facts.sink.add(
+                "pyproject-bad-value",
+                Severity.ERROR,
+                f"[dependency-groups] {text} is neither a PEP 508 string nor an include-group table",
+                head,
+            )
     for name in groups:
         items = expanded.get(name, [])
         group = normalize(name)
@@ -199,6 +274,7 @@ def _dependency_groups(groups: dict[str, Any], path: str, lines: Lines, facts: F
 
 
 # --- poetry -------------------------------------------------------------------------------------------
+
 
 def poetry_python_marker(constraint: str) -> str:
     """A poetry ``python = "^3.8"`` dependency restriction as a PEP 508 marker."""
@@ -219,13 +295,23 @@ def _poetry_spec(raw: str, origin: Origin, facts: Facts, what: str) -> str | Non
     try:
         alts = poetry_constraints.translate(raw)
     except ValueError as e:
-        facts.sink.add("poetry-bad-constraint", Severity.ERROR, f"{what}: {e}", origin,
-                       "write a poetry constraint such as ^1.2 or >=1.2,<2")
+        facts.sink.add(
+            "poetry-bad-constraint",
+            Severity.ERROR,
+            f"{what}: {e}",
+            origin,
+            "write a poetry constraint such as ^1.2 or >=1.2,<2",
+        )
         return None
     if len(alts) > 1:
-        facts.sink.add("poetry-or-constraint", Severity.WARNING,
-                       f"{what}: {raw!r} has alternatives (||) that one PEP 440 specifier cannot hold; "
-                       "any version is assumed", origin, "narrow it to one range")
+        facts.sink.add(
+            "poetry-or-constraint",
+            Severity.WARNING,
+            f"{what}: {raw!r} has alternatives (||) that one PEP 440 specifier cannot hold; "
+            "any version is assumed",
+            origin,
+            "narrow it to one range",
+        )
         return ""
     return alts[0]
 
@@ -246,8 +332,9 @@ def _poetry(poetry: dict[str, Any], path: str, lines: Lines, facts: Facts) -> No
     groups = poetry.get("group")
     if isinstance(groups, dict):
         for gname in groups:
-            sections.append((("tool", "poetry", "group", gname, "dependencies"), scope_of_group(gname),
-                             normalize(gname)))
+            sections.append(
+                (("tool", "poetry", "group", gname, "dependencies"), scope_of_group(gname), normalize(gname))
+            )
     for key, scope, group in sections:
         table: Any = poetry
         for k in key[2:]:
@@ -263,8 +350,11 @@ def _poetry(poetry: dict[str, Any], path: str, lines: Lines, facts: Facts) -> No
                 if key[2] == "dependencies" and isinstance(value, str):
                     spec = _poetry_spec(value, origin, facts, "tool.poetry.dependencies.python")
                     if spec is not None:
-                        facts.runtimes.append(RuntimeReq("python", spec, value, "poetry-python", origin,
-                                                         PRECEDENCE["poetry-python"]))
+                        facts.runtimes.append(
+                            RuntimeReq(
+                                "python", spec, value, "poetry-python", origin, PRECEDENCE["poetry-python"]
+                            )
+                        )
                 continue
             entries = value if isinstance(value, list) else [value]
             for j, entry in enumerate(entries):
@@ -272,8 +362,15 @@ def _poetry(poetry: dict[str, Any], path: str, lines: Lines, facts: Facts) -> No
                 _poetry_dep(name, entry, o, facts, scope, group, extras_of)
 
 
-def _poetry_dep(name: str, value: object, origin: Origin, facts: Facts, scope: Scope, group: str | None,
-                extras_of: dict[str, list[str]]) -> None:
+def _poetry_dep(
+    name: str,
+    value: object,
+    origin: Origin,
+    facts: Facts,
+    scope: Scope,
+    group: str | None,
+    extras_of: dict[str, list[str]],
+) -> None:
     norm = normalize(name)
     what = f"poetry dependency {name}"
     spec_text: str | None = None
@@ -306,8 +403,9 @@ def _poetry_dep(name: str, value: object, origin: Origin, facts: Facts, scope: S
             try:
                 marker = str(Marker(marker))
             except InvalidMarker as e:
-                facts.sink.add("invalid-requirement", Severity.ERROR, f"{what}: invalid marker {marker!r}: {e}",
-                               origin)
+                facts.sink.add(
+                    "invalid-requirement", Severity.ERROR, f"{what}: invalid marker {marker!r}: {e}", origin
+                )
                 marker = None
         if isinstance(value.get("git"), str):
             ref = next((value[k] for k in ("rev", "tag", "branch") if isinstance(value.get(k), str)), None)
@@ -329,10 +427,21 @@ def _poetry_dep(name: str, value: object, origin: Origin, facts: Facts, scope: S
         if s is None:
             return
         spec = s
-    base = PackageReq(ecosystem=Ecosystem.PYPI, name=norm, specifier=spec, origin=origin, extras=extras,
-                      marker=marker, url=url, editable=editable, scope=scope, group=group)
+    base = PackageReq(
+        ecosystem=Ecosystem.PYPI,
+        name=norm,
+        specifier=spec,
+        origin=origin,
+        extras=extras,
+        marker=marker,
+        url=url,
+        editable=editable,
+        scope=scope,
+        group=group,
+    )
     if optional and scope is Scope.MAIN:
-        for extra in extras_of.get(norm, [None]):  # type: ignore[list-item]
+        named: list[str | None] = list(extras_of.get(norm, [])) or [None]
+        for extra in named:
             facts.packages.append(_with(base, Scope.OPTIONAL, extra))
     else:
         facts.packages.append(base)

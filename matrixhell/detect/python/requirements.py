@@ -51,13 +51,18 @@ _ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tbz", ".tar.xz", "
 
 # option -> (takes a value, canonical name)
 _OPTIONS: dict[str, tuple[bool, str]] = {
-    "-r": (True, "requirement"), "--requirement": (True, "requirement"),
-    "-c": (True, "constraint"), "--constraint": (True, "constraint"),
-    "-e": (True, "editable"), "--editable": (True, "editable"),
-    "-i": (True, "index-url"), "--index-url": (True, "index-url"),
+    "-r": (True, "requirement"),
+    "--requirement": (True, "requirement"),
+    "-c": (True, "constraint"),
+    "--constraint": (True, "constraint"),
+    "-e": (True, "editable"),
+    "--editable": (True, "editable"),
+    "-i": (True, "index-url"),
+    "--index-url": (True, "index-url"),
     "--extra-index-url": (True, "extra-index-url"),
     "--no-index": (False, "no-index"),
-    "-f": (True, "find-links"), "--find-links": (True, "find-links"),
+    "-f": (True, "find-links"),
+    "--find-links": (True, "find-links"),
     "--no-binary": (True, "no-binary"),
     "--only-binary": (True, "only-binary"),
     "--prefer-binary": (False, "prefer-binary"),
@@ -67,7 +72,8 @@ _OPTIONS: dict[str, tuple[bool, str]] = {
     "--use-feature": (True, "use-feature"),
     # per-requirement options
     "--hash": (True, "hash"),
-    "-C": (True, "config-settings"), "--config-settings": (True, "config-settings"),
+    "-C": (True, "config-settings"),
+    "--config-settings": (True, "config-settings"),
     "--global-option": (True, "global-option"),
     "--install-option": (True, "install-option"),
 }
@@ -189,8 +195,13 @@ def _parse_options(text: str, origin: Origin, sink: Findings) -> list[_Option] |
     try:
         tokens = shlex.split(text)
     except ValueError as e:
-        sink.add("requirements-bad-options", Severity.ERROR, f"cannot split the options {text!r}: {e}",
-                 origin, "close the quote")
+        sink.add(
+            "requirements-bad-options",
+            Severity.ERROR,
+            f"cannot split the options {text!r}: {e}",
+            origin,
+            "close the quote",
+        )
         return None
     out: list[_Option] = []
     i = 0
@@ -206,15 +217,24 @@ def _parse_options(text: str, origin: Origin, sink: Findings) -> list[_Option] |
                 value = value[1:]
         spec = _OPTIONS.get(name)
         if spec is None:
-            sink.add("requirements-unknown-option", Severity.WARNING,
-                     f"unknown or unsupported option {tok!r}; it was ignored", origin,
-                     "pip's requirements files accept only the options listed in docs/detection/python.md")
+            sink.add(
+                "requirements-unknown-option",
+                Severity.WARNING,
+                f"unknown or unsupported option {tok!r}; it was ignored",
+                origin,
+                "pip's requirements files accept only the options listed in docs/detection/python.md",
+            )
             continue
         takes_value, canonical = spec
         if takes_value and value is None:
             if i >= len(tokens):
-                sink.add("requirements-bad-options", Severity.ERROR, f"option {name} needs a value", origin,
-                         f"write {name} VALUE")
+                sink.add(
+                    "requirements-bad-options",
+                    Severity.ERROR,
+                    f"option {name} needs a value",
+                    origin,
+                    f"write {name} VALUE",
+                )
                 continue
             value = tokens[i]
             i += 1
@@ -237,7 +257,9 @@ class _State:
     opts: dict[str, object] = field(default_factory=dict)
 
 
-def parse_requirements(view: RepoView, path: str, *, env: Mapping[str, str] | None = None) -> RequirementsFile:
+def parse_requirements(
+    view: RepoView, path: str, *, env: Mapping[str, str] | None = None
+) -> RequirementsFile:
     """Parse ``path`` and everything it includes, never raising for bad input."""
     st = _State(view=view, env=env or {})
     _parse_file(st, path, constraint=False, stack=())
@@ -284,9 +306,13 @@ def _parse_file(st: _State, path: str, *, constraint: bool, stack: tuple[tuple[s
         origin = Origin(path, number)
         line, unknown = expand_env(raw, st.env)
         for name in unknown:
-            st.sink.add("requirements-unknown-env-var", Severity.WARNING,
-                        f"${{{name}}} is not set; the text was left as written", origin,
-                        f"set {name} in the service's .env file")
+            st.sink.add(
+                "requirements-unknown-env-var",
+                Severity.WARNING,
+                f"${{{name}}} is not set; the text was left as written",
+                origin,
+                f"set {name} in the service's .env file",
+            )
         n_req, n_con = len(st.requirements), len(st.constraints)
         _parse_line(st, path, line, origin, constraint=constraint, stack=stack, column=column)
         used = {n: st.env[n] for n in _ENV_VAR_RE.findall(raw) if st.env.get(n)}
@@ -304,8 +330,16 @@ def _unexpand(reqs: list[PackageReq], start: int, used: Mapping[str, str]) -> No
             reqs[i] = replace(reqs[i], url=url)
 
 
-def _parse_line(st: _State, path: str, line: str, origin: Origin, *, constraint: bool,
-                stack: tuple[tuple[str, int], ...], column: int = 1) -> None:
+def _parse_line(
+    st: _State,
+    path: str,
+    line: str,
+    origin: Origin,
+    *,
+    constraint: bool,
+    stack: tuple[tuple[str, int], ...],
+    column: int = 1,
+) -> None:
     args, opt_text = split_args_options(line)
     options = _parse_options(opt_text, origin, st.sink) if opt_text else []
     if options is None:
@@ -313,9 +347,13 @@ def _parse_line(st: _State, path: str, line: str, origin: Origin, *, constraint:
     if args:
         bad = [o.name for o in options if o.name not in _PER_REQUIREMENT]
         if bad:
-            st.sink.add("requirements-bad-options", Severity.WARNING,
-                        f"--{bad[0]} cannot follow a requirement on the same line; it was ignored", origin,
-                        "put file-wide options on a line of their own")
+            st.sink.add(
+                "requirements-bad-options",
+                Severity.WARNING,
+                f"--{bad[0]} cannot follow a requirement on the same line; it was ignored",
+                origin,
+                "put file-wide options on a line of their own",
+            )
         hashes = tuple(o.value for o in options if o.name == "hash" and o.value)
         req = _requirement(st, args, origin, path, column=column)
         if req is not None:
@@ -330,8 +368,12 @@ def _parse_line(st: _State, path: str, line: str, origin: Origin, *, constraint:
             if req is not None:
                 _add(st, req, constraint)
         elif opt.name in _PER_REQUIREMENT:
-            st.sink.add("requirements-bad-options", Severity.WARNING,
-                        f"--{opt.name} belongs on a requirement's line; it was ignored", origin)
+            st.sink.add(
+                "requirements-bad-options",
+                Severity.WARNING,
+                f"--{opt.name} belongs on a requirement's line; it was ignored",
+                origin,
+            )
         elif opt.name in ("index-url",):
             st.opts["index-url"] = value
         elif opt.name in ("no-index", "prefer-binary", "pre", "require-hashes"):
@@ -353,31 +395,55 @@ def _add(st: _State, req: PackageReq, constraint: bool) -> None:
     (st.constraints if constraint else st.requirements).append(req)
 
 
-def _include(st: _State, path: str, target: str, origin: Origin, *, constraint: bool,
-             stack: tuple[tuple[str, int], ...]) -> None:
+def _include(
+    st: _State,
+    path: str,
+    target: str,
+    origin: Origin,
+    *,
+    constraint: bool,
+    stack: tuple[tuple[str, int], ...],
+) -> None:
     kind = "-c" if constraint else "-r"
     if _URL_RE.match(target):
-        st.sink.add("requirements-remote-include", Severity.WARNING,
-                    f"{kind} {target} is a URL; remote files are not fetched", origin,
-                    "vendor the file into the repository to have it scanned")
+        st.sink.add(
+            "requirements-remote-include",
+            Severity.WARNING,
+            f"{kind} {target} is a URL; remote files are not fetched",
+            origin,
+            "vendor the file into the repository to have it scanned",
+        )
         return
     joined = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
     if target.startswith("/") or joined == ".." or joined.startswith("../"):
-        st.sink.add("requirements-include-outside", Severity.ERROR,
-                    f"{kind} {target} points outside the repository", origin,
-                    "include files by a path inside the repository")
+        st.sink.add(
+            "requirements-include-outside",
+            Severity.ERROR,
+            f"{kind} {target} points outside the repository",
+            origin,
+            "include files by a path inside the repository",
+        )
         return
     chain = [p for p, _ in stack] + [path]
     if joined in chain:
-        cycle = " -> ".join(chain[chain.index(joined):] + [joined])
-        st.sink.add("requirements-include-cycle", Severity.ERROR, f"include cycle: {cycle}", origin,
-                    f"remove the {kind} {target} line or the include that leads back here")
+        cycle = " -> ".join([*chain[chain.index(joined) :], joined])
+        st.sink.add(
+            "requirements-include-cycle",
+            Severity.ERROR,
+            f"include cycle: {cycle}",
+            origin,
+            f"remove the {kind} {target} line or the include that leads back here",
+        )
         return
     st.includes.append((path, joined))
     if not st.view.is_file(joined):
-        st.sink.add("requirements-include-missing", Severity.ERROR,
-                    f"{kind} {target}: {joined} does not exist", origin,
-                    "fix the path (it is relative to the including file) or add the file")
+        st.sink.add(
+            "requirements-include-missing",
+            Severity.ERROR,
+            f"{kind} {target}: {joined} does not exist",
+            origin,
+            "fix the path (it is relative to the including file) or add the file",
+        )
         return
     # As in pip: a -r inside a constraints file reads requirements again; a -c anywhere, constraints.
     _parse_file(st, joined, constraint=constraint, stack=(*stack, (path, origin.line or 0)))
@@ -391,8 +457,9 @@ def _is_pathlike(text: str) -> bool:
     )
 
 
-def _requirement(st: _State, text: str, origin: Origin, path: str, *, editable: bool = False,
-                 column: int = 1) -> PackageReq | None:
+def _requirement(
+    st: _State, text: str, origin: Origin, path: str, *, editable: bool = False, column: int = 1
+) -> PackageReq | None:
     text = text.strip()
     sink = st.sink
     if not text:
@@ -409,9 +476,13 @@ def _requirement(st: _State, text: str, origin: Origin, path: str, *, editable: 
     if "@" not in text.split(";")[0] and _is_pathlike(text):
         return _from_path(st, text, origin, path, editable)
     if editable:
-        sink.add("invalid-requirement", Severity.ERROR,
-                 f"-e {text}: an editable requirement must be a local path or a VCS URL", origin,
-                 "write -e ./path or -e git+https://host/repo.git#egg=name")
+        sink.add(
+            "invalid-requirement",
+            Severity.ERROR,
+            f"-e {text}: an editable requirement must be a local path or a VCS URL",
+            origin,
+            "write -e ./path or -e git+https://host/repo.git#egg=name",
+        )
         return None
     return parse_pep508(text, origin, sink, column=column)
 
@@ -422,8 +493,13 @@ def _check_marker(marker: str, origin: Origin, sink: Findings) -> str | None:
     try:
         r = Requirement("x ; " + marker)
     except InvalidRequirement as e:
-        sink.add("invalid-requirement", Severity.ERROR, f"invalid environment marker {marker!r}: {e}".split("\n")[0],
-                 origin, "write a PEP 508 marker such as python_version < \"3.12\"")
+        sink.add(
+            "invalid-requirement",
+            Severity.ERROR,
+            f"invalid environment marker {marker!r}: {e}".split("\n")[0],
+            origin,
+            'write a PEP 508 marker such as python_version < "3.12"',
+        )
         return None
     return str(r.marker) if r.marker is not None else None
 
@@ -437,7 +513,9 @@ def _egg(fragment: str) -> tuple[str | None, tuple[str, ...]]:
     return name, tuple(sorted(normalize(e) for e in extras.rstrip("]").split(",") if e.strip()))
 
 
-def _from_url(url: str, marker: str | None, origin: Origin, sink: Findings, editable: bool) -> PackageReq | None:
+def _from_url(
+    url: str, marker: str | None, origin: Origin, sink: Findings, editable: bool
+) -> PackageReq | None:
     parts = urlsplit(url)
     egg, extras = _egg(parts.fragment)
     filename = unquote(parts.path.rsplit("/", 1)[-1].split("@")[0])
@@ -459,19 +537,36 @@ def _from_url(url: str, marker: str | None, origin: Origin, sink: Findings, edit
             pass
     if name is None:
         guess = filename.removesuffix(".git") or parts.netloc
-        sink.add("requirements-unnamed-url", Severity.WARNING,
-                 f"{url} does not name its package; taken as {normalize(guess)!r}", origin,
-                 "add #egg=NAME or write it as NAME @ URL")
+        sink.add(
+            "requirements-unnamed-url",
+            Severity.WARNING,
+            f"{url} does not name its package; taken as {normalize(guess)!r}",
+            origin,
+            "add #egg=NAME or write it as NAME @ URL",
+        )
         name = guess
     try:
         normalized = normalize(name)
         Requirement(normalized)
     except InvalidRequirement:
-        sink.add("invalid-requirement", Severity.ERROR, f"{url}: {name!r} is not a valid package name", origin,
-                 "fix the #egg= fragment")
+        sink.add(
+            "invalid-requirement",
+            Severity.ERROR,
+            f"{url}: {name!r} is not a valid package name",
+            origin,
+            "fix the #egg= fragment",
+        )
         return None
-    return PackageReq(ecosystem=Ecosystem.PYPI, name=normalized, specifier=specifier, origin=origin,
-                      extras=extras, marker=marker, url=url, editable=editable)
+    return PackageReq(
+        ecosystem=Ecosystem.PYPI,
+        name=normalized,
+        specifier=specifier,
+        origin=origin,
+        extras=extras,
+        marker=marker,
+        url=url,
+        editable=editable,
+    )
 
 
 def _from_path(st: _State, text: str, origin: Origin, path: str, editable: bool) -> PackageReq | None:
@@ -482,10 +577,10 @@ def _from_path(st: _State, text: str, origin: Origin, path: str, editable: bool)
         text = text.strip()
     extras: tuple[str, ...] = ()
     local = text
-    m = re.match(r"^(.*?)(\[[^\]]*\])$", text)
-    if m:
-        local = m.group(1)
-        extras = tuple(sorted(normalize(e) for e in m.group(2)[1:-1].split(",") if e.strip()))
+    bracket = re.match(r"^(.*?)(\[[^\]]*\])$", text)
+    if bracket:
+        local = bracket.group(1)
+        extras = tuple(sorted(normalize(e) for e in bracket.group(2)[1:-1].split(",") if e.strip()))
     local, _, frag = local.partition("#")
     egg, egg_extras = _egg(frag)
     extras = extras or egg_extras
@@ -507,19 +602,34 @@ def _from_path(st: _State, text: str, origin: Origin, path: str, editable: bool)
     if name is None:
         name = _local_project_name(st, posixpath.join(posixpath.dirname(path), local))
     if name is None:
-        name = base if base not in ("", ".", "..") else posixpath.basename(posixpath.dirname(path)) or "project"
-        st.sink.add("requirements-unnamed-path", Severity.INFO,
-                    f"{text}: could not read the local project's name; taken as {normalize(name)!r}", origin,
-                    "give the project a pyproject.toml with [project] name")
+        name = (
+            base if base not in ("", ".", "..") else posixpath.basename(posixpath.dirname(path)) or "project"
+        )
+        st.sink.add(
+            "requirements-unnamed-path",
+            Severity.INFO,
+            f"{text}: could not read the local project's name; taken as {normalize(name)!r}",
+            origin,
+            "give the project a pyproject.toml with [project] name",
+        )
     try:
         normalized = normalize(name)
         Requirement(normalized)
     except InvalidRequirement:
-        st.sink.add("invalid-requirement", Severity.ERROR, f"{text}: {name!r} is not a valid package name",
-                    origin)
+        st.sink.add(
+            "invalid-requirement", Severity.ERROR, f"{text}: {name!r} is not a valid package name", origin
+        )
         return None
-    return PackageReq(ecosystem=Ecosystem.PYPI, name=normalized, specifier=specifier, origin=origin,
-                      extras=extras, marker=marker, url=text, editable=editable)
+    return PackageReq(
+        ecosystem=Ecosystem.PYPI,
+        name=normalized,
+        specifier=specifier,
+        origin=origin,
+        extras=extras,
+        marker=marker,
+        url=text,
+        editable=editable,
+    )
 
 
 def _local_project_name(st: _State, directory: str) -> str | None:
@@ -534,7 +644,10 @@ def _local_project_name(st: _State, directory: str) -> str | None:
             data = tomllib.loads(st.view.read_text(pp))
         except Exception:  # a broken neighbour manifest is reported by its own scan
             data = {}
-        for table in (data.get("project"), data.get("tool", {}).get("poetry") if isinstance(data.get("tool"), dict) else None):
+        for table in (
+            data.get("project"),
+            data.get("tool", {}).get("poetry") if isinstance(data.get("tool"), dict) else None,
+        ):
             if isinstance(table, dict) and isinstance(table.get("name"), str):
                 return str(table["name"])
     cfg = f"{d}/setup.cfg" if d else "setup.cfg"

@@ -64,7 +64,7 @@ def normalize_version(text: str) -> tuple[str, str | None]:
     low = t.lower()
     for prefix in ("python-", "cpython-", "python"):
         if low.startswith(prefix) and len(low) > len(prefix) and low[len(prefix)].isdigit():
-            t, low = t[len(prefix):], low[len(prefix):]
+            t, low = t[len(prefix) :], low[len(prefix) :]
             break
     pypy = _PYPY.match(low)
     if pypy:
@@ -95,28 +95,49 @@ def normalize_version(text: str) -> tuple[str, str | None]:
     return f"=={t}", None
 
 
-def python_req(raw: str, source: str, origin: Origin, sink: Findings, *,
-               precedence: int | None = None, specifier: bool = False) -> RuntimeReq | None:
+def python_req(
+    raw: str,
+    source: str,
+    origin: Origin,
+    sink: Findings,
+    *,
+    precedence: int | None = None,
+    specifier: bool = False,
+) -> RuntimeReq | None:
     """A RuntimeReq for ``raw`` or None after a finding.  ``specifier``: the text is a PEP 440 set."""
     prec = PRECEDENCE[source] if precedence is None else precedence
     if specifier:
         try:
             spec = str(SpecifierSet(raw.strip()))
         except InvalidSpecifier:
-            sink.add("python-version-invalid", Severity.ERROR,
-                     f"{raw!r} is not a valid PEP 440 version specifier", origin,
-                     "write it like >=3.10 or >=3.10,<3.13")
+            sink.add(
+                "python-version-invalid",
+                Severity.ERROR,
+                f"{raw!r} is not a valid PEP 440 version specifier",
+                origin,
+                "write it like >=3.10 or >=3.10,<3.13",
+            )
             return None
         return RuntimeReq(runtime="python", spec=spec, raw=raw, source=source, origin=origin, precedence=prec)
     try:
         spec, note = normalize_version(raw)
     except ValueError as e:
-        sink.add("python-version-invalid", Severity.ERROR, f"cannot read a Python version: {e}", origin,
-                 "write a version such as 3.12 or 3.12.4")
+        sink.add(
+            "python-version-invalid",
+            Severity.ERROR,
+            f"cannot read a Python version: {e}",
+            origin,
+            "write a version such as 3.12 or 3.12.4",
+        )
         return None
     if note == "pypy":
-        sink.add("python-implementation", Severity.WARNING, f"{raw!r} asks for PyPy, not CPython", origin,
-                 "PyPy base images differ from python:* ones; check the generated base")
+        sink.add(
+            "python-implementation",
+            Severity.WARNING,
+            f"{raw!r} asks for PyPy, not CPython",
+            origin,
+            "PyPy base images differ from python:* ones; check the generated base",
+        )
     elif note == "free-threaded":
         sink.add("python-implementation", Severity.INFO, f"{raw!r} asks for a free-threaded build", origin)
     return RuntimeReq(runtime="python", spec=spec, raw=raw, source=source, origin=origin, precedence=prec)
@@ -132,9 +153,13 @@ def read_runtime_txt(view: RepoView, path: str, sink: Findings) -> list[RuntimeR
         if not s or s.startswith("#"):
             continue
         if not s.lower().startswith("python-"):
-            sink.add("python-version-invalid", Severity.ERROR,
-                     f"runtime.txt says {s!r}, expected python-X.Y[.Z]", Origin(path, number),
-                     "write python-3.12.4")
+            sink.add(
+                "python-version-invalid",
+                Severity.ERROR,
+                f"runtime.txt says {s!r}, expected python-X.Y[.Z]",
+                Origin(path, number),
+                "write python-3.12.4",
+            )
             return []
         req = python_req(s, "runtime-txt", Origin(path, number), sink)
         return [req] if req else []
@@ -153,11 +178,20 @@ def read_python_version(view: RepoView, path: str, sink: Findings) -> list[Runti
             continue
         origin = Origin(path, number)
         if s == "system":
-            sink.add("python-version-system", Severity.INFO,
-                     ".python-version says 'system': no version is pinned", origin)
+            sink.add(
+                "python-version-system",
+                Severity.INFO,
+                ".python-version says 'system': no version is pinned",
+                origin,
+            )
             continue
-        req = python_req(s, "python-version-file", origin, sink,
-                         precedence=PRECEDENCE["python-version-file"] + (1 if out else 0))
+        req = python_req(
+            s,
+            "python-version-file",
+            origin,
+            sink,
+            precedence=PRECEDENCE["python-version-file"] + (1 if out else 0),
+        )
         if req:
             out.append(req)
     return out
@@ -175,16 +209,26 @@ def read_tool_versions(view: RepoView, path: str, sink: Findings) -> list[Runtim
             continue
         origin = Origin(path, number)
         if len(words) == 1:
-            sink.add("python-version-invalid", Severity.ERROR, ".tool-versions names python without a version",
-                     origin, "write python 3.12.4")
+            sink.add(
+                "python-version-invalid",
+                Severity.ERROR,
+                ".tool-versions names python without a version",
+                origin,
+                "write python 3.12.4",
+            )
             continue
         for k, ver in enumerate(words[1:]):
             if ver == "system" or ver.startswith(("ref:", "path:")):
-                sink.add("python-version-system", Severity.INFO,
-                         f".tool-versions says python {ver}: not a version number", origin)
+                sink.add(
+                    "python-version-system",
+                    Severity.INFO,
+                    f".tool-versions says python {ver}: not a version number",
+                    origin,
+                )
                 continue
-            req = python_req(ver, "tool-versions", origin, sink,
-                             precedence=PRECEDENCE["tool-versions"] + (1 if k else 0))
+            req = python_req(
+                ver, "tool-versions", origin, sink, precedence=PRECEDENCE["tool-versions"] + (1 if k else 0)
+            )
             if req:
                 out.append(req)
     return out
@@ -216,21 +260,28 @@ def read_mise(view: RepoView, path: str, sink: Findings) -> list[RuntimeReq]:
     for k, (ver, line) in enumerate(items):
         origin = Origin(path, line)
         if ver in ("latest", "system"):
-            sink.add("python-version-system", Severity.INFO, f"mise says python {ver!r}: no version is pinned",
-                     origin)
+            sink.add(
+                "python-version-system",
+                Severity.INFO,
+                f"mise says python {ver!r}: no version is pinned",
+                origin,
+            )
             continue
         ver = ver.removeprefix("prefix:")
         req = python_req(ver, "mise-toml", origin, sink, precedence=PRECEDENCE["mise-toml"] + (1 if k else 0))
         if req:
             out.append(req)
     if not items:
-        sink.add("python-version-invalid", Severity.WARNING, "mise's python entry has no version string",
-                 Origin(path, lines.line("tools", "python")))
+        sink.add(
+            "python-version-invalid",
+            Severity.WARNING,
+            "mise's python entry has no version string",
+            Origin(path, lines.line("tools", "python")),
+        )
     return out
 
 
-def read_env(env: Mapping[str, str], env_path: str, env_text: str | None,
-             sink: Findings) -> list[RuntimeReq]:
+def read_env(env: Mapping[str, str], env_path: str, env_text: str | None, sink: Findings) -> list[RuntimeReq]:
     """A version pinned in the service's .env (the first of ENV_KEYS that is set)."""
     for key in ENV_KEYS:
         value = env.get(key)

@@ -63,8 +63,13 @@ def read_setup_cfg(view: RepoView, path: str, facts: Facts) -> None:
         parser.read_string(text, source=path)
     except configparser.Error as e:
         line = getattr(e, "lineno", None)
-        facts.sink.add("setup-cfg-syntax", Severity.ERROR, f"is not a valid setup.cfg: {e.message}".splitlines()[0],
-                       Origin(path, line if isinstance(line, int) else None), "fix the INI syntax")
+        facts.sink.add(
+            "setup-cfg-syntax",
+            Severity.ERROR,
+            f"is not a valid setup.cfg: {e.message}".splitlines()[0],
+            Origin(path, line if isinstance(line, int) else None),
+            "fix the INI syntax",
+        )
         return
     where = _cfg_lines(text)
 
@@ -92,14 +97,20 @@ def read_setup_cfg(view: RepoView, path: str, facts: Facts) -> None:
     rp = parser.get("options", "python_requires", fallback=None)
     if rp is not None:
         located = where.get(("options", "python_requires"), [])
-        req = python_req(rp.strip(), "setup-cfg-python-requires", Origin(path, located[0][0] if located else None),
-                         facts.sink, specifier=True)
+        req = python_req(
+            rp.strip(),
+            "setup-cfg-python-requires",
+            Origin(path, located[0][0] if located else None),
+            facts.sink,
+            specifier=True,
+        )
         if req is not None:
             facts.runtimes.append(req)
 
 
-def _file_directive(view: RepoView, path: str, names: str, origin: Origin, facts: Facts, scope: Scope,
-                    group: str | None) -> None:
+def _file_directive(
+    view: RepoView, path: str, names: str, origin: Origin, facts: Facts, scope: Scope, group: str | None
+) -> None:
     from dataclasses import replace
 
     from matrixhell.detect.python.requirements import parse_requirements
@@ -107,8 +118,13 @@ def _file_directive(view: RepoView, path: str, names: str, origin: Origin, facts
     for name in names.replace(",", " ").split():
         target = posixpath.normpath(posixpath.join(posixpath.dirname(path), name))
         if not view.is_file(target):
-            facts.sink.add("requirements-include-missing", Severity.ERROR, f"file: {name}: {target} does not exist",
-                           origin, "fix the path (relative to setup.cfg)")
+            facts.sink.add(
+                "requirements-include-missing",
+                Severity.ERROR,
+                f"file: {name}: {target} does not exist",
+                origin,
+                "fix the path (relative to setup.cfg)",
+            )
             continue
         result = parse_requirements(view, target)
         facts.sink.items.extend(result.findings)
@@ -119,6 +135,7 @@ def _file_directive(view: RepoView, path: str, names: str, origin: Origin, facts
 
 
 # --- setup.py ------------------------------------------------------------------------------------------
+
 
 class _Dynamic(Exception):
     def __init__(self, node: ast.AST) -> None:
@@ -137,8 +154,13 @@ def _module_values(tree: ast.Module) -> dict[str, ast.expr]:
         elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
             out[stmt.target.id] = stmt.value
         elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
-            out[stmt.target.id] = ast.BinOp(left=out.get(stmt.target.id, stmt.value), op=stmt.op,
-                                            right=stmt.value, lineno=stmt.lineno, col_offset=stmt.col_offset)
+            out[stmt.target.id] = ast.BinOp(
+                left=out.get(stmt.target.id, stmt.value),
+                op=stmt.op,
+                right=stmt.value,
+                lineno=stmt.lineno,
+                col_offset=stmt.col_offset,
+            )
     return out
 
 
@@ -149,8 +171,11 @@ def _strings(node: ast.expr, names: dict[str, ast.expr], depth: int = 0) -> list
     if isinstance(node, ast.Name) and node.id in names:
         return _strings(names[node.id], names, depth + 1)
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return [(ln.strip(), node.lineno + i) for i, ln in enumerate(node.value.splitlines())
-                if ln.strip() and not ln.strip().startswith("#")]
+        return [
+            (ln.strip(), node.lineno + i)
+            for i, ln in enumerate(node.value.splitlines())
+            if ln.strip() and not ln.strip().startswith("#")
+        ]
     if isinstance(node, (ast.List, ast.Tuple)):
         out: list[tuple[str, int]] = []
         for elt in node.elts:
@@ -170,7 +195,9 @@ def _find_setup(tree: ast.Module) -> ast.Call | None:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             f = node.func
-            if (isinstance(f, ast.Name) and f.id == "setup") or (isinstance(f, ast.Attribute) and f.attr == "setup"):
+            if (isinstance(f, ast.Name) and f.id == "setup") or (
+                isinstance(f, ast.Attribute) and f.attr == "setup"
+            ):
                 return node
     return None
 
@@ -183,20 +210,30 @@ def read_setup_py(view: RepoView, path: str, facts: Facts) -> None:
     try:
         tree = ast.parse(text, filename=path)
     except SyntaxError as e:
-        facts.sink.add("setup-py-syntax", Severity.ERROR, f"is not valid Python: {e.msg}",
-                       Origin(path, e.lineno, e.offset), "fix the syntax (setup.py is parsed, never run)")
+        facts.sink.add(
+            "setup-py-syntax",
+            Severity.ERROR,
+            f"is not valid Python: {e.msg}",
+            Origin(path, e.lineno, e.offset),
+            "fix the syntax (setup.py is parsed, never run)",
+        )
         return
     call = _find_setup(tree)
     if call is None:
-        facts.sink.add("setup-py-no-setup", Severity.INFO, "has no setup() call the scan can read", Origin(path, 1))
+        facts.sink.add(
+            "setup-py-no-setup", Severity.INFO, "has no setup() call the scan can read", Origin(path, 1)
+        )
         return
     names = _module_values(tree)
 
     def dynamic(what: str, node: ast.AST) -> None:
-        facts.sink.add("setup-py-dynamic", Severity.INFO,
-                       f"{what} is computed at run time; the scan reads only literal values",
-                       Origin(path, getattr(node, "lineno", call.lineno)),
-                       "move the list into setup.cfg or pyproject.toml [project]")
+        facts.sink.add(
+            "setup-py-dynamic",
+            Severity.INFO,
+            f"{what} is computed at run time; the scan reads only literal values",
+            Origin(path, getattr(node, "lineno", call.lineno)),
+            "move the list into setup.cfg or pyproject.toml [project]",
+        )
 
     def reqs(node: ast.expr, what: str, scope: Scope, group: str | None) -> None:
         try:
@@ -246,8 +283,13 @@ def read_setup_py(view: RepoView, path: str, facts: Facts) -> None:
             if isinstance(value, ast.Name) and value.id in names:
                 value = names[value.id]
             if isinstance(value, ast.Constant) and isinstance(value.value, str):
-                req = python_req(value.value, "setup-py-python-requires", Origin(path, value.lineno), facts.sink,
-                                 specifier=True)
+                req = python_req(
+                    value.value,
+                    "setup-py-python-requires",
+                    Origin(path, value.lineno),
+                    facts.sink,
+                    specifier=True,
+                )
                 if req is not None:
                     facts.runtimes.append(req)
             else:

@@ -14,8 +14,12 @@ from matrixhell.detect.repoview import MemoryRepoView
 from matrixhell.model import Scope, Severity
 
 
-def parse(text: str, extra: dict[str, str] | None = None, env: dict[str, str] | None = None,
-          path: str = "svc/requirements.txt"):
+def parse(
+    text: str,
+    extra: dict[str, str] | None = None,
+    env: dict[str, str] | None = None,
+    path: str = "svc/requirements.txt",
+):
     files = {path: text, **(extra or {})}
     return parse_requirements(MemoryRepoView(files), path, env=env)
 
@@ -197,7 +201,9 @@ def test_self_include_is_a_cycle():
 
 
 def test_diamond_include_is_read_once_and_not_a_cycle():
-    r = parse("-r a.txt\n-r b.txt\n", {"svc/a.txt": "-r c.txt\n", "svc/b.txt": "-r c.txt\n", "svc/c.txt": "six\n"})
+    r = parse(
+        "-r a.txt\n-r b.txt\n", {"svc/a.txt": "-r c.txt\n", "svc/b.txt": "-r c.txt\n", "svc/c.txt": "six\n"}
+    )
     assert [x.name for x in r.requirements] == ["six"]
     assert r.findings == ()
 
@@ -216,10 +222,13 @@ def test_include_outside_repo_and_remote_include():
 
 
 def test_editable_local_path_reads_project_name():
-    r = parse("-e ./libs/core\n-e .\n", {
-        "svc/libs/core/pyproject.toml": '[project]\nname = "Core_Lib"\n',
-        "svc/setup.cfg": "[metadata]\nname = my-service\n",
-    })
+    r = parse(
+        "-e ./libs/core\n-e .\n",
+        {
+            "svc/libs/core/pyproject.toml": '[project]\nname = "Core_Lib"\n',
+            "svc/setup.cfg": "[metadata]\nname = my-service\n",
+        },
+    )
     reqs = by_name(r)
     assert reqs["core-lib"].editable and reqs["core-lib"].url == "./libs/core"
     assert reqs["my-service"].editable and reqs["my-service"].url == "."
@@ -254,8 +263,10 @@ def test_pep508_direct_reference():
 
 
 def test_bare_wheel_and_sdist_urls_name_themselves():
-    r = parse("https://files.example/a/wheelpkg-1.2.3-py3-none-any.whl\n"
-              "https://files.example/b/other_pkg-0.4.tar.gz; sys_platform == 'linux'\n")
+    r = parse(
+        "https://files.example/a/wheelpkg-1.2.3-py3-none-any.whl\n"
+        "https://files.example/b/other_pkg-0.4.tar.gz; sys_platform == 'linux'\n"
+    )
     reqs = by_name(r)
     assert reqs["wheelpkg"].specifier == "==1.2.3"
     assert reqs["other-pkg"].specifier == "==0.4"
@@ -272,12 +283,18 @@ def test_unnamed_url_guesses_and_warns():
 def test_local_archive_path():
     r = parse("./wheels/fancy_lib-2.0-py3-none-any.whl\n")
     (req,) = r.requirements
-    assert (req.name, req.specifier, req.url) == ("fancy-lib", "==2.0", "./wheels/fancy_lib-2.0-py3-none-any.whl")
+    assert (req.name, req.specifier, req.url) == (
+        "fancy-lib",
+        "==2.0",
+        "./wheels/fancy_lib-2.0-py3-none-any.whl",
+    )
 
 
 def test_env_var_expansion_from_mapping():
-    r = parse("--index-url https://${PIP_HOST}/simple\nmylib==${MYLIB_VERSION}\n",
-              env={"PIP_HOST": "pkgs.example", "MYLIB_VERSION": "1.4"})
+    r = parse(
+        "--index-url https://${PIP_HOST}/simple\nmylib==${MYLIB_VERSION}\n",
+        env={"PIP_HOST": "pkgs.example", "MYLIB_VERSION": "1.4"},
+    )
     assert r.options.index_url == "https://pkgs.example/simple"
     assert by_name(r)["mylib"].specifier == "==1.4"
 

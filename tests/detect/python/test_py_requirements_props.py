@@ -19,13 +19,15 @@ versions = st.lists(st.integers(0, 40), min_size=2, max_size=3).map(lambda p: ".
 ops = st.sampled_from(["==", ">=", "<=", "!=", "~=", ">", "<"])
 specifiers = st.lists(st.tuples(ops, versions), max_size=3).map(lambda xs: ",".join(o + v for o, v in xs))
 extras = st.lists(st.from_regex(r"[a-z][a-z0-9]{0,6}", fullmatch=True), max_size=3, unique=True)
-markers = st.sampled_from([
-    None,
-    'python_version < "3.10"',
-    'sys_platform == "linux"',
-    'platform_machine != "aarch64" and python_version >= "3.8"',
-    'extra == "web" or os_name == "nt"',
-])
+markers = st.sampled_from(
+    [
+        None,
+        'python_version < "3.10"',
+        'sys_platform == "linux"',
+        'platform_machine != "aarch64" and python_version >= "3.8"',
+        'extra == "web" or os_name == "nt"',
+    ]
+)
 
 
 @st.composite
@@ -60,8 +62,28 @@ def test_never_raises_on_arbitrary_bytes(data: bytes) -> None:
 
 
 line_pieces = st.lists(
-    st.sampled_from(["-r a.txt", "-c b.txt", "-e .", "--hash=sha256:0", "#", " \\", "${X}", "@", ";",
-                     "git+https://h/r.git#egg=", "[x]", "==1", "-r", "--index-url", "'", '"', "\n", "pkg"]),
+    st.sampled_from(
+        [
+            "-r a.txt",
+            "-c b.txt",
+            "-e .",
+            "--hash=sha256:0",
+            "#",
+            " \\",
+            "${X}",
+            "@",
+            ";",
+            "git+https://h/r.git#egg=",
+            "[x]",
+            "==1",
+            "-r",
+            "--index-url",
+            "'",
+            '"',
+            "\n",
+            "pkg",
+        ]
+    ),
     max_size=12,
 ).map(" ".join)
 
@@ -103,7 +125,10 @@ def test_continuation_joining_is_lossless(case, cuts) -> None:
 
 
 @settings(max_examples=200)
-@given(requirement_lines(), st.text(alphabet=st.characters(blacklist_characters="\x00\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")))
+@given(
+    requirement_lines(),
+    st.text(alphabet=st.characters(blacklist_characters="\x00\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")),
+)
 def test_inline_comment_changes_nothing(case, comment: str) -> None:
     line = case[0]
     assert summary(parse(f"{line}  # {comment}\n")) == summary(parse(line + "\n"))
@@ -138,10 +163,28 @@ def test_join_lines_never_invents_line_numbers(lines: list[tuple[int, str]]) -> 
 
 
 @settings(max_examples=100)
-@given(st.dictionaries(st.sampled_from(["requirements.txt", "requirements-dev.txt", "pyproject.toml",
-                                        "Pipfile", "setup.py", "setup.cfg", "poetry.lock", "uv.lock",
-                                        "Pipfile.lock", "runtime.txt", ".python-version", "manage.py"]),
-                       st.one_of(st.text(max_size=200), st.binary(max_size=200)), min_size=1))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "requirements.txt",
+                "requirements-dev.txt",
+                "pyproject.toml",
+                "Pipfile",
+                "setup.py",
+                "setup.cfg",
+                "poetry.lock",
+                "uv.lock",
+                "Pipfile.lock",
+                "runtime.txt",
+                ".python-version",
+                "manage.py",
+            ]
+        ),
+        st.one_of(st.text(max_size=200), st.binary(max_size=200)),
+        min_size=1,
+    )
+)
 def test_detector_never_raises_and_reports_no_internal_errors(files) -> None:
     view = MemoryRepoView({f"svc/{k}": v for k, v in files.items()})
     d = PythonDetector().detect(DetectContext(view=view, directory="svc", files=frozenset(files)))
