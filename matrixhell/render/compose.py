@@ -17,7 +17,7 @@ from matrixhell.model.service import Service, ServiceKind
 from matrixhell.render._yaml import dump_yaml
 from matrixhell.render.marker import header
 
-__all__ = ["NETWORK", "ComposeEntry", "compose_document", "render_compose"]
+__all__ = ["NETWORK", "ComposeEntry", "compose_document", "published_ports", "render_compose"]
 
 NETWORK = "backend"
 
@@ -33,8 +33,10 @@ class ComposeEntry:
     handwritten: bool = False
 
 
-def _rel(path: str, start: str) -> str:
-    rel = posixpath.relpath(path or ".", start or ".")
+def _rel(path: str, start: str, anchor: str) -> str:
+    """``path`` relative to ``start``, both repo-relative; ``anchor`` (the repository's absolute path)
+    only matters when ``start`` lies outside the repository."""
+    rel = posixpath.relpath(posixpath.join(anchor, path or "."), posixpath.join(anchor, start or "."))
     return rel if rel.startswith(".") else f"./{rel}"
 
 
@@ -53,8 +55,31 @@ def _has_healthcheck(e: ComposeEntry) -> bool:
     return bool(e.spec and e.spec.healthcheck and not e.handwritten)
 
 
-def compose_document(entries: Sequence[ComposeEntry], compose_dir: str = ".") -> dict[str, object]:
+def published_ports(entries: Sequence[ComposeEntry]) -> dict[str, list[tuple[int, int]]]:
+    """Host ports per built service: what the compose file stated, else the container port itself when
+    no earlier service (by name) took it.  Stated clashes are kept: the user wrote them."""
+    used: set[int] = set()
+    out: dict[str, list[tuple[int, int]]] = {}
+    ordered = sorted((e for e in entries if e.spec is not None), key=lambda e: e.service.name)
+    for e in ordered:
+        assert e.spec is not None
+        if e.spec.published or e.service.compose is not None:
+            out[e.service.name] = list(e.spec.published)
+            used.update(h for _, h in e.spec.published)
+    for e in ordered:
+        assert e.spec is not None
+        if e.service.name in out:
+            continue
+        got = [(n, n) for n, _ in e.spec.ports if n not in used]
+        used.update(h for _, h in got)
+        out[e.service.name] = got
+    return out
+
+
+def compose_document(entries: Sequence[ComposeEntry], compose_dir: str = ".", anchor: str = "/repo"
+                     ) -> dict[str, object]:
     by_name = {e.service.name: e for e in entries}
+    host_ports = published_ports(entries)
     services: dict[str, object] = {}
     for e in sorted(entries, key=lambda e: e.service.name):
         svc = e.service
@@ -72,16 +97,16 @@ def compose_document(entries: Sequence[ComposeEntry], compose_dir: str = ".") ->
         else:
             spec = e.spec
             context = spec.context
-            build: dict[str, object] = {"context": _rel(context, compose_dir)}
+            build: dict[str, object] = {"context": _rel(context, compose_dir, anchor)}
             if e.dockerfile:
-                build["dockerfile"] = posixpath.relpath(e.dockerfile, context)
+                build["dockerfile"] = _rel(e.dockerfile, context, anchor).removeprefix("./")
             stage = cs.target if (e.handwritten and cs and cs.target) else (
                 None if e.handwritten else spec.final.name if spec.multi_stage else None)
             if stage:
                 build["target"] = stage
             out["build"] = build
             proto_of = dict(spec.ports)
-            published = [_port(n, pub, proto_of.get(n, "tcp")) for n, pub in spec.published]
+            published = [_port(n, pub, proto_of.get(n, "tcp")) for n, pub in host_ports[svc.name]]
             env_keys = list(spec.env_keys)
         if published:
             out["ports"] = published
@@ -116,5 +141,5 @@ def _port(number: int, published: int | None, proto: str) -> str:
     return text if proto == "tcp" else f"{text}/{proto}"
 
 
-def render_compose(entries: Sequence[ComposeEntry], compose_dir: str = ".") -> str:
-    return dump_yaml(compose_document(entries, compose_dir), header=header())
+def render_compose(entries: Sequence[ComposeEntry], compose_dir: str = ".", anchor: str = "/repo") -> str:
+    return dump_yaml(compose_document(entries, compose_dir, anchor), header=header())

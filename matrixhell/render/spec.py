@@ -219,6 +219,8 @@ def _spec_version(spec: str | None, parts: int) -> str | None:
     return _mm(m.group(1), parts) if m else None
 
 
+_LANGUAGE_RUNTIME = {"javascript": "node", "typescript": "node", "csharp": "dotnet", "fsharp": "dotnet",
+                     "kotlin": "java", "scala": "java"}
 _VERSION_PARTS = {"python": 2, "node": 1, "go": 2, "ruby": 2, "java": 1, "dotnet": 2, "php": 2, "rust": 2}
 _DEFAULT_VERSION = {"python": "3.12", "node": "20", "go": "1.22", "ruby": "3.3", "java": "21",
                     "dotnet": "8.0", "php": "8.3", "rust": "1.79"}
@@ -543,8 +545,8 @@ def _java(ctx: _Ctx) -> _Recipe:
             _run("gradle dependencies --no-daemon -q"),
             Step(StepKind.COPY, (".", ".")),
             _run("gradle bootJar --no-daemon -q -x test || gradle jar --no-daemon -q -x test"),
-            _run("mkdir -p /out && cp \"$(ls build/libs/*.jar | grep -v -- -plain.jar | head -n 1)\" "
-                 "/out/app.jar", ignores=("DL4006", "SC2012")),
+            _run("mkdir -p /out && find build/libs -maxdepth 1 -name '*.jar' ! -name '*-plain.jar' "
+                 "-exec cp {} /out/app.jar ';'", comment="the runnable jar, not the -plain one"),
         )
     else:
         steps = (
@@ -702,15 +704,26 @@ def _ports(ctx: _Ctx) -> tuple[tuple[int, str], ...]:
 
 
 def _published(ctx: _Ctx, ports: tuple[tuple[int, str], ...]) -> tuple[tuple[int, int], ...]:
+    """(container port, host port) pairs the compose file or a detector stated; none are invented."""
     numbers = {n for n, _ in ports}
-    out = {}
+    out: dict[int, int] = {}
     sources = list(ctx.service.ports) + (list(ctx.service.compose.ports) if ctx.service.compose else [])
     for p in sources:
         if p.number in numbers and p.published is not None:
             out.setdefault(p.number, p.published)
-    for n in numbers:
-        out.setdefault(n, n)
     return tuple(sorted(out.items()))
+
+
+def _health_port(ctx: _Ctx, ports: tuple[tuple[int, str], ...]) -> int | None:
+    """The port to check: the first the service itself names (its start command binds it first), else
+    the lowest TCP port."""
+    tcp = [n for n, proto in ports if proto == "tcp"]
+    if ctx.override.ports:
+        return ctx.override.ports[0]
+    for p in ctx.service.ports:
+        if p.number in tcp:
+            return p.number
+    return tcp[0] if tcp else None
 
 
 def _runtime_of(service: Service, target: Target) -> str:
@@ -720,6 +733,7 @@ def _runtime_of(service: Service, target: Target) -> str:
     if name:
         return name
     for lang in service.languages:
+        lang = _LANGUAGE_RUNTIME.get(lang, lang)
         if lang in RUNTIMES:
             return lang
     for p in service.packages:
@@ -823,7 +837,7 @@ def build_spec(
     ports = _ports(ctx)
     health = None
     if ports:
-        port = next((n for n, proto in ports if proto == "tcp"), None)
+        port = _health_port(ctx, ports)
         if port is not None:
             health = HealthCheck(_health_argv(runtime, port, apk), port)
     env_keys = {e.key for e in service.env}
@@ -835,10 +849,10 @@ def build_spec(
         ("org.opencontainers.image.base.name", base),
         ("org.opencontainers.image.title", service.name),
     )
-    final = recipe.stages[-1]
+    merged = tuple(Stage(st.name, st.base, _merge_runs(st.steps)) for st in recipe.stages)
     label = Step(StepKind.LABEL, tuple(f"{k}={json.dumps(v)}" for k, v in labels))
-    final = Stage(final.name, final.base, (*final.steps, label))
-    stages = (*recipe.stages[:-1], final)
+    final = Stage(merged[-1].name, merged[-1].base, (*merged[-1].steps, label))
+    stages = (*merged[:-1], final)
     heavy = runtime in ("java", "dotnet")
     read_only = override.read_only_root if override.read_only_root is not None else recipe.read_only_ok
     return ImageSpec(
@@ -870,6 +884,21 @@ def build_spec(
         memory_limit=override.memory or ("1Gi" if heavy else "512Mi"),
         findings=tuple(ctx.findings),
     )
+
+
+def _merge_runs(steps: tuple[Step, ...]) -> tuple[Step, ...]:
+    """Consecutive RUN steps become one (one layer, hadolint DL3059)."""
+    out: list[Step] = []
+    for step in steps:
+        prev = out[-1] if out else None
+        if prev is not None and prev.kind is StepKind.RUN and step.kind is StepKind.RUN:
+            comment = "; ".join(c for c in (prev.comment, step.comment) if c) or None
+            ignores = tuple(sorted(set(prev.lint_ignores) | set(step.lint_ignores)))
+            out[-1] = Step(StepKind.RUN, (f"{prev.args[0]} \\\n    && {step.args[0]}",), comment=comment,
+                           lint_ignores=ignores)
+        else:
+            out.append(step)
+    return tuple(out)
 
 
 def _final_env(stages: tuple[Stage, ...]) -> list[tuple[str, str]]:

@@ -1,0 +1,572 @@
+"""``matrixhell generate``: scan -> plan -> image specs -> rendered files in memory -> a safe write step.
+
+Nothing is written until every file has been rendered and checked: a file whose first line is not the
+generated-file marker belongs to the user and is never overwritten (unless ``force``); each write goes
+to a temporary file in the same directory and is renamed over the old one, so a crash leaves either
+the old or the new file, never half of one.  ``check`` compares instead of writing and returns unified
+diffs of what is stale.  docs/generate.md describes the layout and every choice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import posixpath
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from matrixhell.config import load_overrides
+from matrixhell.errors import InputError, MatrixhellError, UsageError
+from matrixhell.model import Finding, Origin, Plan, ScanResult, Service, ServiceKind, Severity, Target
+from matrixhell.model.image import ImageSpec, PinnedPackage, SystemNeeds
+from matrixhell.model.overrides import Overrides
+from matrixhell.reporting import Reporter
+
+if TYPE_CHECKING:
+    from matrixhell.render.compose import ComposeEntry
+
+__all__ = [
+    "COMPOSE_NAMES",
+    "FileState",
+    "GeneratedFile",
+    "Generation",
+    "NeedsFn",
+    "WriteReport",
+    "generate",
+    "plan_files",
+    "write_files",
+]
+
+COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+OCI_DIR = ".matrixhell"
+K8S_DIR = "k8s"
+_COMPILED = frozenset({"go", "rust", "java", "dotnet"})
+
+NeedsFn = Callable[[Service, Target], SystemNeeds]
+PlanFn = Callable[[ScanResult], Plan]
+ReadFn = Callable[[str], str | None]
+
+
+class NoAnalyzerError(MatrixhellError):
+    code = "no-analyzer"
+
+
+@dataclass(frozen=True, slots=True)
+class GeneratedFile:
+    path: str  # POSIX, relative to the output root
+    text: str
+    kind: str  # dockerfile | dockerignore | oci-config | compose | kubernetes
+    service: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    files: tuple[GeneratedFile, ...]
+    specs: tuple[ImageSpec, ...]
+    findings: tuple[Finding, ...]
+
+
+class FileState:
+    NEW = "new"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    BLOCKED = "blocked"  # a file of the user's own is in the way
+
+
+@dataclass
+class WriteReport:
+    states: list[tuple[str, str]] = field(default_factory=list)  # (path, FileState)
+    diffs: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+
+    def paths(self, state: str) -> list[str]:
+        return [p for p, s in self.states if s == state]
+
+    @property
+    def stale(self) -> bool:
+        return any(s in (FileState.NEW, FileState.CHANGED) for _, s in self.states)
+
+    @property
+    def blocked(self) -> bool:
+        return any(s == FileState.BLOCKED for _, s in self.states)
+
+
+# -- needs: what the OS must provide ----------------------------------------------------------------------
+
+def detected_needs(service: Service, target: Target) -> SystemNeeds:
+    """The OS packages the scan itself found (an apt.txt, a hand-written Dockerfile's installs)."""
+    manager = "apk" if target.distro == "alpine" else "apt"
+    build = {p.name for p in service.system_packages if p.manager == manager and p.phase == "build"}
+    run = {p.name for p in service.system_packages if p.manager == manager and p.phase != "build"}
+    runtime = target.runtime or service.runtime_name()
+    return SystemNeeds(
+        build=tuple(PinnedPackage(n) for n in sorted(build)),
+        run=tuple(PinnedPackage(n) for n in sorted(run)),
+        compile=bool(build) or runtime in _COMPILED,
+    )
+
+
+def _pin(needs: SystemNeeds, versions: Callable[[str], str | None]) -> SystemNeeds:
+    def pin(pkgs: tuple[PinnedPackage, ...]) -> tuple[PinnedPackage, ...]:
+        return tuple(PinnedPackage(p.name, p.version or versions(p.name)) for p in pkgs)
+
+    return SystemNeeds(pin(needs.build), pin(needs.run), needs.compile, needs.reasons)
+
+
+def _knowledge_needs() -> NeedsFn:
+    """Needs from the knowledge layer when it is installed, merged with what the scan found."""
+    versions_of = _catalog_versions()
+    native = _native_needs_fn()
+
+    def needs(service: Service, target: Target) -> SystemNeeds:
+        base = detected_needs(service, target)
+        if native is not None:
+            extra = native(service, target)
+            base = SystemNeeds(
+                build=tuple(sorted(set(base.build) | set(extra.build))),
+                run=tuple(sorted(set(base.run) | set(extra.run))),
+                compile=base.compile or extra.compile,
+                reasons=base.reasons + extra.reasons,
+            )
+        if versions_of is not None:
+            base = _pin(base, lambda name: versions_of(target.distro, target.release, name))
+        return base
+
+    return needs
+
+
+def _catalog_versions() -> Callable[[str, str, str], str | None] | None:
+    """Package versions of a release, from the distro catalog the knowledge layer ships."""
+    import json
+    from importlib import resources
+
+    try:
+        data = resources.files("matrixhell.knowledge") / "data"
+    except (ModuleNotFoundError, TypeError):
+        return None
+    table: dict[tuple[str, str], dict[str, str]] = {}
+    for name in ("debian.json", "ubuntu.json", "alpine.json"):
+        f = data / name
+        if not f.is_file():
+            continue
+        try:
+            doc = json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for rel in doc.get("releases", []) if isinstance(doc, dict) else []:
+            pkgs = rel.get("packages", {}) if isinstance(rel, dict) else {}
+            if not isinstance(pkgs, dict):
+                continue
+            got = {k: v["version"] for k, v in pkgs.items() if isinstance(v, dict) and "version" in v}
+            for key in {rel.get("name"), rel.get("codename"), rel.get("version")} - {None}:
+                table[(str(rel.get("distro")), str(key))] = got
+    if not table:
+        return None
+
+    def version(distro: str, release: str, name: str) -> str | None:
+        return table.get((distro, release), {}).get(name)
+
+    return version
+
+
+def _native_needs_fn() -> NeedsFn | None:
+    """Build/run packages of native language packages, through knowledge.syslibs and the catalog."""
+    try:
+        from matrixhell.knowledge import load_catalog  # type: ignore[attr-defined]
+        from matrixhell.knowledge.syslibs import native_needs  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    try:
+        from matrixhell.resolution.wheels import wheel_for  # type: ignore[import-not-found]
+    except ImportError:
+        wheel_for = None
+    catalog = load_catalog()
+
+    def needs(service: Service, target: Target) -> SystemNeeds:
+        release = catalog.release(target.distro, target.release)
+        build: set[PinnedPackage] = set()
+        run: set[PinnedPackage] = set()
+        reasons: list[str] = []
+        compile_ = False
+        for pkg in service.packages:
+            if pkg.scope.value not in ("main",):
+                continue
+            nn = native_needs(pkg.ecosystem, pkg.name)
+            if nn is None:
+                continue
+            wheel = (wheel_for(pkg, target)
+                     if wheel_for is not None and pkg.ecosystem.value == "pypi" else None)
+            bundled = set(getattr(nn, "wheel_bundles", ()) or ()) if wheel else set()
+            for logical in getattr(nn, "libraries", ()):
+                if logical in bundled:
+                    continue
+                b, r = release.library_packages(logical)
+                if not wheel:
+                    build.update(PinnedPackage(n) for n in ([b] if isinstance(b, str) else b or ()))
+                run.update(PinnedPackage(n) for n in ([r] if isinstance(r, str) else r or ()))
+            if not wheel and (getattr(nn, "libraries", ()) or getattr(nn, "build_tools", ())):
+                compile_ = True
+                build.update(PinnedPackage(n) for n in getattr(nn, "build_tools", ()))
+                reasons.append(f"{pkg.name}: no fitting binary package, built from source")
+        return SystemNeeds(tuple(sorted(build)), tuple(sorted(run)), compile_, tuple(reasons))
+
+    return needs
+
+
+# -- layout -----------------------------------------------------------------------------------------------
+
+def _dir(path: str) -> str:
+    p = posixpath.normpath(path or ".")
+    return "." if p in ("", ".") else p
+
+
+def _join(*parts: str) -> str:
+    return posixpath.normpath(posixpath.join(*[p for p in parts if p not in ("", ".")] or ["."]))
+
+
+def _analyzer_plan(scan: ScanResult) -> Plan:
+    try:
+        from matrixhell.analyze import analyze  # type: ignore[import-not-found]
+    except ImportError as e:
+        raise NoAnalyzerError(
+            "generate needs the analyzer to choose each service's base image, and this installation "
+            "has none", hint="install matrixhell with its analyzer (matrixhell.analyze)") from e
+    return analyze(scan).plan  # type: ignore[no-any-return]
+
+
+def _drift(service: Service, spec: ImageSpec, text: str) -> list[Finding]:
+    """How a hand-written Dockerfile differs from the plan: base, release, missing packages, root user."""
+    from matrixhell.detect.dockerfile import analyze_dockerfile, parse_dockerfile
+    from matrixhell.render.spec import parse_image_ref
+
+    path = service.dockerfile or "Dockerfile"
+    out: list[Finding] = []
+
+    def warn(code: str, message: str, origin: Origin, hint: str | None = None,
+             severity: Severity = Severity.WARNING) -> None:
+        out.append(Finding(code, severity, message, origin=origin, hint=hint, service=service.name))
+
+    try:
+        df = parse_dockerfile(text, path)
+        facts = analyze_dockerfile(df, target=service.compose.target if service.compose else None)
+    except InputError as e:
+        return [Finding(e.code, Severity.WARNING, e.message, origin=e.origin, service=service.name)]
+    final = next((b for b in facts.base_images if b.final), None)
+    if final is not None:
+        theirs, ours = parse_image_ref(final.reference), parse_image_ref(spec.base_image)
+        if theirs.repository != ours.repository or theirs.tag != ours.tag:
+            warn("dockerfile-base-differs",
+                 f"the Dockerfile builds on {final.reference}; the plan chose {spec.base_image}",
+                 final.origin, hint="change FROM, or pin the plan with base = in matrixhell.toml")
+        rt, ro = theirs.release(), ours.release()
+        if rt and ro and rt != ro:
+            warn("dockerfile-release-differs",
+                 f"{final.reference} is {rt[0]} {rt[1] or '(unversioned)'}, the plan chose {ro[0]} {ro[1]}",
+                 final.origin)
+    installed = {p.name for p in facts.system_packages}
+    needed = sorted(p.name for p in _final_packages(spec))
+    missing = [n for n in needed if n not in installed]
+    if missing:
+        warn("dockerfile-missing-packages",
+             f"the Dockerfile installs none of {', '.join(missing)}, which the plan says the service needs",
+             Origin(path), hint="add them to its apt-get/apk line")
+    user = (facts.user or "").split(":")[0]
+    if user in ("", "root", "0"):
+        warn("dockerfile-runs-as-root",
+             "the image runs as root" + ("" if facts.user else " (no USER instruction)"),
+             Origin(path), hint=f"add a non-root USER (the generated one uses {spec.user_spec()})")
+    if spec.healthcheck is not None and "HEALTHCHECK" not in {
+        i.keyword for s in df.stages for i in s.instructions
+    }:
+        warn("dockerfile-no-healthcheck",
+             f"no HEALTHCHECK although the service listens on {spec.healthcheck.port}",
+             Origin(path), severity=Severity.INFO)
+    return out
+
+
+def _final_packages(spec: ImageSpec) -> list[PinnedPackage]:
+    from matrixhell.model.image import StepKind
+
+    return [PinnedPackage(a.split("=")[0]) for s in spec.final.steps if s.kind is StepKind.PACKAGES
+            for a in s.args]
+
+
+def plan_files(
+    scan: ScanResult,
+    plan: Plan,
+    overrides: Overrides,
+    *,
+    read: ReadFn,
+    needs_fn: NeedsFn = detected_needs,
+    only: Sequence[str] = (),
+    alongside: bool = False,
+    out_prefix: str = ".",
+    project: str = "app",
+    anchor: str = "/repo",
+) -> Generation:
+    """Every file ``generate`` would write, rendered in memory.
+
+    ``read(path)`` returns the current text of a repo-relative file (None when absent): it decides
+    whether a Dockerfile is hand-written and where the compose file goes.  ``out_prefix`` is the output
+    root relative to the repository ('.' writes beside the code).
+    """
+    from matrixhell.render.compose import ComposeEntry, render_compose
+    from matrixhell.render.dockerfile import render_dockerfile
+    from matrixhell.render.dockerignore import render_dockerignore
+    from matrixhell.render.kubernetes import render_kubernetes
+    from matrixhell.render.marker import is_generated
+    from matrixhell.render.oci_config import render_oci_config
+    from matrixhell.render.spec import build_spec
+
+    findings: list[Finding] = []
+    names = {s.name for s in scan.services}
+    for o in overrides.services:
+        if o.name not in names:
+            findings.append(Finding("override-unknown-service", Severity.WARNING,
+                                    f"matrixhell.toml overrides {o.name!r}, which the scan did not find",
+                                    origin=o.origin, hint="use a name `matrixhell scan` shows"))
+    for name in only:
+        if name not in names:
+            raise UsageError(f"no service named {name!r}", hint="one of: " + ", ".join(sorted(names)))
+
+    skipped = {s.name for s in scan.services if overrides.for_service(s.name).skip}
+    for s in scan.services:
+        if s.compose is None:
+            continue
+        for dep in s.compose.depends_on:
+            if dep in skipped and s.name not in skipped:
+                o = overrides.for_service(dep)
+                findings.append(Finding("override-skips-dependency", Severity.WARNING,
+                                        f"{dep} is skipped but {s.name} depends on it",
+                                        origin=o.origin_of("skip"), service=s.name))
+
+    built = [s for s in scan.services if s.kind is ServiceKind.BUILT and s.name not in skipped]
+    # contexts shared by several generated Dockerfiles get one Dockerfile per service
+    per_context: dict[str, int] = {}
+    for s in built:
+        per_context[_dir(s.path)] = per_context.get(_dir(s.path), 0) + 1
+
+    files: list[GeneratedFile] = []
+    specs: list[ImageSpec] = []
+    entries: list[ComposeEntry] = []
+    own_images: set[str] = set()
+    for service in built:
+        target = plan.target_of(service.name)
+        if target is None:
+            findings.append(Finding("no-target", Severity.WARNING,
+                                    "the plan chose no target for this service, so no image is generated",
+                                    service=service.name, hint="see `matrixhell plan` for why"))
+            continue
+        override = overrides.for_service(service.name)
+        try:
+            spec = build_spec(service, target, needs_fn(service, target), override)
+        except ValueError as e:
+            findings.append(Finding("no-recipe", Severity.WARNING, f"no image generated: {e}",
+                                    service=service.name,
+                                    hint="give it a start command and runtime, or skip = true"))
+            continue
+        findings.extend(spec.findings)
+        context = _dir(service.path)
+        hand = service.dockerfile
+        hand_text = read(hand) if hand else None
+        handwritten = hand is not None and hand_text is not None and not is_generated(hand, hand_text)
+        if handwritten and hand_text is not None:
+            findings.extend(_drift(service, spec, hand_text))
+        selected = not only or service.name in only
+        if handwritten and not alongside:
+            specs.append(spec)
+            entries.append(ComposeEntry(service, spec, hand, handwritten=True))
+            continue
+        if handwritten:
+            dockerfile = _join(posixpath.dirname(hand or "Dockerfile"), "Dockerfile.matrixhell")
+            ignore = dockerfile + ".dockerignore"
+        elif hand is not None:  # ours from an earlier run: keep its place
+            dockerfile = hand
+            ignore = _join(context, ".dockerignore") if posixpath.basename(hand) == "Dockerfile" and \
+                posixpath.dirname(hand) == (context if context != "." else "") else hand + ".dockerignore"
+        elif per_context[context] == 1:
+            dockerfile, ignore = _join(context, "Dockerfile"), _join(context, ".dockerignore")
+        else:
+            dockerfile = _join(context, f"{service.name}.Dockerfile")
+            ignore = dockerfile + ".dockerignore"
+        specs.append(spec)
+        own_images.add(service.name)
+        entries.append(ComposeEntry(service, spec, _join(out_prefix, dockerfile)))
+        if not selected:
+            continue
+        generated_names = sorted({posixpath.relpath(p, context) for p in (dockerfile, ignore)})
+        files.append(GeneratedFile(_join(out_prefix, dockerfile), render_dockerfile(spec), "dockerfile",
+                                   service.name))
+        files.append(GeneratedFile(_join(out_prefix, ignore),
+                                   render_dockerignore(spec.runtime, tuple(generated_names)),
+                                   "dockerignore", service.name))
+        files.append(GeneratedFile(_join(out_prefix, OCI_DIR, service.name, "config.json"),
+                                   render_oci_config(spec), "oci-config", service.name))
+
+    for service in scan.services:
+        if service.kind is ServiceKind.EXTERNAL and service.name not in skipped:
+            entries.append(ComposeEntry(service))
+
+    _port_collisions(entries, findings)
+    if not only:
+        compose_path = "compose.yaml"
+        for name in COMPOSE_NAMES:
+            text = read(name)
+            if text is not None and not is_generated(name, text):
+                compose_path = "compose.matrixhell.yaml"
+                break
+            if text is not None:
+                compose_path = name
+                break
+        files.append(GeneratedFile(_join(out_prefix, compose_path),
+                                   render_compose(entries, out_prefix, anchor), "compose"))
+        for name, text in render_kubernetes(specs, project, frozenset(own_images)).items():
+            files.append(GeneratedFile(_join(out_prefix, K8S_DIR, name), text, "kubernetes"))
+    files.sort(key=lambda f: f.path)
+    return Generation(tuple(files), tuple(specs), tuple(findings))
+
+
+def _port_collisions(entries: Sequence[ComposeEntry], findings: list[Finding]) -> None:
+    from matrixhell.render.compose import published_ports
+
+    seen: dict[int, str] = {}
+    for name, pairs in sorted(published_ports(entries).items()):
+        for _, host in pairs:
+            if host in seen:
+                findings.append(Finding("published-port-clash", Severity.WARNING,
+                                        f"{name} and {seen[host]} both publish host port {host}",
+                                        service=name,
+                                        hint="change one of them in the compose file or matrixhell.toml"))
+            else:
+                seen[host] = name
+
+
+# -- the write step ---------------------------------------------------------------------------------------
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError):
+        return "\x00"  # unreadable: treated as the user's (never marked)
+
+
+def write_files(root: Path, files: Sequence[GeneratedFile], *, force: bool = False, check: bool = False,
+                dry_run: bool = False) -> WriteReport:
+    """Compare and (unless ``check`` or ``dry_run``) write ``files`` under ``root``.
+
+    Every file is examined first; only then are the new and changed ones written, each atomically.
+    """
+    from matrixhell.render.marker import is_generated
+
+    report = WriteReport()
+    todo: list[tuple[Path, GeneratedFile]] = []
+    root_real = root.resolve()
+    for f in files:
+        dest = root / f.path
+        try:
+            dest.resolve().relative_to(root_real)
+        except ValueError as e:
+            raise InputError(f"refusing to write {f.path}: it resolves outside {root}",
+                             origin=Origin(f.path), hint="remove the symlink") from e
+        if dest.is_dir():
+            raise InputError(f"{f.path} is a directory", origin=Origin(f.path), hint="move it away")
+        for parent in dest.parents:
+            if parent == root or root_real == parent.resolve():
+                break
+            if parent.exists() and not parent.is_dir():
+                raise InputError(f"{parent.relative_to(root)} is a file, not a directory",
+                                 origin=Origin(f.path), hint="move it away")
+        current = _read(dest)
+        if current is None:
+            state = FileState.NEW
+        elif not is_generated(f.path, current) and not force:
+            state = FileState.BLOCKED
+            report.findings.append(Finding(
+                "file-not-generated", Severity.WARNING,
+                f"{f.path} exists without the matrixhell header, so it was left alone",
+                origin=Origin(f.path, 1), service=f.service,
+                hint="remove it, or run with --force to replace it"))
+        elif current == f.text:
+            state = FileState.UNCHANGED
+        else:
+            state = FileState.CHANGED
+        report.states.append((f.path, state))
+        if state in (FileState.NEW, FileState.CHANGED):
+            if check:
+                report.diffs.append("".join(difflib.unified_diff(
+                    (current or "").splitlines(keepends=True), f.text.splitlines(keepends=True),
+                    fromfile=f"a/{f.path}" if current is not None else "/dev/null", tofile=f"b/{f.path}")))
+            todo.append((dest, f))
+    if check or dry_run:
+        return report
+    for dest, f in todo:
+        _atomic_write(dest, f.text)
+        report.written.append(f.path)
+    return report
+
+
+def generate(
+    path: Path,
+    *,
+    out: Path | None = None,
+    check: bool = False,
+    force: bool = False,
+    dry_run: bool = False,
+    only: Sequence[str] = (),
+    alongside: bool = False,
+    plan_fn: PlanFn | None = None,
+    needs_fn: NeedsFn | None = None,
+    reporter: Reporter | None = None,
+) -> tuple[Generation, WriteReport]:
+    """Scan the repository at ``path``, plan it, render every file and write (or check) them."""
+    from matrixhell.detect.repoview import FsRepoView
+    from matrixhell.detect.scan import scan_repo
+
+    rep = reporter or Reporter()
+    root = path.resolve()
+    if not root.is_dir():
+        raise InputError(f"{path} is not a directory", hint="point generate at a repository")
+    scan = scan_repo(FsRepoView(root), reporter=rep)
+    overrides = load_overrides(root)
+    rep.step("planning")
+    plan = (plan_fn or _analyzer_plan)(scan)
+    out_root = (out if out.is_absolute() else Path.cwd() / out).resolve() if out is not None else root
+    prefix = Path(os.path.relpath(out_root, root)).as_posix()
+    rep.step("rendering")
+
+    def read(rel: str) -> str | None:
+        return _read(root / rel)
+
+    gen = plan_files(scan, plan, overrides, read=read, needs_fn=needs_fn or _knowledge_needs(),
+                     only=only, alongside=alongside, out_prefix=prefix, project=root.name,
+                     anchor=root.as_posix())
+    # paths in the generation are relative to the repository root; write relative to it
+    report = write_files(root, gen.files, force=force, check=check, dry_run=dry_run) if prefix == "." \
+        or not prefix.startswith("..") else write_files(
+            out_root, [GeneratedFile(posixpath.relpath(f.path, prefix), f.text, f.kind, f.service)
+                       for f in gen.files], force=force, check=check, dry_run=dry_run)
+    report.findings[:0] = list(gen.findings)
+    return gen, report
