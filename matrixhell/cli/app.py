@@ -1,15 +1,19 @@
-"""The typer application: command groups are registered from one module each."""
+"""The typer application: command groups are registered from one module each.
+
+Commands signal a non-zero status with ``raise typer.Exit(code)`` (``exit_with``); every
+MatrixhellError that escapes a command becomes one line on stderr and its exit code here.
+"""
 
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
-import click
 import typer
 
 from matrixhell.errors import ExitCode, MatrixhellError
 
-__all__ = ["app", "run"]
+__all__ = ["app", "exit_with", "run"]
 
 app = typer.Typer(
     name="matrixhell",
@@ -19,6 +23,15 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+@app.callback()
+def _root() -> None:
+    """matrixhell: end the matrix from hell of a multi-service repository (exit codes: docs/exit-codes.md)."""
+
+
+def exit_with(code: int) -> NoReturn:
+    raise typer.Exit(int(code))
 
 
 def _register() -> None:
@@ -31,21 +44,19 @@ def _register() -> None:
 def run(args: list[str]) -> int:
     _register()
     try:
-        result = app(args=args, prog_name="matrixhell", standalone_mode=False)
+        app(args=args, prog_name="matrixhell")
+    except SystemExit as e:
+        code = e.code
+        if code is None:
+            return 0
+        if isinstance(code, int):
+            return code
+        print(code, file=sys.stderr)
+        return int(ExitCode.USAGE)
     except MatrixhellError as e:
         print(f"matrixhell: error: {e.one_line()}", file=sys.stderr)
         return int(e.exit_code)
-    except click.exceptions.Abort:
-        print("matrixhell: aborted", file=sys.stderr)
-        return int(ExitCode.USAGE)
-    except click.exceptions.Exit as e:
-        return int(e.exit_code)
-    except click.ClickException as e:
-        e.show()
-        return int(ExitCode.USAGE) if e.exit_code == 2 else int(e.exit_code)
     except KeyboardInterrupt:
         print("matrixhell: interrupted", file=sys.stderr)
         return 130
-    if isinstance(result, int):
-        return result
     return 0

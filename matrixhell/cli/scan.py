@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from matrixhell.cli.app import exit_with
 from matrixhell.errors import ExitCode
 
 __all__ = ["register"]
@@ -34,7 +35,7 @@ def scan_command(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Every fact with its origin, and skips.")] = False,
     analyze: Annotated[bool, typer.Option("--analyze/--no-analyze", help="Find conflicts and show the matrix.")] = True,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to a file.")] = None,
-) -> int:
+) -> None:
     """Find every service of a repository and what it needs, each fact with the file and line it came from.
 
     Exit status: 0 no error-severity conflict, 1 error-severity conflicts found, 3 bad input
@@ -72,8 +73,7 @@ def scan_command(
             text += "\n" + analysis_text(analysis, verbose=verbose)
     emit(text, output)
     if analysis is not None and analysis.plan.has_errors():
-        return int(ExitCode.FINDINGS)
-    return int(ExitCode.OK)
+        exit_with(ExitCode.FINDINGS)
 
 
 def register(app: typer.Typer) -> None:

@@ -97,7 +97,8 @@ class _Ignore:
 
     def add(self, base: str, text: str) -> None:
         lines = text.splitlines()
-        spec = self._pathspec.PathSpec.from_lines("gitwildmatch", lines)
+        # GitIgnoreSpec follows git's own rules (a later negation re-includes, dir-only patterns).
+        spec = self._pathspec.GitIgnoreSpec.from_lines(lines)
         self._specs.append((base, spec))
 
     def ignored(self, rel: str, is_dir: bool) -> bool:

@@ -18,7 +18,7 @@ def _runtime_cell(s: Service) -> str:
     r = s.runtime
     if r is None:
         return "-"
-    return f"{r.runtime} {r.raw or r.spec or '?'} ({r.origin})"
+    return f"{r.runtime} {r.spec or r.raw or '*'} ({r.origin})"
 
 
 def _packages(s: Service) -> list[PackageReq]:
