@@ -7,13 +7,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from matrixhell.detect.base import DetectContext, finding_from_error, join
+from matrixhell.detect.base import DetectContext, finding_from_error
 from matrixhell.detect.repoview import RepoView
 from matrixhell.errors import InputError
 from matrixhell.model import Finding, Origin, Severity
 from matrixhell.model.facts import Detection, PackageReq, Port, RuntimeReq, StartCommand
 
-__all__ = ["Facts", "has_marker", "member_dirs", "read_or_note"]
+__all__ = ["Facts", "has_marker", "member_dirs", "read_or_note", "read_text_or_note"]
 
 T = TypeVar("T")
 
@@ -96,6 +96,3 @@ def read_or_note(facts: Facts, view: RepoView, path: str, loader: Callable[[Repo
 def read_text_or_note(facts: Facts, view: RepoView, path: str) -> str | None:
     return read_or_note(facts, view, path, lambda v, p: v.read_text(p))
 
-
-def in_dir(directory: str, name: str) -> str:
-    return join(directory, name)
