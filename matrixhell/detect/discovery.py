@@ -39,53 +39,21 @@ __all__ = [
     "marker_matcher",
 ]
 
+# fmt: off
 #: directory names that hold tests, examples and docs, not services
-HARNESS_NAMES = frozenset(
-    {
-        "tests",
-        "test",
-        "e2e",
-        "fixtures",
-        "fixture",
-        "examples",
-        "example",
-        "docs",
-        "doc",
-        "scripts",
-        "__tests__",
-        "testdata",
-        "test-data",
-        "spec",
-        "specs",
-        "integration-tests",
-        "e2e-tests",
-        "cypress",
-        "playwright",
-        "samples",
-        "sample",
-        "demo",
-        "demos",
-        "benchmarks",
-        "bench",
-    }
-)
+HARNESS_NAMES = frozenset({
+    "tests", "test", "e2e", "fixtures", "fixture", "examples", "example", "docs", "doc", "scripts",
+    "__tests__", "testdata", "test-data", "spec", "specs", "integration-tests", "e2e-tests", "cypress",
+    "playwright", "samples", "sample", "demo", "demos", "benchmarks", "bench",
+})
+#: directory names of developer tooling
+TOOL_NAMES = frozenset({"tools", "tooling", "devtools", "dev-tools", "hack"})
 #: directory names of generated code and build output
-GENERATED_NAMES = frozenset(
-    {
-        "generated",
-        "__generated__",
-        "_generated",
-        "gen",
-        "build",
-        "out",
-        ".next",
-        ".nuxt",
-        "coverage",
-        "htmlcov",
-        ".cache",
-        "site-packages",
-    }
-)
+GENERATED_NAMES = frozenset({
+    "generated", "__generated__", "_generated", "gen", "build", "out", ".next", ".nuxt", "coverage",
+    "htmlcov", ".cache", "site-packages",
+})
+# fmt: on
 #: database init scripts and migrations
 INIT_NAMES = frozenset(
     {"docker-entrypoint-initdb.d", "migrations", "migration", "initdb", "init-db", "db-init", "alembic"}
@@ -190,6 +158,8 @@ def excluded_reason(directory: str, files: frozenset[str] = frozenset()) -> str 
         low = part.lower()
         if low in HARNESS_NAMES:
             return f"test harness, example or docs directory ({part}/)"
+        if low in TOOL_NAMES:
+            return f"developer tooling directory ({part}/)"
         if low in INIT_NAMES:
             return f"database init scripts or migrations ({part}/)"
         if low in GENERATED_NAMES:
@@ -286,15 +256,18 @@ def _package_name(view: RepoView, directory: str, files: frozenset[str]) -> str 
 _PATH_PREFIXES = ("file:", "link:", "portal:", "workspace:")
 
 
-def _path_target(url: str, origin_path: str) -> str | None:
-    """The repo-relative directory a local-path dependency points at, if it is one."""
-    text = url.strip()
+def _path_target(url: str, origin_path: str, *, local: bool = False) -> str | None:
+    """The repo-relative directory a local-path dependency points at, if it is one.  ``local`` says the
+    detector marked it as a path (an editable install, a Cargo ``path =``) even without ``./``."""
+    text = url.strip().replace("\\", "/")
     for prefix in _PATH_PREFIXES:
         if text.startswith(prefix):
             text = text[len(prefix) :]
             break
     else:
-        if "://" in text or text.startswith(("git+", "git@")) or not text.startswith((".", "/")):
+        if "://" in text or text.startswith(("git+", "git@")):
+            return None
+        if not text.startswith((".", "/")) and not local:
             return None
     if text.startswith("//"):
         text = text[2:]
@@ -307,6 +280,43 @@ def _path_target(url: str, origin_path: str) -> str | None:
     if joined.startswith(".."):
         return None
     return joined
+
+
+_MSBUILD_PROJECTS = (".csproj", ".fsproj", ".vbproj")
+
+
+def _msbuild_references(view: RepoView, directory: str, files: frozenset[str]) -> list[str]:
+    """Directories an MSBuild project names in ``<ProjectReference Include=...>`` (a class library the
+    project builds against is a part of it, not a service)."""
+    import xml.etree.ElementTree as ET
+
+    out: list[str] = []
+    for name in sorted(files):
+        if not name.endswith(_MSBUILD_PROJECTS):
+            continue
+        path = f"{directory}/{name}" if directory else name
+        try:
+            root = ET.fromstring(view.read_text(path))
+        except (InputError, ET.ParseError):
+            continue
+        for el in root.iter():
+            if el.tag.rsplit("}", 1)[-1] == "ProjectReference" and el.get("Include"):
+                target = _path_target(el.get("Include") or "", path, local=True)
+                if target is not None:
+                    out.append(posixpath.dirname(target) if target.endswith(_MSBUILD_PROJECTS) else target)
+    return out
+
+
+#: packages that make up a developer's toolbox (linters, formatters, type checkers, test runners): a
+#: manifest that installs nothing else and starts nothing is tooling, not a service
+# fmt: off
+_DEV_TOOLS = frozenset({
+    "ruff", "mypy", "black", "isort", "flake8", "pylint", "pyright", "bandit", "pre-commit", "pytest",
+    "coverage", "tox", "nox", "yapf", "autopep8", "pycodestyle", "pydocstyle", "codespell", "eslint",
+    "prettier", "stylelint", "jest", "vitest", "mocha", "husky", "lint-staged", "typescript",
+    "rubocop", "golangci-lint",
+})
+# fmt: on
 
 
 @dataclass
@@ -376,6 +386,11 @@ def _only_dev(detections: Sequence[Detection]) -> bool:
     return bool(direct) and all(p.scope is Scope.DEV for p in direct)
 
 
+def _only_tools(detections: Sequence[Detection]) -> bool:
+    direct = [p for d in detections for p in d.packages if p.direct]
+    return bool(direct) and all(p.name.lower() in _DEV_TOOLS for p in direct)
+
+
 def discover(
     view: RepoView,
     tree: RepoTree,
@@ -402,9 +417,14 @@ def discover(
         reason = excluded_reason(d, tree.files.get(d, frozenset()))
         if reason is not None:
             excluded[d] = reason
+    # a workspace's members hold manifests under its root, so only a directory with manifest roots
+    # below it can be one: the others (most of a big monorepo) are not asked
+    above_roots: set[str] = set()
+    for d in marker_dirs:
+        above_roots.update(_parent_dirs(d))
     ws_members: dict[str, list[str]] = {}
     for d in marker_dirs:
-        if d not in excluded:
+        if d not in excluded and d in above_roots:
             members = _members_of(workspace_fn, view, d, findings)
             if members:
                 ws_members[d] = members
@@ -496,7 +516,7 @@ def discover(
                     continue
                 target: str | None = None
                 if pkg.url:
-                    target = _path_target(pkg.url, pkg.origin.path)
+                    target = _path_target(pkg.url, pkg.origin.path, local=pkg.editable)
                 if target is None and (
                     pkg.specifier.startswith("workspace:")
                     or pkg.url is None
@@ -505,6 +525,10 @@ def discover(
                     target = names.get(pkg.name.lower().replace("_", "-")) or names.get(pkg.name.lower())
                 if target is not None and target != d and target in candidates:
                     candidates[target].depended_by.add(d)
+
+        for target in _msbuild_references(view, d, tree.files.get(d, frozenset())):
+            if target != d and target in candidates:
+                candidates[target].depended_by.add(d)
 
     def deployable(c: _Candidate) -> bool:
         files = tree.files.get(c.directory, frozenset())
@@ -537,6 +561,9 @@ def discover(
         _, anyone = _start_strength(c.detections)
         if _only_dev(c.detections) and not anyone and not c.members:
             c.decision, c.reason = "skip", "test harness: only dev dependencies and no start command"
+            continue
+        if _only_tools(c.detections) and not anyone and not c.members:
+            c.decision, c.reason = "skip", "developer tooling: only linters, formatters or test runners"
             continue
         if ancestor is not None:
             c.decision, c.into = "fold", ancestor

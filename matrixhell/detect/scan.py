@@ -8,6 +8,7 @@ import is left out; a detector that fails on one directory becomes a finding and
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,8 @@ class CachedView:
         self._bytes: dict[str, bytes | InputError] = {}
         self._text: dict[str, str | InputError] = {}
         self._is_file: dict[str, bool] = {}
+        self._listing: dict[str, frozenset[str]] = {}
+        self._tree: RepoTree | None = None
 
     @property
     def inner(self) -> RepoView:
@@ -66,17 +69,56 @@ class CachedView:
             raise hit
         return hit
 
+    def attach(self, tree: RepoTree) -> None:
+        """Answer is_file/is_dir from the walk where it can: one listing per directory, not a
+        resolve() per probe (detectors probe many names that do not exist)."""
+        self._tree = tree
+
+    def _split(self, path: str) -> tuple[str, str]:
+        if path.startswith(("./", "/")) or "/." in path or path in (".", ""):
+            path = posixpath.normpath(path).lstrip("/")
+            if path == ".":
+                path = ""
+        directory, _, name = path.rpartition("/")
+        return directory, name
+
+    def _raw_names(self, directory: str) -> frozenset[str]:
+        hit = self._listing.get(directory)
+        if hit is None:
+            hit = self._listing[directory] = frozenset(self._inner.listdir(directory))
+        return hit
+
     def is_file(self, path: str) -> bool:
         hit = self._is_file.get(path)
         if hit is None:
-            hit = self._is_file[path] = self._inner.is_file(path)
+            hit = self._is_file[path] = self._probe(path, want_dir=False)
         return hit
 
     def is_dir(self, path: str) -> bool:
-        return self._inner.is_dir(path)
+        tree = self._tree
+        if tree is not None and path in tree.files:
+            return True
+        return self._probe(path, want_dir=True)
+
+    def _probe(self, path: str, *, want_dir: bool) -> bool:
+        tree = self._tree
+        if tree is not None:
+            directory, name = self._split(path)
+            known = tree.files.get(directory)
+            if known is not None and name:
+                if name in known:
+                    return not want_dir
+                # a name the walk did not list is absent or ignored; ignored files stay unseen, except
+                # .env files, which compose reads whatever .gitignore says (their values only
+                # interpolate, they are never stored)
+                if not want_dir and not name.startswith(".env"):
+                    return False
+                if name not in self._raw_names(directory):
+                    return False
+        return self._inner.is_dir(path) if want_dir else self._inner.is_file(path)
 
     def listdir(self, path: str) -> list[str]:
-        return self._inner.listdir(path)
+        return sorted(self._raw_names(path)) if path in self._listing else self._inner.listdir(path)
 
     def walk(self) -> Iterator[tuple[str, list[str], list[str]]]:
         return self._inner.walk()
@@ -248,6 +290,7 @@ def scan_repo(
     rep = reporter or Reporter()
     cached = view if isinstance(view, CachedView) else CachedView(view, rep)
     tree = walk_tree(cached)
+    cached.attach(tree)
     findings: list[Finding] = [_problem_finding(p) for p in cached.problems]
     active = list(detectors) if detectors is not None else load_detectors()
     runner = _Runner(cached, tree, active, _dotenv(cached, tree))
