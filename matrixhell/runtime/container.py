@@ -1,0 +1,389 @@
+"""Starting a container: the runtime process (P) forks an intermediate (I) that joins or creates the
+namespaces, and I forks the container process (J), pid 1 of the new pid namespace, then exits.
+
+P                          I                                   J
+fork I ───────────────────▶ wait for "G"
+add I to the cgroup, "G" ─▶ setns(paths); unshare(user); "U"
+write uid/gid maps, "M" ──▶ unshare(mnt uts ipc net cgroup pid)
+                            fork J, "P<pid>", exit ───────────▶ mounts, pivot_root, masks, caps, ...
+reap I, read "R" ◀───────────────────────────────────────────── "R" (ready), [wait on exec.fifo], exec
+
+P marks itself a child subreaper so J becomes P's child when I exits (run, supervisor). Errors travel back
+over the close-on-exec pipe as "E<where>\\t<message>\\t<code>"; EOF after "R" means exec succeeded.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from . import _libc
+from .cgroups import Cgroup, Layout, detect_layout
+from .config import Config
+from .errors import EXIT_CONTAINER_FAILED, EXIT_STATE, EXIT_SYSTEM, RtError
+from .state import State, proc_starttime
+
+__all__ = ["Launched", "spawn", "wait_exec"]
+
+_PR_SET_PDEATHSIG = 1
+_PR_SET_DUMPABLE = 4
+_PR_SET_CHILD_SUBREAPER = 36
+_O_PATH = 0o10000000
+_layout: Layout | None = None
+
+
+def _send(fd: int, msg: str) -> None:
+    os.write(fd, (msg.replace("\n", " ") + "\n").encode())
+
+
+class _Reader:
+    """Line reader over a pipe fd."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buf = b""
+
+    def line(self) -> str | None:
+        while b"\n" not in self.buf:
+            chunk = os.read(self.fd, 4096)
+            if not chunk:
+                return None
+            self.buf += chunk
+        line, _, self.buf = self.buf.partition(b"\n")
+        return line.decode(errors="replace")
+
+
+def _raise_from(msg: str | None, stage: str) -> None:
+    if msg is None:
+        raise RtError("container", f"the container process died during {stage}", EXIT_CONTAINER_FAILED)
+    if msg.startswith("E"):
+        where, message, code = (msg[1:].split("\t") + ["", "", ""])[:3]
+        raise RtError(where, message, int(code) if code.isdigit() else EXIT_SYSTEM)
+
+
+def _error_msg(e: BaseException) -> str:
+    if isinstance(e, RtError):
+        return f"E{e.where}\t{e.message}\t{e.code}"
+    if isinstance(e, OSError):
+        where = e.filename if isinstance(e.filename, str) else "container"
+        return f"E{where}\t{e.strerror or e}\t{EXIT_SYSTEM}"
+    return f"Econtainer\t{type(e).__name__}: {e}\t{EXIT_SYSTEM}"
+
+
+class Launched:
+    """A started container process as seen by P."""
+
+    __slots__ = ("cgroup", "console", "pid", "reader", "state")
+
+    def __init__(self, pid: int, state: State, cgroup: Cgroup, reader: _Reader, console: int | None) -> None:
+        self.pid = pid
+        self.state = state
+        self.cgroup = cgroup
+        self.reader = reader
+        self.console = console
+
+
+def spawn(cfg: Config, cid: str, root: str, *, create: bool, stdio: tuple[int, int, int] | None = None,
+          console_socket: str | None = None, subreaper: bool = True) -> Launched:
+    """Set up the container up to its exec (create=True: blocked on exec.fifo until `start`)."""
+    global _layout
+    p = cfg.process
+    if p is None:
+        raise RtError("process", "required to create a container", EXIT_STATE)
+    _libc.prctl(_PR_SET_DUMPABLE, 0)  # no /proc/<pid>/mem or exe games against the runtime itself
+    if subreaper:
+        _libc.prctl(_PR_SET_CHILD_SUBREAPER, 1)
+    if _layout is None:
+        _layout = detect_layout()
+    rootless = os.geteuid() != 0
+    State.reserve(root, cid)
+    state = State(root, cid, cfg.bundle, cfg.root_path, 0, 0, [], cfg.annotations)
+    cg: Cgroup | None = None
+    pids: list[int] = []
+    fds: list[int] = []
+    try:
+        if create:
+            os.mkfifo(state.fifo, 0o622)
+        cg = Cgroup.create(_layout, cfg.cgroups_path, cid, cfg.resources, rootless)
+        state.cgroups = cg.dirs
+        p2c_r, p2c_w = os.pipe2(os.O_CLOEXEC)
+        c2p_r, c2p_w = os.pipe2(os.O_CLOEXEC)
+        fds += [p2c_r, p2c_w, c2p_r, c2p_w]
+        console_pair = None
+        if p.terminal:
+            import socket
+
+            console_pair = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        pid_i = os.fork()
+        if pid_i == 0:  # I
+            _intermediate(cfg, state, p2c_r, c2p_w, console_pair, stdio, create, _layout)
+        pids.append(pid_i)
+        if console_pair is not None:
+            console_pair[1].close()
+        os.close(p2c_r)
+        os.close(c2p_w)
+        fds = [p2c_w, c2p_r]
+        reader = _Reader(c2p_r)
+        cg.add(pid_i)
+        _send(p2c_w, "G")
+        userns = cfg.namespace("user")
+        if userns is not None and userns.path is None:
+            msg = reader.line()
+            if msg != "U":
+                _raise_from(msg, "user namespace setup")
+            from .ns import write_id_maps
+
+            denied = write_id_maps(cfg, pid_i)
+            _send(p2c_w, "M1" if denied else "M0")
+        msg = reader.line()
+        if msg is None or not msg.startswith("P"):
+            _raise_from(msg, "namespace setup")
+            raise RtError("container", f"unexpected message {msg!r}")
+        pid_j = int(msg[1:])
+        pids.append(pid_j)
+        os.waitpid(pid_i, 0)
+        pids.remove(pid_i)
+        console = None
+        if console_pair is not None:
+            console = _recv_console(console_pair[0], reader)
+            if console_socket:
+                _send_console(console_socket, console)
+        msg = reader.line()
+        if msg != "R":
+            _raise_from(msg, "container setup")
+        st = proc_starttime(pid_j)
+        state.pid = pid_j
+        state.starttime = st[0] if st else 0
+        state.save()
+        os.close(p2c_w)
+        return Launched(pid_j, state, cg, reader, console)
+    except BaseException:
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+        for fd in fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if cg is not None:
+            cg.remove()
+        state.remove_dir()
+        raise
+
+
+def wait_exec(launched: Launched) -> None:
+    """After "R": EOF on the pipe means the exec happened; an "E" line means it failed."""
+    try:
+        msg = launched.reader.line()
+        if msg is not None:
+            _raise_from(msg, "exec")
+    finally:
+        os.close(launched.reader.fd)
+
+
+def _recv_console(sock: object, reader: _Reader) -> int:
+    import socket
+
+    assert isinstance(sock, socket.socket)
+    msg, fds, _flags, _addr = socket.recv_fds(sock, 16, 1)
+    sock.close()
+    if not fds:
+        _raise_from(reader.line(), "terminal setup")
+        raise RtError("process.terminal", "no console received from the container")
+    return fds[0]
+
+
+def _send_console(path: str, fd: int) -> None:
+    import socket
+
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        s.connect(path)
+        socket.send_fds(s, [b"console"], [fd])
+    except OSError as e:
+        raise RtError("--console-socket", f"{path}: {e.strerror}") from e
+    finally:
+        s.close()
+
+
+# --------------------------------------------------------------------------------------------- I and J
+
+
+def _intermediate(cfg: Config, state: State, rfd: int, wfd: int, console_pair: object,
+                  stdio: tuple[int, int, int] | None, create: bool, layout: Layout) -> None:
+    code = EXIT_SYSTEM
+    try:
+        from . import ns
+
+        reader = _Reader(rfd)
+        if reader.line() != "G":
+            os._exit(code)
+        ns.join_paths(cfg, user_phase=True)
+        userns = cfg.namespace("user")
+        denied = False
+        if userns is not None and userns.path is None:
+            ns.unshare(ns.CLONE_NEWUSER, "user")
+            _send(wfd, "U")
+            msg = reader.line()
+            if msg is None or not msg.startswith("M"):
+                os._exit(code)
+            denied = msg == "M1"
+            uid0 = any(m.container_id == 0 for m in cfg.uid_mappings)
+            gid0 = any(m.container_id == 0 for m in cfg.gid_mappings)
+            if gid0:
+                os.setresgid(0, 0, 0)
+            if uid0:
+                os.setresuid(0, 0, 0)
+        if userns is not None and userns.path is not None:
+            denied = _setgroups_denied()
+        ns.join_paths(cfg, user_phase=False)
+        ns.unshare(ns.new_flags(cfg), "the container's")
+        pid = os.fork()
+        if pid == 0:
+            _container(cfg, state, wfd, console_pair, stdio, create, layout, userns is not None, denied)
+        _send(wfd, f"P{pid}")
+        os._exit(0)
+    except BaseException as e:
+        try:
+            _send(wfd, _error_msg(e))
+        finally:
+            os._exit(code)
+
+
+def _setgroups_denied() -> bool:
+    try:
+        with open("/proc/self/setgroups") as f:
+            return f.read().strip() == "deny"
+    except OSError:
+        return False
+
+
+def _container(cfg: Config, state: State, wfd: int, console_pair: object, stdio: tuple[int, int, int] | None,
+               create: bool, layout: Layout, userns: bool, setgroups_denied: bool) -> None:
+    """J: runs in the new namespaces, never returns."""
+    reported_ready = False
+    try:
+        # Everything is imported now: after pivot_root the host's Python library is out of reach.
+        from . import caps, process, rootfs
+
+        if console_pair is not None:
+            import fcntl  # noqa: F401
+            import socket  # noqa: F401
+            import struct  # noqa: F401
+            import termios  # noqa: F401
+        prog = None
+        if cfg.seccomp is not None:
+            from . import seccomp
+
+            prog, _skipped = seccomp.compile_filter(cfg.seccomp)
+        p = cfg.process
+        assert p is not None
+        if stdio is not None:
+            for i, fd in enumerate(stdio):
+                if fd != i:
+                    os.dup2(fd, i)
+        if cfg.hostname:
+            _libc.sethostname(cfg.hostname)
+        net = cfg.namespace("network")
+        if net is not None and net.path is None:
+            from .net import loopback_up
+
+            loopback_up()
+        if p.rlimits:
+            process.apply_rlimits(p)
+        if p.oom_score_adj is not None:
+            try:
+                with open("/proc/self/oom_score_adj", "w") as f:
+                    f.write(str(p.oom_score_adj))
+            except OSError as e:
+                raise RtError("process.oomScoreAdj", f"cannot set {p.oom_score_adj}: {e.strerror}") from e
+        fifo = os.open(state.fifo, _O_PATH | os.O_CLOEXEC) if create else -1
+        last_cap = caps.read_last_cap()
+        rootfs.prepare(cfg, userns, layout)
+        rootfs.pivot(cfg.root_path)
+        rootfs.mask_and_protect(cfg)
+        for i, (key, value) in enumerate(cfg.sysctl):
+            try:
+                with open("/proc/sys/" + key.replace(".", "/"), "w") as f:
+                    f.write(value)
+            except OSError as e:
+                raise RtError(f"linux.sysctl.{key}", f"cannot set: {e.strerror}") from e
+            del i
+        os.setsid()  # a new session: no controlling terminal to inject into (TIOCSTI)
+        if console_pair is not None:
+            _setup_terminal(console_pair, p)
+        if p.umask is not None:
+            os.umask(p.umask)
+        env = process.environment(cfg, p)
+        caps.drop_bounding(p, last_cap)
+        if prog is not None and not p.no_new_privileges:
+            assert cfg.seccomp is not None
+            seccomp.load(prog, cfg.seccomp)  # while CAP_SYS_ADMIN still allows it without NNP
+        process.switch_user(p, setgroups_denied)
+        if p.no_new_privileges:
+            process.set_no_new_privs()
+        process.check_cwd(p)
+        exe = process.find_executable(p, env)
+        process.close_fds()
+        _send(wfd, "R")
+        reported_ready = True
+        if create:
+            w = os.open(f"/proc/self/fd/{fifo}", os.O_WRONLY | os.O_CLOEXEC)
+            os.write(w, b"0")
+            os.close(w)
+        if prog is not None and p.no_new_privileges:
+            assert cfg.seccomp is not None
+            seccomp.load(prog, cfg.seccomp)
+        os.execve(exe, list(p.args), env)
+    except BaseException as e:
+        msg = _error_msg(e)
+        try:
+            _send(wfd, msg)
+        except OSError:
+            pass
+        if reported_ready:
+            try:
+                os.write(2, f"matrixhell-runtime: error: {msg[1:].split(chr(9))[0]}: "
+                         f"{msg.split(chr(9))[1] if chr(9) in msg else msg}\n".encode())
+            except OSError:
+                pass
+    os._exit(EXIT_CONTAINER_FAILED if reported_ready else EXIT_SYSTEM)
+
+
+def _setup_terminal(console_pair: object, p: object) -> None:
+    import fcntl
+    import socket
+    import struct
+    import termios
+
+    assert isinstance(console_pair, tuple)
+    master = os.open("/dev/ptmx", os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
+    fcntl.ioctl(master, termios.TIOCSPTLCK, struct.pack("i", 0))
+    n = struct.unpack("I", fcntl.ioctl(master, termios.TIOCGPTN, struct.pack("I", 0)))[0]
+    slave = os.open(f"/dev/pts/{n}", os.O_RDWR | os.O_NOCTTY)
+    size = getattr(p, "console_size", None)
+    if size:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[0], size[1], 0, 0))
+    try:  # /dev/console is the terminal, as in runc
+        if not os.path.exists("/dev/console"):
+            os.close(os.open("/dev/console", os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, 0o600))
+        _libc.mount(f"/dev/pts/{n}", "/dev/console", None, 4096, None)
+    except OSError:
+        pass
+    fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+    for i in range(3):
+        os.dup2(slave, i)
+    if slave > 2:
+        os.close(slave)
+    sock = console_pair[1]
+    assert isinstance(sock, socket.socket)
+    socket.send_fds(sock, [b"c"], [master])
+    sock.close()
+    os.close(master)
