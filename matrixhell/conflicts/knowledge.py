@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
-from matrixhell.model import Cause, Ecosystem
+from matrixhell.model import Cause, Ecosystem, Origin
 
 __all__ = [
     "CatalogLike",
@@ -130,7 +130,8 @@ class Knowledge:
       and raises LookupError when the provider does not know the version
     - ``versions_of(name)``: every (version, Requires-Python) the provider knows, for hints
     - ``has_wheel(name, version, python, libc)``: True / False, or None when nobody knows
-    - ``resolve(requirements, constraints, python)``: the resolver's outcome on PEP 508 lines
+    - ``resolve(requirements, constraints, python, origins)``: the resolver's outcome on PEP 508
+      lines for CPython ``python`` on glibc; ``origins`` maps a project name to where it was asked for
     - ``today``: the date "supported" is judged at (EOL), never read from the host by the core
     """
 
@@ -140,7 +141,7 @@ class Knowledge:
     requires_python: Callable[[str, str], str | None] | None = None
     versions_of: Callable[[str], Sequence[tuple[str, str | None]]] | None = None
     has_wheel: Callable[[str, str, str, str], bool | None] | None = None
-    resolve: Callable[[tuple[str, ...], tuple[str, ...], str], ResolveOutcome] | None = None
+    resolve: Callable[[tuple[str, ...], tuple[str, ...], str, Mapping[str, Origin]], ResolveOutcome] | None = None
     today: date | None = None
 
     def releases(self) -> tuple[ReleaseLike, ...]:

@@ -56,7 +56,7 @@ def musl_no_wheel(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
         build: list[str] = []
         if release is not None:
             for lib in needs.libraries:
-                found = release.library_packages(lib)
+                found = ctx.view.lib_packages(release, lib)
                 if found is not None:
                     build.extend(found.build)
         build.extend(needs.build_tools)

@@ -90,7 +90,8 @@ def unsatisfiable_requirements(p: Profile, ctx: RuleContext) -> Iterator[Conflic
     if not reqs:
         return
     line = p.versions[0]
-    outcome = ctx.kn.resolve(reqs, constraints, line)
+    origins = {pkg.name: pkg.origin for pkg in p.service.packages if pkg.ecosystem is Ecosystem.PYPI}
+    outcome = ctx.kn.resolve(reqs, constraints, line, origins)
     if outcome.ok:
         return
     causes = outcome.causes or (Cause(p.name, "requires", ", ".join(reqs), p.origin),)

@@ -22,7 +22,7 @@ from functools import lru_cache
 from packaging.markers import InvalidMarker, Marker
 from packaging.version import InvalidVersion, Version
 
-from matrixhell.conflicts.knowledge import ImageLike, Knowledge, ReleaseLike, release_key
+from matrixhell.conflicts.knowledge import ImageLike, Knowledge, LibraryPackagesLike, ReleaseLike, release_key
 from matrixhell.conflicts.ranges import RangeSyntaxError, VersionRange, line_range
 from matrixhell.model import Ecosystem, Origin, PackageReq, RuntimeReq, Scope, Service, ServiceKind
 
@@ -218,14 +218,22 @@ class CatalogView:
             )
         return self._tracked[key]
 
+    def lib_packages(self, release: ReleaseLike, lib: str) -> LibraryPackagesLike | None:
+        """The packages of a logical library on ``release``; None when it has none or nobody knows."""
+        try:
+            found = release.library_packages(lib)
+        except KeyError:  # not a logical library the catalog knows
+            return None
+        return found if found is not None and (found.run or found.build) else None
+
     def lib_tracked(self, lib: str) -> bool:
         if lib not in self._lib_tracked:
-            self._lib_tracked[lib] = any(r.library_packages(lib) is not None for r in self.releases)
+            self._lib_tracked[lib] = any(self.lib_packages(r, lib) is not None for r in self.releases)
         return self._lib_tracked[lib]
 
     def satisfies(self, release: ReleaseLike, need: LibNeed) -> bool:
         if need.logical:
-            return not self.lib_tracked(need.name) or release.library_packages(need.name) is not None
+            return not self.lib_tracked(need.name) or self.lib_packages(release, need.name) is not None
         if need.manager is None or not self.tracked(need.manager, need.name):
             return True
         return _MANAGER_OF_DISTRO.get(release.distro) == need.manager and release.has(need.name)

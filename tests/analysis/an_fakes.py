@@ -48,8 +48,11 @@ class FakeRelease:
     def runtime_version(self, runtime: str) -> str | None:
         return {"python": self.python, "node": self.node}.get(runtime)
 
-    def library_packages(self, logical_lib: str) -> FakeLibPackages | None:
-        return self.libs.get(logical_lib)
+    def library_packages(self, logical_lib: str) -> FakeLibPackages:
+        # As the real catalog: empty when the release lacks it, KeyError for no such library.
+        if logical_lib not in {"openssl", "libpq", "libffi", "libjpeg", "libxml2"}:
+            raise KeyError(logical_lib)
+        return self.libs.get(logical_lib, FakeLibPackages((), ()))
 
     def package_version(self, name: str) -> str | None:
         return "1" if name in self.packages else None
@@ -70,10 +73,10 @@ class FakeImage:
 
 def _deb_libs(ssl: str, pq: str = "libpq5") -> dict[str, FakeLibPackages]:
     return {
-        "ssl": FakeLibPackages(("libssl-dev",), (ssl,)),
-        "pq": FakeLibPackages(("libpq-dev",), (pq,)),
-        "ffi": FakeLibPackages(("libffi-dev",), ("libffi8",)),
-        "jpeg": FakeLibPackages(("libjpeg62-turbo-dev",), ("libjpeg62-turbo",)),
+        "openssl": FakeLibPackages(("libssl-dev",), (ssl,)),
+        "libpq": FakeLibPackages(("libpq-dev",), (pq,)),
+        "libffi": FakeLibPackages(("libffi-dev",), ("libffi8",)),
+        "libjpeg": FakeLibPackages(("libjpeg62-turbo-dev",), ("libjpeg62-turbo",)),
     }
 
 
@@ -96,8 +99,8 @@ ALPINE = FakeRelease(
     "alpine", "3.19", "3.19", "musl", "1.2.4", "libssl3", "3.11.10",
     frozenset({"libssl3", "libpq", "postgresql-dev", "gcc", "musl-dev", "libc6-compat"}),
     {
-        "ssl": FakeLibPackages(("openssl-dev",), ("libssl3",)),
-        "pq": FakeLibPackages(("postgresql-dev",), ("libpq",)),
+        "openssl": FakeLibPackages(("openssl-dev",), ("libssl3",)),
+        "libpq": FakeLibPackages(("postgresql-dev",), ("libpq",)),
     },
     eol="2025-11-01", node="20.15.1",
 )
@@ -157,10 +160,10 @@ class FakeNeeds:
 
 
 NATIVE = {
-    "psycopg2": FakeNeeds(("pq",)),
-    "psycopg2-binary": FakeNeeds(("pq",), wheel_bundles=("pq", "ssl")),
-    "cryptography": FakeNeeds(("ssl",), wheel_bundles=("ssl",)),
-    "lxml": FakeNeeds(("xml2",)),
+    "psycopg2": FakeNeeds(("libpq",)),
+    "psycopg2-binary": FakeNeeds(("libpq",), wheel_bundles=("libpq", "openssl")),
+    "cryptography": FakeNeeds(("openssl",), wheel_bundles=("openssl",)),
+    "lxml": FakeNeeds(("libxml2",)),
 }
 
 # (name, version) -> Requires-Python
@@ -228,7 +231,8 @@ def failing_resolver(bad: str) -> object:
     """A resolver that fails whenever ``bad`` is among the requirements."""
     from matrixhell.model import Cause
 
-    def resolve(reqs: tuple[str, ...], constraints: tuple[str, ...], python: str) -> ResolveOutcome:
+    def resolve(reqs: tuple[str, ...], constraints: tuple[str, ...], python: str, origins: object
+                ) -> ResolveOutcome:
         if any(r.startswith(bad) for r in reqs):
             causes = (
                 Cause(bad, "requires", "urllib3>=2", None),

@@ -1,0 +1,195 @@
+"""The analysis pipeline: a scan in, the graph, the conflicts, the plan and the matrix out.
+
+This is the one analyzer module that loads knowledge (the distro catalog, the native-library map, the
+offline package index) and reads the clock (for end-of-life); everything it calls is pure and gets
+those as a :class:`~matrixhell.conflicts.Knowledge`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from matrixhell.conflicts import Knowledge, Profile, ResolveOutcome, build_profiles, find_conflicts, make_context
+from matrixhell.conflicts.profile import CatalogView
+from matrixhell.model import Conflict, Ecosystem, Origin, Plan, ScanResult
+from matrixhell.plan import make_plan
+from matrixhell.render.matrix import Matrix, build_matrix
+from matrixhell.reporting import Reporter
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from matrixhell.conflicts.knowledge import CatalogLike, NativeNeedsLike
+
+__all__ = ["Analysis", "analyze", "load_knowledge"]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    scan: ScanResult
+    graph: nx.MultiDiGraph
+    plan: Plan
+    matrix: Matrix
+    profiles: tuple[Profile, ...] = ()
+    knowledge: Knowledge | None = None
+
+    @property
+    def conflicts(self) -> tuple[Conflict, ...]:
+        return self.plan.conflicts
+
+
+def _runtime_lines(catalog: Any) -> dict[str, tuple[str, ...]]:
+    """Release lines per runtime, newest first, from the official image table and the distros."""
+    from packaging.version import InvalidVersion, Version
+
+    lines: dict[str, set[str]] = {}
+    try:
+        from matrixhell.knowledge.catalog import read_data
+
+        families = read_data("images.json").get("families", {})
+    except (ImportError, OSError, ValueError):
+        families = {}
+    for spec in families.values():
+        if isinstance(spec, dict) and isinstance(spec.get("runtime"), str):
+            lines.setdefault(spec["runtime"], set()).update(str(v) for v in spec.get("versions", {}))
+
+    def key(v: str) -> Version:
+        try:
+            return Version(v)
+        except InvalidVersion:
+            return Version("0")
+
+    return {rt: tuple(sorted(vs, key=key, reverse=True)) for rt, vs in sorted(lines.items())}
+
+
+def _native_needs() -> Any:
+    try:
+        from matrixhell.knowledge.syslibs import native_needs
+    except ImportError:
+        return None
+
+    def lookup(ecosystem: Ecosystem, name: str) -> NativeNeedsLike | None:
+        found: NativeNeedsLike | None = native_needs(ecosystem, name)
+        return found
+
+    return lookup
+
+
+class _ProviderFacts:
+    """Requires-Python, versions, wheels and resolution, read through one metadata provider."""
+
+    def __init__(self, provider: Any) -> None:
+        from matrixhell.resolution import Resolver
+
+        self.provider = provider
+        self.resolver = Resolver(provider)
+
+    def _versions(self, name: str) -> Sequence[Any]:
+        from matrixhell.knowledge.index.base import normalize
+
+        return tuple(self.provider.project_versions(normalize(name)))
+
+    def requires_python(self, name: str, version: str) -> str | None:
+        from packaging.version import InvalidVersion, Version
+
+        try:
+            wanted = Version(version)
+        except InvalidVersion as e:
+            raise LookupError(version) from e
+        for pv in self._versions(name):
+            if pv.version == wanted:
+                # The sdist speaks for the release; wheels may narrow per tag, never widen.
+                files = sorted(pv.files, key=lambda f: f.is_wheel)
+                for f in files:
+                    return f.requires_python or None
+                return None
+        raise LookupError(f"{name} {version}")
+
+    def versions_of(self, name: str) -> list[tuple[str, str | None]]:
+        out = []
+        for pv in self._versions(name):
+            if pv.yanked:
+                continue
+            rp = next((f.requires_python for f in pv.files if f.requires_python), None)
+            out.append((str(pv.version), rp))
+        return out
+
+    def has_wheel(self, name: str, version: str, python: str, libc: str) -> bool | None:
+        from matrixhell.resolution import ResolveTarget, wheel_for
+
+        if not self._versions(name):
+            return None
+        target = ResolveTarget.from_release(python, libc, "2.36" if libc == "glibc" else "1.2")
+        return wheel_for(self.provider, name, version, target) is not None
+
+    def resolve(
+        self, reqs: tuple[str, ...], constraints: tuple[str, ...], python: str, origins: Mapping[str, Origin]
+    ) -> ResolveOutcome:
+        from matrixhell.resolution import ResolutionImpossible, ResolveTarget
+
+        target = ResolveTarget(python_version=python, platform="manylinux_2_36_x86_64")
+        try:
+            result = self.resolver.resolve(reqs, target, constraints, origins=dict(origins))
+        except ResolutionImpossible as e:
+            if not e.causes or not all(c.known for c in e.causes):
+                # A project the offline index does not carry is a gap in knowledge, not a conflict.
+                return ResolveOutcome(True, message=e.message)
+            return ResolveOutcome(False, causes=e.to_causes(), message=e.message)
+        pins = getattr(result, "pins", {})
+        return ResolveOutcome(True, pins={str(k): str(v) for k, v in dict(pins).items()})
+
+
+def load_knowledge(
+    catalog: CatalogLike | None = None, provider: Any = None, *, today: date | None = None
+) -> Knowledge:
+    """The real knowledge: the shipped catalog and offline index unless others are given."""
+    if catalog is None:
+        from matrixhell.knowledge.catalog import load_catalog
+
+        catalog = load_catalog()
+    if provider is None:
+        try:
+            from matrixhell.knowledge.index.snapshot import default_snapshot
+
+            provider = default_snapshot()
+        except (ImportError, OSError):
+            provider = None
+    facts = _ProviderFacts(provider) if provider is not None else None
+    return Knowledge(
+        catalog=catalog,
+        runtime_versions=_runtime_lines(catalog),
+        native_needs=_native_needs(),
+        requires_python=facts.requires_python if facts else None,
+        versions_of=facts.versions_of if facts else None,
+        has_wheel=facts.has_wheel if facts else None,
+        resolve=facts.resolve if facts else None,
+        today=today or date.today(),
+    )
+
+
+def analyze(
+    scan: ScanResult,
+    *,
+    catalog: CatalogLike | None = None,
+    provider: Any = None,
+    reporter: Reporter | None = None,
+    knowledge: Knowledge | None = None,
+    today: date | None = None,
+) -> Analysis:
+    """Conflicts, plan, graph and matrix of a scan.  ``knowledge`` replaces every loaded part."""
+    from matrixhell.graph import build_graph
+
+    rep = reporter or Reporter()
+    kn = knowledge or load_knowledge(catalog, provider, today=today)
+    view = CatalogView(kn)
+    rep.step("reading each service's constraints")
+    profiles = build_profiles(scan.services, kn, view)
+    rep.step("looking for conflicts")
+    conflicts = find_conflicts(make_context(profiles, kn, view))
+    rep.step("grouping services into environments")
+    plan = make_plan(profiles, conflicts, view)
+    graph = build_graph(scan.services, knowledge=kn, plan=plan)
+    return Analysis(scan, graph, plan, build_matrix(plan), profiles, kn)
