@@ -714,6 +714,14 @@ def _published(ctx: _Ctx, ports: tuple[tuple[int, str], ...]) -> tuple[tuple[int
     return tuple(sorted(out.items()))
 
 
+_NEVER_PASSED = frozenset({"PATH", "HOME", "HOSTNAME", "PWD", "SHLVL", "TERM", "USER", "LANG"})
+
+
+def _is_dockerfile(path: str) -> bool:
+    name = posixpath.basename(path).lower()
+    return name == "dockerfile" or name.startswith("dockerfile.") or name.endswith(".dockerfile")
+
+
 def _health_port(ctx: _Ctx, ports: tuple[tuple[int, str], ...]) -> int | None:
     """The port to check: the first the service itself names (its start command binds it first), else
     the lowest TCP port."""
@@ -840,9 +848,11 @@ def build_spec(
         port = _health_port(ctx, ports)
         if port is not None:
             health = HealthCheck(_health_argv(runtime, port, apk), port)
-    env_keys = {e.key for e in service.env}
+    # keys the service reads from its environment; a Dockerfile's own ENV is baked in, not passed
+    env_keys = {e.key for e in service.env if not _is_dockerfile(e.origin.path)}
     if service.compose is not None:
         env_keys |= {e.key for e in service.compose.env}
+    env_keys -= _NEVER_PASSED
     labels = (
         ("dev.matrixhell.service", service.name),
         ("dev.matrixhell.source", context),
