@@ -150,13 +150,24 @@ class ResolutionImpossible(ResolutionError):
             return [f"{lead} and {self._depends(r)}, {r.parent} cannot be used.", *self._climb([r])]
         a, b = c.requirers[0], c.requirers[1]
         if a.parent is None and b.parent is None:
+            who = "you" if not (a.constraint or b.constraint) else None
+            if who:
+                return [
+                    f"Because you require {a.requirement} and {b.requirement}, "
+                    "your requirements are unsatisfiable."
+                ]
             return [
-                f"Because {self._depends(a)} and {self._depends(b)}, "
-                "your requirements are unsatisfiable."
+                f"Because {self._depends(a)} and {self._depends(b)}, your requirements are unsatisfiable."
             ]
-        pa = a.who() if a.parent else "your requirements"
-        pb = b.who() if b.parent else "your requirements"
-        lines = [f"Because {self._depends(a)} and {self._depends(b)}, {pa} and {pb} are incompatible."]
+        if a.parent is None or b.parent is None:
+            inner, outer = (b, a) if a.parent is None else (a, b)
+            return [
+                f"Because {self._depends(inner)} and {self._depends(outer)}, {inner.who()} cannot be used.",
+                *self._climb([inner]),
+            ]
+        lines = [
+            f"Because {self._depends(a)} and {self._depends(b)}, {a.who()} and {b.who()} are incompatible."
+        ]
         lines.extend(self._climb([a, b]))
         return lines
 
@@ -164,6 +175,7 @@ class ResolutionImpossible(ResolutionError):
     def _climb(rs: Sequence[Requirer]) -> list[str]:
         """From the incompatible parents up to what the user asked for, one step per line."""
         chains = [list(zip(r.chain, r.chain_reqs or r.chain, strict=False)) for r in rs if r.parent is not None]
+        labels = {r.chain[-1]: r.who() for r in rs if r.parent is not None and r.chain}
         tops = [r.requirement for r in rs if r.parent is None]
         lines = []
         while any(len(ch) > 1 for ch in chains):
@@ -175,8 +187,8 @@ class ResolutionImpossible(ResolutionError):
                 if ch not in unique:
                     unique.append(ch)
             chains = unique
-            heads = _uniq([ch[-1][0] for ch in chains] + tops)
-            chose = f" (which chose {child})" if via != child else ""
+            heads = _uniq([labels.get(ch[-1][0], ch[-1][0]) for ch in chains] + tops)
+            chose = f" (which chose {child})" if via != child and child not in labels else ""
             verdict = f"{heads[0]} cannot be used" if len(heads) == 1 else f"{' and '.join(heads)} are incompatible"
             lines.append(f"And because {parent} depends on {via}{chose}, {verdict}.")
         heads = _uniq([ch[0][1] for ch in chains if ch] + tops)

@@ -192,7 +192,8 @@ def _parent_range(parent: Candidate, child: Requirement, catalog: Catalog, repor
     if lo == hi:
         return None
     name = parent.identifier
-    if lo == 0 and hi == len(allowed) - 1 and not any(str(r.specifier) for r in choosing):
+    usable = [e for e in catalog.entries(parent.name) if e.files.usable and not e.version.is_prerelease]
+    if lo == 0 and hi == len(allowed) - 1 and len(allowed) >= len(usable):
         return f"all versions of {name}"
     newest, oldest = allowed[lo], allowed[hi]
     return f"{name}>={oldest},<={newest}"
