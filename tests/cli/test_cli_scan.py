@@ -1,0 +1,97 @@
+"""`matrixhell scan` as a user runs it: exit codes, formats, one-line errors, nothing half-written."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPOS = Path(__file__).resolve().parents[2] / "fixtures" / "repos"
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "matrixhell", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_scan_of_the_example_finds_its_services_and_exits_1_for_its_conflicts() -> None:
+    proc = run("scan", str(REPOS / "shop"))
+    assert proc.returncode == 1, proc.stderr
+    for name in ("web", "worker", "billing", "reports", "frontend", "db", "cache"):
+        assert f"\n{name} " in proc.stdout
+    assert "Traceback" not in proc.stderr
+    assert "disjoint-runtime" in proc.stdout
+
+
+def test_json_has_schema_version_origins_and_analysis() -> None:
+    proc = run("scan", str(REPOS / "shop"), "--format", "json")
+    data = json.loads(proc.stdout)
+    assert data["schema_version"] == 1
+    web = next(s for s in data["services"] if s["name"] == "web")
+    assert web["runtime"]["origin"]["path"].endswith(".Dockerfile") or web["runtime"]["origin"]["path"].endswith(
+        "pyproject.toml"
+    )
+    assert all(p["origin"]["path"] for p in web["packages"])
+    assert "DJANGO_SECRET_KEY" in web["env"]
+    assert "dev-not-secret" not in proc.stdout  # .env values are never reported
+    assert data["analysis"]["conflicts"]
+
+
+def test_markdown_is_a_table() -> None:
+    proc = run("scan", str(REPOS / "polyglot"), "--format", "markdown", "--no-analyze")
+    assert proc.returncode == 0
+    assert "| service | path |" in proc.stdout
+    assert "`gateway`" in proc.stdout
+
+
+def test_verbose_says_why_a_directory_was_not_taken() -> None:
+    proc = run("scan", str(REPOS / "shop"), "--verbose", "--no-analyze")
+    assert "not taken as services:" in proc.stdout
+    assert "tests/e2e" in proc.stdout
+    assert "libs/common" in proc.stdout
+
+
+def test_not_a_directory_is_one_line_exit_3(tmp_path: Path) -> None:
+    proc = run("scan", str(tmp_path / "missing"))
+    assert proc.returncode == 3
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("matrixhell: error: ")
+    assert "not a directory" in lines[0]
+
+
+def test_bad_option_exits_2() -> None:
+    assert run("scan", "--no-such-option").returncode == 2
+
+
+def test_broken_repo_reports_every_bad_file_and_keeps_the_good_service() -> None:
+    proc = run("scan", str(REPOS / "broken"), "--format", "json", "--no-analyze")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    codes = {(f["code"], f["origin"]["path"] if f["origin"] else None) for f in data["findings"]}
+    assert ("binary-file", "bad-binary/package.json") in codes
+    assert ("not-utf8", "bad-encoding/requirements.txt") in codes
+    assert any(c == "requirements-include-cycle" for c, _ in codes)
+    assert any(c == "symlink-escape" for c, _ in codes)
+    assert any(c == "symlink-loop" for c, _ in codes)
+    assert any(p == "docker-compose.yml" for _, p in codes)
+    good = next(s for s in data["services"] if s["name"] == "good")
+    assert {p["name"] for p in good["packages"]} >= {"flask", "gunicorn"}
+
+
+def test_output_file_is_written_whole(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    proc = run("scan", str(REPOS / "polyglot"), "-f", "json", "-o", str(out), "--no-analyze")
+    assert proc.returncode == 0
+    assert json.loads(out.read_text())["schema_version"] == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temp file left behind
+
+
+def test_output_into_a_missing_directory_is_an_input_error(tmp_path: Path) -> None:
+    proc = run("scan", str(REPOS / "polyglot"), "-o", str(tmp_path / "no" / "such" / "r.txt"), "--no-analyze")
+    assert proc.returncode == 3
+    assert proc.stderr.count("\n") == 1
+
+
+def test_version_is_printed() -> None:
+    proc = run("--version")
+    assert proc.returncode == 0 and proc.stdout.startswith("matrixhell ")
