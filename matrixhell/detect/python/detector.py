@@ -160,9 +160,13 @@ def _read_requirements(ctx: DetectContext, facts: Facts) -> None:
                 Origin(c),
                 "this is a matrixhell bug: please report it with the file",
             )
+    reach = {c: set(r.files) for c, r in results.items()}
+    # a candidate another candidate includes (and that does not include it back) is not a root
+    roots = [c for c in results if not any(c in reach[o] and o not in reach[c] for o in results if o != c)]
     main_reach: set[str] = set()
     dev_roots: dict[str, str] = {}
-    for c, r in results.items():
+    for c in roots:
+        r = results[c]
         if dev_like(_stem(c)):
             for f in r.files:
                 dev_roots.setdefault(f, _stem(c))

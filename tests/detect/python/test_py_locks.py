@@ -171,7 +171,9 @@ def test_pip_tools_pair_compiled_file_is_the_lock():
     d = run(
         {
             "requirements.in": "flask\n",
-            "requirements.txt": "flask==3.0.0\n    # via -r requirements.in\nwerkzeug==3.0.1\n    # via flask\n",
+            "requirements.txt": (
+                "flask==3.0.0\n    # via -r requirements.in\nwerkzeug==3.0.1\n    # via flask\n"
+            ),
         }
     )
     p = {x.name: x for x in d.packages}
