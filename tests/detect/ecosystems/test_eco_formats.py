@@ -18,7 +18,9 @@ from matrixhell.errors import InputError
 
 
 def test_json_lines_of_keys_and_array_items() -> None:
-    text = json.dumps({"name": "x", "deps": {"a": "1", 'we"ird': "2"}, "list": [{"n": 1}, {"n": 2}]}, indent=2)
+    text = json.dumps(
+        {"name": "x", "deps": {"a": "1", 'we"ird': "2"}, "list": [{"n": 1}, {"n": 2}]}, indent=2
+    )
     doc = parse_json(text, "p.json")
     lines = text.splitlines()
     assert '"a"' in lines[doc.line("deps", "a") - 1]  # type: ignore[operator]
@@ -53,7 +55,7 @@ def test_toml_lines_tables_arrays_dotted_and_multiline() -> None:
 
 def test_toml_error_line() -> None:
     with pytest.raises(InputError) as e:
-        parse_toml('a = 1\nb = \n', "x.toml")
+        parse_toml("a = 1\nb = \n", "x.toml")
     assert e.value.code == "bad-toml" and e.value.origin is not None and e.value.origin.line == 2
 
 
@@ -77,7 +79,9 @@ def test_yaml_alias_bomb_does_not_explode_line_walk() -> None:
 
 
 def test_xml_lines_namespaces_and_errors() -> None:
-    root = parse_xml('<?xml version="1.0"?>\n<project xmlns="urn:x">\n  <a k="v">t</a>\n</project>\n', "pom.xml")
+    root = parse_xml(
+        '<?xml version="1.0"?>\n<project xmlns="urn:x">\n  <a k="v">t</a>\n</project>\n', "pom.xml"
+    )
     assert root.tag == "project"
     a = root.find("a")
     assert a is not None and a.line == 3 and a.attrib == {"k": "v"} and a.text == "t"
@@ -111,7 +115,7 @@ def test_yarn_classic_parser() -> None:
         "# yarn lockfile v1\n\n\n"
         '"@babel/code-frame@^7.0.0", "@babel/code-frame@^7.10.4":\n'
         '  version "7.12.13"\n'
-        "  integrity sha512-HV1Cm0Q3ZrpCR93tkWOYiuYIgLxZXZFVG2VgK+MBWjUqZTundupbfx2aXarXuw5Ko5aMcjtJgbSs4vUGBS5v6g==\n"
+        "  integrity sha512-HV1Cm0Q3ZrpCR93tkWOYiuYIgLxZXZFVG2VgK+MBWjUqZTundupbfx2aXarXuw5Ko5aMcjtJgbSs4v==\n"
         "  dependencies:\n"
         '    "@babel/highlight" "^7.12.13"\n\n'
         "express@^4.17.1:\n"
@@ -169,7 +173,8 @@ def test_gradle_tokenizer_ignores_comments_and_strings() -> None:
     build = parse_gradle(
         "// implementation 'fake:fake:1'\n/* jvmToolchain(8) */\n"
         "def s = \"implementation 'not:a:dep'\"\n"
-        "dependencies {\n  implementation 'g:a:1'\n  testImplementation group: 'j', name: 'u', version: '4'\n}\n"
+        "dependencies {\n  implementation 'g:a:1'\n"
+        "  testImplementation group: 'j', name: 'u', version: '4'\n}\n"
         "kotlin { jvmToolchain(17) }\n",
         "build.gradle",
     )

@@ -1,0 +1,185 @@
+"""JavaDetector: pom.xml with properties and parents, Gradle Groovy and Kotlin DSL, bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from matrixhell.detect.base import DetectContext
+from matrixhell.detect.java import JavaDetector, java_major
+from matrixhell.detect.repoview import MemoryRepoView
+from matrixhell.model.facts import Detection, Ecosystem, Scope
+
+
+def run(files: dict[str, str | bytes], directory: str = "") -> Detection:
+    view = MemoryRepoView(files)
+    names = frozenset(
+        f for f in view.listdir(directory) if view.is_file(f"{directory}/{f}" if directory else f)
+    )
+    ctx = DetectContext(view, directory, names)
+    assert JavaDetector().applies(ctx)
+    return JavaDetector().detect(ctx)
+
+
+POM = """<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <parent>
+    <groupId>org.springframework.boot</groupId>
+    <artifactId>spring-boot-starter-parent</artifactId>
+    <version>3.2.1</version>
+  </parent>
+  <artifactId>orders</artifactId>
+  <properties>
+    <java.version>17</java.version>
+    <maven.compiler.release>${java.version}</maven.compiler.release>
+    <pg.version>42.7.1</pg.version>
+  </properties>
+  <dependencies>
+    <dependency>
+      <groupId>org.springframework.boot</groupId>
+      <artifactId>spring-boot-starter-web</artifactId>
+    </dependency>
+    <dependency>
+      <groupId>org.postgresql</groupId>
+      <artifactId>postgresql</artifactId>
+      <version>${pg.version}</version>
+    </dependency>
+    <dependency>
+      <groupId>org.junit.jupiter</groupId>
+      <artifactId>junit-jupiter</artifactId>
+      <scope>test</scope>
+    </dependency>
+    <dependency>
+      <groupId>x</groupId>
+      <artifactId>y</artifactId>
+      <version>${undefined.prop}</version>
+    </dependency>
+  </dependencies>
+</project>
+"""
+
+
+@pytest.mark.parametrize(
+    ("raw", "major"), [("17", 17), ("1.8", 8), ("21.0.1", 21), ("'11'", 11), ("x", None)]
+)
+def test_java_major(raw: str, major: int | None) -> None:
+    assert java_major(raw) == major
+
+
+def test_pom_properties_runtime_and_substitution() -> None:
+    d = run({"orders/pom.xml": POM}, "orders")
+    assert [(r.source, r.spec, r.origin.line) for r in d.runtimes] == [
+        ("maven-compiler-release", ">=17", 12),
+        ("maven-java-version", ">=17", 11),
+    ]
+    by = {p.name: p for p in d.packages}
+    pg = by["org.postgresql:postgresql"]
+    assert pg.ecosystem is Ecosystem.MAVEN and pg.specifier == "42.7.1" and pg.origin.line == 20
+    assert by["org.junit.jupiter:junit-jupiter"].scope is Scope.DEV
+    assert by["org.springframework.boot:spring-boot-starter-parent"].group == "parent"
+    assert any(f.code == "unresolved-property" for f in d.findings)
+
+
+def test_spring_boot_framework_port_start() -> None:
+    d = run({"pom.xml": POM})
+    assert d.frameworks == ("spring-boot",)
+    assert d.ports[0].number == 8080
+    assert d.start_commands[0].argv == ("java", "-jar", "/app/app.jar")
+
+
+def test_compiler_plugin_and_kotlin() -> None:
+    pom = """<project><build><plugins>
+      <plugin><artifactId>maven-compiler-plugin</artifactId>
+        <configuration><source>1.8</source><target>1.8</target></configuration></plugin>
+      <plugin><groupId>org.jetbrains.kotlin</groupId><artifactId>kotlin-maven-plugin</artifactId></plugin>
+    </plugins></build></project>"""
+    d = run({"pom.xml": pom})
+    assert [(r.source, r.spec) for r in d.runtimes] == [("maven-compiler-plugin-source", ">=8")]
+    assert d.languages == ("java", "kotlin") and d.frameworks == ()
+
+
+KTS = """plugins {
+    id("org.springframework.boot") version "3.2.0"
+    kotlin("jvm") version "1.9.21"
+}
+
+java {
+    toolchain {
+        languageVersion = JavaLanguageVersion.of(21)
+    }
+    sourceCompatibility = JavaVersion.VERSION_17
+}
+
+dependencies {
+    implementation("org.springframework.boot:spring-boot-starter-web")
+    implementation(platform("org.springframework.boot:spring-boot-dependencies:3.2.0"))
+    runtimeOnly("org.postgresql:postgresql:42.7.1") { because("db") }
+    testImplementation(group = "org.junit", name = "junit", version = "5.0")
+    compileOnly("org.projectlombok:lombok:1.18.30")
+    implementation(libs.guava)
+    implementation(project(":core"))
+}
+"""
+
+
+def test_gradle_kotlin_dsl() -> None:
+    d = run(
+        {
+            "build.gradle.kts": KTS,
+            "gradle/libs.versions.toml": '[versions]\nguava = "33.0.0-jre"\n[libraries]\n'
+            'guava = { module = "com.google.guava:guava", version.ref = "guava" }\n',
+            "gradle/wrapper/gradle-wrapper.properties": "distributionUrl=https\\://services.gradle.org/distributions/gradle-8.5-bin.zip\n",
+        }
+    )
+    java = [(r.source, r.spec, r.origin.line) for r in d.runtimes if r.runtime == "java"]
+    assert java == [("gradle-toolchain", "==21.*", 8), ("gradle-source-compatibility", ">=17", 10)]
+    assert next(r for r in d.runtimes if r.runtime == "gradle").spec == "==8.5"
+    by = {p.name: p for p in d.packages}
+    assert (
+        by["org.postgresql:postgresql"].specifier == "42.7.1"
+        and by["org.postgresql:postgresql"].origin.line == 16
+    )
+    assert by["org.junit:junit"].scope is Scope.DEV
+    assert by["org.projectlombok:lombok"].scope is Scope.BUILD
+    assert by["org.springframework.boot:spring-boot-dependencies"].group == "platform"
+    assert by["com.google.guava:guava"].specifier == "33.0.0-jre"
+    assert not any(n.endswith(":core") for n in by)
+    assert d.languages == ("java", "kotlin") and d.frameworks == ("spring-boot",)
+
+
+def test_gradle_groovy_dsl() -> None:
+    build = """apply plugin: 'java'
+sourceCompatibility = 1.8
+kotlin {
+    jvmToolchain(11)
+}
+dependencies {
+    implementation 'org.slf4j:slf4j-api:1.7.30'
+    testImplementation group: 'junit', name: 'junit', version: '4.12'
+}
+"""
+    d = run({"build.gradle": build})
+    assert [(r.source, r.spec) for r in d.runtimes] == [
+        ("gradle-toolchain", "==11.*"),
+        ("gradle-source-compatibility", ">=8"),
+    ]
+    assert [(p.name, p.specifier, p.origin.line) for p in d.packages] == [
+        ("org.slf4j:slf4j-api", "1.7.30", 7),
+        ("junit:junit", "4.12", 8),
+    ]
+
+
+def test_bad_pom_and_bad_gradle() -> None:
+    d = run({"pom.xml": "<project>\n  <dependencies>\n</project>\n"})
+    f = d.findings[0]
+    assert f.code == "bad-xml" and f.origin is not None and f.origin.line == 3
+    d2 = run({"build.gradle": "dependencies {\n  implementation 'a:b:1\n}\n"})
+    assert d2.findings[0].code == "bad-gradle" and d2.findings[0].origin is not None
+    assert d2.findings[0].origin.line == 2
+    d3 = run({"pom.xml": b"<project>\xff</project>"})
+    assert d3.findings[0].code == "not-utf8"
+
+
+def test_unresolved_catalog_reference_is_noted() -> None:
+    d = run({"build.gradle.kts": "dependencies {\n    implementation(libs.missing.lib)\n}\n"})
+    assert d.findings[0].code == "unresolved-catalog"
