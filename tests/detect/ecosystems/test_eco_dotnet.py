@@ -92,7 +92,8 @@ def test_central_package_versions_and_build_props() -> None:
         {
             "Directory.Build.props": "<Project><PropertyGroup><TargetFramework>net9.0</TargetFramework>"
             "</PropertyGroup></Project>",
-            "Directory.Packages.props": '<Project><ItemGroup><PackageVersion Include="Serilog" Version="4.0.0" />'
+            "Directory.Packages.props": '<Project><ItemGroup><PackageVersion Include="Serilog" '
+            'Version="4.0.0" />'
             "</ItemGroup></Project>",
             "Worker.csproj": '<Project Sdk="Microsoft.NET.Sdk.Worker">'
             "<PropertyGroup><OutputType>Exe</OutputType>"

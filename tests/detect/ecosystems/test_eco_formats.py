@@ -115,7 +115,7 @@ def test_yarn_classic_parser() -> None:
         "# yarn lockfile v1\n\n\n"
         '"@babel/code-frame@^7.0.0", "@babel/code-frame@^7.10.4":\n'
         '  version "7.12.13"\n'
-        "  integrity sha512-HV1Cm0Q3ZrpCR93tkWOYiuYIgLxZXZFVG2VgK+MBWjUqZTundupbfx2aXarXuw5Ko5aMcjtJgbSs4v==\n"
+        "  integrity sha512-HV1Cm0Q3ZrpCR93tkWOYiuYIgLxZXZFVG2VgK+MBWjUqZTundupbfx2aXarXuw5Ko5aMcjtJg==\n"
         "  dependencies:\n"
         '    "@babel/highlight" "^7.12.13"\n\n'
         "express@^4.17.1:\n"
