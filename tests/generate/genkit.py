@@ -103,3 +103,58 @@ def k8s_validate(doc: dict[str, object]) -> None:
     import kubernetes_validate
 
     kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+
+
+# -- hand-built values for the unit tests -------------------------------------------------------------
+
+def make_service(name: str = "api", runtime: str = "python", spec: str = ">=3.11", *, path: str | None = None,
+                 files: tuple[str, ...] = (), ports: tuple[int, ...] = (), start: str | None = None,
+                 argv: tuple[str, ...] = (), packages: tuple[object, ...] = (), env: tuple[str, ...] = (),
+                 frameworks: tuple[str, ...] = (), compose: object = None, dockerfile: str | None = None,
+                 ) -> object:
+    from matrixhell.model import EnvVar, Origin, Port, RuntimeReq, Service, StartCommand
+
+    path = name if path is None else path
+    o = Origin(f"{path}/manifest", 1)
+    starts = ()
+    if start is not None or argv:
+        starts = (StartCommand(o, "procfile-web", argv=argv, shell=start),)
+    return Service(
+        name=name, path=path, languages=(runtime,),
+        runtimes=(RuntimeReq(runtime, spec, spec, "manifest", o),) if spec else (),
+        packages=packages,  # type: ignore[arg-type]
+        ports=tuple(Port(p, origin=o) for p in ports),
+        start_commands=starts, files=tuple(f"{path}/{f}" if path != "." else f for f in files),
+        env=tuple(EnvVar(k, o) for k in env), frameworks=frameworks, compose=compose,  # type: ignore[arg-type]
+        dockerfile=dockerfile,
+    )
+
+
+def make_target(runtime: str = "python", version: str = "3.11.9", *, distro: str = "debian",
+                release: str = "bookworm", base: str | None = None) -> Target:
+    libc = "musl" if distro == "alpine" else "glibc"
+    return Target(distro, release, libc, "1.2.4" if libc == "musl" else "2.36", runtime=runtime,
+                  runtime_version=version, base_image=base)
+
+
+def needs(build: tuple[str, ...] = (), run: tuple[str, ...] = (), compile: bool = False,
+          versions: dict[str, str] | None = None) -> object:
+    from matrixhell.model.image import PinnedPackage, SystemNeeds
+
+    v = versions or {}
+    return SystemNeeds(tuple(PinnedPackage(n, v.get(n)) for n in build),
+                       tuple(PinnedPackage(n, v.get(n)) for n in run), compile)
+
+
+# one service per runtime, each with the manifests its recipe copies first
+RUNTIME_CASES: dict[str, tuple[dict[str, object], str]] = {
+    "python": ({"files": ("requirements.txt",), "ports": (8000,), "start": "gunicorn app:app"}, "3.11.9"),
+    "node": ({"files": ("package.json", "package-lock.json"), "ports": (3000,), "argv": ("node", "server.js")},
+             "20.11.1"),
+    "go": ({"files": ("go.mod", "go.sum"), "ports": (8080,)}, "1.22.3"),
+    "ruby": ({"files": ("Gemfile", "Gemfile.lock"), "ports": (3000,), "start": "bundle exec puma"}, "3.3.1"),
+    "java": ({"files": ("pom.xml",), "ports": (8080,)}, "17"),
+    "dotnet": ({"files": ("Orders.Api.csproj",), "ports": (8080,)}, "8.0"),
+    "php": ({"files": ("composer.json", "composer.lock"), "ports": (8000,)}, "8.2.12"),
+    "rust": ({"files": ("Cargo.toml", "Cargo.lock"), "ports": (9090,)}, "1.78.0"),
+}
