@@ -9,13 +9,16 @@ service root, where npm, yarn and pnpm write them.
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 import re
+from collections.abc import Callable
 
 from matrixhell.detect._facts import Facts, has_marker, member_dirs, read_or_note, read_text_or_note
 from matrixhell.detect._jsonlines import JsonDoc, load_json
 from matrixhell.detect._nodelocks import NodeLock, read_npm_lock, read_pnpm_lock, read_yarn_lock
 from matrixhell.detect._ranges import RangeError, npm_range, version_prefix
 from matrixhell.detect.base import DetectContext, join
+from matrixhell.detect.repoview import RepoView
 from matrixhell.model import Origin, Severity
 from matrixhell.model.facts import Detection, Ecosystem, PackageReq, RuntimeReq, Scope, StartCommand
 
@@ -70,7 +73,12 @@ _URL_PREFIXES = (
     "portal:",
     "patch:",
 )
-_LOCKS = (("package-lock.json", read_npm_lock), ("npm-shrinkwrap.json", read_npm_lock))
+_LOCKS: tuple[tuple[str, Callable[[RepoView, str], NodeLock]], ...] = (
+    ("package-lock.json", read_npm_lock),
+    ("npm-shrinkwrap.json", read_npm_lock),
+    ("yarn.lock", read_yarn_lock),
+)
+_LOCK_NAMES = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml")
 
 
 def _runtime(facts: Facts, runtime: str, raw: str, source: str, origin: Origin, precedence: int) -> None:
@@ -127,6 +135,21 @@ def nvmrc_runtime(facts: Facts, text: str, path: str, source: str, precedence: i
         return
 
 
+def _workspace_root(ctx: DetectContext) -> str | None:
+    """The nearest ancestor that is an npm/yarn/pnpm workspace root listing this directory as a member."""
+    from matrixhell.detect.workspaces import workspace_members
+
+    d = ctx.directory
+    while d:
+        d = posixpath.dirname(d)
+        view = ctx.view
+        if view.is_file(join(d, "package.json")) or view.is_file(join(d, "pnpm-workspace.yaml")):
+            info = workspace_members(view, d)
+            if info is not None and info.kind in ("npm", "yarn", "pnpm") and ctx.directory in info.members:
+                return d
+    return None
+
+
 class NodeDetector:
     name = "node"
     markers = ("package.json",)
@@ -161,16 +184,20 @@ class NodeDetector:
         member_names = {str(doc.data.get("name")) for d, doc in manifests if d != ctx.directory}
         for _, doc in manifests:
             self._dependencies(facts, doc, member_names)
-        pm = "npm"
-        if root_doc is not None:
-            pm = self._root(facts, ctx, root_doc)
-        self._version_files(facts, ctx)
-        self._locks(facts, ctx)
+        root = _workspace_root(ctx)
+        pm = self._root(facts, ctx, root_doc) if root_doc is not None else None
+        if pm is None and root is not None:
+            # a member runs under the package manager its workspace root pins
+            doc = read_or_note(facts, ctx.view, join(root, "package.json"), load_json)
+            if doc is not None and isinstance(doc.data, dict):
+                pm = self._package_manager(facts, doc)
+        self._version_files(facts, ctx, root)
+        self._locks(facts, ctx, root)
         self._frameworks(facts, ctx)
         if "typescript" in {p.name for p in facts.packages} or ctx.has("tsconfig.json"):
             facts.language("typescript")
         if root_doc is not None:
-            self._start(facts, ctx, root_doc, pm)
+            self._start(facts, ctx, root_doc, pm or "npm")
         return facts.detection()
 
     # -- package.json --------------------------------------------------------------------------------
@@ -224,10 +251,9 @@ class NodeDetector:
                     )
                 )
 
-    def _root(self, facts: Facts, ctx: DetectContext, doc: JsonDoc) -> str:
-        data = doc.data
-        pm = "npm"
-        raw_pm = data.get("packageManager")
+    def _package_manager(self, facts: Facts, doc: JsonDoc) -> str | None:
+        pm = None
+        raw_pm = doc.data.get("packageManager")
         if isinstance(raw_pm, str):
             m = _PM.match(raw_pm.strip())
             origin = doc.origin("packageManager")
@@ -243,6 +269,11 @@ class NodeDetector:
                     origin,
                     hint='write e.g. "pnpm@9.1.0"',
                 )
+        return pm
+
+    def _root(self, facts: Facts, ctx: DetectContext, doc: JsonDoc) -> str | None:
+        data = doc.data
+        pm = self._package_manager(facts, doc)
         volta = data.get("volta")
         if isinstance(volta, dict):
             for tool, v in volta.items():
@@ -264,33 +295,39 @@ class NodeDetector:
             facts.note("bad-manifest", "engines is not an object", doc.origin("engines"))
         return pm
 
-    def _version_files(self, facts: Facts, ctx: DetectContext) -> None:
+    def _version_files(self, facts: Facts, ctx: DetectContext, root: str | None) -> None:
         for name, source, precedence in ((".nvmrc", "nvmrc", 20), (".node-version", "node-version-file", 21)):
-            if ctx.has(name):
-                text = read_text_or_note(facts, ctx.view, ctx.path(name))
+            path = ctx.path(name) if ctx.has(name) else None
+            if path is None and root is not None and ctx.view.is_file(join(root, name)):
+                path = join(root, name)  # the workspace root's pin holds for its members
+            if path is not None:
+                text = read_text_or_note(facts, ctx.view, path)
                 if text is not None:
-                    nvmrc_runtime(facts, text, ctx.path(name), source, precedence)
+                    nvmrc_runtime(facts, text, path, source, precedence)
 
     # -- lock files ----------------------------------------------------------------------------------
 
-    def _locks(self, facts: Facts, ctx: DetectContext) -> None:
+    def _locks(self, facts: Facts, ctx: DetectContext, root: str | None) -> None:
+        """Lock files of the service, or else of the workspace root it is a member of.
+
+        A root's lock file covers every member, so from it only the direct dependencies' versions are
+        taken; its transitive entries would be the whole monorepo's.
+        """
+        lock_dir = ctx.directory
+        if root is not None and not any(ctx.has(n) for n in _LOCK_NAMES):
+            lock_dir = root
+        view = ctx.view
         locks: list[NodeLock] = []
         for name, reader in _LOCKS:
-            if ctx.has(name):
-                lk = read_or_note(facts, ctx.view, ctx.path(name), reader)
+            path = join(lock_dir, name)
+            if view.is_file(path):
+                lk = read_or_note(facts, view, path, reader)
                 if lk is not None:
                     locks.append(lk)
-        if ctx.has("yarn.lock"):
-            lk = read_or_note(facts, ctx.view, ctx.path("yarn.lock"), read_yarn_lock)
-            if lk is not None:
-                locks.append(lk)
-        if ctx.has("pnpm-lock.yaml"):
-            rel = tuple(
-                "." if m == ctx.directory else m[len(ctx.directory) + 1 :] if ctx.directory else m
-                for m in member_dirs(ctx)
-            )
+        if view.is_file(join(lock_dir, "pnpm-lock.yaml")):
+            rel = tuple(posixpath.relpath(m or ".", lock_dir or ".") for m in member_dirs(ctx))
             lk = read_or_note(
-                facts, ctx.view, ctx.path("pnpm-lock.yaml"), lambda v, p: read_pnpm_lock(v, p, rel)
+                facts, view, join(lock_dir, "pnpm-lock.yaml"), lambda v, p: read_pnpm_lock(v, p, rel)
             )
             if lk is not None:
                 locks.append(lk)
@@ -311,6 +348,8 @@ class NodeDetector:
                 if v is not None:
                     facts.packages[i] = dataclasses.replace(p, locked=v)
                     direct.setdefault(p.name, set()).add(v)
+        if lock_dir != ctx.directory:
+            return
         seen: set[tuple[str, str]] = set()
         for lp in lock.packages:
             if lp.version in direct.get(lp.name, ()) or (lp.name, lp.version) in seen:

@@ -290,3 +290,40 @@ def test_workspace_members_add_dependencies() -> None:
         "express": "packages/api/package.json",
         "react": "packages/ui/package.json",
     }
+
+
+def test_member_service_uses_its_workspace_roots_lock_pm_and_nvmrc() -> None:
+    lock = (
+        "lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    devDependencies:\n      turbo:\n"
+        "        specifier: 2.0.3\n        version: 2.0.3\n\n  apps/web:\n    dependencies:\n"
+        "      next:\n        specifier: ^14.2.0\n        version: 14.2.3(react@18.3.1)\n\n"
+        "packages:\n\n  next@14.2.3:\n    resolution: {integrity: sha512-x}\n\n"
+        "  turbo@2.0.3:\n    resolution: {integrity: sha512-y}\n"
+    )
+    files = {
+        "package.json": {"name": "root", "packageManager": "pnpm@9.1.0"},
+        "pnpm-workspace.yaml": "packages:\n  - apps/*\n",
+        "pnpm-lock.yaml": lock,
+        ".nvmrc": "20.11\n",
+        "apps/web/package.json": {
+            "name": "web",
+            "scripts": {"start": "next start"},
+            "dependencies": {"next": "^14.2.0"},
+        },
+    }
+    d = run(files, "apps/web")
+    assert pkg(d, "next").locked == "14.2.3"
+    assert all(p.direct for p in d.packages)  # the root lock's other entries belong to the whole monorepo
+    assert d.start_commands[0].shell == "pnpm start"
+    node = next(r for r in d.runtimes if r.runtime == "node")
+    assert (node.spec, node.origin.path) == ("==20.11.*", ".nvmrc")
+
+
+def test_directory_outside_any_workspace_reads_no_ancestor_lock() -> None:
+    files = {
+        "package.json": {"name": "root", "workspaces": ["apps/*"]},
+        "package-lock.json": {"lockfileVersion": 3, "packages": {"node_modules/a": {"version": "1.0.0"}}},
+        "tools/x/package.json": {"dependencies": {"a": "^1"}},
+    }
+    d = run(files, "tools/x")
+    assert pkg(d, "a").locked is None and "package-lock.json" not in d.files
