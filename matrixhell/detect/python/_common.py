@@ -78,6 +78,24 @@ def dev_like(name: str) -> bool:
     return any(w in _DEV_WORDS for w in words)
 
 
+#: what to do, for findings whose call site has nothing more specific to say
+_DEFAULT_HINTS = {
+    "invalid-requirement": "write it as PEP 508: name[extras] (specifier) ; marker",
+    "poetry-bad-constraint": "write a poetry constraint such as ^1.2, ~1.2.3 or >=1.2,<2",
+    "pipfile-bad-value": 'write name = "*" or name = {version = "..."} in a table',
+    "pyproject-bad-value": "see PEP 621 and PEP 735 for the shape of this key",
+    "requirements-bad-options": "write file-wide options (--index-url URL) on lines of their own",
+    "python-version-invalid": "write a version such as 3.12 or 3.12.4",
+    "python-implementation": "check that the chosen base image provides this Python build",
+    "python-version-system": "pin a version (3.12) for the scan to use this source",
+    "setup-py-no-setup": "declare the dependencies in pyproject.toml [project] or setup.cfg",
+    "file-too-large": "add it to .matrixhellignore if it is not a manifest",
+    "unreadable": "check that the file exists and can be read",
+    "binary-file": "remove it or add it to .matrixhellignore",
+    "not-utf8": "save the file as UTF-8",
+}
+
+
 @dataclass
 class Findings:
     """A mutable list of findings a reader fills while it goes on past bad input."""
@@ -87,10 +105,14 @@ class Findings:
     def add(
         self, code: str, severity: Severity, message: str, origin: Origin | None, hint: str | None = None
     ) -> None:
+        hint = hint or _DEFAULT_HINTS.get(code)
         self.items.append(Finding(code=code, severity=severity, message=message, origin=origin, hint=hint))
 
     def error(self, err: InputError, severity: Severity = Severity.ERROR) -> None:
-        self.items.append(finding_from_error(err, severity=severity))
+        f = finding_from_error(err, severity=severity)
+        if f.hint is None and f.code in _DEFAULT_HINTS:
+            f = Finding(f.code, f.severity, f.message, f.origin, _DEFAULT_HINTS[f.code], f.service)
+        self.items.append(f)
 
 
 def read_text(view: RepoView, path: str, sink: Findings) -> str | None:

@@ -155,9 +155,17 @@ def _candidates(ctx: DetectContext) -> list[str]:
     return out[:_MAX_FILES]
 
 
+_CLASS_WORDS = tuple(sorted({cls for _, cls in _APP_CLASSES}))
+_APP_PACKAGES = frozenset(mod.split(".")[0] for mod, _ in _APP_CLASSES)
+
+
 def _parse(ctx: DetectContext, rel: str) -> ast.Module | None:
     try:
-        return ast.parse(ctx.view.read_text(ctx.path(rel)))
+        text = ctx.view.read_text(ctx.path(rel))
+        # a cheap pre-check so most modules are not parsed; ast decides what the text means
+        if not any(word in text for word in _CLASS_WORDS):
+            return None
+        return ast.parse(text)
     except Exception:  # source code, not a manifest: an unreadable module just offers no app
         return None
 
@@ -325,7 +333,8 @@ def start_commands(
                     "add gunicorn to the requirements",
                 )
     web = 0
-    for site in find_apps(ctx):
+    sites = find_apps(ctx) if names & _APP_PACKAGES else []
+    for site in sites:
         target = f"{site.module}:{site.attr}" + ("()" if site.factory and site.kind == "wsgi" else "")
         if site.kind == "celery":
             commands.append(

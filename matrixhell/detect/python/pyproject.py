@@ -56,17 +56,56 @@ def read_pyproject(view: RepoView, path: str, facts: Facts) -> dict[str, Any] | 
     if poetry is not None:
         _poetry(poetry, path, lines, facts)
     uv = get_table(data, "tool", "uv")
-    if uv is not None and "dev-dependencies" in uv:
-        _pep508_list(
-            uv.get("dev-dependencies"),
-            ("tool", "uv", "dev-dependencies"),
-            path,
-            lines,
-            facts,
-            scope=Scope.DEV,
-            group="dev",
-        )
+    if uv is not None:
+        _uv(uv, path, lines, facts)
     return data
+
+
+def _uv(uv: dict[str, Any], path: str, lines: Lines, facts: Facts) -> None:
+    """[tool.uv]: dev-dependencies, constraint/override dependencies, and sources (git, path, url)."""
+    _pep508_list(
+        uv.get("dev-dependencies"),
+        ("tool", "uv", "dev-dependencies"),
+        path,
+        lines,
+        facts,
+        scope=Scope.DEV,
+        group="dev",
+    )
+    for key, group in (("constraint-dependencies", None), ("override-dependencies", "override")):
+        mark = len(facts.packages)
+        _pep508_list(uv.get(key), ("tool", "uv", key), path, lines, facts, scope=Scope.MAIN, group=group)
+        facts.constraints.extend(facts.packages[mark:])  # limits on versions, not packages of the service
+        del facts.packages[mark:]
+    sources = uv.get("sources")
+    if not isinstance(sources, dict):
+        return
+    where: dict[str, tuple[str | None, bool]] = {}
+    for name, src in sources.items():
+        first = src[0] if isinstance(src, list) and src else src
+        if not isinstance(first, dict):
+            continue
+        url: str | None = None
+        if isinstance(first.get("git"), str):
+            ref = next((first[k] for k in ("rev", "tag", "branch") if isinstance(first.get(k), str)), None)
+            url = "git+" + first["git"] + (f"@{ref}" if ref else "")
+        elif isinstance(first.get("path"), str):
+            url = first["path"]
+        elif isinstance(first.get("url"), str):
+            url = first["url"]
+        elif first.get("workspace") is True:
+            url = "workspace"
+        where[normalize(name)] = (url, bool(first.get("editable")) or first.get("workspace") is True)
+    for i, req in enumerate(facts.packages):
+        hit = where.get(req.name)
+        if hit is not None and req.origin.path == path and req.url is None and hit[0] is not None:
+            facts.packages[i] = _with_source(req, hit[0], hit[1])
+
+
+def _with_source(req: PackageReq, url: str, editable: bool) -> PackageReq:
+    from dataclasses import replace
+
+    return replace(req, url=url, editable=editable)
 
 
 def _bad(facts: Facts, path: str, line: int | None, what: str, expected: str) -> None:

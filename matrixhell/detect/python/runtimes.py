@@ -103,6 +103,8 @@ def python_req(
     *,
     precedence: int | None = None,
     specifier: bool = False,
+    hint: str | None = None,
+    severity: Severity = Severity.ERROR,
 ) -> RuntimeReq | None:
     """A RuntimeReq for ``raw`` or None after a finding.  ``specifier``: the text is a PEP 440 set."""
     prec = PRECEDENCE[source] if precedence is None else precedence
@@ -124,10 +126,10 @@ def python_req(
     except ValueError as e:
         sink.add(
             "python-version-invalid",
-            Severity.ERROR,
+            severity,
             f"cannot read a Python version: {e}",
             origin,
-            "write a version such as 3.12 or 3.12.4",
+            hint or "write a version such as 3.12 or 3.12.4",
         )
         return None
     if note == "pypy":
@@ -191,6 +193,8 @@ def read_python_version(view: RepoView, path: str, sink: Findings) -> list[Runti
             origin,
             sink,
             precedence=PRECEDENCE["python-version-file"] + (1 if out else 0),
+            severity=Severity.WARNING,  # pyenv also accepts virtualenv names here
+            hint="a pyenv virtualenv name is not a version; write the Python version (3.12.4)",
         )
         if req:
             out.append(req)

@@ -308,3 +308,31 @@ def test_tilde_allows_patch_changes_only(parts: list[int]) -> None:
 def test_poetry_python_marker():
     assert poetry_python_marker("^3.8") == 'python_version < "4.0" and python_version >= "3.8"'
     assert poetry_python_marker(">=3.8.1") == 'python_full_version >= "3.8.1"'
+
+
+UV_PROJECT = """\
+[project]
+name = "api"
+dependencies = ["shared", "tool", "grpcio"]
+
+[tool.uv]
+constraint-dependencies = ["grpcio<1.65"]
+override-dependencies = ["protobuf==4.25.3"]
+
+[tool.uv.sources]
+shared = { workspace = true }
+tool = { git = "https://git.example/o/tool", tag = "v2" }
+"""
+
+
+def test_uv_sources_and_constraints():
+    d = run({"pyproject.toml": UV_PROJECT})
+    p = {x.name: x for x in d.packages}
+    assert (p["shared"].url, p["shared"].editable) == ("workspace", True)
+    assert p["tool"].url == "git+https://git.example/o/tool@v2"
+    assert p["grpcio"].url is None
+    assert [(c.name, c.specifier, c.group, c.origin.line) for c in d.constraints] == [
+        ("grpcio", "<1.65", None, 6),
+        ("protobuf", "==4.25.3", "override", 7),
+    ]
+    assert "protobuf" not in p

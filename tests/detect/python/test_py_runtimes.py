@@ -8,6 +8,7 @@ from matrixhell.detect.base import DetectContext
 from matrixhell.detect.python import PythonDetector
 from matrixhell.detect.python.runtimes import PRECEDENCE, normalize_version
 from matrixhell.detect.repoview import MemoryRepoView
+from matrixhell.model import Severity
 
 
 def run(files: dict[str, str | bytes], env: dict[str, str] | None = None, directory: str = "svc"):
@@ -151,3 +152,15 @@ def test_invalid_requires_python():
     assert d.runtimes == ()
     (f,) = d.findings
     assert f.code == "python-version-invalid" and str(f.origin) == "svc/pyproject.toml:3"
+
+
+def test_python_version_virtualenv_name_is_a_warning():
+    d = run({".python-version": "my-project-env\n3.11\n"})
+    assert [r.spec for r in d.runtimes] == ["==3.11.*"]
+    (f,) = d.findings
+    assert (f.code, f.severity, str(f.origin)) == (
+        "python-version-invalid",
+        Severity.WARNING,
+        "svc/.python-version:1",
+    )
+    assert f.hint and "virtualenv" in f.hint
