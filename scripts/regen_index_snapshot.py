@@ -228,13 +228,17 @@ class Builder:
                 return _sdist_requires(self.http.get(f["url"].split("#", 1)[0]).content)
         return []
 
-    def select(self, name: str, specs: Iterable[SpecifierSet], pinned: Iterable[str], root: bool) -> set[Version]:
+    def select(
+        self, name: str, specs: Iterable[SpecifierSet], pinned: Iterable[str], root: bool
+    ) -> set[Version]:
         versions = sorted((v for v in self.page(name) if not v.is_prerelease), reverse=True)
         chosen: set[Version] = set()
         newest_minor: dict[tuple[int, ...], Version] = {}
         for v in versions:
             newest_minor.setdefault(v.release[:2], v)
-        minors = sorted(newest_minor.values(), reverse=True)[: self.minors if root else max(3, self.minors // 2)]
+        minors = sorted(newest_minor.values(), reverse=True)[
+            : self.minors if root else max(3, self.minors // 2)
+        ]
         chosen.update(minors)
         for spec in [SpecifierSet(), *specs]:
             matching = [v for v in versions if spec.contains(v)]
@@ -322,7 +326,10 @@ class Builder:
                         if yanked:
                             extra["yanked"] = True
                         out_files.append(extra)
-                entry: dict[str, Any] = {"files": out_files, "requires_dist": self.requires.get((name, v), [])}
+                entry: dict[str, Any] = {
+                    "files": out_files,
+                    "requires_dist": self.requires.get((name, v), []),
+                }
                 if rp:
                     entry["requires_python"] = rp
                 entries[str(v)] = entry
@@ -426,7 +433,9 @@ def _dump(data: dict[str, Any]) -> str:
     items = list(data["projects"].items())
     for i, (name, entry) in enumerate(items):
         comma = "," if i < len(items) - 1 else ""
-        lines.append(f"  {json.dumps(name)}: {json.dumps(entry, sort_keys=True, separators=(',', ':'))}{comma}")
+        lines.append(
+            f"  {json.dumps(name)}: {json.dumps(entry, sort_keys=True, separators=(',', ':'))}{comma}"
+        )
     lines.append(" }\n}\n")
     return "\n".join(lines)
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["register", "resolve_command"]
 
 
-class ResolveFormat(str, enum.Enum):
+class ResolveFormat(enum.StrEnum):
     text = "text"
     json = "json"
 
@@ -33,7 +33,9 @@ def _read_requirements(path: Path, seen: frozenset[Path] = frozenset()) -> list[
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
-        raise InputError(f"cannot read requirements file {path}: {e.strerror}", origin=Origin(str(path))) from e
+        raise InputError(
+            f"cannot read requirements file {path}: {e.strerror}", origin=Origin(str(path))
+        ) from e
     out: list[tuple[str, Origin]] = []
     pending = ""
     start = 0
@@ -62,7 +64,13 @@ def _read_requirements(path: Path, seen: frozenset[Path] = frozenset()) -> list[
 def _provider(
     index_url: list[str], find_links: list[Path], snapshot: Path | None, offline: bool, cache_dir: Path | None
 ) -> MetadataProvider:
-    from matrixhell.knowledge.index import ChainProvider, FindLinks, SimpleIndex, SnapshotIndex, default_snapshot
+    from matrixhell.knowledge.index import (
+        ChainProvider,
+        FindLinks,
+        SimpleIndex,
+        SnapshotIndex,
+        default_snapshot,
+    )
 
     providers: list[MetadataProvider] = []
     if snapshot is not None:
@@ -78,7 +86,10 @@ def resolve_command(
     requirements: Annotated[list[str] | None, typer.Argument(help="PEP 508 requirements.")] = None,
     python: Annotated[str, typer.Option("--python", help="Target Python version, X.Y or X.Y.Z.")] = "3.11",
     platform: Annotated[
-        str, typer.Option("--platform", help="Target platform tag: manylinux_2_36_x86_64, musllinux_1_2_x86_64 ...")
+        str,
+        typer.Option(
+            "--platform", help="Target platform tag: manylinux_2_36_x86_64, musllinux_1_2_x86_64 ..."
+        ),
     ] = "manylinux_2_36_x86_64",
     implementation: Annotated[str, typer.Option("--implementation", help="cp or pp.")] = "cp",
     index_url: Annotated[
@@ -87,17 +98,25 @@ def resolve_command(
     find_links: Annotated[
         list[Path] | None, typer.Option("--find-links", help="A folder of wheels and sdists.")
     ] = None,
-    snapshot: Annotated[Path | None, typer.Option("--snapshot", help="An offline index snapshot (JSON).")] = None,
+    snapshot: Annotated[
+        Path | None, typer.Option("--snapshot", help="An offline index snapshot (JSON).")
+    ] = None,
     requirement_file: Annotated[
         list[Path] | None, typer.Option("-r", "--requirement", help="Read requirements from a file.")
     ] = None,
     constraint_file: Annotated[
         list[Path] | None, typer.Option("-c", "--constraint", help="Constrain versions from a file.")
     ] = None,
-    format: Annotated[ResolveFormat, typer.Option("--format", "-f", help="Output format.")] = ResolveFormat.text,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="The whole derivation on failure.")] = False,
+    format: Annotated[
+        ResolveFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ResolveFormat.text,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="The whole derivation on failure.")
+    ] = False,
     offline: Annotated[bool, typer.Option("--offline", help="Use only the on-disk index cache.")] = False,
-    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Where index pages are cached.")] = None,
+    cache_dir: Annotated[
+        Path | None, typer.Option("--cache-dir", help="Where index pages are cached.")
+    ] = None,
 ) -> int:
     """Resolve requirements for a target Python and platform, never the host, and print the pins.
 

@@ -130,7 +130,11 @@ class Catalog:
         out = []
         for pv in self.provider.project_versions(name):
             choice = choose_file(pv.files, self.target)
-            with_yanked = choose_file(pv.files, self.target, allow_yanked=True) if pv.yanked or not choice.usable else choice
+            with_yanked = (
+                choose_file(pv.files, self.target, allow_yanked=True)
+                if pv.yanked or not choice.usable
+                else choice
+            )
             excluded = None
             if not with_yanked.usable:
                 excluded = self._why_unusable(pv.files)
@@ -152,7 +156,13 @@ class Catalog:
         dfs = [f for f in files if isinstance(f, DistFile)]
         if not dfs:
             return "has no files"
-        rps = sorted({f.requires_python for f in dfs if f.requires_python and not requires_python_ok(f.requires_python, self.target)})
+        rps = sorted(
+            {
+                f.requires_python
+                for f in dfs
+                if f.requires_python and not requires_python_ok(f.requires_python, self.target)
+            }
+        )
         if rps and all(not requires_python_ok(f.requires_python, self.target) for f in dfs):
             return f"requires Python {' or '.join(rps)}"
         return f"has no wheel for {self.target.python_short} on {self.target.platform} and no sdist"

@@ -142,8 +142,10 @@ class ResolutionImpossible(ResolutionError):
                 lead = f"Because {excl}"
             else:
                 have = _ranges(c.available, c.available) if c.available else "no version"
-                lead = f"Because only {c.project}{have} is available" if c.available else (
-                    f"Because no version of {c.project} can be used here"
+                lead = (
+                    f"Because only {c.project}{have} is available"
+                    if c.available
+                    else (f"Because no version of {c.project} can be used here")
                 )
             if r.parent is None:
                 return [f"{lead} and {self._depends(r)}, your requirements are unsatisfiable."]
@@ -174,7 +176,9 @@ class ResolutionImpossible(ResolutionError):
     @staticmethod
     def _climb(rs: Sequence[Requirer]) -> list[str]:
         """From the incompatible parents up to what the user asked for, one step per line."""
-        chains = [list(zip(r.chain, r.chain_reqs or r.chain, strict=False)) for r in rs if r.parent is not None]
+        chains = [
+            list(zip(r.chain, r.chain_reqs or r.chain, strict=False)) for r in rs if r.parent is not None
+        ]
         labels = {r.chain[-1]: r.who() for r in rs if r.parent is not None and r.chain}
         tops = [r.requirement for r in rs if r.parent is None]
         lines = []
@@ -189,7 +193,9 @@ class ResolutionImpossible(ResolutionError):
             chains = unique
             heads = _uniq([labels.get(ch[-1][0], ch[-1][0]) for ch in chains] + tops)
             chose = f" (which chose {child})" if via != child and child not in labels else ""
-            verdict = f"{heads[0]} cannot be used" if len(heads) == 1 else f"{' and '.join(heads)} are incompatible"
+            verdict = (
+                f"{heads[0]} cannot be used" if len(heads) == 1 else f"{' and '.join(heads)} are incompatible"
+            )
             lines.append(f"And because {parent} depends on {via}{chose}, {verdict}.")
         heads = _uniq([ch[0][1] for ch in chains if ch] + tops)
         lines.append(f"And because you require {' and '.join(heads)}, your requirements are unsatisfiable.")
@@ -246,5 +252,3 @@ def _requirer_cause(r: Requirer) -> Cause:
     for upper, lower in zip(r.chain, reqs[1:], strict=False):
         link = Cause(upper, "requires", lower, because=(link,))
     return Cause(r.parent_range or r.parent, "requires", r.requirement, because=(link,))
-
-

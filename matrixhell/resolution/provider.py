@@ -88,10 +88,13 @@ class Provider(AbstractProvider[Requirement, Candidate, str]):
         if order is not None:
             depth = 1.0
         else:
-            depth = min(
-                (self._depths.get(i.parent.identifier, math.inf) if i.parent else 0.0 for i in infos),
-                default=math.inf,
-            ) + 1.0
+            depth = (
+                min(
+                    (self._depths.get(i.parent.identifier, math.inf) if i.parent else 0.0 for i in infos),
+                    default=math.inf,
+                )
+                + 1.0
+            )
         self._depths[identifier] = depth
         unfree = any(str(info.requirement.specifier) for info in infos)
         return (not pinned, depth, order if order is not None else math.inf, not unfree, identifier)

@@ -7,13 +7,14 @@ repeats the same resolution.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import resolvelib
 from packaging.requirements import InvalidRequirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
+from resolvelib.structs import RequirementInformation
 
 from matrixhell.errors import InputError, ResolutionError
 from matrixhell.knowledge.index.base import MetadataProvider
@@ -140,7 +141,11 @@ class Resolver:
             files[cand.name] = cand.files
         edges = sorted(
             {
-                (info.parent.name if info.parent else "", info.requirement.name, str(info.requirement.specifier))
+                (
+                    info.parent.name if info.parent else "",
+                    info.requirement.name,
+                    str(info.requirement.specifier),
+                )
                 for crit in result.criteria.values()
                 for info in crit.information
                 if info.parent is None or info.parent.name != info.requirement.name
@@ -167,7 +172,9 @@ def _chain(
     return [], None
 
 
-def _parent_range(parent: Candidate, child: Requirement, catalog: Catalog, reporter: TraceReporter) -> str | None:
+def _parent_range(
+    parent: Candidate, child: Requirement, catalog: Catalog, reporter: TraceReporter
+) -> str | None:
     """Merge the parent's versions that ask the same of ``child``: ``a>=1.0,<=1.3`` / all versions."""
     choosing = [r for r, _ in reporter.requested_by.get(parent.identifier, [])]
     allowed = [
@@ -200,7 +207,7 @@ def _parent_range(parent: Candidate, child: Requirement, catalog: Catalog, repor
 
 
 def _impossible(
-    causes: Sequence[object],
+    causes: Collection[RequirementInformation[Requirement, Candidate]],
     catalog: Catalog,
     reporter: TraceReporter,
     constraints: Mapping[str, Sequence[Requirement]],
@@ -215,7 +222,7 @@ def _impossible(
             continue
     grouped: dict[str, list[tuple[Requirement, Candidate | None]]] = {}
     for info in causes:
-        req, parent = info.requirement, info.parent  # type: ignore[attr-defined]
+        req, parent = info.requirement, info.parent
         pair = (req, parent)
         if pair not in grouped.setdefault(req.name, []):
             grouped[req.name].append(pair)
@@ -223,7 +230,9 @@ def _impossible(
     for project, infos in grouped.items():
         entries = catalog.entries(project)
         allow_pre = catalog.all_prereleases(project) or any(r.specifier.prereleases for r, _ in infos)
-        available = [str(e.version) for e in entries if e.files.usable and (allow_pre or not e.version.is_prerelease)]
+        available = [
+            str(e.version) for e in entries if e.files.usable and (allow_pre or not e.version.is_prerelease)
+        ]
         excluded = []
         for e in entries:
             if e.excluded:
@@ -236,9 +245,7 @@ def _impossible(
         for req, parent in infos:
             allows = tuple(v for v in available if req.specifier.contains(v, prereleases=True))
             if parent is None:
-                requirers.append(
-                    Requirer(str(req), None, None, (), allows, root_origin.get(req.identifier))
-                )
+                requirers.append(Requirer(str(req), None, None, (), allows, root_origin.get(req.identifier)))
                 continue
             chain, root = _chain(parent, reporter)
             requirers.append(

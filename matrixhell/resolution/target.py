@@ -86,7 +86,12 @@ class ResolveTarget:
     # -- constructors --------------------------------------------------------------------------
     @classmethod
     def from_release(
-        cls, python_version: str, libc: str, libc_version: str, arch: str = "x86_64", implementation: str = "cp"
+        cls,
+        python_version: str,
+        libc: str,
+        libc_version: str,
+        arch: str = "x86_64",
+        implementation: str = "cp",
     ) -> ResolveTarget:
         """From a distro release's facts: glibc 2.36 on x86_64 -> manylinux_2_36_x86_64."""
         parts = libc_version.split(".")
@@ -116,7 +121,7 @@ class ResolveTarget:
     @property
     def python_full_version(self) -> str:
         release = self.python_release
-        return ".".join(str(p) for p in (release + (0, 0))[:3])
+        return ".".join(str(p) for p in (*release, 0, 0)[:3])
 
     @property
     def python_short(self) -> str:

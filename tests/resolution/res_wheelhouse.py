@@ -29,7 +29,11 @@ def _metadata(name: str, version: str, entry: Mapping[str, Any], requires_python
     if requires_python:
         lines.append(f"Requires-Python: {requires_python}")
     extras = sorted(
-        {m.group(1) for r in entry.get("requires_dist", ()) for m in re.finditer(r"extra\s*==\s*['\"]([^'\"]+)", r)}
+        {
+            m.group(1)
+            for r in entry.get("requires_dist", ())
+            for m in re.finditer(r"extra\s*==\s*['\"]([^'\"]+)", r)
+        }
     )
     lines.extend(f"Provides-Extra: {e}" for e in extras)
     lines.extend(f"Requires-Dist: {r}" for r in entry.get("requires_dist", ()))
@@ -74,10 +78,16 @@ def build_wheelhouse(index: Mapping[str, Mapping[str, Mapping[str, Any]]], folde
     folder.mkdir(parents=True, exist_ok=True)
     for name, versions in index.items():
         for version, entry in versions.items():
-            files = entry.get("files") or [f"{canonicalize_name(name).replace('-', '_')}-{version}-py3-none-any.whl"]
+            files = entry.get("files") or [
+                f"{canonicalize_name(name).replace('-', '_')}-{version}-py3-none-any.whl"
+            ]
             for f in files:
                 filename = f if isinstance(f, str) else f["filename"]
-                rp = entry.get("requires_python") if isinstance(f, str) else f.get("requires_python", entry.get("requires_python"))
+                rp = (
+                    entry.get("requires_python")
+                    if isinstance(f, str)
+                    else f.get("requires_python", entry.get("requires_python"))
+                )
                 metadata = _metadata(name, version, entry, rp)
                 if filename.endswith(".whl"):
                     _write_wheel(folder, filename, name, version, metadata)
@@ -86,7 +96,10 @@ def build_wheelhouse(index: Mapping[str, Mapping[str, Mapping[str, Any]]], folde
     return folder
 
 
-_UV_PLATFORMS = {"musllinux_1_2_x86_64": "x86_64-unknown-linux-musl", "musllinux_1_2_aarch64": "aarch64-unknown-linux-musl"}
+_UV_PLATFORMS = {
+    "musllinux_1_2_x86_64": "x86_64-unknown-linux-musl",
+    "musllinux_1_2_aarch64": "aarch64-unknown-linux-musl",
+}
 
 
 def uv_platform(platform: str) -> str:
@@ -109,9 +122,21 @@ def uv_compile(
     req_in = work / "requirements.in"
     req_in.write_text("".join(r + "\n" for r in requirements))
     cmd = [
-        UV, "pip", "compile", str(req_in), "--python-version", python, "--python-platform",
-        uv_platform(platform), "--no-index", "--find-links", str(folder), "--no-header",
-        "--no-annotate", "--no-strip-extras", "--quiet",
+        UV,
+        "pip",
+        "compile",
+        str(req_in),
+        "--python-version",
+        python,
+        "--python-platform",
+        uv_platform(platform),
+        "--no-index",
+        "--find-links",
+        str(folder),
+        "--no-header",
+        "--no-annotate",
+        "--no-strip-extras",
+        "--quiet",
     ]
     if constraints:
         cons = work / "constraints.txt"

@@ -70,7 +70,7 @@ def test_res_case_findlinks(path: Path, tmp_path: Path) -> None:
 def test_res_case_against_uv(path: Path, tmp_path: Path) -> None:
     case = load_case(path)
     folder = build_wheelhouse(case["index"], tmp_path / "wheels")
-    ours_ok, ours_pins, detail = _verdict(case, FindLinks(folder))
+    ours_ok, ours_pins, _detail = _verdict(case, FindLinks(folder))
     uv_ok, uv_pins, uv_out = uv_compile(
         case["requested"], folder, case["python"], case["platform"], tmp_path, case.get("constraints", ())
     )

@@ -54,9 +54,7 @@ def _wheel_metadata(path: Path) -> bytes:
         # The .dist-info directory is named after the project, but its spelling varies between
         # builders, so match it case-insensitively on the normalized name.
         wanted = f"{name}-{version}".replace("-", "_").lower()
-        candidates = [
-            n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
-        ]
+        candidates = [n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
         for member in candidates:
             stem = member.split("/", 1)[0][: -len(".dist-info")]
             if stem.replace("-", "_").replace(".", "_").lower() == wanted.replace(".", "_"):

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -68,9 +69,7 @@ def urllib_fetch(url: str, accept: str) -> FetchResult:
     request = urllib.request.Request(url, headers={"Accept": accept})
     try:
         with urllib.request.urlopen(request, timeout=60) as resp:
-            return FetchResult(
-                resp.status, resp.headers.get("Content-Type", ""), resp.read(), resp.geturl()
-            )
+            return FetchResult(resp.status, resp.headers.get("Content-Type", ""), resp.read(), resp.geturl())
     except urllib.error.HTTPError as e:
         if e.code == 404:
             return FetchResult(404, "", b"", url)
@@ -163,13 +162,15 @@ class SimpleIndex:
         page_ttl: float = 600.0,
         fetch: Fetcher = urllib_fetch,
         offline: bool = False,
+        use_cache: bool = True,
     ) -> None:
         text = str(url)
         if "://" not in text:
             text = Path(text).resolve().as_uri()
         self.url = text.rstrip("/") + "/"
         self._local = self.url.startswith("file:")
-        self._cache_dir = None if self._local else (cache_dir or default_cache_dir())
+        # A local directory is its own cache; a remote index is cached unless told not to.
+        self._cache_dir = None if self._local or not use_cache else (cache_dir or default_cache_dir())
         self._page_ttl = page_ttl
         self._fetch = fetch
         self._offline = offline
@@ -311,4 +312,3 @@ class SimpleIndex:
         requires = self._file_metadata(ordered[0])
         self._requires[key] = requires
         return requires
-
