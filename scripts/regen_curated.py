@@ -169,6 +169,22 @@ LIBRARIES: list[Lib] = [
     ("openmpi", ["libopenmpi-dev"], (["openmpi-dev"], ["openmpi"])),
     ("libnghttp2", ["libnghttp2-dev"], (["nghttp2-dev"], ["nghttp2-libs"])),
     ("libidn2", ["libidn2-dev"], (["libidn2-dev"], ["libidn2"])),
+    ("boost-python", ["libboost-python-dev"], (["boost-dev"], ["boost-python3"])),
+    ("libglu", ["libglu1-mesa-dev"], (["glu-dev"], ["glu"])),
+    ("liblzf", ["liblzf-dev"], ([], [])),
+    ("bluez", ["libbluetooth-dev"], (["bluez-dev"], ["bluez-libs"])),
+    ("sdl2", ["libsdl2-dev"], (["sdl2-dev"], ["sdl2"])),
+    ("blosc", ["libblosc-dev"], (["blosc-dev"], ["blosc"])),
+    ("eccodes", ["libeccodes-dev"], (["eccodes-dev"], ["eccodes"])),
+    ("glpk", ["libglpk-dev"], (["glpk-dev"], ["glpk"])),
+    ("c-ares", ["libc-ares-dev"], (["c-ares-dev"], ["c-ares"])),
+    ("igraph", ["libigraph-dev"], (["igraph-dev"], ["igraph"])),
+    ("zbar", ["libzbar-dev"], (["zbar-dev"], ["zbar"])),
+    ("libraw", ["libraw-dev"], (["libraw-dev"], ["libraw"])),
+    ("libsecret", ["libsecret-1-dev"], (["libsecret-dev"], ["libsecret"])),
+    ("librabbitmq", ["librabbitmq-dev"], (["rabbitmq-c-dev"], ["rabbitmq-c"])),
+    ("libtidy", ["libtidy-dev"], (["tidyhtml-dev"], ["tidyhtml-libs"])),
+    ("htslib", ["libhts-dev"], (["htslib-dev"], ["htslib"])),
 ]
 
 # Debian run-time packages that are not found through a -dev package's Depends.
