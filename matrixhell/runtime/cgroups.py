@@ -1,7 +1,8 @@
 """cgroups v1, v2 and the hybrid layout (v1 controllers plus an empty cgroup2 at /sys/fs/cgroup/unified).
 
-A container gets one leaf per managed v1 controller (memory, pids, cpu, devices) or one v2 leaf; limits are
-written before the first process joins; delete kills what is left and removes the leaves.
+A container gets one leaf per v1 controller it has limits or rules for (memory, pids, cpu, devices), or one
+v2 leaf; limits are written before the first process joins; delete kills what is left and removes the
+leaves. Joining a v1 hierarchy costs an RCU grace period, so hierarchies with nothing to enforce are skipped.
 """
 
 from __future__ import annotations
@@ -93,11 +94,16 @@ class Cgroup:
 
     @classmethod
     def create(cls, layout: Layout, cgroups_path: str | None, cid: str, res: Resources,
-               rootless: bool) -> Cgroup:
+               rootless: bool, devices_by_nodev: bool = False) -> Cgroup:
         rel = cgroups_path or f"/matrixhell-runtime/{cid}"
         own = _own_cgroups() if not rel.startswith("/") else {}
         if layout.v1:
-            targets = [(c, mp) for c, mp in layout.v1.items()]
+            # only the hierarchies with something to enforce: joining each costs the start time
+            wanted = {"memory": res.memory_limit is not None or res.memory_reservation is not None
+                      or res.memory_swap is not None, "pids": res.pids_limit is not None,
+                      "cpu": res.cpu_shares is not None or res.cpu_quota is not None
+                      or res.cpu_period is not None, "devices": bool(res.devices) and not devices_by_nodev}
+            targets = [(c, mp) for c, mp in layout.v1.items() if wanted.get(c)]
         elif layout.v2:
             targets = [("", layout.v2)]
         else:

@@ -2,12 +2,15 @@
 namespaces, and I forks the container process (J), pid 1 of the new pid namespace, then exits.
 
 P                          I                                   J
-fork I ───────────────────▶ wait for "G"
-add I to the cgroup, "G" ─▶ setns(paths); unshare(user); "U"
-write uid/gid maps, "M" ──▶ unshare(mnt uts ipc net cgroup pid)
-                            fork J, "P<pid>", exit ───────────▶ mounts, pivot_root, masks, caps, ...
-reap I, read "R" ◀───────────────────────────────────────────── "R" (ready), [wait on exec.fifo], exec
+fork I ───────────────────▶ setns(paths); unshare(user); "U"
+write uid/gid maps, "M" ──▶ unshare(mnt uts ipc net pid)
+                            fork J, "P<pid>", exit ───────────▶ hostname, lo, rlimits, mounts ...
+add J to the cgroup, "C" ─────────────────────────────────────▶ (before the cgroupfs mount) unshare(cgroup)
+reap I, read "R" ◀───────────────────────────────────────────── pivot_root, masks, caps, "R" (ready),
+                                                                [wait on exec.fifo], exec
 
+Joining a cgroup v1 costs an RCU grace period (1-15 ms here); J does its mounts meanwhile and only waits
+for "C" when it needs to be in its cgroup (its cgroup namespace is made from there, by J itself).
 P marks itself a child subreaper so J becomes P's child when I exits (run, supervisor). Errors travel back
 over the close-on-exec pipe as "E<where>\\t<message>\\t<code>"; EOF after "R" means exec succeeded.
 """
@@ -29,7 +32,21 @@ _PR_SET_PDEATHSIG = 1
 _PR_SET_DUMPABLE = 4
 _PR_SET_CHILD_SUBREAPER = 36
 _O_PATH = 0o10000000
+_CLONE_NEWCGROUP = 0x02000000
 _layout: Layout | None = None
+# MATRIXHELL_RUNTIME_TRACE=1 prints each start stage's time (ms since the first stage) on stderr.
+_TRACE = bool(os.environ.get("MATRIXHELL_RUNTIME_TRACE"))
+_T0 = [0.0]
+
+
+def _t(stage: str) -> None:
+    if _TRACE:
+        import time
+
+        now = time.perf_counter()
+        if not _T0[0]:
+            _T0[0] = now
+        os.write(2, f"[{os.getpid()}] {(now - _T0[0]) * 1000:7.2f} ms {stage}\n".encode())
 
 
 def _send(fd: int, msg: str) -> None:
@@ -96,6 +113,7 @@ def spawn(cfg: Config, cid: str, root: str, *, create: bool, stdio: tuple[int, i
     if _layout is None:
         _layout = detect_layout()
     rootless = os.geteuid() != 0
+    _t("spawn")
     State.reserve(root, cid)
     state = State(root, cid, cfg.bundle, cfg.root_path, 0, 0, [], cfg.annotations)
     cg: Cgroup | None = None
@@ -104,7 +122,11 @@ def spawn(cfg: Config, cid: str, root: str, *, create: bool, stdio: tuple[int, i
     try:
         if create:
             os.mkfifo(state.fifo, 0o622)
-        cg = Cgroup.create(_layout, cfg.cgroups_path, cid, cfg.resources, rootless)
+        from .devices import nodev_is_enough
+
+        nodev = nodev_is_enough(cfg)
+        cg = Cgroup.create(_layout, cfg.cgroups_path, cid, cfg.resources, rootless, devices_by_nodev=nodev)
+        _t("cgroup created")
         state.cgroups = cg.dirs
         p2c_r, p2c_w = os.pipe2(os.O_CLOEXEC)
         c2p_r, c2p_w = os.pipe2(os.O_CLOEXEC)
@@ -116,7 +138,7 @@ def spawn(cfg: Config, cid: str, root: str, *, create: bool, stdio: tuple[int, i
             console_pair = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         pid_i = os.fork()
         if pid_i == 0:  # I
-            _intermediate(cfg, state, p2c_r, c2p_w, console_pair, stdio, create, _layout)
+            _intermediate(cfg, state, p2c_r, c2p_w, console_pair, stdio, create, _layout, nodev)
         pids.append(pid_i)
         if console_pair is not None:
             console_pair[1].close()
@@ -124,8 +146,6 @@ def spawn(cfg: Config, cid: str, root: str, *, create: bool, stdio: tuple[int, i
         os.close(c2p_w)
         fds = [p2c_w, c2p_r]
         reader = _Reader(c2p_r)
-        cg.add(pid_i)
-        _send(p2c_w, "G")
         userns = cfg.namespace("user")
         if userns is not None and userns.path is None:
             msg = reader.line()
@@ -140,7 +160,11 @@ def spawn(cfg: Config, cid: str, root: str, *, create: bool, stdio: tuple[int, i
             _raise_from(msg, "namespace setup")
             raise RtError("container", f"unexpected message {msg!r}")
         pid_j = int(msg[1:])
+        _t("J forked")
         pids.append(pid_j)
+        cg.add(pid_j)
+        _t("cgroup joined")
+        _send(p2c_w, "C")
         os.waitpid(pid_i, 0)
         pids.remove(pid_i)
         console = None
@@ -152,6 +176,7 @@ def spawn(cfg: Config, cid: str, root: str, *, create: bool, stdio: tuple[int, i
         if msg != "R":
             _raise_from(msg, "container setup")
         st = proc_starttime(pid_j)
+        _t("J ready")
         state.pid = pid_j
         state.starttime = st[0] if st else 0
         state.save()
@@ -217,14 +242,12 @@ def _send_console(path: str, fd: int) -> None:
 
 
 def _intermediate(cfg: Config, state: State, rfd: int, wfd: int, console_pair: object,
-                  stdio: tuple[int, int, int] | None, create: bool, layout: Layout) -> None:
+                  stdio: tuple[int, int, int] | None, create: bool, layout: Layout, nodev: bool) -> None:
     code = EXIT_SYSTEM
     try:
         from . import ns
 
         reader = _Reader(rfd)
-        if reader.line() != "G":
-            os._exit(code)
         ns.join_paths(cfg, user_phase=True)
         userns = cfg.namespace("user")
         denied = False
@@ -244,10 +267,12 @@ def _intermediate(cfg: Config, state: State, rfd: int, wfd: int, console_pair: o
         if userns is not None and userns.path is not None:
             denied = _setgroups_denied()
         ns.join_paths(cfg, user_phase=False)
-        ns.unshare(ns.new_flags(cfg), "the container's")
+        ns.unshare(ns.new_flags(cfg) & ~_CLONE_NEWCGROUP, "the container's")
+        _t("I unshared")
         pid = os.fork()
         if pid == 0:
-            _container(cfg, state, wfd, console_pair, stdio, create, layout, userns is not None, denied)
+            _container(cfg, state, reader, wfd, console_pair, stdio, create, layout, userns is not None,
+                       denied, nodev)
         _send(wfd, f"P{pid}")
         os._exit(0)
     except BaseException as e:
@@ -265,10 +290,26 @@ def _setgroups_denied() -> bool:
         return False
 
 
-def _container(cfg: Config, state: State, wfd: int, console_pair: object, stdio: tuple[int, int, int] | None,
-               create: bool, layout: Layout, userns: bool, setgroups_denied: bool) -> None:
+def _container(cfg: Config, state: State, reader: _Reader, wfd: int, console_pair: object,
+               stdio: tuple[int, int, int] | None, create: bool, layout: Layout, userns: bool,
+               setgroups_denied: bool, nodev: bool) -> None:
     """J: runs in the new namespaces, never returns."""
     reported_ready = False
+    joined = [False]
+
+    def in_cgroup() -> None:
+        """Wait until P has moved us into the container's cgroup, then make the cgroup namespace."""
+        if joined[0]:
+            return
+        if reader.line() != "C":
+            os._exit(EXIT_SYSTEM)
+        cgns = cfg.namespace("cgroup")
+        if cgns is not None and cgns.path is None:
+            from . import ns
+
+            ns.unshare(_CLONE_NEWCGROUP, "cgroup")
+        joined[0] = True
+
     try:
         # Everything is imported now: after pivot_root the host's Python library is out of reach.
         from . import caps, process, rootfs
@@ -306,9 +347,13 @@ def _container(cfg: Config, state: State, wfd: int, console_pair: object, stdio:
                 raise RtError("process.oomScoreAdj", f"cannot set {p.oom_score_adj}: {e.strerror}") from e
         fifo = os.open(state.fifo, _O_PATH | os.O_CLOEXEC) if create else -1
         last_cap = caps.read_last_cap()
-        rootfs.prepare(cfg, userns, layout)
+        rootfs.prepare(cfg, userns, layout, in_cgroup, nodev)
+        in_cgroup()
+        _t("J mounted")
         rootfs.pivot(cfg.root_path)
+        _t("J pivoted")
         rootfs.mask_and_protect(cfg)
+        _t("J masked")
         for i, (key, value) in enumerate(cfg.sysctl):
             try:
                 with open("/proc/sys/" + key.replace(".", "/"), "w") as f:
@@ -330,6 +375,7 @@ def _container(cfg: Config, state: State, wfd: int, console_pair: object, stdio:
         if p.no_new_privileges:
             process.set_no_new_privs()
         process.check_cwd(p)
+        _t("J user+caps")
         exe = process.find_executable(p, env)
         process.close_fds()
         _send(wfd, "R")

@@ -10,11 +10,11 @@ import os
 import stat
 
 from . import _libc
-from .config import Device
+from .config import Config, Device
 from .errors import RtError
 from .mounts import MS_BIND, fd_path, open_in_root
 
-__all__ = ["DEFAULT_DEVICES", "create_devices", "create_symlinks"]
+__all__ = ["DEFAULT_DEVICES", "create_devices", "create_symlinks", "nodev_is_enough"]
 
 DEFAULT_DEVICES = (
     Device(path="/dev/null", type="c", major=1, minor=3, file_mode=0o666, uid=0, gid=0),
@@ -84,3 +84,34 @@ def create_symlinks(rootfd: int, with_ptmx: bool) -> None:
                     os.symlink(target, name, dir_fd=dfd)
     finally:
         os.close(dfd)
+
+
+_CAP_MKNOD = 27
+_MS_NODEV = 4
+# (type, major, minor) the default device policy lets a container use; None is a wildcard
+_DEFAULT_ALLOWED = {("c", d.major, d.minor) for d in DEFAULT_DEVICES} | {("c", 5, 1), ("c", 5, 2),
+                                                                          ("c", 136, None)}
+
+
+def nodev_is_enough(cfg: Config) -> bool:
+    """True when the spec's device policy is "deny everything but the default nodes" and mount flags
+    alone can enforce it: no CAP_MKNOD, no extra linux.devices, every bind mount nodev, a tmpfs /dev
+    that holds only the nodes we create, and the rootfs mounted nodev. Then the devices cgroup (whose
+    join costs an RCU grace period on cgroup v1) adds nothing and is skipped."""
+    rules = cfg.resources.devices
+    p = cfg.process
+    if not rules or p is None or p.bounding >> _CAP_MKNOD & 1 or cfg.devices:
+        return False
+    first = rules[0]
+    if first.allow or first.type != "a":
+        return False
+    for r in rules[1:]:
+        if r.allow and (r.type, r.major, r.minor) not in _DEFAULT_ALLOWED:
+            return False
+    dev_ok = False
+    for m in cfg.mounts:
+        if m.bind and not m.flags & _MS_NODEV:
+            return False
+        if m.destination == "/dev":
+            dev_ok = m.type == "tmpfs" and not m.bind
+    return dev_ok

@@ -7,7 +7,7 @@ import signal
 import time
 
 from .config import load_bundle
-from .container import Launched, spawn, wait_exec
+from .container import Launched, _t, spawn, wait_exec
 from .errors import EXIT_STATE, EXIT_USAGE, RtError
 from .state import State, list_ids, validate_id
 
@@ -147,6 +147,7 @@ def run(root: str, cid: str, bundle: str, detach: bool = False, pid_file: str | 
                      subreaper=not detach)
     try:
         wait_exec(launched)
+        _t("exec'd")
     except BaseException:
         _cleanup(launched)
         raise
@@ -175,10 +176,12 @@ def _foreground(launched: Launched) -> int:
 
             relay(launched.console, pid)
         _, status = os.waitpid(pid, 0)
+        _t("exited")
     finally:
         for s, h in old.items():
             signal.signal(s, h)
         _cleanup(launched)
+        _t("cleaned up")
     code = os.waitstatus_to_exitcode(status)
     return 128 - code if code < 0 else code
 
