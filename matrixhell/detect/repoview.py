@@ -270,7 +270,9 @@ class FsRepoView:
                 try:
                     is_link = entry.is_symlink()
                     is_dir = entry.is_dir()  # follows links
-                except OSError:
+                except OSError as e:
+                    if e.errno == 40:  # ELOOP: links that point at each other
+                        self._problems.append(WalkProblem("symlink-loop", child, "symlink loop"))
                     continue
                 if is_link:
                     try:
