@@ -472,6 +472,9 @@ def discover(
                     )
                 )
                 continue
+            if svc.context and not view.is_dir(svc.context):
+                skipped.append(Skip(name, f"compose service whose build context {svc.context} does not exist"))
+                continue
             code = _code_dir(svc, tree, is_root, ws_members)
             compose_planned.append(
                 PlannedService(
