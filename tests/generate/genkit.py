@@ -95,7 +95,9 @@ def compose_validator() -> object:
     import jsonschema
 
     schema = json.loads((SCHEMAS / "compose-spec.json").read_text(encoding="utf-8"))
-    cls = jsonschema.validators.validator_for(schema)
+    # the schema says draft 2019-09 (with a URI jsonschema does not recognise): use that draft
+    cls = jsonschema.Draft201909Validator
+    cls.check_schema(schema)
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
