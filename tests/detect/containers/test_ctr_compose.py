@@ -13,7 +13,7 @@ def compose(files: dict[str, str | bytes], paths: tuple[str, ...] = ("compose.ya
     return parse_compose(MemoryRepoView(files), list(paths))
 
 
-O = Origin("compose.yaml", 1)
+ORIG = Origin("compose.yaml", 1)
 
 
 @pytest.mark.parametrize(
@@ -30,51 +30,55 @@ O = Origin("compose.yaml", 1)
     ],
 )
 def test_short_port_syntax(spec: str, expected: list[tuple[int, str, int | None]]) -> None:
-    assert [(p.number, p.protocol, p.published) for p in parse_port(spec, O)] == expected
+    assert [(p.number, p.protocol, p.published) for p in parse_port(spec, ORIG)] == expected
 
 
 @pytest.mark.parametrize("spec", ["http", "70000", "80:80:80:80:x", "1-99999", "80/quic", "9-8"])
 def test_bad_ports_raise(spec: str) -> None:
     with pytest.raises(ValueError):
-        parse_port(spec, O)
+        parse_port(spec, ORIG)
 
 
 def test_service_build_ports_depends_and_command() -> None:
-    cf = compose({
-        "compose.yaml": (
-            "services:\n"
-            "  web:\n"
-            "    build:\n"
-            "      context: ./api\n"
-            "      dockerfile: docker/Dockerfile.prod\n"
-            "      target: runtime\n"
-            "      args:\n"
-            "        - PY=3.12\n"
-            "    ports:\n"
-            "      - 8000:8000\n"
-            "      - target: 80\n"
-            "        published: 8080\n"
-            "        protocol: udp\n"
-            "    expose: ['9000']\n"
-            "    depends_on:\n"
-            "      db: {condition: service_healthy}\n"
-            "      cache: {condition: service_started}\n"
-            "    command: gunicorn app:app --bind 0.0.0.0:$$PORT\n"
-            "    profiles: [prod]\n"
-            "  db:\n"
-            "    image: postgres:16\n"
-            "    healthcheck:\n"
-            "      test: [\"CMD-SHELL\", \"pg_isready -U app\"]\n"
-        ),
-        "api/docker/Dockerfile.prod": "FROM python:3.12\n",
-    })
+    cf = compose(
+        {
+            "compose.yaml": (
+                "services:\n"
+                "  web:\n"
+                "    build:\n"
+                "      context: ./api\n"
+                "      dockerfile: docker/Dockerfile.prod\n"
+                "      target: runtime\n"
+                "      args:\n"
+                "        - PY=3.12\n"
+                "    ports:\n"
+                "      - 8000:8000\n"
+                "      - target: 80\n"
+                "        published: 8080\n"
+                "        protocol: udp\n"
+                "    expose: ['9000']\n"
+                "    depends_on:\n"
+                "      db: {condition: service_healthy}\n"
+                "      cache: {condition: service_started}\n"
+                "    command: gunicorn app:app --bind 0.0.0.0:$$PORT\n"
+                "    profiles: [prod]\n"
+                "  db:\n"
+                "    image: postgres:16\n"
+                "    healthcheck:\n"
+                '      test: ["CMD-SHELL", "pg_isready -U app"]\n'
+            ),
+            "api/docker/Dockerfile.prod": "FROM python:3.12\n",
+        }
+    )
     assert not cf.findings
     db, web = cf.services
     assert (web.name, web.origin.line) == ("web", 2)
     assert (web.context, web.dockerfile, web.target) == ("api", "api/docker/Dockerfile.prod", "runtime")
     assert cf.args_of("web") == {"PY": "3.12"}
     assert [(p.number, p.protocol, p.published, p.origin.line) for p in web.ports] == [
-        (8000, "tcp", 8000, 10), (80, "udp", 8080, 11), (9000, "tcp", None, 14),
+        (8000, "tcp", 8000, 10),
+        (80, "udp", 8080, 11),
+        (9000, "tcp", None, 14),
     ]
     assert web.depends_on == ("cache", "db")
     assert web.command is not None and web.command.shell == "gunicorn app:app --bind 0.0.0.0:$PORT"
@@ -91,19 +95,23 @@ def test_build_string_context_and_default_dockerfile() -> None:
 
 
 def test_environment_keys_only_never_values() -> None:
-    cf = compose({
-        "compose.yaml": (
-            "services:\n  a:\n    image: x\n    environment:\n      SECRET: hunter2\n      EMPTY:\n"
-            "  b:\n    image: y\n    environment:\n      - TOKEN=s3cr3t\n      - PASSED_THROUGH\n"
-            "    env_file:\n      - .env.b\n      - path: missing.env\n        required: false\n"
-        ),
-        ".env.b": "# comment\nexport DB_PASSWORD='pw-value'\nAPI_KEY=abc # trailing\n",
-    })
+    cf = compose(
+        {
+            "compose.yaml": (
+                "services:\n  a:\n    image: x\n    environment:\n      SECRET: hunter2\n      EMPTY:\n"
+                "  b:\n    image: y\n    environment:\n      - TOKEN=s3cr3t\n      - PASSED_THROUGH\n"
+                "    env_file:\n      - .env.b\n      - path: missing.env\n        required: false\n"
+            ),
+            ".env.b": "# comment\nexport DB_PASSWORD='pw-value'\nAPI_KEY=abc # trailing\n",
+        }
+    )
     a, b = cf.services
     assert [(e.key, e.origin.line) for e in a.env] == [("SECRET", 5), ("EMPTY", 6)]
     assert [(e.key, str(e.origin)) for e in b.env] == [
-        ("TOKEN", "compose.yaml:10"), ("PASSED_THROUGH", "compose.yaml:11"),
-        ("DB_PASSWORD", ".env.b:2"), ("API_KEY", ".env.b:3"),
+        ("TOKEN", "compose.yaml:10"),
+        ("PASSED_THROUGH", "compose.yaml:11"),
+        ("DB_PASSWORD", ".env.b:2"),
+        ("API_KEY", ".env.b:3"),
     ]
     text = repr(cf)
     for secret in ("hunter2", "s3cr3t", "pw-value", "abc"):
@@ -113,13 +121,20 @@ def test_environment_keys_only_never_values() -> None:
 
 def test_required_env_file_missing_is_a_finding() -> None:
     cf = compose({"compose.yaml": "services:\n  a:\n    image: x\n    env_file: nope.env\n"})
-    assert [(f.code, f.origin.line if f.origin else None) for f in cf.findings] == [("compose-missing-env-file", 4)]
+    assert [(f.code, f.origin.line if f.origin else None) for f in cf.findings] == [
+        ("compose-missing-env-file", 4)
+    ]
 
 
 def test_command_and_entrypoint_as_lists() -> None:
-    cf = compose({"compose.yaml": (
-        "services:\n  w:\n    image: x\n    entrypoint: [tini, --]\n    command: [celery, -A, app, worker]\n"
-    )})
+    cf = compose(
+        {
+            "compose.yaml": (
+                "services:\n  w:\n    image: x\n"
+                "    entrypoint: [tini, --]\n    command: [celery, -A, app, worker]\n"
+            )
+        }
+    )
     (w,) = cf.services
     assert w.command is not None and w.command.argv == ("tini", "--", "celery", "-A", "app", "worker")
     assert w.command.source == "compose-entrypoint"
@@ -128,27 +143,32 @@ def test_command_and_entrypoint_as_lists() -> None:
 def test_interpolation_forms() -> None:
     env = {"SET": "v", "EMPTY": ""}
     assert interpolate("${SET}-$SET-${MISSING:-d}-${EMPTY:-e}-${EMPTY-f}-${MISSING-g}", env) == "v-v-d-e--g"
-    assert interpolate("${SET:+alt}|${EMPTY:+alt}|${EMPTY+alt}|$$SET|${MISSING:-${SET}}", env) == "alt||alt|$SET|v"
+    assert (
+        interpolate("${SET:+alt}|${EMPTY:+alt}|${EMPTY+alt}|$$SET|${MISSING:-${SET}}", env)
+        == "alt||alt|$SET|v"
+    )
 
 
 def test_dotenv_parsing() -> None:
-    got = parse_dotenv('A=1\nexport B="two words"\n# c\nC=\'x\'\nbad line\nD=val # note\n')
+    got = parse_dotenv("A=1\nexport B=\"two words\"\n# c\nC='x'\nbad line\nD=val # note\n")
     assert {k: v for k, (v, _) in got.items()} == {"A": "1", "B": "two words", "C": "x", "D": "val"}
     assert got["D"][1] == 6
 
 
 def test_dotenv_drives_the_dockerfile_path_and_image() -> None:
-    cf = compose({
-        "compose.yaml": (
-            "services:\n  web:\n    build:\n      context: services/web\n"
-            "      dockerfile: ../../${WEB_DOCKERFILE:-docker/web.Dockerfile}\n"
-            "  db:\n    image: postgres:${PG_VERSION:-15}\n"
-        ),
-        ".env": "WEB_DOCKERFILE=docker/web.prod.Dockerfile\nPG_VERSION=16\n",
-        "services/web/app.py": "",
-        "docker/web.prod.Dockerfile": "FROM python:3.12\n",
-        "docker/web.Dockerfile": "FROM python:3.11\n",
-    })
+    cf = compose(
+        {
+            "compose.yaml": (
+                "services:\n  web:\n    build:\n      context: services/web\n"
+                "      dockerfile: ../../${WEB_DOCKERFILE:-docker/web.Dockerfile}\n"
+                "  db:\n    image: postgres:${PG_VERSION:-15}\n"
+            ),
+            ".env": "WEB_DOCKERFILE=docker/web.prod.Dockerfile\nPG_VERSION=16\n",
+            "services/web/app.py": "",
+            "docker/web.prod.Dockerfile": "FROM python:3.12\n",
+            "docker/web.Dockerfile": "FROM python:3.11\n",
+        }
+    )
     db, web = cf.services
     assert web.dockerfile == "docker/web.prod.Dockerfile"
     assert db.image == "postgres:16"
@@ -186,17 +206,23 @@ def test_alias_bomb_is_refused() -> None:
     for i in range(1, 9):
         prev = chr(ord("a") + i - 1)
         cur = chr(ord("a") + i)
-        lines.append(f"{cur}: &{cur} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]")
+        lines.append(
+            f"{cur}: &{cur} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]"
+        )
     lines.append("services:\n  x:\n    image: y\n    labels: *i")
     cf = compose({"compose.yaml": "\n".join(lines) + "\n"})
     assert [f.code for f in cf.findings] == ["compose-too-large"]
 
 
 def test_yaml_anchors_and_merge_keys() -> None:
-    cf = compose({"compose.yaml": (
-        "x-base: &base\n  image: base:1\n  environment: [A=1]\n"
-        "services:\n  one:\n    <<: *base\n  two:\n    <<: *base\n    image: other:2\n"
-    )})
+    cf = compose(
+        {
+            "compose.yaml": (
+                "x-base: &base\n  image: base:1\n  environment: [A=1]\n"
+                "services:\n  one:\n    <<: *base\n  two:\n    <<: *base\n    image: other:2\n"
+            )
+        }
+    )
     one, two = cf.services
     assert one.image == "base:1" and [e.key for e in one.env] == ["A"]
     assert two.image == "other:2"
@@ -205,9 +231,10 @@ def test_yaml_anchors_and_merge_keys() -> None:
 def test_override_file_merges_into_the_main_file() -> None:
     cf = compose(
         {
-            "compose.yaml": "services:\n  web:\n    build: .\n    ports: ['80:80']\n    environment: {A: 1}\n",
+            "compose.yaml": "services:\n  web:\n    build: .\n"
+            "    ports: ['80:80']\n    environment: {A: 1}\n",
             "compose.override.yaml": "services:\n  web:\n    ports: ['9229:9229']\n    environment: {B: 2}\n"
-                                     "  debug:\n    image: busybox\n",
+            "  debug:\n    image: busybox\n",
             "Dockerfile": "FROM alpine\n",
         },
         ("compose.yaml", "compose.override.yaml"),
@@ -221,30 +248,38 @@ def test_override_file_merges_into_the_main_file() -> None:
 
 
 def test_include_resolves_paths_against_the_included_file() -> None:
-    cf = compose({
-        "compose.yaml": "include:\n  - infra/db.yaml\nservices:\n  app:\n    build: app\n",
-        "infra/db.yaml": "services:\n  db:\n    build: ./pg\n",
-        "infra/pg/Dockerfile": "FROM postgres:16\n",
-        "app/Dockerfile": "FROM python:3.12\n",
-    })
+    cf = compose(
+        {
+            "compose.yaml": "include:\n  - infra/db.yaml\nservices:\n  app:\n    build: app\n",
+            "infra/db.yaml": "services:\n  db:\n    build: ./pg\n",
+            "infra/pg/Dockerfile": "FROM postgres:16\n",
+            "app/Dockerfile": "FROM python:3.12\n",
+        }
+    )
     app, db = cf.services
     assert (db.context, db.dockerfile, db.origin.path) == ("infra/pg", "infra/pg/Dockerfile", "infra/db.yaml")
     assert app.context == "app"
 
 
 def test_include_cycle_is_a_finding() -> None:
-    cf = compose({
-        "compose.yaml": "include: [b.yaml]\nservices:\n  a:\n    image: x\n",
-        "b.yaml": "include: [compose.yaml]\nservices:\n  b:\n    image: y\n",
-    })
+    cf = compose(
+        {
+            "compose.yaml": "include: [b.yaml]\nservices:\n  a:\n    image: x\n",
+            "b.yaml": "include: [compose.yaml]\nservices:\n  b:\n    image: y\n",
+        }
+    )
     assert [f.code for f in cf.findings] == ["compose-include-cycle"]
     assert [s.name for s in cf.services] == ["a", "b"]
 
 
 def test_context_outside_the_repository_and_remote_context() -> None:
-    cf = compose({"compose.yaml": (
-        "services:\n  out:\n    build: ../elsewhere\n  git:\n    build: https://github.com/acme/app.git#main\n"
-    )})
+    cf = compose(
+        {
+            "compose.yaml": (
+                "services:\n  out:\n    build: ../elsewhere\n  git:\n    build: https://github.com/acme/app.git#main\n"
+            )
+        }
+    )
     (out,) = cf.services
     assert out.context is None
     assert [f.code for f in cf.findings] == ["compose-path-escape"]
@@ -252,7 +287,9 @@ def test_context_outside_the_repository_and_remote_context() -> None:
 
 
 def test_missing_dockerfile_and_context_are_findings() -> None:
-    cf = compose({"compose.yaml": "services:\n  a:\n    build:\n      context: nowhere\n      dockerfile: Dfile\n"})
+    cf = compose(
+        {"compose.yaml": "services:\n  a:\n    build:\n      context: nowhere\n      dockerfile: Dfile\n"}
+    )
     assert sorted(f.code for f in cf.findings) == ["compose-missing-context", "compose-missing-dockerfile"]
 
 

@@ -88,7 +88,10 @@ def test_shell_noise_is_not_taken_for_packages() -> None:
 
 
 def test_package_variables_come_from_arg_and_env() -> None:
-    got = pkgs('FROM debian\nARG BUILD_DEPS="gcc make"\nENV RUNTIME_DEPS=libxml2\nRUN apt-get install -y $BUILD_DEPS ${RUNTIME_DEPS}\n')
+    got = pkgs(
+        'FROM debian\nARG BUILD_DEPS="gcc make"\n'
+        "ENV RUNTIME_DEPS=libxml2\nRUN apt-get install -y $BUILD_DEPS ${RUNTIME_DEPS}\n"
+    )
     assert set(got) == {"gcc", "make", "libxml2"}
 
 
@@ -110,7 +113,7 @@ def test_stage_built_on_an_earlier_stage_inherits_it_as_run_phase() -> None:
     got = pkgs(
         "FROM debian AS base\nRUN apt-get install -y libssl3\n"
         "FROM base AS tools\nRUN apt-get install -y gcc\n"
-        "FROM base AS final\nCMD [\"app\"]\n"
+        'FROM base AS final\nCMD ["app"]\n'
     )
     assert got["libssl3"][1] == "run"
     assert got["gcc"][1] == "build"
@@ -119,7 +122,13 @@ def test_stage_built_on_an_earlier_stage_inherits_it_as_run_phase() -> None:
 def test_expose_ports_ranges_and_protocols() -> None:
     f = facts("FROM alpine\nARG P=8080\nEXPOSE 80 443/tcp 53/udp 9000-9002 ${P}\nEXPOSE nonsense\n")
     assert [(p.number, p.protocol) for p in f.ports] == [
-        (80, "tcp"), (443, "tcp"), (53, "udp"), (9000, "tcp"), (9001, "tcp"), (9002, "tcp"), (8080, "tcp"),
+        (80, "tcp"),
+        (443, "tcp"),
+        (53, "udp"),
+        (9000, "tcp"),
+        (9001, "tcp"),
+        (9002, "tcp"),
+        (8080, "tcp"),
     ]
     assert any(x.code == "dockerfile-bad-port" and x.origin and x.origin.line == 4 for x in f.findings)
 
@@ -142,13 +151,15 @@ def test_invalid_json_cmd_is_shell_form() -> None:
 
 
 def test_entrypoint_and_cmd_combine_and_last_cmd_wins() -> None:
-    (s,) = facts('FROM python\nCMD ["old"]\nENTRYPOINT ["tini", "--"]\nCMD ["uvicorn", "m:app"]\n').start_commands
+    (s,) = facts(
+        'FROM python\nCMD ["old"]\nENTRYPOINT ["tini", "--"]\nCMD ["uvicorn", "m:app"]\n'
+    ).start_commands
     assert s.source == "dockerfile-entrypoint"
     assert s.argv == ("tini", "--", "uvicorn", "m:app")
 
 
 def test_user_workdir_and_env_keys() -> None:
-    f = facts("FROM python\nWORKDIR /srv\nWORKDIR app\nUSER 1000:1000\nENV A=1 B=\"two words\"\nENV C 3\n")
+    f = facts('FROM python\nWORKDIR /srv\nWORKDIR app\nUSER 1000:1000\nENV A=1 B="two words"\nENV C 3\n')
     assert f.workdir == "/srv/app"
     assert f.user == "1000:1000"
     assert [e.key for e in f.env] == ["A", "B", "C"]
@@ -157,7 +168,7 @@ def test_user_workdir_and_env_keys() -> None:
 def test_compose_target_picks_the_final_stage() -> None:
     text = (
         "FROM node:20 AS deps\nRUN apk add libc6-compat\n"
-        "FROM node:20-alpine AS runner\nEXPOSE 3000\nCMD [\"npm\", \"start\"]\n"
+        'FROM node:20-alpine AS runner\nEXPOSE 3000\nCMD ["npm", "start"]\n'
         "FROM nginx:1.25 AS static\nEXPOSE 80\n"
     )
     last = facts(text)
@@ -178,7 +189,7 @@ def test_missing_target_is_a_finding_and_falls_back_to_the_last_stage() -> None:
 
 
 def test_final_stage_from_a_named_stage_takes_the_root_image_runtime() -> None:
-    f = facts("FROM python:3.9-slim AS base\nFROM base\nCMD [\"python\"]\n")
+    f = facts('FROM python:3.9-slim AS base\nFROM base\nCMD ["python"]\n')
     assert f.runtimes[0].spec == "==3.9.*"
     assert f.runtimes[0].source == "dockerfile-from"
     assert f.runtimes[0].origin.line == 1
@@ -212,7 +223,9 @@ def test_runtime_images(image: str, expected: tuple[str, str]) -> None:
     assert got is not None and got[:2] == expected
 
 
-@pytest.mark.parametrize("image", ["python:latest", "python", "node:lts-alpine", "nginx:1.25", "ubuntu:22.04"])
+@pytest.mark.parametrize(
+    "image", ["python:latest", "python", "node:lts-alpine", "nginx:1.25", "ubuntu:22.04"]
+)
 def test_images_without_a_runtime_version(image: str) -> None:
     assert runtime_of_image(parse_image_ref(image)) is None
 

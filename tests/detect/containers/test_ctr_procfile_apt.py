@@ -29,7 +29,10 @@ def test_procfile_bad_and_duplicate_lines() -> None:
     starts, findings = parse_procfile("web gunicorn\nweb: a\nweb: b\nbad type!: x\nempty:\n", "Procfile")
     assert [s.shell for s in starts] == ["a"]
     assert [(f.code, f.origin.line if f.origin else None) for f in findings] == [
-        ("procfile-bad-line", 1), ("procfile-duplicate", 3), ("procfile-bad-line", 4), ("procfile-bad-line", 5),
+        ("procfile-bad-line", 1),
+        ("procfile-duplicate", 3),
+        ("procfile-bad-line", 4),
+        ("procfile-bad-line", 5),
     ]
 
 
@@ -43,7 +46,9 @@ def test_procfile_detector() -> None:
     assert d.start_commands[0].origin.path == "svc/Procfile"
 
 
-@pytest.mark.parametrize("name", ["curl", "libpq5", "g++", "libstdc++6", "python3.11-dev", "fonts-dejavu-core"])
+@pytest.mark.parametrize(
+    "name", ["curl", "libpq5", "g++", "libstdc++6", "python3.11-dev", "fonts-dejavu-core"]
+)
 def test_valid_debian_names(name: str) -> None:
     assert is_debian_package_name(name)
 
@@ -62,11 +67,15 @@ def test_apt_list_with_comments_versions_arch_and_bad_lines() -> None:
         "apt.txt",
     )
     assert [(p.name, p.manager, p.phase, p.origin.line) for p in pkgs] == [
-        ("libpq5", "apt", "run", 2), ("libxml2", "apt", "run", 3), ("libc6", "apt", "run", 4),
+        ("libpq5", "apt", "run", 2),
+        ("libxml2", "apt", "run", 3),
+        ("libc6", "apt", "run", 4),
     ]
     assert "2.9.14" in pkgs[1].reason
     assert [(f.code, f.origin.line if f.origin else None) for f in findings] == [
-        ("apt-bad-package-name", 5), ("apt-package-url", 8), ("apt-extra-repository", 9),
+        ("apt-bad-package-name", 5),
+        ("apt-package-url", 8),
+        ("apt-extra-repository", 9),
     ]
 
 

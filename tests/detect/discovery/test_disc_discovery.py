@@ -48,19 +48,34 @@ class FakeDetector:
             kind, _, arg = line.partition(" ")
             o = Origin(path, n)
             if kind in ("dep", "dev"):
-                packages.append(PackageReq(Ecosystem.PYPI, arg, origin=o, scope=Scope.DEV if kind == "dev" else Scope.MAIN))
+                packages.append(
+                    PackageReq(
+                        Ecosystem.PYPI, arg, origin=o, scope=Scope.DEV if kind == "dev" else Scope.MAIN
+                    )
+                )
             elif kind == "path":
-                packages.append(PackageReq(Ecosystem.PYPI, arg.rsplit("/", 1)[-1], origin=o, url=arg, editable=True))
+                packages.append(
+                    PackageReq(Ecosystem.PYPI, arg.rsplit("/", 1)[-1], origin=o, url=arg, editable=True)
+                )
             elif kind in ("start", "weakstart"):
-                starts.append(StartCommand(o, "fake-start", shell=arg, precedence=40 if kind == "start" else 48))
+                starts.append(
+                    StartCommand(o, "fake-start", shell=arg, precedence=40 if kind == "start" else 48)
+                )
             elif kind == "runtime":
                 runtimes.append(RuntimeReq("python", arg, arg, "fake-version", o, 30))
             elif kind == "lang":
                 langs.append(arg)
             elif kind == "port":
                 ports.append(Port(int(arg), origin=o))
-        return Detection(self.name, languages=tuple(langs), runtimes=tuple(runtimes), packages=tuple(packages),
-                         start_commands=tuple(starts), ports=tuple(ports), files=(path,))
+        return Detection(
+            self.name,
+            languages=tuple(langs),
+            runtimes=tuple(runtimes),
+            packages=tuple(packages),
+            start_commands=tuple(starts),
+            ports=tuple(ports),
+            files=(path,),
+        )
 
 
 class ProjDetector:
@@ -76,10 +91,18 @@ class ProjDetector:
         return Detection(self.name, languages=("proj",))
 
 
-DETECTORS: list[Detector] = [FakeDetector(), ProjDetector(), DockerfileDetector(), ProcfileDetector(), AptDetector()]
+DETECTORS: list[Detector] = [
+    FakeDetector(),
+    ProjDetector(),
+    DockerfileDetector(),
+    ProcfileDetector(),
+    AptDetector(),
+]
 
 
-def scan(files: Mapping[str, str | bytes], detectors: list[Detector] | None = None, **kw: object) -> ScanResult:
+def scan(
+    files: Mapping[str, str | bytes], detectors: list[Detector] | None = None, **kw: object
+) -> ScanResult:
     return scan_repo(MemoryRepoView(files), detectors=detectors if detectors is not None else DETECTORS, **kw)  # type: ignore[arg-type]
 
 
@@ -99,13 +122,14 @@ SHOP = {
         "services:\n"
         "  web:\n    build:\n      context: ./services/web\n      dockerfile: ../../docker/web.Dockerfile\n"
         "      target: runtime\n    command: gunicorn app:app\n    ports: ['8000:8000']\n"
-        "  worker:\n    build:\n      context: ./services/web\n      dockerfile: ../../docker/web.Dockerfile\n"
+        "  worker:\n    build:\n"
+        "      context: ./services/web\n      dockerfile: ../../docker/web.Dockerfile\n"
         "      target: runtime\n    command: celery -A app worker\n"
         "  db:\n    image: postgres:16\n"
     ),
     "docker/web.Dockerfile": (
         "FROM python:3.12 AS build\nRUN apt-get install -y gcc\n"
-        "FROM python:3.12-slim AS runtime\nRUN apt-get install -y libpq5\nEXPOSE 8000\nCMD [\"python\"]\n"
+        'FROM python:3.12-slim AS runtime\nRUN apt-get install -y libpq5\nEXPOSE 8000\nCMD ["python"]\n'
         "FROM runtime AS debug\nEXPOSE 5678\n"
     ),
     "services/web/app.ini": "dep django\nstart python manage.py runserver\n",
@@ -140,35 +164,43 @@ def test_start_commands_compose_before_dockerfile_before_framework() -> None:
 
 
 def test_context_dot_dot_and_dockerfile_beside_the_code() -> None:
-    r = scan({
-        "deploy/compose.yml": (
-            "services:\n  api:\n    build:\n      context: ..\n      dockerfile: services/api/Dockerfile\n"
-        ),
-        "services/api/Dockerfile": "FROM node:20\n",
-        "services/api/app.ini": "dep express\n",
-        "README.md": "",
-    })
+    r = scan(
+        {
+            "deploy/compose.yml": (
+                "services:\n  api:\n    build:\n"
+                "      context: ..\n      dockerfile: services/api/Dockerfile\n"
+            ),
+            "services/api/Dockerfile": "FROM node:20\n",
+            "services/api/app.ini": "dep express\n",
+            "README.md": "",
+        }
+    )
     assert names(r) == {"api": "services/api"}
     assert r.service("api").dockerfile == "services/api/Dockerfile"
 
 
 def test_context_at_a_broad_root_takes_the_directory_named_like_the_service() -> None:
-    r = scan({
-        "compose.yaml": "services:\n  gateway:\n    build:\n      context: .\n      dockerfile: deploy/gw.Dockerfile\n",
-        "deploy/gw.Dockerfile": "FROM golang:1.22 AS b\nFROM scratch\n",
-        "gateway/app.ini": "dep chi\n",
-    })
+    r = scan(
+        {
+            "compose.yaml": "services:\n  gateway:\n    build:\n"
+            "      context: .\n      dockerfile: deploy/gw.Dockerfile\n",
+            "deploy/gw.Dockerfile": "FROM golang:1.22 AS b\nFROM scratch\n",
+            "gateway/app.ini": "dep chi\n",
+        }
+    )
     assert names(r) == {"gateway": "gateway"}
     assert r.service("gateway").runtime is not None
 
 
 def test_code_inside_a_compose_context_is_part_of_that_build() -> None:
-    r = scan({
-        "compose.yaml": "services:\n  pricing:\n    build: pricing\n",
-        "pricing/Dockerfile": "FROM rust:1.78\n",
-        "pricing/app.ini": "dep tokio\n",
-        "pricing/crates/api/app.ini": "dep axum\nstart pricing-api\n",
-    })
+    r = scan(
+        {
+            "compose.yaml": "services:\n  pricing:\n    build: pricing\n",
+            "pricing/Dockerfile": "FROM rust:1.78\n",
+            "pricing/app.ini": "dep tokio\n",
+            "pricing/crates/api/app.ini": "dep axum\nstart pricing-api\n",
+        }
+    )
     assert names(r) == {"pricing": "pricing"}
     p = r.service("pricing")
     assert p.members == ("pricing/crates/api",)
@@ -183,18 +215,26 @@ def test_compose_service_with_missing_context_is_not_taken() -> None:
 
 
 def test_compose_in_a_test_directory_makes_no_services() -> None:
-    r = scan({"tests/e2e/compose.yaml": "services:\n  sut:\n    build: .\n", "tests/e2e/Dockerfile": "FROM alpine\n"})
+    r = scan(
+        {
+            "tests/e2e/compose.yaml": "services:\n  sut:\n    build: .\n",
+            "tests/e2e/Dockerfile": "FROM alpine\n",
+        }
+    )
     assert r.services == ()
     assert "tests/e2e/compose.yaml" in skips(r)
 
 
 def test_dockerfile_path_from_dotenv_reaches_the_service() -> None:
-    r = scan({
-        "compose.yaml": "services:\n  web:\n    build:\n      context: web\n      dockerfile: ${DF:-Dockerfile}\n",
-        ".env": "DF=Dockerfile.prod\nSECRET=do-not-keep\n",
-        "web/Dockerfile": "FROM python:3.10\n",
-        "web/Dockerfile.prod": "FROM python:3.13\n",
-    })
+    r = scan(
+        {
+            "compose.yaml": "services:\n  web:\n    build:\n"
+            "      context: web\n      dockerfile: ${DF:-Dockerfile}\n",
+            ".env": "DF=Dockerfile.prod\nSECRET=do-not-keep\n",
+            "web/Dockerfile": "FROM python:3.10\n",
+            "web/Dockerfile.prod": "FROM python:3.13\n",
+        }
+    )
     web = r.service("web")
     assert web.dockerfile == "web/Dockerfile.prod"
     assert web.runtime is not None and web.runtime.spec == "==3.13.*"
@@ -228,10 +268,12 @@ def test_same_directory_names_are_disambiguated_by_path() -> None:
 
 
 def test_directory_name_clashing_with_a_compose_name() -> None:
-    r = scan({
-        "compose.yaml": "services:\n  api:\n    image: acme/api:1\n",
-        "api/app.ini": "dep x\n",
-    })
+    r = scan(
+        {
+            "compose.yaml": "services:\n  api:\n    image: acme/api:1\n",
+            "api/app.ini": "dep x\n",
+        }
+    )
     assert names(r) == {"api": ".", "api-2": "api"}
 
 
@@ -242,12 +284,14 @@ def test_nested_root_without_start_is_folded_into_its_service() -> None:
 
 
 def test_nested_root_with_start_or_dockerfile_is_its_own_service() -> None:
-    r = scan({
-        "app.ini": "dep flask\nstart flask run\n",
-        "worker/app.ini": "dep celery\nstart celery worker\n",
-        "admin/Dockerfile": "FROM python:3.12\n",
-        "admin/app.ini": "dep django\n",
-    })
+    r = scan(
+        {
+            "app.ini": "dep flask\nstart flask run\n",
+            "worker/app.ini": "dep celery\nstart celery worker\n",
+            "admin/Dockerfile": "FROM python:3.12\n",
+            "admin/app.ini": "dep django\n",
+        }
+    )
     assert names(r) == {"admin": "admin", "app": ".", "worker": "worker"}
     assert r.service("app").members == ()
 
@@ -281,19 +325,23 @@ def test_developer_tooling_by_content() -> None:
 
 
 def test_shared_library_depended_on_by_path_is_not_a_service() -> None:
-    r = scan({
-        "libs/common/app.ini": "dep pydantic\n",
-        "services/api/app.ini": "path ../../libs/common\nstart uvicorn m:app\n",
-    })
+    r = scan(
+        {
+            "libs/common/app.ini": "dep pydantic\n",
+            "services/api/app.ini": "path ../../libs/common\nstart uvicorn m:app\n",
+        }
+    )
     assert names(r) == {"api": "services/api"}
     assert skips(r)["libs/common"].startswith("shared library used by services/api")
 
 
 def test_library_with_only_an_inferred_start_is_still_a_library() -> None:
-    r = scan({
-        "packages/ui/app.ini": "dep react\nweakstart node index.js\n",
-        "apps/web/app.ini": "path ../../packages/ui\nstart next start\n",
-    })
+    r = scan(
+        {
+            "packages/ui/app.ini": "dep react\nweakstart node index.js\n",
+            "apps/web/app.ini": "path ../../packages/ui\nstart next start\n",
+        }
+    )
     assert names(r) == {"web": "apps/web"}
     assert "shared library" in skips(r)["packages/ui"]
 
@@ -321,13 +369,15 @@ def test_init_scripts_generated_code_and_hidden_directories(files: dict[str, str
 
 
 def test_gitignored_and_always_skipped_directories_are_never_services() -> None:
-    r = scan({
-        ".gitignore": "build-output/\n",
-        "build-output/app.ini": "dep x\n",
-        "node_modules/pkg/app.ini": "dep y\n",
-        "web/node_modules/x/Dockerfile": "FROM alpine\n",
-        "web/app.ini": "dep z\n",
-    })
+    r = scan(
+        {
+            ".gitignore": "build-output/\n",
+            "build-output/app.ini": "dep x\n",
+            "node_modules/pkg/app.ini": "dep y\n",
+            "web/node_modules/x/Dockerfile": "FROM alpine\n",
+            "web/app.ini": "dep z\n",
+        }
+    )
     assert names(r) == {"web": "web"}
 
 
@@ -346,28 +396,34 @@ def test_workspace_members_fold_unless_deployable(monkeypatch: pytest.MonkeyPatc
 
     ws = {"": ("packages/core", "packages/cli", "apps/api")}
     monkeypatch.setattr(scan_mod, "_workspace_fn", lambda: _ws(ws))
-    r = scan({
-        "app.ini": "dep root-dep\nstart serve\n",
-        "packages/core/app.ini": "dep attrs\n",
-        "packages/cli/app.ini": "dep click\n",
-        "apps/api/app.ini": "dep fastapi\nstart uvicorn api:app\n",
-    })
+    r = scan(
+        {
+            "app.ini": "dep root-dep\nstart serve\n",
+            "packages/core/app.ini": "dep attrs\n",
+            "packages/cli/app.ini": "dep click\n",
+            "apps/api/app.ini": "dep fastapi\nstart uvicorn api:app\n",
+        }
+    )
     assert names(r) == {"api": "apps/api", "app": "."}
     assert r.service("app").members == ("packages/cli", "packages/core")
     assert r.service("api").discovered_by == "workspace"
 
 
-def test_workspace_root_without_start_whose_members_deploy_is_not_a_service(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_workspace_root_without_start_whose_members_deploy_is_not_a_service(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import matrixhell.detect.scan as scan_mod
 
     ws = {"": ("apps/web", "apps/api", "packages/ui")}
     monkeypatch.setattr(scan_mod, "_workspace_fn", lambda: _ws(ws))
-    r = scan({
-        "app.ini": "dev turbo\n",
-        "apps/web/app.ini": "path ../../packages/ui\nstart next start\n",
-        "apps/api/app.ini": "start node server.js\n",
-        "packages/ui/app.ini": "dep react\n",
-    })
+    r = scan(
+        {
+            "app.ini": "dev turbo\n",
+            "apps/web/app.ini": "path ../../packages/ui\nstart next start\n",
+            "apps/api/app.ini": "start node server.js\n",
+            "packages/ui/app.ini": "dep react\n",
+        }
+    )
     assert names(r) == {"api": "apps/api", "web": "apps/web"}
     s = skips(r)
     assert s["."].startswith("workspace root")
@@ -408,11 +464,15 @@ def test_a_crashing_detector_is_a_finding_and_the_scan_goes_on() -> None:
 
 
 def test_detectors_whose_module_is_missing_are_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(registry, "DETECTORS", {
-        "missing": "matrixhell.detect.no_such_module:Nothing",
-        "dockerfile": "matrixhell.detect.dockerfile:DockerfileDetector",
-        "absent-class": "matrixhell.detect.dockerfile:NoSuchClass",
-    })
+    monkeypatch.setattr(
+        registry,
+        "DETECTORS",
+        {
+            "missing": "matrixhell.detect.no_such_module:Nothing",
+            "dockerfile": "matrixhell.detect.dockerfile:DockerfileDetector",
+            "absent-class": "matrixhell.detect.dockerfile:NoSuchClass",
+        },
+    )
     assert [d.name for d in load_detectors()] == ["dockerfile"]
 
 

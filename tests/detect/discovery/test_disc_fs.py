@@ -60,8 +60,13 @@ def test_compose_dockerfile_through_an_escaping_symlink_is_refused(tmp_path: Pat
     outside = tmp_path / "outside"
     write(outside, {"Dockerfile": "FROM python:3.12\n"})
     repo = tmp_path / "repo"
-    write(repo, {"compose.yaml": "services:\n  a:\n    build:\n      context: app\n      dockerfile: link\n",
-                 "app/Procfile": "web: x\n"})
+    write(
+        repo,
+        {
+            "compose.yaml": "services:\n  a:\n    build:\n      context: app\n      dockerfile: link\n",
+            "app/Procfile": "web: x\n",
+        },
+    )
     os.symlink(outside / "Dockerfile", repo / "app" / "link")
     r = run(repo)
     a = r.service("a")
@@ -74,7 +79,9 @@ def test_dangling_symlink_manifest(tmp_path: Path) -> None:
     os.symlink("does-not-exist", tmp_path / "svc" / "Dockerfile")
     r = run(tmp_path)
     assert [s.name for s in r.services] == ["svc"]
-    assert any(f.code == "symlink-loop" and f.origin and f.origin.path == "svc/Dockerfile" for f in r.findings)
+    assert any(
+        f.code == "symlink-loop" and f.origin and f.origin.path == "svc/Dockerfile" for f in r.findings
+    )
 
 
 def test_a_fifo_named_dockerfile_is_not_read(tmp_path: Path) -> None:
@@ -86,11 +93,14 @@ def test_a_fifo_named_dockerfile_is_not_read(tmp_path: Path) -> None:
 
 
 def test_huge_and_binary_manifests_are_findings_with_the_file(tmp_path: Path) -> None:
-    write(tmp_path, {
-        "big/Dockerfile": "FROM python:3.12\n" + "RUN true\n" * 200,
-        "bin/Dockerfile": b"\x7fELF\x00\x00\x00",
-        "ok/Dockerfile": "FROM node:20\n",
-    })
+    write(
+        tmp_path,
+        {
+            "big/Dockerfile": "FROM python:3.12\n" + "RUN true\n" * 200,
+            "bin/Dockerfile": b"\x7fELF\x00\x00\x00",
+            "ok/Dockerfile": "FROM node:20\n",
+        },
+    )
     r = run(tmp_path, size_cap=1000)
     assert [s.name for s in r.services] == ["big", "bin", "ok"]
     assert [f.code for f in r.service("big").findings] == ["file-too-large"]
@@ -99,24 +109,31 @@ def test_huge_and_binary_manifests_are_findings_with_the_file(tmp_path: Path) ->
 
 
 def test_gitignore_and_matrixhellignore_are_honoured(tmp_path: Path) -> None:
-    write(tmp_path, {
-        ".gitignore": "scratch/\n",
-        ".matrixhellignore": "legacy/\n",
-        "scratch/Dockerfile": "FROM alpine\n",
-        "legacy/old/Dockerfile": "FROM python:2.7\n",
-        "node_modules/x/Dockerfile": "FROM alpine\n",
-        "app/Dockerfile": "FROM python:3.12\n",
-    })
+    write(
+        tmp_path,
+        {
+            ".gitignore": "scratch/\n",
+            ".matrixhellignore": "legacy/\n",
+            "scratch/Dockerfile": "FROM alpine\n",
+            "legacy/old/Dockerfile": "FROM python:2.7\n",
+            "node_modules/x/Dockerfile": "FROM alpine\n",
+            "app/Dockerfile": "FROM python:3.12\n",
+        },
+    )
     assert [s.name for s in run(tmp_path).services] == ["app"]
 
 
 def test_gitignored_dotenv_still_interpolates_compose(tmp_path: Path) -> None:
-    write(tmp_path, {
-        ".gitignore": ".env\n",
-        ".env": "TAG=3.13\n",
-        "compose.yaml": "services:\n  api:\n    build:\n      context: api\n      args:\n        PY: ${TAG}\n",
-        "api/Dockerfile": "ARG PY=3.9\nFROM python:${PY}\n",
-    })
+    write(
+        tmp_path,
+        {
+            ".gitignore": ".env\n",
+            ".env": "TAG=3.13\n",
+            "compose.yaml": "services:\n  api:\n    build:\n"
+            "      context: api\n      args:\n        PY: ${TAG}\n",
+            "api/Dockerfile": "ARG PY=3.9\nFROM python:${PY}\n",
+        },
+    )
     api = run(tmp_path).service("api")
     assert api.runtime is not None and api.runtime.spec == "==3.13.*"
 

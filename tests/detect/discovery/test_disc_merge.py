@@ -51,13 +51,20 @@ def test_unreadable_specifier_gives_none() -> None:
 
 
 def test_runtimes_sorted_by_precedence_with_path_ties() -> None:
-    d = Detection("x", runtimes=(
-        rt(">=3.8", "requires-python", "api/pyproject.toml", 40),
-        rt("==3.11.*", "python-version-file", "api/b/.python-version", 20),
-        rt("==3.11.*", "python-version-file", "api/a/.python-version", 20),
-    ))
+    d = Detection(
+        "x",
+        runtimes=(
+            rt(">=3.8", "requires-python", "api/pyproject.toml", 40),
+            rt("==3.11.*", "python-version-file", "api/b/.python-version", 20),
+            rt("==3.11.*", "python-version-file", "api/a/.python-version", 20),
+        ),
+    )
     s = merge_service(PLAN, [d])
-    assert [r.origin.path for r in s.runtimes] == ["api/a/.python-version", "api/b/.python-version", "api/pyproject.toml"]
+    assert [r.origin.path for r in s.runtimes] == [
+        "api/a/.python-version",
+        "api/b/.python-version",
+        "api/pyproject.toml",
+    ]
     assert s.runtime is not None and s.runtime.origin.path == "api/a/.python-version"
     assert not [f for f in s.findings if f.code == "runtime-disagreement"]
 
@@ -79,11 +86,20 @@ def test_different_runtimes_never_disagree() -> None:
 
 
 def test_primary_runtime_is_the_dockerfile_final_stage_else_the_most_manifests() -> None:
-    node = Detection("node", packages=tuple(
-        PackageReq(Ecosystem.NPM, n, origin=Origin(f"api/{n}/package.json", 1)) for n in ("a", "b")
-    ), runtimes=(rt("==20.*", "nvmrc", "api/.nvmrc", 20, runtime="node"),), languages=("javascript",))
-    py = Detection("python", packages=(PackageReq(Ecosystem.PYPI, "flask", origin=Origin("api/requirements.txt", 1)),),
-                   runtimes=(rt("==3.12.*", "python-version-file", "api/.python-version", 20),), languages=("python",))
+    node = Detection(
+        "node",
+        packages=tuple(
+            PackageReq(Ecosystem.NPM, n, origin=Origin(f"api/{n}/package.json", 1)) for n in ("a", "b")
+        ),
+        runtimes=(rt("==20.*", "nvmrc", "api/.nvmrc", 20, runtime="node"),),
+        languages=("javascript",),
+    )
+    py = Detection(
+        "python",
+        packages=(PackageReq(Ecosystem.PYPI, "flask", origin=Origin("api/requirements.txt", 1)),),
+        runtimes=(rt("==3.12.*", "python-version-file", "api/.python-version", 20),),
+        languages=("python",),
+    )
     assert primary_runtime([py, node]) == "node"
     s = merge_service(PLAN, [py, node])
     assert s.languages == ("javascript", "python")
@@ -95,48 +111,104 @@ def test_primary_runtime_is_the_dockerfile_final_stage_else_the_most_manifests()
 
 
 def test_start_command_precedence() -> None:
-    compose = ComposeService("api", Origin("compose.yaml", 2),
-                             command=StartCommand(Origin("compose.yaml", 5), "compose-command", shell="a", precedence=10))
+    compose = ComposeService(
+        "api",
+        Origin("compose.yaml", 2),
+        command=StartCommand(Origin("compose.yaml", 5), "compose-command", shell="a", precedence=10),
+    )
     dets = [
-        Detection("node", start_commands=(StartCommand(Origin("api/package.json", 3), "package-json-start", shell="npm start", precedence=40),)),
-        Detection("procfile", start_commands=(StartCommand(Origin("api/Procfile", 1), "procfile-web", shell="web", precedence=20),)),
-        Detection("dockerfile", start_commands=(StartCommand(Origin("api/Dockerfile", 9), "dockerfile-cmd", argv=("x",), precedence=30),)),
+        Detection(
+            "node",
+            start_commands=(
+                StartCommand(
+                    Origin("api/package.json", 3), "package-json-start", shell="npm start", precedence=40
+                ),
+            ),
+        ),
+        Detection(
+            "procfile",
+            start_commands=(
+                StartCommand(Origin("api/Procfile", 1), "procfile-web", shell="web", precedence=20),
+            ),
+        ),
+        Detection(
+            "dockerfile",
+            start_commands=(
+                StartCommand(Origin("api/Dockerfile", 9), "dockerfile-cmd", argv=("x",), precedence=30),
+            ),
+        ),
     ]
     with_compose = merge_service(PlannedService("api", "api", compose=compose), dets)
     assert [s.source for s in with_compose.start_commands] == [
-        "compose-command", "procfile-web", "dockerfile-cmd", "package-json-start",
+        "compose-command",
+        "procfile-web",
+        "dockerfile-cmd",
+        "package-json-start",
     ]
     without = merge_service(PLAN, dets)
     assert without.start is not None and without.start.source == "procfile-web"
 
 
 def test_ports_merged_compose_then_expose_then_defaults() -> None:
-    compose = ComposeService("api", Origin("compose.yaml", 2), ports=(Port(8000, origin=Origin("compose.yaml", 7), published=80),))
+    compose = ComposeService(
+        "api", Origin("compose.yaml", 2), ports=(Port(8000, origin=Origin("compose.yaml", 7), published=80),)
+    )
     dets = [
-        Detection("python", ports=(Port(8000, origin=Origin("api/app.py", 1)), Port(5000, origin=Origin("api/app.py", 2)))),
-        Detection("dockerfile", ports=(Port(8000, origin=Origin("api/Dockerfile", 4)), Port(9000, "udp", Origin("api/Dockerfile", 4)))),
+        Detection(
+            "python",
+            ports=(Port(8000, origin=Origin("api/app.py", 1)), Port(5000, origin=Origin("api/app.py", 2))),
+        ),
+        Detection(
+            "dockerfile",
+            ports=(
+                Port(8000, origin=Origin("api/Dockerfile", 4)),
+                Port(9000, "udp", Origin("api/Dockerfile", 4)),
+            ),
+        ),
     ]
     s = merge_service(PlannedService("api", "api", compose=compose), dets)
     assert [(p.number, p.protocol, p.published, p.origin.path) for p in s.ports] == [
-        (8000, "tcp", 80, "compose.yaml"), (9000, "udp", None, "api/Dockerfile"), (5000, "tcp", None, "api/app.py"),
+        (8000, "tcp", 80, "compose.yaml"),
+        (9000, "udp", None, "api/Dockerfile"),
+        (5000, "tcp", None, "api/app.py"),
     ]
 
 
 def test_packages_and_env_keep_origins_without_repeats() -> None:
     p = PackageReq(Ecosystem.PYPI, "flask", ">=3", Origin("api/requirements.txt", 1))
-    compose = ComposeService("api", Origin("compose.yaml", 2), env=(EnvVar("DATABASE_URL", Origin("compose.yaml", 9)),))
-    dets = [Detection("a", packages=(p,), env=(EnvVar("DATABASE_URL", Origin("api/Dockerfile", 3)), EnvVar("PORT", Origin("api/Dockerfile", 3)))),
-            Detection("b", packages=(p,))]
+    compose = ComposeService(
+        "api", Origin("compose.yaml", 2), env=(EnvVar("DATABASE_URL", Origin("compose.yaml", 9)),)
+    )
+    dets = [
+        Detection(
+            "a",
+            packages=(p,),
+            env=(
+                EnvVar("DATABASE_URL", Origin("api/Dockerfile", 3)),
+                EnvVar("PORT", Origin("api/Dockerfile", 3)),
+            ),
+        ),
+        Detection("b", packages=(p,)),
+    ]
     s = merge_service(PlannedService("api", "api", compose=compose), dets)
     assert s.packages == (p,)
-    assert [(e.key, e.origin.path) for e in s.env] == [("DATABASE_URL", "compose.yaml"), ("PORT", "api/Dockerfile")]
+    assert [(e.key, e.origin.path) for e in s.env] == [
+        ("DATABASE_URL", "compose.yaml"),
+        ("PORT", "api/Dockerfile"),
+    ]
 
 
 def test_files_and_findings_are_the_services() -> None:
     from matrixhell.model import Finding
 
-    d = Detection("a", files=("api/z.txt", "api/a.txt"), findings=(Finding("x", Severity.ERROR, "bad", Origin("api/z.txt", 2)),))
-    s = merge_service(PlannedService("api", "api", dockerfile="docker/api.Dockerfile", compose_files=("compose.yaml",)), [d])
+    d = Detection(
+        "a",
+        files=("api/z.txt", "api/a.txt"),
+        findings=(Finding("x", Severity.ERROR, "bad", Origin("api/z.txt", 2)),),
+    )
+    s = merge_service(
+        PlannedService("api", "api", dockerfile="docker/api.Dockerfile", compose_files=("compose.yaml",)), [d]
+    )
     assert s.files == ("api/a.txt", "api/z.txt", "compose.yaml", "docker/api.Dockerfile")
     assert [f.service for f in s.findings] == ["api"]
     assert s.path == "api" and s.dockerfile == "docker/api.Dockerfile"
