@@ -102,9 +102,7 @@ class Findings:
 
     items: list[Finding] = field(default_factory=list)
 
-    def add(
-        self, code: str, severity: Severity, message: str, origin: Origin | None, hint: str | None = None
-    ) -> None:
+    def add(self, code: str, severity: Severity, message: str, origin: Origin | None, hint: str | None = None) -> None:
         hint = hint or _DEFAULT_HINTS.get(code)
         self.items.append(Finding(code=code, severity=severity, message=message, origin=origin, hint=hint))
 

@@ -17,9 +17,23 @@ from matrixhell.detect.base import DetectContext
 from matrixhell.detect.python._common import Findings
 from matrixhell.model import Origin, PackageReq, Port, Scope, Severity, StartCommand
 
-__all__ = ["DEFAULT_PORT", "FRAMEWORKS", "AppSite", "find_apps", "frameworks_of", "start_commands"]
+__all__ = [
+    "DEFAULT_PORT",
+    "FRAMEWORKS",
+    "PRECEDENCE_WEB",
+    "PRECEDENCE_WORKER",
+    "AppSite",
+    "find_apps",
+    "frameworks_of",
+    "start_commands",
+]
 
 DEFAULT_PORT = 8000  # gunicorn's and uvicorn's default; we bind it on 0.0.0.0
+
+#: start-command precedence (lower wins): after compose (10), Procfile web (20) and a Dockerfile's CMD
+#: (30), before package.json start (40)
+PRECEDENCE_WEB = 35
+PRECEDENCE_WORKER = 39
 
 #: normalized package name -> framework label, in display order
 FRAMEWORKS: dict[str, str] = {
@@ -124,9 +138,7 @@ def _candidates(ctx: DetectContext) -> list[str]:
     top = sorted(
         n
         for n in ctx.files
-        if n.endswith(".py")
-        and n not in ("setup.py", "conftest.py", "manage.py")
-        and not n.startswith("test_")
+        if n.endswith(".py") and n not in ("setup.py", "conftest.py", "manage.py") and not n.startswith("test_")
     )
     preferred = [n for n in _CANDIDATE_FILES if n in top]
     out = preferred + [n for n in top if n not in preferred]
@@ -294,9 +306,7 @@ def _find_django(ctx: DetectContext) -> tuple[str, Origin] | None:
     if found is not None:
         return _django_wsgi(ctx, found[0]) or None
     for name in ctx.view.listdir(ctx.directory):  # no DJANGO_SETTINGS_MODULE: a package with both files
-        if ctx.view.is_file(ctx.path(f"{name}/wsgi.py")) and ctx.view.is_file(
-            ctx.path(f"{name}/settings.py")
-        ):
+        if ctx.view.is_file(ctx.path(f"{name}/wsgi.py")) and ctx.view.is_file(ctx.path(f"{name}/settings.py")):
             return f"{name}.wsgi", Origin(ctx.path(f"{name}/wsgi.py"), 1)
     return None
 
@@ -321,7 +331,7 @@ def start_commands(
         else:
             module, origin = found
             commands.append(
-                StartCommand(origin, "django", ("gunicorn", module, "--bind", bind), precedence=60)
+                StartCommand(origin, "django", ("gunicorn", module, "--bind", bind), precedence=PRECEDENCE_WEB)
             )
             ports.append(Port(DEFAULT_PORT, origin=origin, source="gunicorn-default"))
             if "gunicorn" not in names:
@@ -342,7 +352,7 @@ def start_commands(
                     site.origin,
                     "celery-worker",
                     ("celery", "-A", site.module, "worker", "--loglevel=INFO"),
-                    precedence=80,
+                    precedence=PRECEDENCE_WORKER,
                 )
             )
             continue
@@ -356,7 +366,9 @@ def start_commands(
         else:
             argv = ("gunicorn", target, "--bind", bind)
             server, source = "gunicorn", f"{site.framework}-gunicorn"
-        commands.append(StartCommand(site.origin, source, argv, precedence=60 + web))
+        commands.append(
+            StartCommand(site.origin, source, argv, precedence=min(PRECEDENCE_WEB + web, PRECEDENCE_WORKER - 1))
+        )
         if web == 0:
             ports.append(Port(DEFAULT_PORT, origin=site.origin, source=f"{server}-default"))
             if server not in names:

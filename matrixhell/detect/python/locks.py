@@ -145,11 +145,7 @@ def read_pdm_lock(view: RepoView, path: str, facts: Facts) -> None:
     lines = toml_lines(text)
     for i, pkg in _packages(data):
         origin = Origin(path, lines.line("package", i, "name"))
-        groups = (
-            [g for g in pkg.get("groups", []) if isinstance(g, str)]
-            if isinstance(pkg.get("groups"), list)
-            else []
-        )
+        groups = [g for g in pkg.get("groups", []) if isinstance(g, str)] if isinstance(pkg.get("groups"), list) else []
         scope = Scope.MAIN if not groups or "default" in groups else scope_of_group(groups[0])
         version = pkg.get("version") if isinstance(pkg.get("version"), str) else None
         url = None

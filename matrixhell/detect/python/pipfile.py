@@ -191,9 +191,7 @@ def read_pipfile_lock(view: RepoView, path: str, facts: Facts) -> None:
         )
         return
     if not isinstance(data, dict):
-        facts.sink.add(
-            "pipfile-bad-value", Severity.ERROR, "Pipfile.lock must hold a JSON object", Origin(path, 1)
-        )
+        facts.sink.add("pipfile-bad-value", Severity.ERROR, "Pipfile.lock must hold a JSON object", Origin(path, 1))
         return
     lines = json_lines(text)
     meta = data.get("_meta")
@@ -202,13 +200,7 @@ def read_pipfile_lock(view: RepoView, path: str, facts: Facts) -> None:
     for section, table in data.items():
         if section == "_meta" or not isinstance(table, dict):
             continue
-        scope = (
-            Scope.MAIN
-            if section == "default"
-            else Scope.DEV
-            if section == "develop"
-            else scope_of_group(section)
-        )
+        scope = Scope.MAIN if section == "default" else Scope.DEV if section == "develop" else scope_of_group(section)
         for name, entry in table.items():
             if not isinstance(entry, dict):
                 continue

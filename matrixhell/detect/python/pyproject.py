@@ -346,8 +346,7 @@ def _poetry_spec(raw: str, origin: Origin, facts: Facts, what: str) -> str | Non
         facts.sink.add(
             "poetry-or-constraint",
             Severity.WARNING,
-            f"{what}: {raw!r} has alternatives (||) that one PEP 440 specifier cannot hold; "
-            "any version is assumed",
+            f"{what}: {raw!r} has alternatives (||) that one PEP 440 specifier cannot hold; any version is assumed",
             origin,
             "narrow it to one range",
         )
@@ -390,9 +389,7 @@ def _poetry(poetry: dict[str, Any], path: str, lines: Lines, facts: Facts) -> No
                     spec = _poetry_spec(value, origin, facts, "tool.poetry.dependencies.python")
                     if spec is not None:
                         facts.runtimes.append(
-                            RuntimeReq(
-                                "python", spec, value, "poetry-python", origin, PRECEDENCE["poetry-python"]
-                            )
+                            RuntimeReq("python", spec, value, "poetry-python", origin, PRECEDENCE["poetry-python"])
                         )
                 continue
             entries = value if isinstance(value, list) else [value]
@@ -442,9 +439,7 @@ def _poetry_dep(
             try:
                 marker = str(Marker(marker))
             except InvalidMarker as e:
-                facts.sink.add(
-                    "invalid-requirement", Severity.ERROR, f"{what}: invalid marker {marker!r}: {e}", origin
-                )
+                facts.sink.add("invalid-requirement", Severity.ERROR, f"{what}: invalid marker {marker!r}: {e}", origin)
                 marker = None
         if isinstance(value.get("git"), str):
             ref = next((value[k] for k in ("rev", "tag", "branch") if isinstance(value.get(k), str)), None)

@@ -257,9 +257,7 @@ class _State:
     opts: dict[str, object] = field(default_factory=dict)
 
 
-def parse_requirements(
-    view: RepoView, path: str, *, env: Mapping[str, str] | None = None
-) -> RequirementsFile:
+def parse_requirements(view: RepoView, path: str, *, env: Mapping[str, str] | None = None) -> RequirementsFile:
     """Parse ``path`` and everything it includes, never raising for bad input."""
     st = _State(view=view, env=env or {})
     _parse_file(st, path, constraint=False, stack=())
@@ -450,11 +448,7 @@ def _include(
 
 
 def _is_pathlike(text: str) -> bool:
-    return (
-        text.startswith((".", "/", "~"))
-        or "/" in text.split("[")[0]
-        or text.lower().endswith(_ARCHIVE_SUFFIXES)
-    )
+    return text.startswith((".", "/", "~")) or "/" in text.split("[")[0] or text.lower().endswith(_ARCHIVE_SUFFIXES)
 
 
 def _requirement(
@@ -513,9 +507,7 @@ def _egg(fragment: str) -> tuple[str | None, tuple[str, ...]]:
     return name, tuple(sorted(normalize(e) for e in extras.rstrip("]").split(",") if e.strip()))
 
 
-def _from_url(
-    url: str, marker: str | None, origin: Origin, sink: Findings, editable: bool
-) -> PackageReq | None:
+def _from_url(url: str, marker: str | None, origin: Origin, sink: Findings, editable: bool) -> PackageReq | None:
     parts = urlsplit(url)
     egg, extras = _egg(parts.fragment)
     filename = unquote(parts.path.rsplit("/", 1)[-1].split("@")[0])
@@ -602,9 +594,7 @@ def _from_path(st: _State, text: str, origin: Origin, path: str, editable: bool)
     if name is None:
         name = _local_project_name(st, posixpath.join(posixpath.dirname(path), local))
     if name is None:
-        name = (
-            base if base not in ("", ".", "..") else posixpath.basename(posixpath.dirname(path)) or "project"
-        )
+        name = base if base not in ("", ".", "..") else posixpath.basename(posixpath.dirname(path)) or "project"
         st.sink.add(
             "requirements-unnamed-path",
             Severity.INFO,
@@ -616,9 +606,7 @@ def _from_path(st: _State, text: str, origin: Origin, path: str, editable: bool)
         normalized = normalize(name)
         Requirement(normalized)
     except InvalidRequirement:
-        st.sink.add(
-            "invalid-requirement", Severity.ERROR, f"{text}: {name!r} is not a valid package name", origin
-        )
+        st.sink.add("invalid-requirement", Severity.ERROR, f"{text}: {name!r} is not a valid package name", origin)
         return None
     return PackageReq(
         ecosystem=Ecosystem.PYPI,

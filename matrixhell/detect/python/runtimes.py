@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 PRECEDENCE: dict[str, int] = {
-    "env": 10,
+    "env": 12,  # after a hand-written Dockerfile's FROM (10): that is what really runs
     "python-version-file": 20,
     "runtime-txt": 30,
     "pipfile-requires": 40,

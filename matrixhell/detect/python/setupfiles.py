@@ -195,9 +195,7 @@ def _find_setup(tree: ast.Module) -> ast.Call | None:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             f = node.func
-            if (isinstance(f, ast.Name) and f.id == "setup") or (
-                isinstance(f, ast.Attribute) and f.attr == "setup"
-            ):
+            if (isinstance(f, ast.Name) and f.id == "setup") or (isinstance(f, ast.Attribute) and f.attr == "setup"):
                 return node
     return None
 
@@ -220,9 +218,7 @@ def read_setup_py(view: RepoView, path: str, facts: Facts) -> None:
         return
     call = _find_setup(tree)
     if call is None:
-        facts.sink.add(
-            "setup-py-no-setup", Severity.INFO, "has no setup() call the scan can read", Origin(path, 1)
-        )
+        facts.sink.add("setup-py-no-setup", Severity.INFO, "has no setup() call the scan can read", Origin(path, 1))
         return
     names = _module_values(tree)
 
