@@ -28,15 +28,18 @@ def generate(root: Path, services: int = 1000, seed: int = 7) -> int:
         svc = root / "services" / f"svc-{i:04d}"
         if kind == "python":
             reqs = rng.sample(_PY_PACKAGES, 6)
-            _write(svc / "requirements.txt", "".join(f"{p}>={rng.randint(1, 5)}.{rng.randint(0, 9)}\n" for p in reqs))
+            lines = (f"{p}>={rng.randint(1, 5)}.{rng.randint(0, 9)}\n" for p in reqs)
+            _write(svc / "requirements.txt", "".join(lines))
             _write(svc / ".python-version", f"3.{rng.choice([9, 10, 11, 12])}\n")
             _write(svc / "Procfile", "web: gunicorn app:app --bind 0.0.0.0:8000\n")
             count += 3
         elif kind == "pyproject":
             deps = ", ".join(f'"{p}>=1.0"' for p in rng.sample(_PY_PACKAGES, 5))
             _write(svc / "pyproject.toml",
-                   f'[project]\nname = "svc-{i}"\nversion = "1.0"\nrequires-python = ">=3.10"\ndependencies = [{deps}]\n')
-            _write(svc / "Dockerfile", "FROM python:3.11-slim\nCOPY . /app\nEXPOSE 8000\nCMD [\"python\", \"-m\", \"app\"]\n")
+                   f'[project]\nname = "svc-{i}"\nversion = "1.0"\nrequires-python = ">=3.10"\n'
+                   f"dependencies = [{deps}]\n")
+            _write(svc / "Dockerfile",
+                   'FROM python:3.11-slim\nCOPY . /app\nEXPOSE 8000\nCMD ["python", "-m", "app"]\n')
             count += 2
         elif kind == "node":
             deps = {p: f"^{rng.randint(1, 9)}.0.0" for p in rng.sample(_NPM_PACKAGES, 5)}
@@ -53,7 +56,8 @@ def generate(root: Path, services: int = 1000, seed: int = 7) -> int:
                 _write(svc / "node_modules" / p / "package.json", json.dumps({"name": p, "version": "1.0.0"}))
                 count += 17
         else:
-            _write(svc / "go.mod", f"module example.com/svc{i}\n\ngo 1.22\n\nrequire github.com/go-chi/chi/v5 v5.0.12\n")
+            _write(svc / "go.mod",
+                   f"module example.com/svc{i}\n\ngo 1.22\n\nrequire github.com/go-chi/chi/v5 v5.0.12\n")
             _write(svc / "main.go", "package main\n\nfunc main() {}\n")
             count += 2
         for k in range(8):  # source files

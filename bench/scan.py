@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _gen_monorepo import generate  # noqa: E402
+from _gen_monorepo import generate
 
 _SCAN_CHILD = r"""
 import json, sys, time

@@ -37,7 +37,7 @@ def _imports(path: Path) -> list[str]:
                 for inner in ast.walk(sub):
                     skip.add(id(inner))
     pkg = _module_name(path)
-    if not path.name == "__init__.py":
+    if path.name != "__init__.py":
         pkg = pkg.rpartition(".")[0]
     names: list[str] = []
     for node in ast.walk(tree):
@@ -76,7 +76,9 @@ def test_layering(path: Path) -> None:
         })
         assert not bad, f"{name} is pure but imports {bad}"
     if name.startswith("matrixhell.runtime"):
-        foreign = sorted({m for m in imported if m.startswith("matrixhell") and not m.startswith("matrixhell.runtime")})
+        foreign = sorted(
+            {m for m in imported if m.startswith("matrixhell") and not m.startswith("matrixhell.runtime")}
+        )
         assert not foreign, f"the runtime must stand alone, but {name} imports {foreign}"
         third = sorted({m.split(".")[0] for m in imported if m.split(".")[0] not in sys.stdlib_module_names
                         and not m.startswith("matrixhell")})
@@ -94,7 +96,8 @@ def test_version_is_fast_path() -> None:
     """`matrixhell --version` must not pay for typer, networkx, jinja2, yaml or rich."""
     code = (
         "import sys; from matrixhell.cli import main; main(['--version']);"
-        "heavy = [m for m in ('typer', 'click', 'rich', 'networkx', 'jinja2', 'yaml', 'resolvelib') if m in sys.modules];"
+        "heavy = [m for m in ('typer', 'click', 'rich', 'networkx', 'jinja2', 'yaml', 'resolvelib')"
+        " if m in sys.modules];"
         "print('HEAVY', heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

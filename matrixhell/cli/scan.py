@@ -14,7 +14,7 @@ from matrixhell.errors import ExitCode
 __all__ = ["register"]
 
 
-class ScanFormat(str, enum.Enum):
+class ScanFormat(enum.StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"

@@ -9,6 +9,7 @@ repository (or into a loop).  MemoryRepoView is the fake that tests and --dry-ru
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from collections.abc import Iterator, Mapping
@@ -231,10 +232,8 @@ class FsRepoView:
         ignore = _Ignore()
         top = self.root / ".matrixhellignore"
         if top.is_file():
-            try:
+            with contextlib.suppress(OSError):
                 ignore.add("", top.read_text(encoding="utf-8", errors="replace"))
-            except OSError:
-                pass
         seen_real: set[tuple[int, int]] = set()
         stack: list[str] = [""]
         while stack:
@@ -349,7 +348,9 @@ class MemoryRepoView:
     def listdir(self, path: str) -> list[str]:
         rel = _norm(path)
         prefix = rel + "/" if rel else ""
-        names = {k[len(prefix):].split("/")[0] for k in (*self._files, *self._dirs) if k.startswith(prefix) and k != rel}
+        names = {
+            k[len(prefix):].split("/")[0] for k in (*self._files, *self._dirs) if k.startswith(prefix) and k != rel
+        }
         return sorted(n for n in names if n)
 
     def walk(self) -> Iterator[tuple[str, list[str], list[str]]]:
