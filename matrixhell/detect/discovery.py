@@ -472,8 +472,12 @@ def discover(
                     )
                 )
                 continue
-            if svc.context and not view.is_dir(svc.context):
-                skipped.append(Skip(name, f"compose service whose build context {svc.context} does not exist"))
+            if svc.context not in tree.files:
+                if view.is_dir(svc.context or ""):
+                    why = "is ignored (.gitignore, .matrixhellignore or an always-skipped directory)"
+                else:
+                    why = "does not exist"
+                skipped.append(Skip(name, f"compose service whose build context {svc.context} {why}"))
                 continue
             code = _code_dir(svc, tree, is_root, ws_members)
             compose_planned.append(
