@@ -273,6 +273,7 @@ def _intermediate(cfg: Config, state: State, rfd: int, wfd: int, console_pair: o
         if pid == 0:
             _container(cfg, state, reader, wfd, console_pair, stdio, create, layout, userns is not None,
                        denied, nodev)
+        _t("I forked J")
         _send(wfd, f"P{pid}")
         os._exit(0)
     except BaseException as e:

@@ -1,0 +1,349 @@
+"""One long-lived process that starts, watches and stops many containers by forking: the per-container
+cost is a fork of a warm process, not an interpreter start.
+
+Protocol: JSON lines over a unix stream socket, one reply line per request, in order.
+  {"op": "start", "id": ID, "bundle": DIR, "stdio": true|false, "remove": true|false}
+        -> {"ok": true, "pid": PID}        (stdio: the request carries 3 fds via SCM_RIGHTS)
+  {"op": "wait", "id": ID}   -> {"ok": true, "status": N}   (replies when the container exits)
+  {"op": "kill", "id": ID, "signal": N} -> {"ok": true}
+  {"op": "delete", "id": ID, "force": bool} -> {"ok": true}
+  {"op": "list"} -> {"ok": true, "containers": [{"id", "pid", "status", "exit"}]}
+  {"op": "ping"} -> {"ok": true}
+Errors: {"ok": false, "where": FIELD, "error": MESSAGE, "code": EXIT_CODE}.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import socket
+
+from .config import Config, load_bundle
+from .container import Launched, spawn, wait_exec
+from .errors import EXIT_NOT_FOUND, EXIT_STATE, EXIT_USAGE, RtError
+from .jsonio import dumps, loads
+
+__all__ = ["SupervisorClient", "SupervisorError", "serve"]
+
+
+class _Container:
+    __slots__ = ("id", "launched", "remove", "status", "waiters")
+
+    def __init__(self, cid: str, launched: Launched, remove: bool) -> None:
+        self.id = cid
+        self.launched = launched
+        self.remove = remove
+        self.status: int | None = None
+        self.waiters: list[_Conn] = []
+
+
+class _Conn:
+    __slots__ = ("buf", "fds", "sock")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buf = b""
+        self.fds: list[int] = []
+
+    def reply(self, obj: dict[str, object]) -> None:
+        try:
+            self.sock.sendall((dumps(obj) + "\n").encode())
+        except OSError:
+            pass
+
+
+class _Server:
+    def __init__(self, path: str, root: str) -> None:
+        self.path = path
+        self.root = root
+        self.sel = selectors.DefaultSelector()
+        self.containers: dict[str, _Container] = {}
+        self.by_pid: dict[int, _Container] = {}
+        self.configs: dict[str, tuple[tuple[int, int], Config]] = {}
+        self.running = True
+
+    def _config(self, bundle: str) -> Config:
+        path = os.path.join(os.path.abspath(bundle), "config.json")
+        try:
+            st = os.stat(path)
+            key = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            key = (0, 0)
+        hit = self.configs.get(path)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        cfg = load_bundle(bundle)
+        self.configs[path] = (key, cfg)
+        return cfg
+
+    def op_start(self, conn: _Conn, req: dict[str, object]) -> dict[str, object] | None:
+        cid = str(req.get("id", ""))
+        if cid in self.containers:
+            raise RtError("id", f"container {cid!r} already exists", EXIT_STATE)
+        cfg = self._config(str(req.get("bundle", ".")))
+        stdio = None
+        if req.get("stdio"):
+            if len(conn.fds) < 3:
+                raise RtError("stdio", "the request must carry 3 file descriptors", EXIT_USAGE)
+            stdio = (conn.fds[0], conn.fds[1], conn.fds[2])
+        try:
+            if stdio is None:
+                null = os.open("/dev/null", os.O_RDWR | os.O_CLOEXEC)
+                stdio = (null, null, null)
+            from .state import validate_id
+
+            validate_id(cid)
+            launched = spawn(cfg, cid, self.root, create=False, stdio=stdio)
+            c = _Container(cid, launched, bool(req.get("remove")))
+            self.containers[cid] = c
+            self.by_pid[launched.pid] = c
+            wait_exec(launched)
+        finally:
+            for fd in set(stdio or ()) | set(conn.fds):
+                os.close(fd)
+            conn.fds = []
+        return {"ok": True, "pid": launched.pid}
+
+    def op_wait(self, conn: _Conn, req: dict[str, object]) -> dict[str, object] | None:
+        c = self._get(req)
+        if c.status is not None:
+            if c.remove:  # its resources went at exit; the record only waited for this status
+                self.containers.pop(c.id, None)
+            return {"ok": True, "status": c.status}
+        c.waiters.append(conn)
+        return None
+
+    def op_kill(self, conn: _Conn, req: dict[str, object]) -> dict[str, object] | None:
+        c = self._get(req)
+        if c.status is not None:
+            raise RtError("id", f"container {c.id!r} is not running", EXIT_STATE)
+        sig = req.get("signal", 15)
+        os.kill(c.launched.pid, int(sig) if isinstance(sig, int) else 15)
+        return {"ok": True}
+
+    def op_delete(self, conn: _Conn, req: dict[str, object]) -> dict[str, object] | None:
+        c = self._get(req)
+        if c.status is None:
+            if not req.get("force"):
+                raise RtError("id", f"container {c.id!r} is running (use force)", EXIT_STATE)
+            os.kill(c.launched.pid, signal.SIGKILL)
+            _, st = os.waitpid(c.launched.pid, 0)
+            self._exited(c, st)
+        self._forget(c)
+        return {"ok": True}
+
+    def op_list(self, conn: _Conn, req: dict[str, object]) -> dict[str, object] | None:
+        return {"ok": True, "containers": [
+            {"id": c.id, "pid": c.launched.pid, "status": "running" if c.status is None else "stopped",
+             "exit": c.status} for c in self.containers.values()]}
+
+    def op_ping(self, conn: _Conn, req: dict[str, object]) -> dict[str, object] | None:
+        return {"ok": True}
+
+    def op_shutdown(self, conn: _Conn, req: dict[str, object]) -> dict[str, object] | None:
+        self.running = False
+        return {"ok": True}
+
+    def _get(self, req: dict[str, object]) -> _Container:
+        cid = str(req.get("id", ""))
+        c = self.containers.get(cid)
+        if c is None:
+            raise RtError("id", f"container {cid!r} does not exist", EXIT_NOT_FOUND)
+        return c
+
+    def _exited(self, c: _Container, status: int) -> None:
+        code = os.waitstatus_to_exitcode(status)
+        c.status = 128 - code if code < 0 else code
+        self.by_pid.pop(c.launched.pid, None)
+        waited = bool(c.waiters)
+        for w in c.waiters:
+            w.reply({"ok": True, "status": c.status})
+        c.waiters = []
+        if c.remove:
+            c.launched.cgroup.remove()
+            c.launched.state.remove_dir()
+            if waited:
+                self.containers.pop(c.id, None)
+
+    def _forget(self, c: _Container) -> None:
+        self.containers.pop(c.id, None)
+        c.launched.cgroup.remove()
+        c.launched.state.remove_dir()
+
+    def _reap(self) -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            c = self.by_pid.get(pid)
+            if c is not None:
+                self._exited(c, status)
+
+    def handle(self, conn: _Conn) -> None:
+        try:
+            data, fds, _flags, _addr = socket.recv_fds(conn.sock, 65536, 16)
+        except OSError:
+            data, fds = b"", []
+        conn.fds += fds
+        if not data:
+            self.sel.unregister(conn.sock)
+            conn.sock.close()
+            for fd in conn.fds:
+                os.close(fd)
+            for c in self.containers.values():
+                if conn in c.waiters:
+                    c.waiters.remove(conn)
+            return
+        conn.buf += data
+        while b"\n" in conn.buf:
+            line, _, conn.buf = conn.buf.partition(b"\n")
+            try:
+                req = loads(line.decode())
+                if not isinstance(req, dict):
+                    raise RtError("request", "must be a JSON object", EXIT_USAGE)
+                fn = getattr(self, f"op_{req.get('op')}", None)
+                if fn is None:
+                    raise RtError("op", f"unknown operation {req.get('op')!r}", EXIT_USAGE)
+                rep = fn(conn, req)
+            except RtError as e:
+                rep = {"ok": False, "where": e.where, "error": e.message, "code": e.code}
+            except (OSError, ValueError) as e:
+                rep = {"ok": False, "where": "supervisor", "error": str(e), "code": 6}
+            if rep is not None:
+                conn.reply(rep)
+
+    def serve(self) -> None:
+        from . import _libc
+
+        _libc.prctl(36, 1)  # child subreaper: every container process ends up our child
+        os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+        lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        lsock.bind(self.path)
+        os.chmod(self.path, 0o600)
+        lsock.listen(64)
+        rfd, wfd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        signal.set_wakeup_fd(wfd)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        for s in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(s, lambda *_: setattr(self, "running", False))
+        self.sel.register(lsock, selectors.EVENT_READ, "listen")
+        self.sel.register(rfd, selectors.EVENT_READ, "signal")
+        try:
+            while self.running:
+                for key, _ in self.sel.select(1.0):
+                    if key.data == "listen":
+                        s, _ = lsock.accept()
+                        conn = _Conn(s)
+                        self.sel.register(s, selectors.EVENT_READ, conn)
+                    elif key.data == "signal":
+                        try:
+                            os.read(rfd, 4096)
+                        except BlockingIOError:
+                            pass
+                        self._reap()
+                    else:
+                        self.handle(key.data)
+                self._reap()
+        finally:
+            for c in list(self.containers.values()):
+                if c.status is None:
+                    try:
+                        os.kill(c.launched.pid, signal.SIGKILL)
+                        _, st = os.waitpid(c.launched.pid, 0)
+                        self._exited(c, st)
+                    except (ProcessLookupError, ChildProcessError):
+                        pass
+                self._forget(c)
+            lsock.close()
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
+
+
+def serve(path: str, root: str) -> None:
+    """Run the supervisor until SIGTERM/SIGINT or a "shutdown" request; containers still running
+    then are killed and removed."""
+    _Server(path, root).serve()
+
+
+class SupervisorError(Exception):
+    def __init__(self, where: str, message: str, code: int) -> None:
+        super().__init__(f"{where}: {message}")
+        self.where = where
+        self.message = message
+        self.code = code
+
+
+class SupervisorClient:
+    """A blocking client for one connection (use one client per waiting thread)."""
+
+    def __init__(self, path: str, timeout: float | None = None) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(path)
+        self.buf = b""
+
+    def _call(self, req: dict[str, object], fds: list[int] | None = None) -> dict[str, object]:
+        data = (dumps(req) + "\n").encode()
+        if fds:
+            socket.send_fds(self.sock, [data], fds)
+        else:
+            self.sock.sendall(data)
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise SupervisorError("supervisor", "connection closed", 6)
+            self.buf += chunk
+        line, _, self.buf = self.buf.partition(b"\n")
+        rep = loads(line.decode())
+        assert isinstance(rep, dict)
+        if not rep.get("ok"):
+            raise SupervisorError(str(rep.get("where")), str(rep.get("error")), int(rep.get("code", 6)))
+        return rep
+
+    def start(self, bundle: str, cid: str, stdio: tuple[int, int, int] | None = None,
+              remove: bool = False) -> int:
+        rep = self._call({"op": "start", "id": cid, "bundle": os.path.abspath(bundle),
+                          "stdio": stdio is not None, "remove": remove}, list(stdio) if stdio else None)
+        return int(rep["pid"])  # type: ignore[call-overload]
+
+    def wait(self, cid: str) -> int:
+        return int(self._call({"op": "wait", "id": cid})["status"])  # type: ignore[call-overload]
+
+    def run(self, bundle: str, cid: str, stdio: tuple[int, int, int] | None = None) -> int:
+        """start + wait, the container removed afterwards."""
+        self.start(bundle, cid, stdio, remove=True)
+        return self.wait(cid)
+
+    def kill(self, cid: str, sig: int = 15) -> None:
+        self._call({"op": "kill", "id": cid, "signal": sig})
+
+    def delete(self, cid: str, force: bool = False) -> None:
+        self._call({"op": "delete", "id": cid, "force": force})
+
+    def list(self) -> list[dict[str, object]]:
+        return list(self._call({"op": "list"})["containers"])  # type: ignore[call-overload]
+
+    def ping(self) -> None:
+        self._call({"op": "ping"})
+
+    def shutdown(self) -> None:
+        self._call({"op": "shutdown"})
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def __enter__(self) -> SupervisorClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
