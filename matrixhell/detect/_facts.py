@@ -95,4 +95,3 @@ def read_or_note(facts: Facts, view: RepoView, path: str, loader: Callable[[Repo
 
 def read_text_or_note(facts: Facts, view: RepoView, path: str) -> str | None:
     return read_or_note(facts, view, path, lambda v, p: v.read_text(p))
-

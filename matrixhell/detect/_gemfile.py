@@ -202,12 +202,7 @@ def _args(toks: list[_Tok]) -> tuple[list[tuple[str, str]], list[tuple[str, str]
             v, i = _value(toks, i + 1)
             opts.append((t.value, v))
             continue
-        if (
-            t.kind in ("sym", "str")
-            and i + 2 < len(toks)
-            and toks[i + 1].kind == "op"
-            and toks[i + 1].value == "=>"
-        ):
+        if t.kind in ("sym", "str") and i + 2 < len(toks) and toks[i + 1].kind == "op" and toks[i + 1].value == "=>":
             v, i = _value(toks, i + 2)
             opts.append((t.value, v))
             continue

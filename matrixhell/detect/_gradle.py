@@ -101,9 +101,7 @@ def _tokenize(text: str, path: str) -> list[_Tok]:
             j = i
             while j < n and (text[j].isalnum() or text[j] in "._"):
                 j += 1
-            toks.append(
-                _Tok("num", text[i:j].rstrip("LlFfDd") if not text[i:j].isdigit() else text[i:j], line)
-            )
+            toks.append(_Tok("num", text[i:j].rstrip("LlFfDd") if not text[i:j].isdigit() else text[i:j], line))
             i = j
         else:
             toks.append(_Tok("op", c, line))
@@ -126,11 +124,7 @@ def _java_version(toks: list[_Tok], i: int) -> tuple[str, int] | None:
         return None
     if t.kind in ("num", "str"):
         return t.value, t.line
-    if (
-        t.kind == "id"
-        and t.value in ("JavaVersion", "JavaLanguageVersion", "JvmTarget")
-        and i + 2 < len(toks)
-    ):
+    if t.kind == "id" and t.value in ("JavaVersion", "JavaLanguageVersion", "JvmTarget") and i + 2 < len(toks):
         member = toks[i + 2]
         if member.kind == "id" and member.value.startswith(("VERSION_", "JVM_")):
             v = member.value.split("_", 1)[1].replace("_", ".")
@@ -173,9 +167,7 @@ def parse_gradle(text: str, path: str) -> GradleBuild:
             last_id = t.value
             nxt = toks[i + 1] if i + 1 < len(toks) else None
             # java { toolchain { languageVersion = JavaLanguageVersion.of(17) } } / .set(...)
-            if t.value == "JavaLanguageVersion" and _is(
-                toks[i + 2] if i + 2 < len(toks) else None, "id", "of"
-            ):
+            if t.value == "JavaLanguageVersion" and _is(toks[i + 2] if i + 2 < len(toks) else None, "id", "of"):
                 v = _java_version(toks, i)
                 if v is not None and out.toolchain is None:
                     out.toolchain = v
@@ -183,14 +175,8 @@ def parse_gradle(text: str, path: str) -> GradleBuild:
                 v = _java_version(toks, i + 2)
                 if v is not None and out.toolchain is None:
                     out.toolchain = v
-            elif (
-                (t.value in ("sourceCompatibility", "targetCompatibility", "jvmTarget")
-                and starts)
-                or (
-                    t.value in ("sourceCompatibility", "targetCompatibility")
-                    and i > 0
-                    and _is(toks[i - 1], "op", ".")
-                )
+            elif (t.value in ("sourceCompatibility", "targetCompatibility", "jvmTarget") and starts) or (
+                t.value in ("sourceCompatibility", "targetCompatibility") and i > 0 and _is(toks[i - 1], "op", ".")
             ):
                 j = i + 1
                 if _is(toks[j] if j < len(toks) else None, "op", "="):
@@ -242,9 +228,7 @@ def _call_args(toks: list[_Tok], i: int) -> tuple[list[_Tok], int]:
             j += 1
         return args, j
     j = i
-    while (
-        j < len(toks) and toks[j].kind != "nl" and not _is(toks[j], "op", "}") and not _is(toks[j], "op", ";")
-    ):
+    while j < len(toks) and toks[j].kind != "nl" and not _is(toks[j], "op", "}") and not _is(toks[j], "op", ";"):
         if _is(toks[j], "op", "{"):  # a configuration closure: { exclude ... }
             depth = 0
             while j < len(toks):
@@ -291,9 +275,7 @@ def _dependency(toks: list[_Tok], i: int, out: GradleBuild) -> int:
         else:
             k += 1
     if "name" in named:
-        notation = ":".join(
-            x for x in (named.get("group", ""), named["name"], named.get("version")) if x is not None
-        )
+        notation = ":".join(x for x in (named.get("group", ""), named["name"], named.get("version")) if x is not None)
         out.deps.append(GradleDep(conf.value, notation, conf.line, platform))
         return end
     if args[0].kind == "id" and args[0].value == "libs":

@@ -7,8 +7,11 @@ counted in C) maps key paths such as ``("dependencies", "express")`` or ``("pack
 
 from __future__ import annotations
 
+import contextlib
 import json
+import json.scanner
 import re
+from collections.abc import Callable
 from typing import Any
 
 from matrixhell.detect.repoview import RepoView
@@ -16,8 +19,6 @@ from matrixhell.errors import InputError
 from matrixhell.model.origin import Origin
 
 __all__ = ["JsonDoc", "load_json", "parse_json"]
-
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]')
 
 Path = tuple[str | int, ...]
 
@@ -46,49 +47,61 @@ class JsonDoc:
         return self._lines.get(tuple(keys))
 
 
+_WS = re.compile(r"[ \t\n\r]*")
+# the C scanner json.loads itself uses: scan_once(text, pos) -> (value, end)
+_scan_once: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(  # type: ignore[arg-type]
+    json.JSONDecoder()
+)
+
+
 def _index(text: str, max_depth: int) -> dict[Path, int]:
+    """Key path -> line, walking the first ``max_depth`` levels in Python and skipping deeper values
+    with the C scanner, so a 4 MB lock file costs little more than ``json.loads`` itself."""
     lines: dict[Path, int] = {}
-    # One frame per open container: [is_object, key_or_index, want_key]
-    stack: list[list[Any]] = []
-    line, last = 1, 0
+    state = [1, 0]  # line at ``last``, last position counted
 
-    def here(pos: int) -> int:
-        nonlocal line, last
-        line += text.count("\n", last, pos)
-        last = pos
-        return line
+    def line_at(pos: int) -> int:
+        state[0] += text.count("\n", state[1], pos)
+        state[1] = pos
+        return state[0]
 
-    def path() -> Path:
-        return tuple(f[1] for f in stack)
+    def ws(pos: int) -> int:
+        m = _WS.match(text, pos)
+        return m.end() if m else pos
 
-    for m in _TOKEN.finditer(text):
-        tok = m.group()
-        c = tok[0]
-        top = stack[-1] if stack else None
-        if c == '"':
-            if top is not None and top[0] and top[2]:
-                key = tok[1:-1] if "\\" not in tok else json.loads(tok)
-                top[1] = key
-                if len(stack) <= max_depth:
-                    p = path()
-                    lines.setdefault(p, here(m.start()))
-            elif top is not None and not top[0] and len(stack) <= max_depth:
-                lines.setdefault(path(), here(m.start()))
-        elif c in "{[":
-            if top is not None and not top[0] and len(stack) <= max_depth:
-                lines.setdefault(path(), here(m.start()))
-            stack.append([c == "{", 0 if c == "[" else None, c == "{"])
-        elif c in "}]":
-            if stack:
-                stack.pop()
-        elif c == ":":
-            if top is not None and top[0]:
-                top[2] = False
-        elif c == "," and top is not None:
-            if top[0]:
-                top[2] = True
-            else:
-                top[1] += 1
+    def value(pos: int, path: Path) -> int:
+        pos = ws(pos)
+        c = text[pos : pos + 1]
+        if len(path) >= max_depth or c not in ("{", "["):
+            return int(_scan_once(text, pos)[1])
+        pos = ws(pos + 1)
+        if c == "{":
+            if text[pos] == "}":
+                return pos + 1
+            while True:
+                key, after = _scan_once(text, pos)
+                p = (*path, key)
+                lines.setdefault(p, line_at(pos))
+                pos = ws(after)
+                pos = value(pos + 1, p)  # past the ':'
+                pos = ws(pos)
+                if text[pos] == "}":
+                    return pos + 1
+                pos = ws(pos + 1)  # past the ','
+        if text[pos] == "]":
+            return pos + 1
+        i = 0
+        while True:
+            p = (*path, i)
+            lines.setdefault(p, line_at(pos))
+            pos = ws(value(pos, p))
+            if text[pos] == "]":
+                return pos + 1
+            pos = ws(pos + 1)
+            i += 1
+
+    with contextlib.suppress(IndexError, StopIteration, ValueError):  # only valid JSON gets here
+        value(0, ())
     return lines
 
 

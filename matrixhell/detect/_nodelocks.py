@@ -59,6 +59,7 @@ def read_npm_lock(view: RepoView, path: str) -> NodeLock:
     lock = NodeLock("package-lock", path, str(lv))
     packages = data.get("packages")
     if isinstance(packages, dict) and packages:
+        doc.max_depth = 2  # only the package keys need lines; v1 trees below need every level
         for key, body in packages.items():
             if not key or "node_modules/" not in key or not isinstance(body, dict) or body.get("link"):
                 continue

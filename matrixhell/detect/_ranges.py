@@ -277,12 +277,7 @@ def _union(raw: str, sets: list[_Set]) -> Translation:
     merged: list[_Interval] = [ivs[0]]
     for iv in ivs[1:]:
         cur = merged[-1]
-        touches = (
-            cur.hi is None
-            or iv.lo is None
-            or iv.lo < cur.hi
-            or (iv.lo == cur.hi and (iv.lo_incl or cur.hi_incl))
-        )
+        touches = cur.hi is None or iv.lo is None or iv.lo < cur.hi or (iv.lo == cur.hi and (iv.lo_incl or cur.hi_incl))
         if touches:
             if cur.hi is None or (iv.hi is not None and iv.hi < cur.hi):
                 hi, hi_incl = cur.hi, cur.hi_incl

@@ -126,9 +126,7 @@ class DotnetDetector:
                     hint="port the project to net8.0 or later to run it in a Linux container",
                 )
             else:
-                facts.note(
-                    "unreadable-version", f"{tfm!r} is not a target framework matrixhell knows", origin
-                )
+                facts.note("unreadable-version", f"{tfm!r} is not a target framework matrixhell knows", origin)
         if not versions:
             return None
         rng = " || ".join(f"{a}.{b}.x" for a, b in sorted(set(versions)))
@@ -220,9 +218,7 @@ class DotnetDetector:
                 hint='write e.g. "8.0.100"',
             )
             return
-        facts.runtimes.append(
-            RuntimeReq("dotnet-sdk", f"=={version.strip()}", version, "global-json", origin, 90)
-        )
+        facts.runtimes.append(RuntimeReq("dotnet-sdk", f"=={version.strip()}", version, "global-json", origin, 90))
         facts.runtimes.append(
             RuntimeReq("dotnet", f"=={m.group(1)}.{m.group(2)}.*", version, "global-json", origin, 20)
         )

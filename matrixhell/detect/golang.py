@@ -78,12 +78,7 @@ class GoDetector:
         module: str | None = None
         for d in member_dirs(ctx):
             path = join(d, "go.mod")
-            if (
-                (d == ctx.directory
-                and not ctx.has("go.mod"))
-                or (d != ctx.directory
-                and not ctx.view.is_file(path))
-            ):
+            if (d == ctx.directory and not ctx.has("go.mod")) or (d != ctx.directory and not ctx.view.is_file(path)):
                 continue
             mod = read_or_note(facts, ctx.view, path, _load)
             if mod is None:
@@ -101,9 +96,7 @@ class GoDetector:
             origin = Origin(f.path, go.line)
             try:
                 facts.runtimes.append(
-                    RuntimeReq(
-                        "go", minimum_version(go.args[0]).spec, go.args[0], f"{prefix}-go", origin, go_prec
-                    )
+                    RuntimeReq("go", minimum_version(go.args[0]).spec, go.args[0], f"{prefix}-go", origin, go_prec)
                 )
             except RangeError:
                 facts.note(
@@ -119,9 +112,7 @@ class GoDetector:
             version = raw.removeprefix("go").split("-", 1)[0]
             try:
                 facts.runtimes.append(
-                    RuntimeReq(
-                        "go", version_prefix(version).spec, raw, f"{prefix}-toolchain", origin, tc_prec
-                    )
+                    RuntimeReq("go", version_prefix(version).spec, raw, f"{prefix}-toolchain", origin, tc_prec)
                 )
             except RangeError:
                 facts.note(
@@ -151,14 +142,10 @@ class GoDetector:
             indirect = ln.comment.split(";", 1)[0].strip() == "indirect"
             if (path, version) in excluded:
                 facts.note("excluded-version", f"{path} {version} is both required and excluded", origin)
-            facts.packages.append(
-                PackageReq(Ecosystem.GO, path, version, origin, locked=version, direct=not indirect)
-            )
+            facts.packages.append(PackageReq(Ecosystem.GO, path, version, origin, locked=version, direct=not indirect))
         for ln in mod.all("replace"):
             if "=>" not in ln.args:
-                facts.note(
-                    "bad-go-mod", "replace needs =>", Origin(mod.path, ln.line), severity=Severity.ERROR
-                )
+                facts.note("bad-go-mod", "replace needs =>", Origin(mod.path, ln.line), severity=Severity.ERROR)
                 continue
             at = ln.args.index("=>")
             old, new = ln.args[:at], ln.args[at + 1 :]

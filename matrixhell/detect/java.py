@@ -80,9 +80,7 @@ class JavaDetector:
 
     # -- Maven ---------------------------------------------------------------------------------------
 
-    def _runtime(
-        self, facts: Facts, raw: str, source: str, origin: Origin, precedence: int, exact: bool
-    ) -> None:
+    def _runtime(self, facts: Facts, raw: str, source: str, origin: Origin, precedence: int, exact: bool) -> None:
         major = java_major(raw)
         if major is None:
             facts.note(
@@ -199,9 +197,7 @@ class JavaDetector:
         if managed:
             if (dep.findtext("type") or "") == "pom" and scope == "import":
                 facts.packages.append(
-                    PackageReq(
-                        Ecosystem.MAVEN, f"{gid}:{aid}", version, origin, group="bom", locked=version or None
-                    )
+                    PackageReq(Ecosystem.MAVEN, f"{gid}:{aid}", version, origin, group="bom", locked=version or None)
                 )
                 if gid == _SPRING:
                     facts.framework("spring-boot")
@@ -215,9 +211,7 @@ class JavaDetector:
                 f"{gid}:{aid}",
                 version,
                 origin,
-                locked=version
-                if version and "${" not in version and not version.startswith(("[", "("))
-                else None,
+                locked=version if version and "${" not in version and not version.startswith(("[", "(")) else None,
                 scope=s,
                 group=scope if scope != "compile" else None,
             )
@@ -316,19 +310,13 @@ class JavaDetector:
             if isinstance(spec, str):
                 out[key] = spec
             elif isinstance(spec, dict):
-                module = spec.get("module") or (
-                    f"{spec.get('group')}:{spec.get('name')}" if spec.get("name") else None
-                )
+                module = spec.get("module") or (f"{spec.get('group')}:{spec.get('name')}" if spec.get("name") else None)
                 if not isinstance(module, str):
                     continue
                 v = spec.get("version")
                 if isinstance(v, dict):
                     ref = v.get("ref")
-                    v = (
-                        versions.get(ref)
-                        if isinstance(versions, dict) and isinstance(ref, str)
-                        else v.get("strictly")
-                    )
+                    v = versions.get(ref) if isinstance(versions, dict) and isinstance(ref, str) else v.get("strictly")
                 out[key] = f"{module}:{v}" if isinstance(v, str) else module
         return out
 
@@ -345,7 +333,5 @@ class JavaDetector:
                 m = _WRAPPER.search(value.replace("\\:", ":"))
                 if m:
                     facts.runtimes.append(
-                        RuntimeReq(
-                            "gradle", f"=={m.group(1)}", m.group(1), "gradle-wrapper", Origin(path, n), 90
-                        )
+                        RuntimeReq("gradle", f"=={m.group(1)}", m.group(1), "gradle-wrapper", Origin(path, n), 90)
                     )

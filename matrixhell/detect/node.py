@@ -117,9 +117,7 @@ def nvmrc_runtime(facts: Facts, text: str, path: str, source: str, precedence: i
             facts.runtimes.append(RuntimeReq("node", "", value, source, origin, precedence))
             return
         if low.startswith("lts/") and low[4:] in _LTS:
-            facts.runtimes.append(
-                RuntimeReq("node", f"=={_LTS[low[4:]]}.*", value, source, origin, precedence)
-            )
+            facts.runtimes.append(RuntimeReq("node", f"=={_LTS[low[4:]]}.*", value, source, origin, precedence))
             return
         try:
             spec = version_prefix(value).spec
@@ -226,9 +224,7 @@ class NodeDetector:
                     continue  # a sibling workspace member, part of this service
                 origin = doc.origin(section, name)
                 if not isinstance(spec, str):
-                    facts.note(
-                        "bad-manifest", f"{section}.{name} is not a string", origin, severity=Severity.ERROR
-                    )
+                    facts.note("bad-manifest", f"{section}.{name} is not a string", origin, severity=Severity.ERROR)
                     continue
                 url = None
                 text = spec.strip()
@@ -259,9 +255,7 @@ class NodeDetector:
             origin = doc.origin("packageManager")
             if m:
                 pm = m.group(1)
-                facts.runtimes.append(
-                    RuntimeReq(pm, f"=={m.group(2)}", raw_pm, "package-manager", origin, 90)
-                )
+                facts.runtimes.append(RuntimeReq(pm, f"=={m.group(2)}", raw_pm, "package-manager", origin, 90))
             else:
                 facts.note(
                     "unreadable-version",
@@ -326,9 +320,7 @@ class NodeDetector:
                     locks.append(lk)
         if view.is_file(join(lock_dir, "pnpm-lock.yaml")):
             rel = tuple(posixpath.relpath(m or ".", lock_dir or ".") for m in member_dirs(ctx))
-            lk = read_or_note(
-                facts, view, join(lock_dir, "pnpm-lock.yaml"), lambda v, p: read_pnpm_lock(v, p, rel)
-            )
+            lk = read_or_note(facts, view, join(lock_dir, "pnpm-lock.yaml"), lambda v, p: read_pnpm_lock(v, p, rel))
             if lk is not None:
                 locks.append(lk)
         if len(locks) > 1:
@@ -385,24 +377,18 @@ class NodeDetector:
         if isinstance(scripts, dict) and isinstance(scripts.get("start"), str) and scripts["start"].strip():
             # `npm start` puts node_modules/.bin on PATH, which the script itself may rely on.
             facts.start_commands.append(
-                StartCommand(
-                    doc.origin("scripts", "start"), "package-json-start", shell=f"{pm} start", precedence=40
-                )
+                StartCommand(doc.origin("scripts", "start"), "package-json-start", shell=f"{pm} start", precedence=40)
             )
             return
         main = data.get("main")
         if isinstance(main, str) and main.strip():
             facts.start_commands.append(
-                StartCommand(
-                    doc.origin("main"), "package-json-main", argv=("node", main.strip()), precedence=45
-                )
+                StartCommand(doc.origin("main"), "package-json-main", argv=("node", main.strip()), precedence=45)
             )
             return
         for entry in ("server.js", "index.js", "app.js"):
             if ctx.has(entry):
                 facts.start_commands.append(
-                    StartCommand(
-                        Origin(ctx.path(entry)), "node-entry-file", argv=("node", entry), precedence=48
-                    )
+                    StartCommand(Origin(ctx.path(entry)), "node-entry-file", argv=("node", entry), precedence=48)
                 )
                 return

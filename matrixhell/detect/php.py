@@ -78,9 +78,7 @@ class PhpDetector:
             for name, constraint in reqs.items():
                 origin = doc.origin(section, name)
                 if not isinstance(constraint, str):
-                    facts.note(
-                        "bad-manifest", f"{section}.{name} is not a string", origin, severity=Severity.ERROR
-                    )
+                    facts.note("bad-manifest", f"{section}.{name} is not a string", origin, severity=Severity.ERROR)
                     continue
                 key = name.lower()
                 if key == "php" and scope is Scope.MAIN:

@@ -90,9 +90,7 @@ class RustDetector:
             self._lock(facts, ctx)
         if len(bins) == 1:
             name, origin = bins[0]
-            facts.start_commands.append(
-                StartCommand(origin, "cargo-bin", argv=(f"/app/{name}",), precedence=45)
-            )
+            facts.start_commands.append(StartCommand(origin, "cargo-bin", argv=(f"/app/{name}",), precedence=45))
         elif len(bins) > 1:
             facts.note(
                 "several-binaries",
@@ -161,17 +159,11 @@ class RustDetector:
                     hint='write e.g. rust-version = "1.75"',
                 )
         ed, src = self._inherited(pkg.get("edition"), root, "edition")
-        origin = (
-            src.origin("workspace", "package", "edition")
-            if src is not None
-            else doc.origin("package", "edition")
-        )
+        origin = src.origin("workspace", "package", "edition") if src is not None else doc.origin("package", "edition")
         if isinstance(ed, str):
             if ed in EDITION_MINIMUM:
                 facts.runtimes.append(
-                    RuntimeReq(
-                        "rust", f">={EDITION_MINIMUM[ed]}", f"edition {ed}", "cargo-edition", origin, 40
-                    )
+                    RuntimeReq("rust", f">={EDITION_MINIMUM[ed]}", f"edition {ed}", "cargo-edition", origin, 40)
                 )
             else:
                 facts.note(
@@ -203,11 +195,7 @@ class RustDetector:
                 if isinstance(spec, dict) and spec.get("workspace") is True:
                     base = ws_deps.get(name) if isinstance(ws_deps, dict) else None
                     merged = (
-                        dict(base)
-                        if isinstance(base, dict)
-                        else {"version": base}
-                        if isinstance(base, str)
-                        else {}
+                        dict(base) if isinstance(base, dict) else {"version": base} if isinstance(base, str) else {}
                     )
                     merged.update({k: v for k, v in spec.items() if k != "workspace"})
                     spec = merged
@@ -227,9 +215,7 @@ class RustDetector:
                     if port:
                         facts.port(port, origin)
 
-    def _req(
-        self, name: str, spec: Any, origin: Origin, scope: Scope, marker: str | None
-    ) -> PackageReq | None:
+    def _req(self, name: str, spec: Any, origin: Origin, scope: Scope, marker: str | None) -> PackageReq | None:
         if isinstance(spec, str):
             return PackageReq(Ecosystem.CARGO, name, spec, origin, scope=scope, marker=marker)
         if not isinstance(spec, dict):
@@ -297,7 +283,5 @@ class RustDetector:
             if (name, version) in direct or (name in names and len(versions[name]) == 1):
                 continue
             facts.packages.append(
-                PackageReq(
-                    Ecosystem.CARGO, name, "", origin, locked=version, direct=False, group="Cargo.lock"
-                )
+                PackageReq(Ecosystem.CARGO, name, "", origin, locked=version, direct=False, group="Cargo.lock")
             )

@@ -176,9 +176,7 @@ def _npm(view: RepoView, directory: str) -> WorkspaceInfo | None:
     pm = data.get("packageManager")
     yarn = view.is_file(join(directory, "yarn.lock")) or (isinstance(pm, str) and pm.startswith("yarn@"))
     origin = doc.origin("workspaces")
-    members, findings = expand_member_globs(
-        view, directory, _strings(ws), manifest="package.json", origin=origin
-    )
+    members, findings = expand_member_globs(view, directory, _strings(ws), manifest="package.json", origin=origin)
     return WorkspaceInfo("yarn" if yarn else "npm", members, origin, tuple(findings))
 
 

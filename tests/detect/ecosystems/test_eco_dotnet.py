@@ -12,9 +12,7 @@ from matrixhell.model.facts import Detection, Ecosystem, Scope
 
 def run(files: dict[str, str | bytes], directory: str = "") -> Detection:
     view = MemoryRepoView(files)
-    names = frozenset(
-        f for f in view.listdir(directory) if view.is_file(f"{directory}/{f}" if directory else f)
-    )
+    names = frozenset(f for f in view.listdir(directory) if view.is_file(f"{directory}/{f}" if directory else f))
     ctx = DetectContext(view, directory, names)
     assert DotnetDetector().applies(ctx)
     return DotnetDetector().detect(ctx)
@@ -79,10 +77,7 @@ def test_multi_targeting_and_library_and_framework() -> None:
     assert {f.code for f in d.findings} == {"library-target", "range-widened"}
     assert d.languages == ("fsharp",)
     d2 = run(
-        {
-            "Old.csproj": "<Project><PropertyGroup><TargetFramework>net48</TargetFramework>"
-            "</PropertyGroup></Project>"
-        }
+        {"Old.csproj": "<Project><PropertyGroup><TargetFramework>net48</TargetFramework></PropertyGroup></Project>"}
     )
     assert d2.runtimes == () and d2.findings[0].code == "windows-only-framework"
 
@@ -119,8 +114,7 @@ def test_packages_lock_and_global_json() -> None:
         {
             "Api.csproj": WEB,
             "packages.lock.json": lock,
-            "global.json": '{\n  "sdk": {\n    "version": "8.0.100",\n'
-            '    "rollForward": "latestFeature"\n  }\n}\n',
+            "global.json": '{\n  "sdk": {\n    "version": "8.0.100",\n    "rollForward": "latestFeature"\n  }\n}\n',
         }
     )
     by = {(p.name, p.direct): p for p in d.packages}

@@ -18,9 +18,7 @@ from matrixhell.errors import InputError
 
 
 def test_json_lines_of_keys_and_array_items() -> None:
-    text = json.dumps(
-        {"name": "x", "deps": {"a": "1", 'we"ird': "2"}, "list": [{"n": 1}, {"n": 2}]}, indent=2
-    )
+    text = json.dumps({"name": "x", "deps": {"a": "1", 'we"ird': "2"}, "list": [{"n": 1}, {"n": 2}]}, indent=2)
     doc = parse_json(text, "p.json")
     lines = text.splitlines()
     assert '"a"' in lines[doc.line("deps", "a") - 1]  # type: ignore[operator]
@@ -79,9 +77,7 @@ def test_yaml_alias_bomb_does_not_explode_line_walk() -> None:
 
 
 def test_xml_lines_namespaces_and_errors() -> None:
-    root = parse_xml(
-        '<?xml version="1.0"?>\n<project xmlns="urn:x">\n  <a k="v">t</a>\n</project>\n', "pom.xml"
-    )
+    root = parse_xml('<?xml version="1.0"?>\n<project xmlns="urn:x">\n  <a k="v">t</a>\n</project>\n', "pom.xml")
     assert root.tag == "project"
     a = root.find("a")
     assert a is not None and a.line == 3 and a.attrib == {"k": "v"} and a.text == "t"

@@ -10,9 +10,7 @@ from matrixhell.model.facts import Detection, Ecosystem
 
 def run(files: dict[str, str | bytes], directory: str = "", members: tuple[str, ...] = ()) -> Detection:
     view = MemoryRepoView(files)
-    names = frozenset(
-        f for f in view.listdir(directory) if view.is_file(f"{directory}/{f}" if directory else f)
-    )
+    names = frozenset(f for f in view.listdir(directory) if view.is_file(f"{directory}/{f}" if directory else f))
     ctx = DetectContext(view, directory, names, members=members)
     assert GoDetector().applies(ctx)
     return GoDetector().detect(ctx)
@@ -61,9 +59,7 @@ def test_go_mod_requires_indirect_and_replace() -> None:
 
 
 def test_start_only_with_main_package() -> None:
-    d = run(
-        {"api/go.mod": GOMOD, "api/main.go": "// Copyright\n/* c */\npackage main\n\nfunc main() {}\n"}, "api"
-    )
+    d = run({"api/go.mod": GOMOD, "api/main.go": "// Copyright\n/* c */\npackage main\n\nfunc main() {}\n"}, "api")
     assert d.start_commands[0].argv == ("/app/api",)  # the /v2 major suffix is not the binary name
     d2 = run({"lib/go.mod": "module example.com/lib\n", "lib/main.go": "package lib\n"}, "lib")
     assert d2.start_commands == ()

@@ -12,9 +12,7 @@ from matrixhell.model.facts import Detection, Ecosystem, Scope
 
 def run(files: dict[str, str | bytes], directory: str = "") -> Detection:
     view = MemoryRepoView(files)
-    names = frozenset(
-        f for f in view.listdir(directory) if view.is_file(f"{directory}/{f}" if directory else f)
-    )
+    names = frozenset(f for f in view.listdir(directory) if view.is_file(f"{directory}/{f}" if directory else f))
     ctx = DetectContext(view, directory, names)
     assert JavaDetector().applies(ctx)
     return JavaDetector().detect(ctx)
@@ -59,9 +57,7 @@ POM = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-@pytest.mark.parametrize(
-    ("raw", "major"), [("17", 17), ("1.8", 8), ("21.0.1", 21), ("'11'", 11), ("x", None)]
-)
+@pytest.mark.parametrize(("raw", "major"), [("17", 17), ("1.8", 8), ("21.0.1", 21), ("'11'", 11), ("x", None)])
 def test_java_major(raw: str, major: int | None) -> None:
     assert java_major(raw) == major
 
@@ -135,10 +131,7 @@ def test_gradle_kotlin_dsl() -> None:
     assert java == [("gradle-toolchain", "==21.*", 8), ("gradle-source-compatibility", ">=17", 10)]
     assert next(r for r in d.runtimes if r.runtime == "gradle").spec == "==8.5"
     by = {p.name: p for p in d.packages}
-    assert (
-        by["org.postgresql:postgresql"].specifier == "42.7.1"
-        and by["org.postgresql:postgresql"].origin.line == 16
-    )
+    assert by["org.postgresql:postgresql"].specifier == "42.7.1" and by["org.postgresql:postgresql"].origin.line == 16
     assert by["org.junit:junit"].scope is Scope.DEV
     assert by["org.projectlombok:lombok"].scope is Scope.BUILD
     assert by["org.springframework.boot:spring-boot-dependencies"].group == "platform"

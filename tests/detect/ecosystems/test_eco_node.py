@@ -12,9 +12,7 @@ from matrixhell.model import Severity
 from matrixhell.model.facts import Detection, Ecosystem, Scope
 
 
-def run(
-    files: dict[str, Any], directory: str = "", members: tuple[str, ...] = (), cap: int | None = None
-) -> Detection:
+def run(files: dict[str, Any], directory: str = "", members: tuple[str, ...] = (), cap: int | None = None) -> Detection:
     enc = {k: (json.dumps(v, indent=2) if isinstance(v, dict) else v) for k, v in files.items()}
     view = MemoryRepoView(enc, size_cap=cap) if cap else MemoryRepoView(enc)
     ctx = DetectContext(
@@ -223,9 +221,7 @@ def test_nvmrc_lts_alias() -> None:
 
 
 def test_malformed_package_json_is_a_finding_with_line() -> None:
-    d = run(
-        {"package.json": '{\n  "name": "x",\n  "dependencies": {\n    "a": "1",\n  }\n}\n', ".nvmrc": "20"}
-    )
+    d = run({"package.json": '{\n  "name": "x",\n  "dependencies": {\n    "a": "1",\n  }\n}\n', ".nvmrc": "20"})
     f = next(f for f in d.findings if f.code == "bad-json")
     assert f.origin is not None and f.origin.path == "package.json" and f.origin.line == 5
     assert f.severity is Severity.ERROR

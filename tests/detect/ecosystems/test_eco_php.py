@@ -14,9 +14,7 @@ from matrixhell.model.facts import Detection, Ecosystem, Scope
 def run(files: dict[str, Any], directory: str = "") -> Detection:
     enc = {k: (json.dumps(v, indent=4) if isinstance(v, dict) else v) for k, v in files.items()}
     view = MemoryRepoView(enc)
-    names = frozenset(
-        f for f in view.listdir(directory) if view.is_file(f"{directory}/{f}" if directory else f)
-    )
+    names = frozenset(f for f in view.listdir(directory) if view.is_file(f"{directory}/{f}" if directory else f))
     ctx = DetectContext(view, directory, names)
     assert PhpDetector().applies(ctx)
     return PhpDetector().detect(ctx)

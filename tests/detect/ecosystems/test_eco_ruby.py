@@ -10,9 +10,7 @@ from matrixhell.model.facts import Detection, Ecosystem, Scope
 
 def run(files: dict[str, str | bytes], directory: str = "") -> Detection:
     view = MemoryRepoView(files)
-    names = frozenset(
-        f for f in view.listdir(directory) if view.is_file(f"{directory}/{f}" if directory else f)
-    )
+    names = frozenset(f for f in view.listdir(directory) if view.is_file(f"{directory}/{f}" if directory else f))
     ctx = DetectContext(view, directory, names)
     assert RubyDetector().applies(ctx)
     return RubyDetector().detect(ctx)

@@ -13,9 +13,7 @@ from matrixhell.model.facts import Detection, Ecosystem, Scope
 
 def run(files: dict[str, str | bytes], directory: str = "", members: tuple[str, ...] = ()) -> Detection:
     view = MemoryRepoView(files)
-    names = frozenset(
-        f for f in view.listdir(directory) if view.is_file(f"{directory}/{f}" if directory else f)
-    )
+    names = frozenset(f for f in view.listdir(directory) if view.is_file(f"{directory}/{f}" if directory else f))
     ctx = DetectContext(view, directory, names, members=members)
     assert RustDetector().applies(ctx)
     return RustDetector().detect(ctx)
@@ -136,9 +134,7 @@ def test_bad_cargo_toml_and_lock() -> None:
     assert f.origin is not None and f.origin.line == 3
     assert d.runtimes[0].spec == "==1.75.*"
     d2 = run({"Cargo.toml": CARGO, "Cargo.lock": "[[package]\n"})
-    assert any(
-        f.code == "bad-toml" and f.origin is not None and f.origin.path == "Cargo.lock" for f in d2.findings
-    )
+    assert any(f.code == "bad-toml" and f.origin is not None and f.origin.path == "Cargo.lock" for f in d2.findings)
 
 
 def test_unknown_edition_and_bad_dependency_value() -> None:

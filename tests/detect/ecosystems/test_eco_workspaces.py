@@ -9,9 +9,7 @@ from matrixhell.detect.workspaces import expand_member_globs, workspace_members
 
 
 def view(files: dict[str, object]) -> MemoryRepoView:
-    return MemoryRepoView(
-        {k: (json.dumps(v, indent=2) if isinstance(v, dict) else str(v)) for k, v in files.items()}
-    )
+    return MemoryRepoView({k: (json.dumps(v, indent=2) if isinstance(v, dict) else str(v)) for k, v in files.items()})
 
 
 def test_npm_workspaces_array_with_negation() -> None:
