@@ -49,8 +49,8 @@ class JsonDoc:
 
 _WS = re.compile(r"[ \t\n\r]*")
 # the C scanner json.loads itself uses: scan_once(text, pos) -> (value, end)
-_scan_once: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(  # type: ignore[arg-type]
-    json.JSONDecoder()
+_scan_once: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(
+    json.JSONDecoder()  # type: ignore[arg-type]
 )
 
 
