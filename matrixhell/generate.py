@@ -120,103 +120,110 @@ def _pin(needs: SystemNeeds, versions: Callable[[str], str | None]) -> SystemNee
 
 
 def _knowledge_needs() -> NeedsFn:
-    """Needs from the knowledge layer when it is installed, merged with what the scan found."""
-    versions_of = _catalog_versions()
-    native = _native_needs_fn()
+    """Needs from the knowledge layer (native-library map, distro catalog, wheel availability), merged
+    with what the scan found; package versions pinned from the catalog.  Without the knowledge layer,
+    only what the scan found."""
+    try:
+        from matrixhell.analyze import load_knowledge
+    except ImportError:
+        return detected_needs
+    kn = load_knowledge()
 
     def needs(service: Service, target: Target) -> SystemNeeds:
         base = detected_needs(service, target)
-        if native is not None:
-            extra = native(service, target)
-            base = SystemNeeds(
-                build=tuple(sorted(set(base.build) | set(extra.build))),
-                run=tuple(sorted(set(base.run) | set(extra.run))),
-                compile=base.compile or extra.compile,
-                reasons=base.reasons + extra.reasons,
-            )
-        if versions_of is not None:
-            base = _pin(base, lambda name: versions_of(target.distro, target.release, name))
-        return base
-
-    return needs
-
-
-def _catalog_versions() -> Callable[[str, str, str], str | None] | None:
-    """Package versions of a release, from the distro catalog the knowledge layer ships."""
-    import json
-    from importlib import resources
-
-    try:
-        data = resources.files("matrixhell.knowledge") / "data"
-    except (ModuleNotFoundError, TypeError):
-        return None
-    table: dict[tuple[str, str], dict[str, str]] = {}
-    for name in ("debian.json", "ubuntu.json", "alpine.json"):
-        f = data / name
-        if not f.is_file():
-            continue
         try:
-            doc = json.loads(f.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        for rel in doc.get("releases", []) if isinstance(doc, dict) else []:
-            pkgs = rel.get("packages", {}) if isinstance(rel, dict) else {}
-            if not isinstance(pkgs, dict):
-                continue
-            got = {k: v["version"] for k, v in pkgs.items() if isinstance(v, dict) and "version" in v}
-            for key in {rel.get("name"), rel.get("codename"), rel.get("version")} - {None}:
-                table[(str(rel.get("distro")), str(key))] = got
-    if not table:
-        return None
-
-    def version(distro: str, release: str, name: str) -> str | None:
-        return table.get((distro, release), {}).get(name)
-
-    return version
-
-
-def _native_needs_fn() -> NeedsFn | None:
-    """Build/run packages of native language packages, through knowledge.syslibs and the catalog."""
-    try:
-        from matrixhell.knowledge import load_catalog  # type: ignore[attr-defined]
-        from matrixhell.knowledge.syslibs import native_needs  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    try:
-        from matrixhell.resolution.wheels import wheel_for  # type: ignore[import-not-found]
-    except ImportError:
-        wheel_for = None
-    catalog = load_catalog()
-
-    def needs(service: Service, target: Target) -> SystemNeeds:
-        release = catalog.release(target.distro, target.release)
-        build: set[PinnedPackage] = set()
-        run: set[PinnedPackage] = set()
-        reasons: list[str] = []
-        compile_ = False
+            release = kn.catalog.release(target.distro, target.release)
+        except KeyError:
+            return base  # a release the catalog does not know: what the scan found, unpinned
+        build: set[str] = {p.name for p in base.build}
+        run: set[str] = {p.name for p in base.run}
+        reasons: list[str] = list(base.reasons)
+        compile_ = base.compile
+        python = _python_line(target)
         for pkg in service.packages:
-            if pkg.scope.value not in ("main",):
+            if pkg.scope.value != "main" or kn.native_needs is None:
                 continue
-            nn = native_needs(pkg.ecosystem, pkg.name)
+            nn = kn.native_needs(pkg.ecosystem, pkg.name)
             if nn is None:
                 continue
-            wheel = (wheel_for(pkg, target)
-                     if wheel_for is not None and pkg.ecosystem.value == "pypi" else None)
-            bundled = set(getattr(nn, "wheel_bundles", ()) or ()) if wheel else set()
-            for logical in getattr(nn, "libraries", ()):
-                if logical in bundled:
-                    continue
-                b, r = release.library_packages(logical)
-                if not wheel:
-                    build.update(PinnedPackage(n) for n in ([b] if isinstance(b, str) else b or ()))
-                run.update(PinnedPackage(n) for n in ([r] if isinstance(r, str) else r or ()))
-            if not wheel and (getattr(nn, "libraries", ()) or getattr(nn, "build_tools", ())):
+            prebuilt = _prebuilt(kn, pkg, nn, python, target.libc)
+            if not prebuilt and (nn.libraries or nn.build_tools or nn.build_only_libraries):
                 compile_ = True
-                build.update(PinnedPackage(n) for n in getattr(nn, "build_tools", ()))
-                reasons.append(f"{pkg.name}: no fitting binary package, built from source")
-        return SystemNeeds(tuple(sorted(build)), tuple(sorted(run)), compile_, tuple(reasons))
+                reasons.append(f"{pkg.name}: no prebuilt binary for this target, built from source")
+                for lib in nn.build_libraries():
+                    build.update(_library(release, lib).build)
+                for tool in nn.build_tools:
+                    build.update(release.tool_packages(tool))
+            for lib in nn.run_libraries(prebuilt=prebuilt):
+                run.update(_library(release, lib).run)
+        out = SystemNeeds(tuple(PinnedPackage(n) for n in sorted(build)),
+                          tuple(PinnedPackage(n) for n in sorted(run)), compile_, tuple(reasons))
+        return _pin(out, release.package_version)
 
     return needs
+
+
+def _python_line(target: Target) -> str | None:
+    if target.runtime != "python" or not target.runtime_version:
+        return None
+    return ".".join(target.runtime_version.split(".")[:2])
+
+
+def _library(release: Any, logical: str) -> Any:
+    from matrixhell.knowledge.catalog import LibraryPackages
+
+    try:
+        return release.library_packages(logical)
+    except KeyError:
+        return LibraryPackages((), ())
+
+
+def _prebuilt(kn: Any, pkg: Any, nn: Any, python: str | None, libc: str) -> bool:
+    """Whether the package installs as a prebuilt binary on the target (a wheel, a prebuilt gem/module).
+
+    PyPI: the index's wheels decide, for the locked or pinned version (else the newest known); unknown
+    counts as prebuilt, as pip would first try.  Other ecosystems: prebuilt when the package is known to
+    bundle its libraries (sharp), else compiled on install (pg, bcrypt, nokogiri without a platform gem).
+    """
+    if pkg.ecosystem.value != "pypi":
+        return bool(nn.wheel_bundles)
+    if python is None or kn.has_wheel is None:
+        return True
+    version = pkg.locked
+    if version is None and pkg.specifier.startswith("==") and "*" not in pkg.specifier:
+        version = pkg.specifier[2:].split(",")[0].strip()
+    if version is None and kn.versions_of is not None:
+        try:
+            known = kn.versions_of(pkg.name)
+        except LookupError:
+            known = []
+        version = _newest([v for v, _ in known], pkg.specifier)
+    if version is None:
+        return True
+    try:
+        got = kn.has_wheel(pkg.name, version, python, libc)
+    except LookupError:
+        return True
+    return got is not False
+
+
+def _newest(versions: list[str], specifier: str) -> str | None:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        spec = SpecifierSet(specifier)
+    except InvalidSpecifier:
+        spec = SpecifierSet()
+    best: Version | None = None
+    for v in versions:
+        try:
+            parsed = Version(v)
+        except InvalidVersion:
+            continue
+        if parsed in spec and (best is None or parsed > best):
+            best = parsed
+    return str(best) if best is not None else None
 
 
 # -- the scan sees the repository without the files generate wrote ------------------------------------

@@ -77,7 +77,7 @@ def hand_plan(scan: ScanResult) -> Plan:
         old = (runtime == "python" and Version(version) < Version("3.9")) or (
             runtime == "node" and Version(version) < Version("18")) or (
             runtime == "php" and Version(version) < Version("8.0"))
-        release, libc_version = ("11", "2.31") if old else ("12", "2.36")
+        release, libc_version = ("bullseye", "2.31") if old else ("bookworm", "2.36")
         targets.append((s.name, Target("debian", release, "glibc", libc_version, runtime=runtime,
                                        runtime_version=version)))
     return Plan(targets=tuple(sorted(targets)), environments=(), conflicts=())
@@ -98,7 +98,10 @@ def compose_validator() -> object:
     # the schema says draft 2019-09 (with a URI jsonschema does not recognise): use that draft
     cls = jsonschema.Draft201909Validator
     cls.check_schema(schema)
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+    checker = jsonschema.FormatChecker()
+    # compose durations are Go's ("30s", "1m30s"), not ISO 8601: the schema's "duration" is not that one
+    checker.checkers.pop("duration", None)
+    return cls(schema, format_checker=checker)
 
 
 def k8s_validate(doc: dict[str, object]) -> None:
