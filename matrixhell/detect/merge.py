@@ -96,6 +96,7 @@ def _candidates(a: SpecifierSet, b: SpecifierSet) -> list[Version]:
     return sorted(out)
 
 
+@lru_cache(maxsize=8192)
 def specifiers_intersect(a_text: str, b_text: str) -> bool | None:
     """Whether two PEP 440 specifier sets admit a common version; None when either cannot be read."""
     if not a_text.strip() or not b_text.strip():
