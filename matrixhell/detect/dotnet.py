@@ -16,6 +16,7 @@ import re
 from matrixhell.detect._facts import Facts, has_marker, read_or_note
 from matrixhell.detect._jsonlines import load_json
 from matrixhell.detect._ranges import RangeError, npm_range
+from matrixhell.detect._toolversions import read_version_managers
 from matrixhell.detect._xmllines import XmlElement, load_xml
 from matrixhell.detect.base import DetectContext
 from matrixhell.model import Origin, Severity
@@ -86,6 +87,7 @@ class DotnetDetector:
             self._lock(facts, ctx)
         if ctx.has("global.json"):
             self._global_json(facts, ctx)
+        read_version_managers(facts, ctx, "dotnet", ("dotnet", "dotnet-core"), 25)
         return facts.detection()
 
     def _props(

@@ -13,6 +13,7 @@ import re
 from matrixhell.detect._facts import Facts, has_marker, member_dirs, read_or_note
 from matrixhell.detect._gomod import GoModFile, parse_gomod
 from matrixhell.detect._ranges import RangeError, minimum_version, version_prefix
+from matrixhell.detect._toolversions import read_version_managers
 from matrixhell.detect.base import DetectContext, join
 from matrixhell.detect.repoview import RepoView
 from matrixhell.errors import InputError
@@ -87,6 +88,7 @@ class GoDetector:
             m = self._module(facts, mod)
             if d == ctx.directory:
                 module = m
+        read_version_managers(facts, ctx, "go", ("golang", "go"), 22)
         self._start(facts, ctx, module)
         return facts.detection()
 

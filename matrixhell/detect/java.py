@@ -14,6 +14,7 @@ import re
 from matrixhell.detect._facts import Facts, has_marker, read_or_note, read_text_or_note
 from matrixhell.detect._gradle import GradleBuild, parse_gradle
 from matrixhell.detect._tomllines import load_toml
+from matrixhell.detect._toolversions import read_version_managers
 from matrixhell.detect._xmllines import XmlElement, load_xml
 from matrixhell.detect.base import DetectContext
 from matrixhell.detect.repoview import RepoView
@@ -67,6 +68,7 @@ class JavaDetector:
                         facts.language("kotlin")
                     self._gradle(facts, ctx, build, ctx.path(name))
         self._wrapper(facts, ctx)
+        read_version_managers(facts, ctx, "java", ("java",), 16)
         if "spring-boot" in facts.frameworks:
             origin = next(
                 (p.origin for p in facts.packages if p.name.startswith(_SPRING)),

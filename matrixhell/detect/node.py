@@ -17,6 +17,7 @@ from matrixhell.detect._facts import Facts, has_marker, member_dirs, read_or_not
 from matrixhell.detect._jsonlines import JsonDoc, load_json
 from matrixhell.detect._nodelocks import NodeLock, read_npm_lock, read_pnpm_lock, read_yarn_lock
 from matrixhell.detect._ranges import RangeError, npm_range, version_prefix
+from matrixhell.detect._toolversions import read_version_managers
 from matrixhell.detect.base import DetectContext, join
 from matrixhell.detect.repoview import RepoView
 from matrixhell.model import Origin, Severity
@@ -190,6 +191,7 @@ class NodeDetector:
             if doc is not None and isinstance(doc.data, dict):
                 pm = self._package_manager(facts, doc)
         self._version_files(facts, ctx, root)
+        read_version_managers(facts, ctx, "node", ("nodejs", "node"), 22)
         self._locks(facts, ctx, root)
         self._frameworks(facts, ctx)
         if "typescript" in {p.name for p in facts.packages} or ctx.has("tsconfig.json"):

@@ -12,6 +12,7 @@ import dataclasses
 from matrixhell.detect._facts import Facts, has_marker, read_or_note
 from matrixhell.detect._jsonlines import JsonDoc, load_json
 from matrixhell.detect._ranges import RangeError, composer_range, version_prefix
+from matrixhell.detect._toolversions import read_version_managers
 from matrixhell.detect.base import DetectContext
 from matrixhell.model import Origin, Severity
 from matrixhell.model.facts import Detection, Ecosystem, PackageReq, RuntimeReq, Scope, StartCommand
@@ -50,6 +51,7 @@ class PhpDetector:
             self._manifest(facts, doc)
         if ctx.has("composer.lock"):
             self._lock(facts, ctx)
+        read_version_managers(facts, ctx, "php", ("php",), 15)
         if "laravel" in facts.frameworks and ctx.has("artisan"):
             facts.start_commands.append(
                 StartCommand(

@@ -13,6 +13,7 @@ import re
 from matrixhell.detect._facts import Facts, has_marker, read_or_note, read_text_or_note
 from matrixhell.detect._gemfile import Gemfile, GemfileLock, parse_gemfile, parse_gemfile_lock
 from matrixhell.detect._ranges import RangeError, ruby_requirement, version_prefix
+from matrixhell.detect._toolversions import read_version_managers
 from matrixhell.detect.base import DetectContext
 from matrixhell.detect.repoview import RepoView
 from matrixhell.model import Origin, Severity
@@ -63,6 +64,7 @@ class RubyDetector:
             text = read_text_or_note(facts, ctx.view, path)
             if text is not None:
                 self._ruby_version(facts, text, path)
+        read_version_managers(facts, ctx, "ruby", ("ruby",), 21)
         self._start(facts, ctx)
         return facts.detection()
 

@@ -13,6 +13,7 @@ from typing import Any
 from matrixhell.detect._facts import Facts, has_marker, member_dirs, read_or_note, read_text_or_note
 from matrixhell.detect._ranges import RangeError, minimum_version, version_prefix
 from matrixhell.detect._tomllines import TomlDoc, load_toml, parse_toml
+from matrixhell.detect._toolversions import read_version_managers
 from matrixhell.detect.base import DetectContext, join
 from matrixhell.errors import InputError
 from matrixhell.model import Origin, Severity
@@ -67,6 +68,7 @@ class RustDetector:
         facts = Facts(self.name)
         facts.language("rust")
         self._toolchain_files(facts, ctx)
+        read_version_managers(facts, ctx, "rust", ("rust",), 12)
         root: TomlDoc | None = None
         bins: list[tuple[str, Origin]] = []
         locals_: set[str] = set()

@@ -1,0 +1,95 @@
+"""Version-manager files every ecosystem shares: asdf's ``.tool-versions`` and mise's ``mise.toml``.
+
+``.tool-versions`` lines read ``nodejs 20.11.0 18.19.0`` (the first version is the one in use);
+``mise.toml`` / ``.mise.toml`` hold ``[tools] node = "20"`` (a string, a list whose first item is used,
+or a table with ``version``).  Each detector asks for its own tool names.  ``latest``, ``lts``,
+``system`` and the like name no fixed version: spec ``""`` and an info finding.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from matrixhell.detect._facts import Facts, read_or_note, read_text_or_note
+from matrixhell.detect._ranges import RangeError, version_prefix
+from matrixhell.detect._tomllines import load_toml
+from matrixhell.detect.base import DetectContext
+from matrixhell.model import Origin, Severity
+from matrixhell.model.facts import RuntimeReq
+
+__all__ = ["read_version_managers"]
+
+_ALIASES = {"latest", "lts", "system", "stable", "nightly", "beta"}
+_LEADING = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*-(?=\d)")  # temurin-21.0.2, corretto-17, ruby-3.2
+
+
+def _default_version(raw: str) -> str:
+    return _LEADING.sub("", raw.strip().removeprefix("v")).split("+", 1)[0]
+
+
+def _add(
+    facts: Facts,
+    runtime: str,
+    raw: str,
+    origin: Origin,
+    source: str,
+    precedence: int,
+    normalize: Callable[[str], str | None],
+) -> None:
+    value = raw.strip()
+    if value.lower() in _ALIASES or value.lower().startswith(("lts/", "ref:", "path:", "prefix:", "sub-")):
+        facts.note(
+            "runtime-alias",
+            f"{origin.path} names {value!r} for {runtime}, not a fixed version",
+            origin,
+            hint="write a version number",
+            severity=Severity.INFO,
+        )
+        facts.runtimes.append(RuntimeReq(runtime, "", value, source, origin, precedence))
+        return
+    version = normalize(value)
+    try:
+        if version is None:
+            raise RangeError(value)
+        spec = version_prefix(version).spec
+    except RangeError:
+        facts.note("unreadable-version", f"{origin.path}: {value!r} is not a {runtime} version", origin)
+        return
+    facts.runtimes.append(RuntimeReq(runtime, spec, value, source, origin, precedence))
+
+
+def read_version_managers(
+    facts: Facts,
+    ctx: DetectContext,
+    runtime: str,
+    tools: tuple[str, ...],
+    precedence: int,
+    normalize: Callable[[str], str | None] = _default_version,
+) -> None:
+    """Add ``runtime`` requirements from ``.tool-versions`` (at ``precedence``) and mise (``precedence + 1``)."""
+    if ctx.has(".tool-versions"):
+        path = ctx.path(".tool-versions")
+        text = read_text_or_note(facts, ctx.view, path)
+        for n, line in enumerate((text or "").splitlines(), start=1):
+            words = line.split("#", 1)[0].split()
+            if len(words) >= 2 and words[0] in tools:
+                _add(facts, runtime, words[1], Origin(path, n), "tool-versions", precedence, normalize)
+                break
+    for name in ("mise.toml", ".mise.toml"):
+        if not ctx.has(name):
+            continue
+        doc = read_or_note(facts, ctx.view, ctx.path(name), load_toml)
+        table = doc.data.get("tools") if doc is not None else None
+        if doc is None or not isinstance(table, dict):
+            continue
+        for tool in tools:
+            value = table.get(tool)
+            if isinstance(value, list) and value:
+                value = value[0]
+            if isinstance(value, dict):
+                value = value.get("version")
+            if isinstance(value, str | int | float) and not isinstance(value, bool):
+                _add(facts, runtime, str(value), doc.origin("tools", tool), "mise-toml", precedence + 1, normalize)
+                break
+        break
