@@ -59,24 +59,91 @@ RUNTIMES: dict[str, tuple[str, str | None]] = {
 
 # Packages a Dockerfile or apt.txt commonly names; kept so has() can answer for them.
 COMMON_PACKAGES = (
-    "apt-transport-https", "bash", "build-essential", "ca-certificates", "chromium", "cmake", "curl",
-    "default-jdk", "default-jdk-headless", "default-jre", "default-mysql-client", "dumb-init",
-    "ffmpeg", "file", "fonts-liberation", "g++", "gcc", "gettext", "ghostscript", "git", "gnupg",
-    "graphviz", "imagemagick", "iproute2", "iputils-ping", "jq", "less", "libc6", "libc6-dev",
-    "libgl1", "libglib2.0-0", "libmagic1", "libnss3", "locales", "make", "mariadb-client",
-    "netcat-openbsd", "nginx", "openssh-client", "openssl", "pkg-config", "pkgconf", "poppler-utils",
-    "postgresql-client", "procps", "python3", "python3-dev", "python3-pip", "python3-venv",
-    "redis-tools", "rsync", "sqlite3", "sudo", "supervisor", "tesseract-ocr", "tini", "tzdata",
-    "unzip", "vim", "wget", "xz-utils", "zip", "gfortran", "cargo", "rustc", "golang-go", "nodejs",
-    "npm", "ruby", "ruby-dev", "php", "php-cli", "autoconf", "automake", "libtool", "dpkg-dev",
+    "apt-transport-https",
+    "bash",
+    "build-essential",
+    "ca-certificates",
+    "chromium",
+    "cmake",
+    "curl",
+    "default-jdk",
+    "default-jdk-headless",
+    "default-jre",
+    "default-mysql-client",
+    "dumb-init",
+    "ffmpeg",
+    "file",
+    "fonts-liberation",
+    "g++",
+    "gcc",
+    "gettext",
+    "ghostscript",
+    "git",
+    "gnupg",
+    "graphviz",
+    "imagemagick",
+    "iproute2",
+    "iputils-ping",
+    "jq",
+    "less",
+    "libc6",
+    "libc6-dev",
+    "libgl1",
+    "libglib2.0-0",
+    "libmagic1",
+    "libnss3",
+    "locales",
+    "make",
+    "mariadb-client",
+    "netcat-openbsd",
+    "nginx",
+    "openssh-client",
+    "openssl",
+    "pkg-config",
+    "pkgconf",
+    "poppler-utils",
+    "postgresql-client",
+    "procps",
+    "python3",
+    "python3-dev",
+    "python3-pip",
+    "python3-venv",
+    "redis-tools",
+    "rsync",
+    "sqlite3",
+    "sudo",
+    "supervisor",
+    "tesseract-ocr",
+    "tini",
+    "tzdata",
+    "unzip",
+    "vim",
+    "wget",
+    "xz-utils",
+    "zip",
+    "gfortran",
+    "cargo",
+    "rustc",
+    "golang-go",
+    "nodejs",
+    "npm",
+    "ruby",
+    "ruby-dev",
+    "php",
+    "php-cli",
+    "autoconf",
+    "automake",
+    "libtool",
+    "dpkg-dev",
 )
 
 _DEV = re.compile(r".*-(dev|multidev)(-[a-z0-9]+)?")
 _NOT_A_LIBRARY = re.compile(r"^(gir1\.2-|python3-|.*-(dev|multidev|common|bin|doc|data|tools?|headers)$)")
 
 
-def archive_uri(sources_dir: Path = Path("/etc/apt/sources.list.d"),
-                sources_list: Path = Path("/etc/apt/sources.list")) -> str:
+def archive_uri(
+    sources_dir: Path = Path("/etc/apt/sources.list.d"), sources_list: Path = Path("/etc/apt/sources.list")
+) -> str:
     """The Debian archive URL this machine's apt already uses (never written into the project)."""
     for path in sorted(sources_dir.glob("*.sources")):
         with path.open(encoding="utf-8") as f:
@@ -109,14 +176,23 @@ def apt_fetch(workdir: Path, suites: Iterable[str], *, sources: bool = False) ->
         encoding="utf-8",
     )
     cmd = [
-        "apt-get", "update", "-q",
-        "-o", f"Dir::State::Lists={lists}",
-        "-o", f"Dir::Cache={workdir / 'cache'}",
-        "-o", "Dir::Etc::SourceList=/dev/null",
-        "-o", f"Dir::Etc::SourceParts={parts}",
-        "-o", "Acquire::GzipIndexes=false",
-        "-o", f"APT::Architectures::={ARCH}",
-        "-o", "Acquire::Languages=none",
+        "apt-get",
+        "update",
+        "-q",
+        "-o",
+        f"Dir::State::Lists={lists}",
+        "-o",
+        f"Dir::Cache={workdir / 'cache'}",
+        "-o",
+        "Dir::Etc::SourceList=/dev/null",
+        "-o",
+        f"Dir::Etc::SourceParts={parts}",
+        "-o",
+        "Acquire::GzipIndexes=false",
+        "-o",
+        f"APT::Architectures::={ARCH}",
+        "-o",
+        "Acquire::Languages=none",
     ]
     subprocess.run(cmd, check=True, stdout=sys.stderr)
     return lists
@@ -157,9 +233,7 @@ def index_packages(stanzas: Iterable[Mapping[str, str]]) -> dict[str, dict[str, 
         depends: list[tuple[tuple[str, str | None, str | None], ...]] = []
         for field in ("Pre-Depends", "Depends"):
             if field in st:
-                depends.extend(
-                    tuple((r.name, r.op, r.version) for r in group) for group in parse_relations(st[field])
-                )
+                depends.extend(tuple((r.name, r.op, r.version) for r in group) for group in parse_relations(st[field]))
         provides = [g[0].name for g in parse_relations(st["Provides"])] if "Provides" in st else []
         index[name] = {
             "version": version,
@@ -336,23 +410,22 @@ def main(argv: list[str] | None = None) -> int:
             names[suite] = "\n".join(sorted(index))
             sources.append(f"{suite} ({info.get('Version')}, {info.get('Date')})")
             print(f"{suite}: {len(index)} packages, kept {len(releases[-1]['packages'])}", file=sys.stderr)
-    doc = {
-        "_provenance": {
-            "source": f"Debian main {ARCH} Packages and InRelease files of " + "; ".join(sources)
-            + ", fetched with apt-get update from the machine's configured Debian archive",
-            "retrieved": dt.date.today().isoformat(),
-            "command": COMMAND,
-            "method": "derived: runtime versions from the python3/nodejs/golang-go/... metapackages' "
-            "Depends, library run-time packages from each -dev package's (= version) Depends; eol dates "
-            "curated from Debian's LTS schedule",
-        },
-        "releases": releases,
+    provenance: dict[str, str] = {
+        "source": f"Debian main {ARCH} Packages and InRelease files of "
+        + "; ".join(sources)
+        + ", fetched with apt-get update from the machine's configured Debian archive",
+        "retrieved": dt.date.today().isoformat(),
+        "command": COMMAND,
+        "method": "derived: runtime versions from the python3/nodejs/golang-go/... metapackages' "
+        "Depends, library run-time packages from each -dev package's (= version) Depends; eol dates "
+        "curated from Debian's LTS schedule",
     }
+    doc = {"_provenance": provenance, "releases": releases}
     args.out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out} ({args.out.stat().st_size} bytes)", file=sys.stderr)
     names_doc = {
         "_provenance": dict(
-            doc["_provenance"],
+            provenance,
             method="every binary package name of each release's main/amd64 Packages file, "
             "newline-separated, so has() can answer for any package (versions only in debian.json)",
         ),

@@ -284,10 +284,22 @@ UBUNTU: list[dict[str, Any]] = [
         "eol": "2025-05-31",
         "libc_version": "2.31",
         "openssl_version": "1.1.1f",
-        "runtimes": {"python": "3.8.10", "node": "10.19.0", "go": "1.13.8", "java": "11", "ruby": "2.7.0",
-                     "php": "7.4.3"},
-        "versions": {"libpq": "12", "libicu": "66.1", "libxml2": "2.9.10", "libsqlite3": "3.31.1",
-                     "libffi": "3.3", "zlib": "1.2.11"},
+        "runtimes": {
+            "python": "3.8.10",
+            "node": "10.19.0",
+            "go": "1.13.8",
+            "java": "11",
+            "ruby": "2.7.0",
+            "php": "7.4.3",
+        },
+        "versions": {
+            "libpq": "12",
+            "libicu": "66.1",
+            "libxml2": "2.9.10",
+            "libsqlite3": "3.31.1",
+            "libffi": "3.3",
+            "zlib": "1.2.11",
+        },
     },
     {
         "name": "22.04",
@@ -295,10 +307,22 @@ UBUNTU: list[dict[str, Any]] = [
         "eol": "2027-05-31",
         "libc_version": "2.35",
         "openssl_version": "3.0.2",
-        "runtimes": {"python": "3.10.12", "node": "12.22.9", "go": "1.18.1", "java": "11", "ruby": "3.0.2",
-                     "php": "8.1.2"},
-        "versions": {"libpq": "14", "libicu": "70.1", "libxml2": "2.9.13", "libsqlite3": "3.37.2",
-                     "libffi": "3.4.2", "zlib": "1.2.11"},
+        "runtimes": {
+            "python": "3.10.12",
+            "node": "12.22.9",
+            "go": "1.18.1",
+            "java": "11",
+            "ruby": "3.0.2",
+            "php": "8.1.2",
+        },
+        "versions": {
+            "libpq": "14",
+            "libicu": "70.1",
+            "libxml2": "2.9.13",
+            "libsqlite3": "3.37.2",
+            "libffi": "3.4.2",
+            "zlib": "1.2.11",
+        },
     },
     {
         "name": "24.04",
@@ -306,10 +330,23 @@ UBUNTU: list[dict[str, Any]] = [
         "eol": "2029-05-31",
         "libc_version": "2.39",
         "openssl_version": "3.0.13",
-        "runtimes": {"python": "3.12.3", "node": "18.19.1", "go": "1.22.2", "java": "21", "ruby": "3.2.3",
-                     "php": "8.3.6", "rust": "1.75.0"},
-        "versions": {"libpq": "16", "libicu": "74.2", "libxml2": "2.9.14", "libsqlite3": "3.45.1",
-                     "libffi": "3.4.6", "zlib": "1.3"},
+        "runtimes": {
+            "python": "3.12.3",
+            "node": "18.19.1",
+            "go": "1.22.2",
+            "java": "21",
+            "ruby": "3.2.3",
+            "php": "8.3.6",
+            "rust": "1.75.0",
+        },
+        "versions": {
+            "libpq": "16",
+            "libicu": "74.2",
+            "libxml2": "2.9.14",
+            "libsqlite3": "3.45.1",
+            "libffi": "3.4.6",
+            "zlib": "1.3",
+        },
     },
 ]
 
@@ -318,21 +355,46 @@ UBUNTU: list[dict[str, Any]] = [
 # (main/musl, main/python3, main/nodejs, main/openssl, main/postgresql*, main/icu).  Minor precision.
 # ---------------------------------------------------------------------------------------------------
 ALPINE: list[dict[str, Any]] = [
-    {"name": "3.18", "eol": "2025-05-09", "libc_version": "1.2.4", "openssl_version": "3.1",
-     "runtimes": {"python": "3.11", "node": "18", "go": "1.20", "ruby": "3.2", "php": "8.1", "rust": "1.71"},
-     "versions": {"libpq": "15", "libicu": "73.2", "libxml2": "2.11", "libsqlite3": "3.41", "zlib": "1.2.13"}},
-    {"name": "3.19", "eol": "2025-11-01", "libc_version": "1.2.4", "openssl_version": "3.1",
-     "runtimes": {"python": "3.11", "node": "20", "go": "1.21", "ruby": "3.2", "php": "8.2", "rust": "1.72"},
-     "versions": {"libpq": "16", "libicu": "74.1", "libxml2": "2.11", "libsqlite3": "3.44", "zlib": "1.3"}},
-    {"name": "3.20", "eol": "2026-04-01", "libc_version": "1.2.5", "openssl_version": "3.3",
-     "runtimes": {"python": "3.12", "node": "20", "go": "1.22", "ruby": "3.3", "php": "8.3", "rust": "1.78"},
-     "versions": {"libpq": "16", "libicu": "74.2", "libxml2": "2.12", "libsqlite3": "3.45", "zlib": "1.3"}},
-    {"name": "3.21", "eol": "2026-11-01", "libc_version": "1.2.5", "openssl_version": "3.3",
-     "runtimes": {"python": "3.12", "node": "22", "go": "1.23", "ruby": "3.3", "php": "8.3", "rust": "1.83"},
-     "versions": {"libpq": "17", "libicu": "74.2", "libxml2": "2.13", "libsqlite3": "3.47", "zlib": "1.3"}},
-    {"name": "3.22", "eol": "2027-05-01", "libc_version": "1.2.5", "openssl_version": "3.5",
-     "runtimes": {"python": "3.12", "node": "22", "go": "1.24", "ruby": "3.4", "php": "8.4", "rust": "1.87"},
-     "versions": {"libpq": "17", "libicu": "76.1", "libxml2": "2.13", "libsqlite3": "3.49", "zlib": "1.3"}},
+    {
+        "name": "3.18",
+        "eol": "2025-05-09",
+        "libc_version": "1.2.4",
+        "openssl_version": "3.1",
+        "runtimes": {"python": "3.11", "node": "18", "go": "1.20", "ruby": "3.2", "php": "8.1", "rust": "1.71"},
+        "versions": {"libpq": "15", "libicu": "73.2", "libxml2": "2.11", "libsqlite3": "3.41", "zlib": "1.2.13"},
+    },
+    {
+        "name": "3.19",
+        "eol": "2025-11-01",
+        "libc_version": "1.2.4",
+        "openssl_version": "3.1",
+        "runtimes": {"python": "3.11", "node": "20", "go": "1.21", "ruby": "3.2", "php": "8.2", "rust": "1.72"},
+        "versions": {"libpq": "16", "libicu": "74.1", "libxml2": "2.11", "libsqlite3": "3.44", "zlib": "1.3"},
+    },
+    {
+        "name": "3.20",
+        "eol": "2026-04-01",
+        "libc_version": "1.2.5",
+        "openssl_version": "3.3",
+        "runtimes": {"python": "3.12", "node": "20", "go": "1.22", "ruby": "3.3", "php": "8.3", "rust": "1.78"},
+        "versions": {"libpq": "16", "libicu": "74.2", "libxml2": "2.12", "libsqlite3": "3.45", "zlib": "1.3"},
+    },
+    {
+        "name": "3.21",
+        "eol": "2026-11-01",
+        "libc_version": "1.2.5",
+        "openssl_version": "3.3",
+        "runtimes": {"python": "3.12", "node": "22", "go": "1.23", "ruby": "3.3", "php": "8.3", "rust": "1.83"},
+        "versions": {"libpq": "17", "libicu": "74.2", "libxml2": "2.13", "libsqlite3": "3.47", "zlib": "1.3"},
+    },
+    {
+        "name": "3.22",
+        "eol": "2027-05-01",
+        "libc_version": "1.2.5",
+        "openssl_version": "3.5",
+        "runtimes": {"python": "3.12", "node": "22", "go": "1.24", "ruby": "3.4", "php": "8.4", "rust": "1.87"},
+        "versions": {"libpq": "17", "libicu": "76.1", "libxml2": "2.13", "libsqlite3": "3.49", "zlib": "1.3"},
+    },
 ]
 
 # ---------------------------------------------------------------------------------------------------
@@ -349,10 +411,13 @@ IMAGES: dict[str, Any] = {
         "suffix_style": "slim-codename",
         "full_has_compilers": True,
         "versions": {
-            "3.8": {"debian": ["bookworm", "bullseye"], "alpine": ["3.20", "3.19"], "default": "bookworm",
-                    "eol": True},
-            "3.9": {"debian": ["trixie", "bookworm", "bullseye"], "alpine": ["3.22", "3.21", "3.20"],
-                    "default": "trixie", "eol": True},
+            "3.8": {"debian": ["bookworm", "bullseye"], "alpine": ["3.20", "3.19"], "default": "bookworm", "eol": True},
+            "3.9": {
+                "debian": ["trixie", "bookworm", "bullseye"],
+                "alpine": ["3.22", "3.21", "3.20"],
+                "default": "trixie",
+                "eol": True,
+            },
             "3.10": dict(_PY_NEW, default="trixie"),
             "3.11": dict(_PY_NEW, default="trixie"),
             "3.12": dict(_PY_NEW, default="trixie"),
@@ -367,18 +432,14 @@ IMAGES: dict[str, Any] = {
         "suffix_style": "codename-slim",
         "full_has_compilers": True,
         "versions": {
-            "18": {"debian": ["bookworm", "bullseye"], "alpine": ["3.21", "3.20"], "default": "bookworm",
-                   "eol": True},
-            "20": {"debian": ["trixie", "bookworm", "bullseye"], "alpine": ["3.22", "3.21"],
-                   "default": "bookworm"},
-            "22": {"debian": ["trixie", "bookworm", "bullseye"], "alpine": ["3.22", "3.21"],
-                   "default": "bookworm"},
+            "18": {"debian": ["bookworm", "bullseye"], "alpine": ["3.21", "3.20"], "default": "bookworm", "eol": True},
+            "20": {"debian": ["trixie", "bookworm", "bullseye"], "alpine": ["3.22", "3.21"], "default": "bookworm"},
+            "22": {"debian": ["trixie", "bookworm", "bullseye"], "alpine": ["3.22", "3.21"], "default": "bookworm"},
             "24": {"debian": ["trixie", "bookworm"], "alpine": ["3.22", "3.21"], "default": "trixie"},
             "25": {"debian": ["trixie", "bookworm"], "alpine": ["3.22", "3.21"], "default": "trixie"},
         },
         "latest": "25",
-        "aliases": {"lts": "24", "current": "25", "hydrogen": "18", "iron": "20", "jod": "22",
-                    "krypton": "24"},
+        "aliases": {"lts": "24", "current": "25", "hydrogen": "18", "iron": "20", "jod": "22", "krypton": "24"},
     },
     "golang": {
         "runtime": "go",
@@ -387,10 +448,18 @@ IMAGES: dict[str, Any] = {
         "full_has_compilers": True,
         "no_slim": True,
         "versions": {
-            "1.22": {"debian": ["bookworm", "bullseye"], "alpine": ["3.20", "3.19"], "default": "bookworm",
-                     "eol": True},
-            "1.23": {"debian": ["bookworm", "bullseye"], "alpine": ["3.21", "3.20"], "default": "bookworm",
-                     "eol": True},
+            "1.22": {
+                "debian": ["bookworm", "bullseye"],
+                "alpine": ["3.20", "3.19"],
+                "default": "bookworm",
+                "eol": True,
+            },
+            "1.23": {
+                "debian": ["bookworm", "bullseye"],
+                "alpine": ["3.21", "3.20"],
+                "default": "bookworm",
+                "eol": True,
+            },
             "1.24": {"debian": ["trixie", "bookworm"], "alpine": ["3.22", "3.21"], "default": "trixie"},
             "1.25": {"debian": ["trixie", "bookworm"], "alpine": ["3.22", "3.21"], "default": "trixie"},
         },
@@ -402,8 +471,7 @@ IMAGES: dict[str, Any] = {
         "suffix_style": "slim-codename",
         "full_has_compilers": True,
         "versions": {
-            "3.1": {"debian": ["bookworm", "bullseye"], "alpine": ["3.20", "3.19"], "default": "bookworm",
-                    "eol": True},
+            "3.1": {"debian": ["bookworm", "bullseye"], "alpine": ["3.20", "3.19"], "default": "bookworm", "eol": True},
             "3.2": {"debian": ["trixie", "bookworm"], "alpine": ["3.22", "3.21"], "default": "trixie"},
             "3.3": {"debian": ["trixie", "bookworm"], "alpine": ["3.22", "3.21"], "default": "trixie"},
             "3.4": {"debian": ["trixie", "bookworm"], "alpine": ["3.22", "3.21"], "default": "trixie"},
@@ -420,8 +488,7 @@ IMAGES: dict[str, Any] = {
         "full_has_compilers": False,
         "debian_is_slim": True,
         "versions": {
-            "8.1": {"debian": ["bookworm", "bullseye"], "alpine": ["3.21", "3.20"], "default": "bookworm",
-                    "eol": True},
+            "8.1": {"debian": ["bookworm", "bullseye"], "alpine": ["3.21", "3.20"], "default": "bookworm", "eol": True},
             "8.2": {"debian": ["trixie", "bookworm"], "alpine": ["3.22", "3.21"], "default": "trixie"},
             "8.3": {"debian": ["trixie", "bookworm"], "alpine": ["3.22", "3.21"], "default": "trixie"},
             "8.4": {"debian": ["trixie", "bookworm"], "alpine": ["3.22", "3.21"], "default": "trixie"},
@@ -434,8 +501,7 @@ IMAGES: dict[str, Any] = {
         "suffix_style": "slim-codename",
         "full_has_compilers": True,
         "versions": {
-            "1": {"debian": ["trixie", "bookworm", "bullseye"], "alpine": ["3.22", "3.21"],
-                  "default": "trixie"},
+            "1": {"debian": ["trixie", "bookworm", "bullseye"], "alpine": ["3.22", "3.21"], "default": "trixie"},
         },
         "any_minor": True,
         "latest": "1",
@@ -468,12 +534,20 @@ IMAGES: dict[str, Any] = {
         "full_has_compilers": False,
         "debian_is_slim": True,
         "versions": {
-            "6.0": {"debian": ["bookworm", "bullseye"], "ubuntu": ["22.04"], "alpine": ["3.20", "3.19"],
-                    "default": "bookworm", "eol": True},
-            "8.0": {"debian": ["bookworm"], "ubuntu": ["24.04", "22.04"], "alpine": ["3.22", "3.21"],
-                    "default": "bookworm"},
-            "9.0": {"debian": ["bookworm"], "ubuntu": ["24.04"], "alpine": ["3.22", "3.21"],
-                    "default": "bookworm"},
+            "6.0": {
+                "debian": ["bookworm", "bullseye"],
+                "ubuntu": ["22.04"],
+                "alpine": ["3.20", "3.19"],
+                "default": "bookworm",
+                "eol": True,
+            },
+            "8.0": {
+                "debian": ["bookworm"],
+                "ubuntu": ["24.04", "22.04"],
+                "alpine": ["3.22", "3.21"],
+                "default": "bookworm",
+            },
+            "9.0": {"debian": ["bookworm"], "ubuntu": ["24.04"], "alpine": ["3.22", "3.21"], "default": "bookworm"},
             "10.0": {"debian": ["trixie"], "ubuntu": ["24.04"], "alpine": ["3.22"], "default": "24.04"},
         },
         "latest": "10.0",
@@ -516,8 +590,11 @@ def build_ubuntu(retrieved: str) -> dict[str, Any]:
             libraries[lib] = {"run": [run[i]]}
             if lib in _UBUNTU_BUILD:
                 libraries[lib]["build"] = list(_UBUNTU_BUILD[lib])
-        packages = {pkgs[0]: {"version": rel["versions"][lib]} for lib, pkgs in
-                    ((lib, v["run"]) for lib, v in libraries.items()) if lib in rel["versions"]}
+        packages = {
+            pkgs[0]: {"version": rel["versions"][lib]}
+            for lib, pkgs in ((lib, v["run"]) for lib, v in libraries.items())
+            if lib in rel["versions"]
+        }
         packages[libraries["openssl"]["run"][0]] = {"version": rel["openssl_version"]}
         if libraries["openssl"]["run"][0].endswith("t64"):
             packages[libraries["openssl"]["run"][0]]["provides"] = ["libssl3"]
@@ -560,6 +637,8 @@ def build_alpine(retrieved: str) -> dict[str, Any]:
             "libssl3": {"version": rel["openssl_version"]},
             "libcrypto3": {"version": rel["openssl_version"]},
             "libpq": {"version": rel["versions"]["libpq"]},
+            # postgresqlNN-dev provides it; the split libpq-dev is the smaller choice.
+            "postgresql-dev": {"version": rel["versions"]["libpq"]},
             "icu-libs": {"version": rel["versions"]["libicu"]},
             "libxml2": {"version": rel["versions"]["libxml2"]},
             "sqlite-libs": {"version": rel["versions"]["libsqlite3"]},

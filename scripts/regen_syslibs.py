@@ -66,7 +66,7 @@ _TOOL_BUILD_DEPENDS: list[tuple[re.Pattern[str], str]] = [
 
 # The most-used PyPI packages with native code (compiled extensions or C libraries loaded at run
 # time), by download rank; every one must come out of the derivation or CURATED_PYPI.
-TOP_NATIVE_PYPI = """
+_TOP_NATIVE_PYPI = """
 numpy pandas scipy cryptography cffi pyyaml markupsafe charset-normalizer grpcio grpcio-tools protobuf
 pydantic-core orjson ujson simplejson msgpack regex aiohttp yarl multidict frozenlist propcache
 greenlet sqlalchemy bcrypt pynacl argon2-cffi-bindings psycopg2 psycopg2-binary psycopg psycopg-binary
@@ -89,7 +89,8 @@ python-apt libvirt-python pyscard python-pam coincurve blake3 crc32c crcmod goog
 pyzstd pyppmd pybcj inflate64 libarchive-c fastparquet thriftpy2 pycares selectolax html5-parser
 python-levenshtein pendulum m2crypto pyxattr evdev pyudev cysystemd ujson
 shapely pymssql pycairo jq pyjq tree-sitter tornado
-""".split()
+"""
+TOP_NATIVE_PYPI = tuple(_TOP_NATIVE_PYPI.split())
 
 # PyPI names that are the same native code as a Debian-packaged one under another name.
 ALIASES = {
@@ -128,9 +129,26 @@ WHEEL_BUNDLES = {
     "psycopg2-binary": ("libpq", "openssl", "krb5", "libldap", "libsasl2", "zlib"),
     "psycopg-binary": ("libpq", "openssl", "krb5", "libldap", "libsasl2", "zlib"),
     "lxml": ("libxml2", "libxslt", "zlib"),
-    "pillow": ("libjpeg", "zlib", "libpng", "libtiff", "libwebp", "freetype", "lcms2", "openjpeg",
-               "harfbuzz", "fribidi", "libimagequant", "libraqm", "libxcb", "brotli", "xz", "zstd",
-               "libavif", "bzip2"),
+    "pillow": (
+        "libjpeg",
+        "zlib",
+        "libpng",
+        "libtiff",
+        "libwebp",
+        "freetype",
+        "lcms2",
+        "openjpeg",
+        "harfbuzz",
+        "fribidi",
+        "libimagequant",
+        "libraqm",
+        "libxcb",
+        "brotli",
+        "xz",
+        "zstd",
+        "libavif",
+        "bzip2",
+    ),
     "cryptography": ("openssl",),
     "numpy": ("openblas", "blas", "lapack", "libgfortran"),
     "scipy": ("openblas", "blas", "lapack", "libgfortran"),
@@ -162,17 +180,52 @@ WHEEL_BUNDLES = {
     "pygit2": ("libgit2", "libssh2", "openssl", "zlib"),
     "pikepdf": ("qpdf", "libjpeg", "zlib"),
     "pymupdf": ("freetype", "libjpeg", "openjpeg", "harfbuzz", "zlib"),
-    "opencv-python": ("ffmpeg", "libjpeg", "libpng", "libtiff", "libwebp", "openjpeg", "zlib",
-                      "openblas", "lapack", "libx11", "libxcb", "glib"),
-    "opencv-python-headless": ("ffmpeg", "libjpeg", "libpng", "libtiff", "libwebp", "openjpeg", "zlib",
-                               "openblas", "lapack"),
+    "opencv-python": (
+        "ffmpeg",
+        "libjpeg",
+        "libpng",
+        "libtiff",
+        "libwebp",
+        "openjpeg",
+        "zlib",
+        "openblas",
+        "lapack",
+        "libx11",
+        "libxcb",
+        "glib",
+    ),
+    "opencv-python-headless": (
+        "ffmpeg",
+        "libjpeg",
+        "libpng",
+        "libtiff",
+        "libwebp",
+        "openjpeg",
+        "zlib",
+        "openblas",
+        "lapack",
+    ),
     "pyicu": ("libicu",),
     "gmpy2": ("gmp", "mpfr", "mpc"),
     "pyfftw": ("fftw",),
     "tables": ("hdf5", "lz4", "zstd", "snappy", "bzip2", "zlib"),
     "blosc2": ("lz4", "zstd", "zlib"),
-    "imagecodecs": ("libjpeg", "libpng", "libtiff", "libwebp", "openjpeg", "zstd", "lz4", "brotli",
-                    "zlib", "bzip2", "xz", "giflib", "libavif", "libheif"),
+    "imagecodecs": (
+        "libjpeg",
+        "libpng",
+        "libtiff",
+        "libwebp",
+        "openjpeg",
+        "zstd",
+        "lz4",
+        "brotli",
+        "zlib",
+        "bzip2",
+        "xz",
+        "giflib",
+        "libavif",
+        "libheif",
+    ),
     "pillow-heif": ("libheif", "libavif"),
     "av": ("ffmpeg",),
     "soundfile": ("libsndfile",),
@@ -213,8 +266,11 @@ CURATED_PYPI: dict[str, dict[str, Any]] = {
     "cx-oracle": {"libraries": [], "build_tools": ["c-compiler"]},
     "mysql-connector-python": {"libraries": [], "build_tools": []},
     # Debian's python3-opencv links the system OpenCV; PyPI's sdist builds OpenCV itself.
-    "opencv-python": {"libraries": ["ffmpeg", "libjpeg", "libpng", "libtiff", "libwebp", "openjpeg", "zlib"],
-                      "build_tools": ["c++-compiler", "cmake", "python3-dev"], "override": True},
+    "opencv-python": {
+        "libraries": ["ffmpeg", "libjpeg", "libpng", "libtiff", "libwebp", "openjpeg", "zlib"],
+        "build_tools": ["c++-compiler", "cmake", "python3-dev"],
+        "override": True,
+    },
     "pysimdjson": {"libraries": [], "build_tools": ["c++-compiler"]},
     # psycopg (3) itself is pure Python loading libpq through ctypes (derived from Debian); its C
     # implementation is a separate distribution.
@@ -235,9 +291,23 @@ CURATED_PYPI: dict[str, dict[str, Any]] = {
     "fasttext": {"libraries": [], "build_tools": ["c++-compiler", "python3-dev"]},
     "hnswlib": {"libraries": [], "build_tools": ["c++-compiler", "python3-dev"]},
     "symengine": {"libraries": ["gmp"], "build_tools": ["c++-compiler", "cmake", "python3-dev"]},
-    "imagecodecs": {"libraries": ["libjpeg", "libpng", "libtiff", "libwebp", "openjpeg", "zstd", "lz4",
-                                  "brotli", "zlib", "bzip2", "xz", "giflib"],
-                    "build_tools": ["c-compiler", "python3-dev"]},
+    "imagecodecs": {
+        "libraries": [
+            "libjpeg",
+            "libpng",
+            "libtiff",
+            "libwebp",
+            "openjpeg",
+            "zstd",
+            "lz4",
+            "brotli",
+            "zlib",
+            "bzip2",
+            "xz",
+            "giflib",
+        ],
+        "build_tools": ["c-compiler", "python3-dev"],
+    },
     "pillow-heif": {"libraries": ["libheif"], "build_tools": ["c-compiler", "python3-dev"]},
     "av": {"libraries": ["ffmpeg"], "build_tools": ["c-compiler", "pkg-config", "python3-dev"]},
     "tree-sitter": {"libraries": [], "build_tools": ["c-compiler", "python3-dev"]},
@@ -259,8 +329,11 @@ CURATED_PYPI: dict[str, dict[str, Any]] = {
     "marisa-trie": {"libraries": [], "build_tools": ["c++-compiler", "python3-dev"]},
     "mmh3": {"libraries": [], "build_tools": ["c-compiler", "python3-dev"]},
     "pdftotext": {"libraries": ["poppler"], "build_tools": ["c++-compiler", "pkg-config", "python3-dev"]},
-    "pyarrow": {"libraries": [], "build_tools": ["c++-compiler", "cmake", "python3-dev"],
-                "note": "an sdist build needs Arrow C++ itself, which Debian does not ship"},
+    "pyarrow": {
+        "libraries": [],
+        "build_tools": ["c++-compiler", "cmake", "python3-dev"],
+        "note": "an sdist build needs Arrow C++ itself, which Debian does not ship",
+    },
     "pymongo": {"libraries": [], "build_tools": ["c-compiler", "python3-dev"]},
     "python-pam": {"libraries": ["libpam"], "build_tools": []},
     "pyzbar": {"libraries": ["zbar"], "build_tools": []},
@@ -268,8 +341,11 @@ CURATED_PYPI: dict[str, dict[str, Any]] = {
     "rawpy": {"libraries": ["libraw"], "build_tools": ["c++-compiler", "python3-dev"]},
     "sounddevice": {"libraries": ["portaudio"], "build_tools": []},
     "spacy": {"libraries": [], "build_tools": ["c++-compiler", "python3-dev"]},
-    "sqlalchemy": {"libraries": [], "build_tools": ["c-compiler", "python3-dev"],
-                   "note": "the C extensions are optional; without a compiler it installs pure Python"},
+    "sqlalchemy": {
+        "libraries": [],
+        "build_tools": ["c-compiler", "python3-dev"],
+        "note": "the C extensions are optional; without a compiler it installs pure Python",
+    },
     "thriftpy2": {"libraries": [], "build_tools": ["c-compiler", "python3-dev"]},
     "tokenizers": {"libraries": [], "build_tools": ["rust", "c-compiler"]},
     "uwsgi": {"libraries": [], "build_tools": ["c-compiler", "python3-dev"]},
@@ -281,18 +357,32 @@ CURATED_PYPI: dict[str, dict[str, Any]] = {
 _GYP = ["python3", "make", "c++-compiler"]  # what node-gyp needs to build any addon
 CURATED_NPM: dict[str, dict[str, Any]] = {
     "node-gyp": {"libraries": [], "build_tools": _GYP},
-    "sharp": {"libraries": ["libvips"], "build_tools": [*_GYP, "pkg-config"], "wheel_bundles": ["libvips"],
-              "note": "prebuilt @img/sharp-linux* packages bundle libvips (glibc >= 2.26, musl >= 1.2.2)"},
-    "canvas": {"libraries": ["cairo", "pango", "libjpeg", "giflib", "librsvg", "freetype", "libpng"],
-               "build_tools": [*_GYP, "pkg-config"],
-               "wheel_bundles": ["cairo", "pango", "libjpeg", "giflib", "librsvg", "freetype", "libpng"],
-               "note": "prebuilt binaries exist for glibc only"},
+    "sharp": {
+        "libraries": ["libvips"],
+        "build_tools": [*_GYP, "pkg-config"],
+        "wheel_bundles": ["libvips"],
+        "note": "prebuilt @img/sharp-linux* packages bundle libvips (glibc >= 2.26, musl >= 1.2.2)",
+    },
+    "canvas": {
+        "libraries": ["cairo", "pango", "libjpeg", "giflib", "librsvg", "freetype", "libpng"],
+        "build_tools": [*_GYP, "pkg-config"],
+        "wheel_bundles": ["cairo", "pango", "libjpeg", "giflib", "librsvg", "freetype", "libpng"],
+        "note": "prebuilt binaries exist for glibc only",
+    },
     "bcrypt": {"libraries": [], "build_tools": _GYP, "wheel_bundles": []},
-    "sqlite3": {"libraries": [], "build_tools": _GYP, "wheel_bundles": ["libsqlite3"],
-                "note": "builds the bundled SQLite amalgamation unless --sqlite points at a system one"},
+    "sqlite3": {
+        "libraries": [],
+        "build_tools": _GYP,
+        "wheel_bundles": ["libsqlite3"],
+        "note": "builds the bundled SQLite amalgamation unless --sqlite points at a system one",
+    },
     "better-sqlite3": {"libraries": [], "build_tools": _GYP, "wheel_bundles": ["libsqlite3"]},
-    "node-sass": {"libraries": [], "build_tools": _GYP, "wheel_bundles": ["libsass"],
-                  "note": "bundles libsass; deprecated in favour of sass (pure JS)"},
+    "node-sass": {
+        "libraries": [],
+        "build_tools": _GYP,
+        "wheel_bundles": ["libsass"],
+        "note": "bundles libsass; deprecated in favour of sass (pure JS)",
+    },
     "argon2": {"libraries": [], "build_tools": _GYP, "wheel_bundles": ["libargon2"]},
     "bufferutil": {"libraries": [], "build_tools": _GYP},
     "utf-8-validate": {"libraries": [], "build_tools": _GYP},
@@ -301,8 +391,11 @@ CURATED_NPM: dict[str, dict[str, Any]] = {
     "libxmljs2": {"libraries": [], "build_tools": _GYP, "wheel_bundles": ["libxml2"]},
     "pg-native": {"libraries": ["libpq"], "build_tools": _GYP},
     "libpq": {"libraries": ["libpq"], "build_tools": _GYP},
-    "node-rdkafka": {"libraries": ["openssl", "zlib", "libsasl2"], "build_tools": _GYP,
-                     "wheel_bundles": ["librdkafka"]},
+    "node-rdkafka": {
+        "libraries": ["openssl", "zlib", "libsasl2"],
+        "build_tools": _GYP,
+        "wheel_bundles": ["librdkafka"],
+    },
     "zeromq": {"libraries": [], "build_tools": [*_GYP, "cmake"], "wheel_bundles": ["libzmq"]},
     "@serialport/bindings-cpp": {"libraries": [], "build_tools": _GYP},
     "serialport": {"libraries": [], "build_tools": _GYP},
@@ -329,28 +422,44 @@ CURATED_NPM: dict[str, dict[str, Any]] = {
     "deasync": {"libraries": [], "build_tools": _GYP},
     "microtime": {"libraries": [], "build_tools": _GYP},
     "unix-dgram": {"libraries": [], "build_tools": _GYP},
-    "grpc": {"libraries": [], "build_tools": _GYP, "wheel_bundles": ["openssl", "zlib"],
-             "note": "the deprecated native client; @grpc/grpc-js is pure JS"},
-    "puppeteer": {"libraries": ["nss", "glib", "cups", "dbus", "libx11", "alsa", "pango", "cairo"],
-                  "build_tools": [], "note": "the downloaded Chromium needs these at run time"},
-    "playwright": {"libraries": ["nss", "glib", "cups", "dbus", "libx11", "alsa", "pango", "cairo"],
-                   "build_tools": []},
+    "grpc": {
+        "libraries": [],
+        "build_tools": _GYP,
+        "wheel_bundles": ["openssl", "zlib"],
+        "note": "the deprecated native client; @grpc/grpc-js is pure JS",
+    },
+    "puppeteer": {
+        "libraries": ["nss", "glib", "cups", "dbus", "libx11", "alsa", "pango", "cairo"],
+        "build_tools": [],
+        "note": "the downloaded Chromium needs these at run time",
+    },
+    "playwright": {"libraries": ["nss", "glib", "cups", "dbus", "libx11", "alsa", "pango", "cairo"], "build_tools": []},
 }
 _CC = ["c-compiler", "make"]
 CURATED_GEM: dict[str, dict[str, Any]] = {
     "pg": {"libraries": ["libpq"], "build_tools": _CC},
     "mysql2": {"libraries": ["libmysqlclient", "openssl", "zlib"], "build_tools": _CC},
     "trilogy": {"libraries": ["openssl", "zlib"], "build_tools": _CC},
-    "nokogiri": {"libraries": ["libxml2", "libxslt", "zlib"], "build_tools": [*_CC, "pkg-config"],
-                 "wheel_bundles": ["libxml2", "libxslt", "zlib"],
-                 "note": "native gems for x86_64/aarch64 linux-gnu and linux-musl bundle libxml2/libxslt; "
-                         "from source it compiles its vendored copies unless --use-system-libraries"},
+    "nokogiri": {
+        "libraries": ["libxml2", "libxslt", "zlib"],
+        "build_tools": [*_CC, "pkg-config"],
+        "wheel_bundles": ["libxml2", "libxslt", "zlib"],
+        "note": "native gems for x86_64/aarch64 linux-gnu and linux-musl bundle libxml2/libxslt; "
+        "from source it compiles its vendored copies unless --use-system-libraries",
+    },
     "ffi": {"libraries": ["libffi"], "build_tools": _CC, "wheel_bundles": ["libffi"]},
-    "sqlite3": {"libraries": [], "build_tools": _CC, "wheel_bundles": ["libsqlite3"],
-                "note": "vendors SQLite since 1.5; --enable-system-libraries links the system one"},
+    "sqlite3": {
+        "libraries": [],
+        "build_tools": _CC,
+        "wheel_bundles": ["libsqlite3"],
+        "note": "vendors SQLite since 1.5; --enable-system-libraries links the system one",
+    },
     "rmagick": {"libraries": ["imagemagick"], "build_tools": [*_CC, "pkg-config"]},
-    "mini_magick": {"libraries": ["imagemagick"], "build_tools": [],
-                    "note": "shells out to ImageMagick's binaries at run time"},
+    "mini_magick": {
+        "libraries": ["imagemagick"],
+        "build_tools": [],
+        "note": "shells out to ImageMagick's binaries at run time",
+    },
     "ruby-vips": {"libraries": ["libvips"], "build_tools": [], "note": "loads libvips through ffi"},
     "bcrypt": {"libraries": [], "build_tools": _CC},
     "puma": {"libraries": ["openssl"], "build_tools": _CC},
@@ -390,13 +499,19 @@ CURATED_GEM: dict[str, dict[str, Any]] = {
     "sqlite3-ruby": {"libraries": ["libsqlite3"], "build_tools": _CC},
     "image_processing": {"libraries": ["libvips"], "build_tools": []},
     "gpgme": {"libraries": ["gpgme"], "build_tools": [*_CC, "pkg-config"]},
-    "rugged": {"libraries": ["openssl", "zlib"], "build_tools": [*_CC, "cmake", "pkg-config"],
-               "wheel_bundles": ["libgit2"]},
+    "rugged": {
+        "libraries": ["openssl", "zlib"],
+        "build_tools": [*_CC, "cmake", "pkg-config"],
+        "wheel_bundles": ["libgit2"],
+    },
     "idn-ruby": {"libraries": ["libidn2"], "build_tools": _CC},
     "magic": {"libraries": ["libmagic"], "build_tools": []},
     "ruby-filemagic": {"libraries": ["libmagic"], "build_tools": _CC},
-    "rdkafka": {"libraries": ["openssl", "zlib", "libsasl2"], "build_tools": [*_CC, "cmake"],
-                "wheel_bundles": ["librdkafka"]},
+    "rdkafka": {
+        "libraries": ["openssl", "zlib", "libsasl2"],
+        "build_tools": [*_CC, "cmake"],
+        "wheel_bundles": ["librdkafka"],
+    },
 }
 _PHPIZE = ["c-compiler", "make", "autotools", "pkg-config"]
 CURATED_COMPOSER: dict[str, dict[str, Any]] = {
@@ -457,29 +572,40 @@ CURATED_COMPOSER: dict[str, dict[str, Any]] = {
     "ext-tidy": {"libraries": [], "build_tools": _PHPIZE, "note": "needs libtidy (libtidy-dev)"},
 }
 CURATED_GO: dict[str, dict[str, Any]] = {
-    "github.com/mattn/go-sqlite3": {"libraries": [], "build_tools": ["c-compiler"],
-                                    "wheel_bundles": ["libsqlite3"], "note": "cgo; CGO_ENABLED=1"},
-    "github.com/confluentinc/confluent-kafka-go": {"libraries": [], "build_tools": ["c-compiler"],
-                                                   "wheel_bundles": ["librdkafka"]},
-    "github.com/confluentinc/confluent-kafka-go/v2": {"libraries": [], "build_tools": ["c-compiler"],
-                                                      "wheel_bundles": ["librdkafka"]},
+    "github.com/mattn/go-sqlite3": {
+        "libraries": [],
+        "build_tools": ["c-compiler"],
+        "wheel_bundles": ["libsqlite3"],
+        "note": "cgo; CGO_ENABLED=1",
+    },
+    "github.com/confluentinc/confluent-kafka-go": {
+        "libraries": [],
+        "build_tools": ["c-compiler"],
+        "wheel_bundles": ["librdkafka"],
+    },
+    "github.com/confluentinc/confluent-kafka-go/v2": {
+        "libraries": [],
+        "build_tools": ["c-compiler"],
+        "wheel_bundles": ["librdkafka"],
+    },
     "github.com/h2non/bimg": {"libraries": ["libvips"], "build_tools": ["c-compiler", "pkg-config"]},
     "github.com/davidbyttow/govips/v2": {"libraries": ["libvips"], "build_tools": ["c-compiler", "pkg-config"]},
     "github.com/libgit2/git2go/v34": {"libraries": ["libgit2"], "build_tools": ["c-compiler", "pkg-config"]},
-    "gopkg.in/gographics/imagick.v3": {"libraries": ["imagemagick"],
-                                       "build_tools": ["c-compiler", "pkg-config"]},
+    "gopkg.in/gographics/imagick.v3": {"libraries": ["imagemagick"], "build_tools": ["c-compiler", "pkg-config"]},
     "github.com/google/gopacket": {"libraries": ["libpcap"], "build_tools": ["c-compiler"]},
 }
 CURATED_CARGO: dict[str, dict[str, Any]] = {
     "openssl-sys": {"libraries": ["openssl"], "build_tools": ["c-compiler", "pkg-config"]},
     "pq-sys": {"libraries": ["libpq"], "build_tools": ["c-compiler", "pkg-config"]},
     "mysqlclient-sys": {"libraries": ["libmysqlclient"], "build_tools": ["c-compiler", "pkg-config"]},
-    "libsqlite3-sys": {"libraries": ["libsqlite3"], "build_tools": ["c-compiler", "pkg-config"],
-                       "note": "the 'bundled' feature compiles SQLite instead"},
+    "libsqlite3-sys": {
+        "libraries": ["libsqlite3"],
+        "build_tools": ["c-compiler", "pkg-config"],
+        "note": "the 'bundled' feature compiles SQLite instead",
+    },
     "ring": {"libraries": [], "build_tools": ["c-compiler"]},
     "aws-lc-sys": {"libraries": [], "build_tools": ["c-compiler", "cmake"]},
-    "libgit2-sys": {"libraries": [], "build_tools": ["c-compiler", "pkg-config"],
-                    "wheel_bundles": ["libgit2"]},
+    "libgit2-sys": {"libraries": [], "build_tools": ["c-compiler", "pkg-config"], "wheel_bundles": ["libgit2"]},
     "zstd-sys": {"libraries": [], "build_tools": ["c-compiler"], "wheel_bundles": ["zstd"]},
     "rdkafka-sys": {"libraries": [], "build_tools": ["c-compiler", "cmake"], "wheel_bundles": ["librdkafka"]},
     "curl-sys": {"libraries": ["libcurl"], "build_tools": ["c-compiler", "pkg-config"]},
@@ -492,8 +618,11 @@ CURATED_CARGO: dict[str, dict[str, Any]] = {
 }
 CURATED_NUGET: dict[str, dict[str, Any]] = {
     "SkiaSharp.NativeAssets.Linux": {"libraries": ["fontconfig", "freetype"], "build_tools": []},
-    "System.Drawing.Common": {"libraries": [], "build_tools": [],
-                              "note": "needs libgdiplus on Linux (unsupported since .NET 7)"},
+    "System.Drawing.Common": {
+        "libraries": [],
+        "build_tools": [],
+        "note": "needs libgdiplus on Linux (unsupported since .NET 7)",
+    },
     "Microsoft.Data.SqlClient": {"libraries": ["libicu", "krb5"], "build_tools": []},
     "Npgsql": {"libraries": [], "build_tools": []},
 }
@@ -728,11 +857,19 @@ def fetch_fallback(lists_work: Path, suite: str) -> tuple[Path, str]:
     dl = lists_work / "dh-python"
     dl.mkdir(parents=True, exist_ok=True)
     cmd = [
-        "apt-get", "download", "-q",
-        "-o", f"Dir::State::Lists={lists_work / 'lists'}",
-        "-o", f"Dir::Cache={lists_work / 'cache'}",
-        "-o", "Dir::Etc::SourceList=/dev/null",
-        "-o", f"Dir::Etc::SourceParts={lists_work / 'sources.list.d'}",
+        "apt-get",
+        "download",
+        "-q",
+        "-o",
+        f"Dir::State::Lists={lists_work / 'lists'}",
+        "-o",
+        f"Dir::Cache={lists_work / 'cache'}",
+        "-o",
+        "Dir::Etc::SourceList=/dev/null",
+        "-o",
+        f"Dir::Etc::SourceParts={lists_work / 'sources.list.d'}",
+        "-o",
+        "APT::Sandbox::User=root",  # the temporary directory is not readable by _apt
         f"dh-python/{suite}",
     ]
     subprocess.run(cmd, check=True, cwd=dl, stdout=sys.stderr)
@@ -790,7 +927,8 @@ def main(argv: list[str] | None = None) -> int:
     print("most frequent unmapped Debian libraries:", top_unmapped, file=sys.stderr)
     doc = {
         "_provenance": {
-            "source": "Debian main amd64 Packages and Sources of " + "; ".join(dates)
+            "source": "Debian main amd64 Packages and Sources of "
+            + "; ".join(dates)
             + f"; dh-python's cpython3_fallback ({fallback_desc}); curated tables in the script "
             "for wheel bundles and for npm, gem, Composer, Go, Cargo and NuGet packages",
             "retrieved": dt.date.today().isoformat(),

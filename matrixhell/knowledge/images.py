@@ -16,12 +16,16 @@ from typing import Any
 __all__ = ["ImageInfo", "ImageTable"]
 
 _DEBIAN_CODENAMES = {"buster": "10", "bullseye": "11", "bookworm": "12", "trixie": "13", "forky": "14"}
-_DOCKER_HUB = ("docker.io/library/", "index.docker.io/library/", "registry-1.docker.io/library/",
-               "docker.io/", "library/")
+_DOCKER_HUB = (
+    "docker.io/library/",
+    "index.docker.io/library/",
+    "registry-1.docker.io/library/",
+    "docker.io/",
+    "library/",
+)
 _VERSION = re.compile(r"^(\d+(?:\.\d+)*)(?:u\d+)?(?:[._][0-9a-z]+)*$")
 _ALPINE = re.compile(r"^alpine(\d+\.\d+)?$")
-_NON_LINUX = ("windowsservercore", "nanoserver", "ltsc2019", "ltsc2022", "ltsc2025", "1809", "ubi9",
-              "ubi8", "minimal")
+_NON_LINUX = ("windowsservercore", "nanoserver", "ltsc2019", "ltsc2022", "ltsc2025", "1809", "ubi9", "ubi8", "minimal")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +76,8 @@ class ImageTable:
             repo, tag = name.rsplit(":", 1)
         repo = repo.lower()
         for prefix in _DOCKER_HUB:
-            if repo.startswith(prefix) and "/" not in repo[len(prefix):]:
-                repo = repo[len(prefix):]
+            if repo.startswith(prefix) and "/" not in repo[len(prefix) :]:
+                repo = repo[len(prefix) :]
                 break
         family = self._by_repo.get(repo)
         if family is None:
