@@ -158,8 +158,14 @@ def _disagreements(runtimes: Sequence[RuntimeReq], service: str) -> list[Finding
 
 
 def _ports(compose: Sequence[Port], dockerfile: Sequence[Port], others: Sequence[Port]) -> tuple[Port, ...]:
+    """Compose, then EXPOSE, then what detectors read; a server's default port (``Port.source`` set,
+    e.g. ``gunicorn-default``) is a guess and only counts when nothing names a port."""
+    written = [p for p in others if p.source is None]
+    defaults = [p for p in others if p.source is not None]
+    if compose or dockerfile or written:
+        defaults = []
     seen: dict[tuple[int, str], Port] = {}
-    for p in (*compose, *dockerfile, *others):
+    for p in (*compose, *dockerfile, *written, *defaults):
         key = (p.number, p.protocol)
         if key not in seen:
             seen[key] = p

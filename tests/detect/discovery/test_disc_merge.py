@@ -88,9 +88,7 @@ def test_different_runtimes_never_disagree() -> None:
 def test_primary_runtime_is_the_dockerfile_final_stage_else_the_most_manifests() -> None:
     node = Detection(
         "node",
-        packages=tuple(
-            PackageReq(Ecosystem.NPM, n, origin=Origin(f"api/{n}/package.json", 1)) for n in ("a", "b")
-        ),
+        packages=tuple(PackageReq(Ecosystem.NPM, n, origin=Origin(f"api/{n}/package.json", 1)) for n in ("a", "b")),
         runtimes=(rt("==20.*", "nvmrc", "api/.nvmrc", 20, runtime="node"),),
         languages=("javascript",),
     )
@@ -120,22 +118,16 @@ def test_start_command_precedence() -> None:
         Detection(
             "node",
             start_commands=(
-                StartCommand(
-                    Origin("api/package.json", 3), "package-json-start", shell="npm start", precedence=40
-                ),
+                StartCommand(Origin("api/package.json", 3), "package-json-start", shell="npm start", precedence=40),
             ),
         ),
         Detection(
             "procfile",
-            start_commands=(
-                StartCommand(Origin("api/Procfile", 1), "procfile-web", shell="web", precedence=20),
-            ),
+            start_commands=(StartCommand(Origin("api/Procfile", 1), "procfile-web", shell="web", precedence=20),),
         ),
         Detection(
             "dockerfile",
-            start_commands=(
-                StartCommand(Origin("api/Dockerfile", 9), "dockerfile-cmd", argv=("x",), precedence=30),
-            ),
+            start_commands=(StartCommand(Origin("api/Dockerfile", 9), "dockerfile-cmd", argv=("x",), precedence=30),),
         ),
     ]
     with_compose = merge_service(PlannedService("api", "api", compose=compose), dets)
@@ -176,9 +168,7 @@ def test_ports_merged_compose_then_expose_then_defaults() -> None:
 
 def test_packages_and_env_keep_origins_without_repeats() -> None:
     p = PackageReq(Ecosystem.PYPI, "flask", ">=3", Origin("api/requirements.txt", 1))
-    compose = ComposeService(
-        "api", Origin("compose.yaml", 2), env=(EnvVar("DATABASE_URL", Origin("compose.yaml", 9)),)
-    )
+    compose = ComposeService("api", Origin("compose.yaml", 2), env=(EnvVar("DATABASE_URL", Origin("compose.yaml", 9)),))
     dets = [
         Detection(
             "a",
@@ -212,3 +202,12 @@ def test_files_and_findings_are_the_services() -> None:
     assert s.files == ("api/a.txt", "api/z.txt", "compose.yaml", "docker/api.Dockerfile")
     assert [f.service for f in s.findings] == ["api"]
     assert s.path == "api" and s.dockerfile == "docker/api.Dockerfile"
+
+
+def test_a_default_port_guess_yields_to_a_written_port() -> None:
+    guess = Port(8000, origin=Origin("api/app.py", 1), source="gunicorn-default")
+    expose = Port(5000, origin=Origin("api/Dockerfile", 3))
+    with_expose = merge_service(PLAN, [Detection("python", ports=(guess,)), Detection("dockerfile", ports=(expose,))])
+    assert [p.number for p in with_expose.ports] == [5000]
+    alone = merge_service(PLAN, [Detection("python", ports=(guess,))])
+    assert [(p.number, p.source) for p in alone.ports] == [(8000, "gunicorn-default")]
