@@ -8,6 +8,7 @@ evident: ``main.go`` in the directory, or a single ``cmd/<name>/main.go``, decla
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 import re
 
 from matrixhell.detect._facts import Facts, has_marker, member_dirs, read_or_note
@@ -62,6 +63,25 @@ def _binary(module: str) -> str:
     return parts[-1] if parts else "app"
 
 
+def _enclosing_work(ctx: DetectContext) -> str | None:
+    """The go.work of an ancestor that ``use``s this module: the go command finds it walking up."""
+    d = ctx.directory
+    while d:
+        d = posixpath.dirname(d)
+        path = join(d, "go.work")
+        if not ctx.view.is_file(path):
+            continue
+        try:
+            work = _load(ctx.view, path)
+        except InputError:
+            return None  # reported when the workspace root itself is scanned
+        for use in work.all("use"):
+            if use.args and posixpath.normpath(join(d, use.args[0])) == ctx.directory:
+                return path
+        return None
+    return None
+
+
 class GoDetector:
     name = "go"
     markers = ("go.mod", "go.work")
@@ -72,8 +92,9 @@ class GoDetector:
     def detect(self, ctx: DetectContext) -> Detection:
         facts = Facts(self.name)
         facts.language("go")
-        if ctx.has("go.work"):
-            work = read_or_note(facts, ctx.view, ctx.path("go.work"), _load)
+        work_path = ctx.path("go.work") if ctx.has("go.work") else _enclosing_work(ctx)
+        if work_path is not None:
+            work = read_or_note(facts, ctx.view, work_path, _load)
             if work is not None:
                 self._versions(facts, work, "go-work", 15, 25)
         module: str | None = None

@@ -8,6 +8,7 @@ written ``.workspace = true`` are taken from ``[workspace.package]`` of the serv
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 from typing import Any
 
 from matrixhell.detect._facts import Facts, has_marker, member_dirs, read_or_note, read_text_or_note
@@ -57,6 +58,20 @@ def _toolchain(facts: Facts, raw: str, origin: Origin, source: str, precedence: 
     facts.runtimes.append(RuntimeReq("rust", spec, value, source, origin, precedence))
 
 
+def _workspace_root(ctx: DetectContext) -> str | None:
+    """The nearest ancestor whose Cargo.toml is a workspace listing this crate as a member."""
+    from matrixhell.detect.workspaces import workspace_members
+
+    d = ctx.directory
+    while d:
+        d = posixpath.dirname(d)
+        if ctx.view.is_file(join(d, "Cargo.toml")):
+            info = workspace_members(ctx.view, d)
+            if info is not None and ctx.directory in info.members:
+                return d
+    return None
+
+
 class RustDetector:
     name = "rust"
     markers = ("Cargo.toml",)
@@ -69,7 +84,10 @@ class RustDetector:
         facts.language("rust")
         self._toolchain_files(facts, ctx)
         read_version_managers(facts, ctx, "rust", ("rust",), 12)
+        ws_dir = _workspace_root(ctx)
         root: TomlDoc | None = None
+        if ws_dir is not None:  # a member crate inherits from, and is locked by, its workspace root
+            root = read_or_note(facts, ctx.view, join(ws_dir, "Cargo.toml"), load_toml)
         bins: list[tuple[str, Origin]] = []
         locals_: set[str] = set()
         for d in member_dirs(ctx):
@@ -79,7 +97,7 @@ class RustDetector:
             doc = read_or_note(facts, ctx.view, path, load_toml)
             if doc is None:
                 continue
-            if d == ctx.directory:
+            if d == ctx.directory and root is None:
                 root = doc
             pkg = doc.data.get("package")
             if isinstance(pkg, dict) and isinstance(pkg.get("name"), str):
@@ -89,7 +107,10 @@ class RustDetector:
             bins.extend(self._bins(ctx, d, doc))
         facts.packages = [p for p in facts.packages if p.name not in locals_ or p.url is None]
         if ctx.has("Cargo.lock"):
-            self._lock(facts, ctx)
+            self._lock(facts, ctx, ctx.path("Cargo.lock"), transitive=True)
+        elif ws_dir is not None and ctx.view.is_file(join(ws_dir, "Cargo.lock")):
+            # the workspace's lock covers every member: take the versions of this crate's dependencies only
+            self._lock(facts, ctx, join(ws_dir, "Cargo.lock"), transitive=False)
         if len(bins) == 1:
             name, origin = bins[0]
             facts.start_commands.append(StartCommand(origin, "cargo-bin", argv=(f"/app/{name}",), precedence=45))
@@ -104,12 +125,21 @@ class RustDetector:
         return facts.detection()
 
     def _toolchain_files(self, facts: Facts, ctx: DetectContext) -> None:
-        if ctx.has("rust-toolchain.toml"):
-            doc = read_or_note(facts, ctx.view, ctx.path("rust-toolchain.toml"), load_toml)
+        # rustup takes the toolchain file of the nearest directory, walking up from the crate
+        d: str | None = ctx.directory
+        while d is not None:
+            toml, plain = join(d, "rust-toolchain.toml"), join(d, "rust-toolchain")
+            if ctx.view.is_file(toml) or ctx.view.is_file(plain):
+                break
+            d = posixpath.dirname(d) if d else None
+        if d is None:
+            return
+        if ctx.view.is_file(join(d, "rust-toolchain.toml")):
+            doc = read_or_note(facts, ctx.view, join(d, "rust-toolchain.toml"), load_toml)
             if doc is not None:
                 self._toolchain_doc(facts, doc, "rust-toolchain-toml", 10)
-        if ctx.has("rust-toolchain"):
-            path = ctx.path("rust-toolchain")
+        if ctx.view.is_file(join(d, "rust-toolchain")):
+            path = join(d, "rust-toolchain")
             text = read_text_or_note(facts, ctx.view, path)
             if text is None:
                 return
@@ -260,8 +290,8 @@ class RustDetector:
             out.append((pkg["name"], doc.origin("package", "name")))
         return out
 
-    def _lock(self, facts: Facts, ctx: DetectContext) -> None:
-        doc = read_or_note(facts, ctx.view, ctx.path("Cargo.lock"), load_toml)
+    def _lock(self, facts: Facts, ctx: DetectContext, path: str, *, transitive: bool) -> None:
+        doc = read_or_note(facts, ctx.view, path, load_toml)
         if doc is None:
             return
         pkgs = doc.data.get("package", [])
@@ -280,6 +310,8 @@ class RustDetector:
             if req.url is None and len(vs) == 1:
                 facts.packages[i] = dataclasses.replace(req, locked=vs[0])
                 direct.add((req.name, vs[0]))
+        if not transitive:
+            return
         names = {p.name for p in facts.packages}
         for name, version, origin in entries:
             if (name, version) in direct or (name in names and len(versions[name]) == 1):

@@ -92,3 +92,15 @@ def test_bad_go_mod_is_a_finding() -> None:
     assert f.code == "bad-go-mod" and f.origin is not None and f.origin.line == 3
     d2 = run({"go.mod": b"module x\n\xff\n"})
     assert d2.findings[0].code == "not-utf8"
+
+
+def test_member_module_takes_the_go_work_that_uses_it() -> None:
+    files = {
+        "go.work": "go 1.22\n\nuse (\n\t./svc\n)\n",
+        "svc/go.mod": "module example.com/svc\n\ngo 1.21\n",
+        "other/go.mod": "module example.com/other\n\ngo 1.20\n",
+    }
+    d = run(files, "svc")
+    assert [(r.source, r.origin.path) for r in d.runtimes] == [("go-work-go", "go.work"), ("go-mod-go", "svc/go.mod")]
+    d2 = run(files, "other")
+    assert [r.source for r in d2.runtimes] == ["go-mod-go"]

@@ -140,3 +140,21 @@ def test_bad_cargo_toml_and_lock() -> None:
 def test_unknown_edition_and_bad_dependency_value() -> None:
     d = run({"Cargo.toml": '[package]\nname = "x"\nedition = "2030"\n[dependencies]\nweird = 3\n'})
     assert {f.code for f in d.findings} == {"unknown-edition", "bad-manifest"}
+
+
+def test_member_crate_as_its_own_service_uses_the_workspace_root() -> None:
+    files = {
+        "Cargo.toml": '[workspace]\nmembers = ["crates/*"]\n[workspace.package]\nrust-version = "1.74"\n'
+        '[workspace.dependencies]\nserde = "1.0"\n',
+        "Cargo.lock": 'version = 3\n\n[[package]]\nname = "serde"\nversion = "1.0.190"\nsource = "registry+x"\n\n'
+        '[[package]]\nname = "other-crate-dep"\nversion = "0.1.0"\nsource = "registry+x"\n',
+        "rust-toolchain.toml": '[toolchain]\nchannel = "1.77"\n',
+        "crates/api/Cargo.toml": '[package]\nname = "api"\nrust-version.workspace = true\n'
+        "[dependencies]\nserde.workspace = true\n",
+    }
+    d = run(files, "crates/api")
+    assert [(r.source, r.spec, r.origin.path) for r in d.runtimes] == [
+        ("rust-toolchain-toml", "==1.77.*", "rust-toolchain.toml"),
+        ("cargo-rust-version", ">=1.74", "Cargo.toml"),
+    ]
+    assert [(p.name, p.specifier, p.locked, p.direct) for p in d.packages] == [("serde", "1.0", "1.0.190", True)]
