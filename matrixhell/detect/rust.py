@@ -12,7 +12,7 @@ import posixpath
 from typing import Any
 
 from matrixhell.detect._facts import Facts, has_marker, member_dirs, read_or_note, read_text_or_note
-from matrixhell.detect._ranges import RangeError, minimum_version, version_prefix
+from matrixhell.detect._ranges import RangeError, caret_range, minimum_version, version_prefix
 from matrixhell.detect._tomllines import TomlDoc, load_toml, parse_toml
 from matrixhell.detect._toolversions import read_version_managers
 from matrixhell.detect.base import DetectContext, join
@@ -56,6 +56,27 @@ def _toolchain(facts: Facts, raw: str, origin: Origin, source: str, precedence: 
         facts.note("unreadable-version", f"toolchain {value!r} is not a rustc version", origin)
         return
     facts.runtimes.append(RuntimeReq("rust", spec, value, source, origin, precedence))
+
+
+def _matching(requirement: str, versions: list[str]) -> str | None:
+    """The highest of several locked versions that a Cargo requirement admits (Cargo.lock may hold
+    serde 0.9 and 1.0 side by side)."""
+    from packaging.specifiers import SpecifierSet
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        spec = SpecifierSet(caret_range(requirement).spec)
+    except RangeError:
+        return None
+    best: tuple[Version, str] | None = None
+    for v in versions:
+        try:
+            parsed = Version(v)
+        except InvalidVersion:
+            continue
+        if spec.contains(parsed, prereleases=True) and (best is None or parsed > best[0]):
+            best = (parsed, v)
+    return best[1] if best else None
 
 
 def _workspace_root(ctx: DetectContext) -> str | None:
@@ -307,9 +328,10 @@ class RustDetector:
         direct: set[tuple[str, str]] = set()
         for i, req in enumerate(facts.packages):
             vs = versions.get(req.name, [])
-            if req.url is None and len(vs) == 1:
-                facts.packages[i] = dataclasses.replace(req, locked=vs[0])
-                direct.add((req.name, vs[0]))
+            chosen = vs[0] if len(vs) == 1 else _matching(req.specifier, vs)
+            if req.url is None and chosen is not None:
+                facts.packages[i] = dataclasses.replace(req, locked=chosen)
+                direct.add((req.name, chosen))
         if not transitive:
             return
         names = {p.name for p in facts.packages}

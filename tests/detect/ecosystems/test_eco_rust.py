@@ -158,3 +158,14 @@ def test_member_crate_as_its_own_service_uses_the_workspace_root() -> None:
         ("cargo-rust-version", ">=1.74", "Cargo.toml"),
     ]
     assert [(p.name, p.specifier, p.locked, p.direct) for p in d.packages] == [("serde", "1.0", "1.0.190", True)]
+
+
+def test_lock_with_two_versions_of_a_crate_picks_the_one_the_requirement_admits() -> None:
+    lock = (
+        '[[package]]\nname = "rand"\nversion = "0.7.3"\nsource = "registry+x"\n\n'
+        '[[package]]\nname = "rand"\nversion = "0.8.5"\nsource = "registry+x"\n'
+    )
+    d = run({"Cargo.toml": '[package]\nname = "x"\n[dependencies]\nrand = "0.8"\n', "Cargo.lock": lock})
+    by = {(p.name, p.direct): p for p in d.packages}
+    assert by[("rand", True)].locked == "0.8.5"
+    assert by[("rand", False)].locked == "0.7.3"  # the other copy, pulled in by some dependency
