@@ -33,6 +33,7 @@ _PR_SET_DUMPABLE = 4
 _PR_SET_CHILD_SUBREAPER = 36
 _O_PATH = 0o10000000
 _CLONE_NEWCGROUP = 0x02000000
+_TIOCSPTLCK, _TIOCGPTN, _TIOCSCTTY = 0x40045431, 0x80045430, 0x540E  # not exported by termios
 _layout: Layout | None = None
 # MATRIXHELL_RUNTIME_TRACE=1 prints each start stage's time (ms since the first stage) on stderr.
 _TRACE = bool(os.environ.get("MATRIXHELL_RUNTIME_TRACE"))
@@ -353,15 +354,14 @@ def _container(cfg: Config, state: State, reader: _Reader, wfd: int, console_pai
         _t("J mounted")
         rootfs.pivot(cfg.root_path)
         _t("J pivoted")
-        rootfs.mask_and_protect(cfg)
-        _t("J masked")
-        for i, (key, value) in enumerate(cfg.sysctl):
+        for key, value in cfg.sysctl:
             try:
                 with open("/proc/sys/" + key.replace(".", "/"), "w") as f:
                     f.write(value)
             except OSError as e:
                 raise RtError(f"linux.sysctl.{key}", f"cannot set: {e.strerror}") from e
-            del i
+        rootfs.mask_and_protect(cfg)
+        _t("J masked")
         os.setsid()  # a new session: no controlling terminal to inject into (TIOCSTI)
         if console_pair is not None:
             _setup_terminal(console_pair, p)
@@ -412,8 +412,8 @@ def _setup_terminal(console_pair: object, p: object) -> None:
 
     assert isinstance(console_pair, tuple)
     master = os.open("/dev/ptmx", os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
-    fcntl.ioctl(master, termios.TIOCSPTLCK, struct.pack("i", 0))
-    n = struct.unpack("I", fcntl.ioctl(master, termios.TIOCGPTN, struct.pack("I", 0)))[0]
+    fcntl.ioctl(master, _TIOCSPTLCK, struct.pack("i", 0))  # unlockpt
+    n = struct.unpack("I", fcntl.ioctl(master, _TIOCGPTN, struct.pack("I", 0)))[0]  # ptsname
     slave = os.open(f"/dev/pts/{n}", os.O_RDWR | os.O_NOCTTY)
     size = getattr(p, "console_size", None)
     if size:
@@ -424,7 +424,7 @@ def _setup_terminal(console_pair: object, p: object) -> None:
         _libc.mount(f"/dev/pts/{n}", "/dev/console", None, 4096, None)
     except OSError:
         pass
-    fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+    fcntl.ioctl(slave, _TIOCSCTTY, 0)
     for i in range(3):
         os.dup2(slave, i)
     if slave > 2:

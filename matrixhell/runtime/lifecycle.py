@@ -143,33 +143,46 @@ def run(root: str, cid: str, bundle: str, detach: bool = False, pid_file: str | 
     _note(cfg.notes)
     if detach and cfg.process is not None and cfg.process.terminal and not console_socket:
         raise RtError("process.terminal", "a detached terminal needs --console-socket", EXIT_USAGE)
-    launched = spawn(cfg, cid, root, create=False, console_socket=console_socket if detach else None,
-                     subreaper=not detach)
+    # Signals arriving while the container starts are held and delivered once it runs.
+    target: list[int] = []
+    pending: list[int] = []
+
+    def forward(signum: int, _frame: object) -> None:
+        if not target:
+            pending.append(signum)
+            return
+        try:
+            os.kill(target[0], signum)
+        except ProcessLookupError:
+            pass
+
+    old = {} if detach else {s: signal.signal(s, forward) for s in _FORWARD}
     try:
-        wait_exec(launched)
-        _t("exec'd")
-    except BaseException:
-        _cleanup(launched)
-        raise
-    if pid_file:
-        _write_pid_file(pid_file, launched.pid)
-    if detach:
-        if launched.console is not None:
-            os.close(launched.console)
-        return 0
-    return _foreground(launched)
+        launched = spawn(cfg, cid, root, create=False, console_socket=console_socket if detach else None,
+                         subreaper=not detach)
+        try:
+            wait_exec(launched)
+            _t("exec'd")
+        except BaseException:
+            _cleanup(launched)
+            raise
+        if pid_file:
+            _write_pid_file(pid_file, launched.pid)
+        if detach:
+            if launched.console is not None:
+                os.close(launched.console)
+            return 0
+        target.append(launched.pid)
+        for signum in pending:
+            forward(signum, None)
+        return _foreground(launched)
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
 
 
 def _foreground(launched: Launched) -> int:
     pid = launched.pid
-
-    def forward(signum: int, _frame: object) -> None:
-        try:
-            os.kill(pid, signum)
-        except ProcessLookupError:
-            pass
-
-    old = {s: signal.signal(s, forward) for s in _FORWARD}
     try:
         if launched.console is not None:
             from .terminal import relay
@@ -178,8 +191,6 @@ def _foreground(launched: Launched) -> int:
         _, status = os.waitpid(pid, 0)
         _t("exited")
     finally:
-        for s, h in old.items():
-            signal.signal(s, h)
         _cleanup(launched)
         _t("cleaned up")
     code = os.waitstatus_to_exitcode(status)
