@@ -411,6 +411,9 @@ class _Project:
         self.files: list[str] = []
         self.services: dict[str, _Raw] = {}
         self._visiting: list[str] = []
+        self._side: dict[str, dict[str, _Raw]] = {}
+        self.only_new = False  # loading variants: keep the services already defined as they are
+        self._fixed: set[str] = set()
 
     def load(self, path: str, base: str) -> None:
         if path in self._visiting:
@@ -494,6 +497,96 @@ class _Project:
             # an included file resolves its relative paths against its own directory
             self.load(target, posixpath.dirname(target))
 
+    def _side_file(self, path: str) -> dict[str, _Raw]:
+        """The services of a file another service ``extends`` (not services of the project)."""
+        hit = self._side.get(path)
+        if hit is not None:
+            return hit
+        out: dict[str, _Raw] = {}
+        self._side[path] = out
+        try:
+            text = self.view.read_text(path)
+        except InputError as e:
+            self.findings.append(Finding(e.code, Severity.ERROR, e.message, e.origin or Origin(path), e.hint))
+            return out
+        if path not in self.files:
+            self.files.append(path)
+        root, problem = _load_yaml(text, path)
+        if problem is not None:
+            self.findings.append(problem)
+            return out
+        services = root.value.get("services") if root is not None and isinstance(root.value, dict) else None
+        if services is not None and isinstance(services.value, dict):
+            for name, body in services.value.items():
+                if isinstance(body.value, dict):
+                    raw = _Raw(name, path, services.key_line(name), posixpath.dirname(path), {}, {})
+                    for key, value in body.value.items():
+                        raw.keys[key] = value
+                        raw.key_files[key] = (path, posixpath.dirname(path))
+                    out[name] = raw
+        return out
+
+    def resolve_extends(self) -> None:
+        for raw in list(self.services.values()):
+            self._extend(raw, [])
+
+    def _extend(self, raw: _Raw, chain: list[int]) -> None:
+        ext = raw.keys.get("extends")
+        if ext is None:
+            return
+        path, _ = raw.key_files.get("extends", (raw.path, raw.base))
+        origin = Origin(path, ext.line)
+        if id(raw) in chain:
+            raw.keys.pop("extends", None)
+            self.findings.append(
+                Finding("compose-extends-cycle", Severity.ERROR, f"service {raw.name!r} extends itself", origin)
+            )
+            return
+        target_name: str | None = None
+        target_file: str | None = None
+        if isinstance(ext.value, str):
+            target_name = ext.value
+        elif isinstance(ext.value, dict):
+            target_name = _str(ext.value.get("service"))
+            target_file = _str(ext.value.get("file"))
+        pool = self.services
+        if target_file:
+            resolved = _resolve(posixpath.dirname(path), target_file)
+            if resolved is None:
+                raw.keys.pop("extends", None)
+                self.findings.append(
+                    Finding(
+                        "compose-path-escape",
+                        Severity.ERROR,
+                        f"extends file {target_file!r} leaves the repository",
+                        origin,
+                    )
+                )
+                return
+            pool = self.services if resolved == path else self._side_file(resolved)
+        base = pool.get(target_name or "")
+        if base is None or base is raw:
+            raw.keys.pop("extends", None)
+            self.findings.append(
+                Finding(
+                    "compose-bad-extends",
+                    Severity.ERROR,
+                    f"service {raw.name!r} extends {target_name!r}, which is not defined",
+                    origin,
+                    hint="name a service of that file",
+                )
+            )
+            return
+        self._extend(base, [*chain, id(raw)])
+        raw.keys.pop("extends", None)
+        for k, v in base.keys.items():
+            if k == "extends":
+                continue
+            mine = raw.keys.get(k)
+            raw.keys[k] = _merge_key(k, v, mine) if mine is not None else v
+            if mine is None:
+                raw.key_files[k] = base.key_files.get(k, (base.path, base.base))
+
     def _add_service(self, name: str, body: _V, path: str, base: str, line: int) -> None:
         if body.value is None:
             body = _V({}, body.line, "map")
@@ -508,9 +601,13 @@ class _Project:
             )
             return
         raw = self.services.get(name)
+        if raw is not None and self.only_new and name in self._fixed:
+            return
         if raw is None:
             raw = _Raw(name, path, line, base, {}, {})
             self.services[name] = raw
+            if not self.only_new:
+                self._fixed.add(name)
         for key, value in body.value.items():
             old = raw.keys.get(key)
             raw.keys[key] = _merge_key(key, old, value)
@@ -521,12 +618,31 @@ _SEQ_MERGE = frozenset({"ports", "expose", "env_file", "profiles"})
 _MAP_MERGE = frozenset({"build", "environment", "depends_on", "healthcheck", "labels"})
 
 
+def _as_map(v: _V) -> dict[str, _V]:
+    """A list-form environment or depends_on as a mapping (``KEY=value`` items keyed by KEY)."""
+    if isinstance(v.value, dict):
+        return dict(v.value)
+    out: dict[str, _V] = {}
+    for item in _items(v):
+        if isinstance(item.value, str):
+            out[item.value.partition("=")[0].strip()] = item
+    return out
+
+
+def _key_lines(v: _V) -> dict[str, int]:
+    if isinstance(v.value, dict):
+        return {k: v.key_line(k) for k in v.value}
+    return {k: item.line for k, item in _as_map(v).items()}
+
+
 def _merge_key(key: str, old: _V | None, new: _V) -> _V:
     """Compose's override rules, simplified: lists of ports and the like add up, mappings merge."""
     if old is None:
         return new
     if key in _SEQ_MERGE and isinstance(old.value, list) and isinstance(new.value, list):
         return _V(old.value + new.value, new.line, "seq")
+    if key in ("environment", "depends_on") and (isinstance(old.value, list) or isinstance(new.value, list)):
+        return _V({**_as_map(old), **_as_map(new)}, new.line, "map", {**_key_lines(old), **_key_lines(new)})
     if key in _MAP_MERGE and isinstance(old.value, dict) and isinstance(new.value, dict):
         return _V({**old.value, **new.value}, new.line, "map")
     return new
@@ -549,9 +665,14 @@ def _is_remote(context: str) -> bool:
 
 
 def parse_compose(
-    view: RepoView, paths: Sequence[str], *, env: Mapping[str, str] | None = None
+    view: RepoView,
+    paths: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    variants: Sequence[str] = (),
 ) -> ComposeFile:
-    """Parse a compose project: ``paths`` is the main file then its overrides, in order.
+    """Parse a compose project: ``paths`` is the main file then its overrides, in order; ``variants``
+    (``docker-compose.prod.yml``) only add services the others do not define.
 
     ``env`` holds interpolation values; by default the ``.env`` beside the main file is read.
     """
@@ -570,6 +691,10 @@ def parse_compose(
     project = _Project(view, env)
     for p in paths:
         project.load(p, project_dir)
+    project.only_new = True
+    for p in variants:
+        project.load(p, project_dir)
+    project.resolve_extends()
     services: list[ComposeService] = []
     skipped: list[Skip] = []
     build_args: list[tuple[str, tuple[tuple[str, str], ...]]] = []
@@ -796,9 +921,7 @@ def _long_port(body: dict[str, _V], ip: _Interp, origin: Origin) -> list[Port]:
     )
     out = []
     for i, number in enumerate(containers):
-        host = (
-            (published[i] if len(published) == len(containers) else published[0] + i) if published else None
-        )
+        host = (published[i] if len(published) == len(containers) else published[0] + i) if published else None
         out.append(Port(number, protocol, origin, host))
     return out
 
@@ -908,9 +1031,7 @@ def _command(keys: dict[str, _V], where: Any) -> StartCommand | None:
                 argv = argv + (c_argv if c_argv else ("/bin/sh", "-c", c_shell or ""))
             elif shell is not None:
                 shell = shell + " " + (c_shell or " ".join(c_argv))
-        return StartCommand(
-            origin, "compose-entrypoint", argv=argv, shell=shell, precedence=PRECEDENCE_COMMAND
-        )
+        return StartCommand(origin, "compose-entrypoint", argv=argv, shell=shell, precedence=PRECEDENCE_COMMAND)
     assert cmd is not None
     argv, shell = _argv_or_shell(cmd)
     return StartCommand(

@@ -182,25 +182,36 @@ def _is_under(path: str, directory: str) -> bool:
     return directory == "" or path == directory or path.startswith(directory + "/")
 
 
-def _compose_projects(tree: RepoTree) -> list[tuple[str, list[str]]]:
-    """(directory, [main, overrides...]) for every directory with a compose file."""
+_TEST_VARIANTS = frozenset({"test", "tests", "testing", "e2e", "ci", "integration", "it", "sut"})
+
+
+def _compose_projects(tree: RepoTree) -> list[tuple[str, list[str], list[str], list[str]]]:
+    """(directory, [main, overrides...], [variants], [test variants]) per directory with a compose file.
+
+    Variants (``docker-compose.prod.yml``) add the services they define that the main file lacks; they
+    never change the main file's services (a ``.dev`` variant's command is not the service's).  A
+    test variant (``docker-compose.test.yml``) describes a test harness and is not used."""
     out = []
     for d in tree.dirs:
         files = tree.files.get(d, frozenset())
         main, overrides = compose_files_in(files)
         if main is None:
             continue
-        # docker-compose.prod.yml and friends: more of the same project
-        variants = sorted(
-            n
-            for n in files
-            if n not in overrides
-            and n != main
-            and n.endswith(_VARIANT_SUFFIXES)
-            and (n.startswith(("docker-compose.", "compose.")) and n.count(".") >= 2)
-        )
-        names = [main, *overrides, *variants]
-        out.append((d, [f"{d}/{n}" if d else n for n in names]))
+        variants: list[str] = []
+        tests: list[str] = []
+        for n in sorted(files):
+            if n in overrides or n == main or not n.endswith(_VARIANT_SUFFIXES):
+                continue
+            for prefix in ("docker-compose.", "compose."):
+                if n.startswith(prefix) and n.count(".") >= 2:
+                    middle = n[len(prefix) :].rsplit(".", 1)[0].lower()
+                    (tests if middle in _TEST_VARIANTS else variants).append(n)
+                    break
+
+        def rel(names: list[str], d: str = d) -> list[str]:
+            return [f"{d}/{n}" if d else n for n in names]
+
+        out.append((d, rel([main, *overrides]), rel(variants), rel(tests)))
     return out
 
 
@@ -367,10 +378,7 @@ def _not_taken_reason(c: _Candidate) -> str:
         users = ", ".join(sorted(x or "." for x in c.depended_by))
         return f"shared library used by {users}; it has no start command"
     if c.workspace_of is not None:
-        return (
-            f"workspace member of {c.workspace_of or '.'} with no start command of its own; "
-            "not deployable alone"
-        )
+        return f"workspace member of {c.workspace_of or '.'} with no start command of its own; not deployable alone"
     return "nested manifest with no service above it and no start command"
 
 
@@ -433,12 +441,13 @@ def discover(
     compose_planned: list[PlannedService] = []
     compose_dirs: dict[str, list[int]] = {}  # code dir -> indices into compose_planned
     taken_names: dict[str, str] = {}  # compose name -> compose file
-    for project_dir, paths in _compose_projects(tree):
+    for project_dir, paths, variants, test_variants in _compose_projects(tree):
         reason = excluded_reason(project_dir)
         if reason is not None:
             skipped.append(Skip(paths[0], f"compose file not used for services: {reason}"))
             continue
-        cf: ComposeFile = parse_compose(view, paths)
+        skipped.extend(Skip(t, "compose file of a test harness") for t in test_variants)
+        cf: ComposeFile = parse_compose(view, paths, variants=variants)
         findings.extend(cf.findings)
         files_read.extend(cf.files)
         skipped.extend(cf.skipped)
@@ -525,9 +534,7 @@ def discover(
                 if pkg.url:
                     target = _path_target(pkg.url, pkg.origin.path, local=pkg.editable)
                 if target is None and (
-                    pkg.specifier.startswith("workspace:")
-                    or pkg.url is None
-                    or pkg.url.startswith("workspace:")
+                    pkg.specifier.startswith("workspace:") or pkg.url is None or pkg.url.startswith("workspace:")
                 ):
                     target = names.get(pkg.name.lower().replace("_", "-")) or names.get(pkg.name.lower())
                 if target is not None and target != d and target in candidates:
@@ -639,9 +646,7 @@ def discover(
     planned = _name_services(planned, used, repo_name)
     planned.sort(key=lambda p: (p.name, p.directory))
     skipped.sort(key=lambda s: (s.path, s.reason))
-    return Discovery(
-        tuple(planned), tuple(dict.fromkeys(skipped)), tuple(findings), tuple(dict.fromkeys(files_read))
-    )
+    return Discovery(tuple(planned), tuple(dict.fromkeys(skipped)), tuple(findings), tuple(dict.fromkeys(files_read)))
 
 
 def _with_parts(p: PlannedService, members: list[str], folded: list[str]) -> PlannedService:
@@ -673,9 +678,7 @@ def _prefixed(project_dir: str, name: str, taken: Mapping[str, str]) -> str:
 def _name_services(planned: list[PlannedService], used: set[str], repo_name: str) -> list[PlannedService]:
     """Directory services are named after their directory; clashes take the path (``legacy-api``)."""
     unnamed = [p for p in planned if not p.name]
-    base_names = {
-        p.directory: (posixpath.basename(p.directory) if p.directory else repo_name) for p in unnamed
-    }
+    base_names = {p.directory: (posixpath.basename(p.directory) if p.directory else repo_name) for p in unnamed}
     counts: dict[str, int] = {}
     for n in base_names.values():
         counts[n] = counts.get(n, 0) + 1

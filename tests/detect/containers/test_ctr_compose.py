@@ -121,17 +121,14 @@ def test_environment_keys_only_never_values() -> None:
 
 def test_required_env_file_missing_is_a_finding() -> None:
     cf = compose({"compose.yaml": "services:\n  a:\n    image: x\n    env_file: nope.env\n"})
-    assert [(f.code, f.origin.line if f.origin else None) for f in cf.findings] == [
-        ("compose-missing-env-file", 4)
-    ]
+    assert [(f.code, f.origin.line if f.origin else None) for f in cf.findings] == [("compose-missing-env-file", 4)]
 
 
 def test_command_and_entrypoint_as_lists() -> None:
     cf = compose(
         {
             "compose.yaml": (
-                "services:\n  w:\n    image: x\n"
-                "    entrypoint: [tini, --]\n    command: [celery, -A, app, worker]\n"
+                "services:\n  w:\n    image: x\n    entrypoint: [tini, --]\n    command: [celery, -A, app, worker]\n"
             )
         }
     )
@@ -143,10 +140,7 @@ def test_command_and_entrypoint_as_lists() -> None:
 def test_interpolation_forms() -> None:
     env = {"SET": "v", "EMPTY": ""}
     assert interpolate("${SET}-$SET-${MISSING:-d}-${EMPTY:-e}-${EMPTY-f}-${MISSING-g}", env) == "v-v-d-e--g"
-    assert (
-        interpolate("${SET:+alt}|${EMPTY:+alt}|${EMPTY+alt}|$$SET|${MISSING:-${SET}}", env)
-        == "alt||alt|$SET|v"
-    )
+    assert interpolate("${SET:+alt}|${EMPTY:+alt}|${EMPTY+alt}|$$SET|${MISSING:-${SET}}", env) == "alt||alt|$SET|v"
 
 
 def test_dotenv_parsing() -> None:
@@ -206,9 +200,7 @@ def test_alias_bomb_is_refused() -> None:
     for i in range(1, 9):
         prev = chr(ord("a") + i - 1)
         cur = chr(ord("a") + i)
-        lines.append(
-            f"{cur}: &{cur} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]"
-        )
+        lines.append(f"{cur}: &{cur} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]")
     lines.append("services:\n  x:\n    image: y\n    labels: *i")
     cf = compose({"compose.yaml": "\n".join(lines) + "\n"})
     assert [f.code for f in cf.findings] == ["compose-too-large"]
@@ -231,8 +223,7 @@ def test_yaml_anchors_and_merge_keys() -> None:
 def test_override_file_merges_into_the_main_file() -> None:
     cf = compose(
         {
-            "compose.yaml": "services:\n  web:\n    build: .\n"
-            "    ports: ['80:80']\n    environment: {A: 1}\n",
+            "compose.yaml": "services:\n  web:\n    build: .\n    ports: ['80:80']\n    environment: {A: 1}\n",
             "compose.override.yaml": "services:\n  web:\n    ports: ['9229:9229']\n    environment: {B: 2}\n"
             "  debug:\n    image: busybox\n",
             "Dockerfile": "FROM alpine\n",
@@ -287,9 +278,7 @@ def test_context_outside_the_repository_and_remote_context() -> None:
 
 
 def test_missing_dockerfile_and_context_are_findings() -> None:
-    cf = compose(
-        {"compose.yaml": "services:\n  a:\n    build:\n      context: nowhere\n      dockerfile: Dfile\n"}
-    )
+    cf = compose({"compose.yaml": "services:\n  a:\n    build:\n      context: nowhere\n      dockerfile: Dfile\n"})
     assert sorted(f.code for f in cf.findings) == ["compose-missing-context", "compose-missing-dockerfile"]
 
 
@@ -297,3 +286,45 @@ def test_a_binary_compose_file_is_a_finding() -> None:
     cf = compose({"compose.yaml": b"\x00\xff\x00binary"})
     assert [f.code for f in cf.findings] == ["binary-file"]
     assert cf.services == ()
+
+
+def test_extends_in_the_same_file_and_from_another_file() -> None:
+    cf = compose(
+        {
+            "compose.yaml": (
+                "services:\n"
+                "  base:\n    build: app\n    environment: [A=1]\n    ports: ['80:80']\n"
+                "  web:\n    extends: base\n    command: serve\n    environment: [B=2]\n"
+                "  job:\n    extends:\n      file: common/services.yaml\n      service: worker\n"
+            ),
+            "common/services.yaml": "services:\n  worker:\n    build: ../jobs\n    command: [run, jobs]\n",
+            "app/Dockerfile": "FROM python:3.12\n",
+            "jobs/Dockerfile": "FROM python:3.11\n",
+        }
+    )
+    assert not cf.findings
+    by = {s.name: s for s in cf.services}
+    assert set(by) == {"base", "web", "job"}
+    web = by["web"]
+    assert web.context == "app" and [p.number for p in web.ports] == [80]
+    assert [e.key for e in web.env] == ["A", "B"]
+    assert web.command is not None and web.command.shell == "serve"
+    job = by["job"]
+    # the extended file's relative paths resolve against that file
+    assert (job.context, job.dockerfile) == ("jobs", "jobs/Dockerfile")
+    assert job.command is not None and job.command.argv == ("run", "jobs")
+    assert "common/services.yaml" in cf.files
+
+
+def test_extends_of_a_missing_service_and_cycles_are_findings() -> None:
+    cf = compose(
+        {
+            "compose.yaml": (
+                "services:\n  a:\n    image: x\n    extends: nope\n"
+                "  b:\n    image: y\n    extends: c\n  c:\n    image: z\n    extends: b\n"
+            )
+        }
+    )
+    codes = sorted(f.code for f in cf.findings)
+    assert "compose-bad-extends" in codes and "compose-extends-cycle" in codes
+    assert {s.name for s in cf.services} == {"a", "b", "c"}

@@ -49,18 +49,12 @@ class FakeDetector:
             o = Origin(path, n)
             if kind in ("dep", "dev"):
                 packages.append(
-                    PackageReq(
-                        Ecosystem.PYPI, arg, origin=o, scope=Scope.DEV if kind == "dev" else Scope.MAIN
-                    )
+                    PackageReq(Ecosystem.PYPI, arg, origin=o, scope=Scope.DEV if kind == "dev" else Scope.MAIN)
                 )
             elif kind == "path":
-                packages.append(
-                    PackageReq(Ecosystem.PYPI, arg.rsplit("/", 1)[-1], origin=o, url=arg, editable=True)
-                )
+                packages.append(PackageReq(Ecosystem.PYPI, arg.rsplit("/", 1)[-1], origin=o, url=arg, editable=True))
             elif kind in ("start", "weakstart"):
-                starts.append(
-                    StartCommand(o, "fake-start", shell=arg, precedence=40 if kind == "start" else 48)
-                )
+                starts.append(StartCommand(o, "fake-start", shell=arg, precedence=40 if kind == "start" else 48))
             elif kind == "runtime":
                 runtimes.append(RuntimeReq("python", arg, arg, "fake-version", o, 30))
             elif kind == "lang":
@@ -100,9 +94,7 @@ DETECTORS: list[Detector] = [
 ]
 
 
-def scan(
-    files: Mapping[str, str | bytes], detectors: list[Detector] | None = None, **kw: object
-) -> ScanResult:
+def scan(files: Mapping[str, str | bytes], detectors: list[Detector] | None = None, **kw: object) -> ScanResult:
     return scan_repo(MemoryRepoView(files), detectors=detectors if detectors is not None else DETECTORS, **kw)  # type: ignore[arg-type]
 
 
@@ -167,8 +159,7 @@ def test_context_dot_dot_and_dockerfile_beside_the_code() -> None:
     r = scan(
         {
             "deploy/compose.yml": (
-                "services:\n  api:\n    build:\n"
-                "      context: ..\n      dockerfile: services/api/Dockerfile\n"
+                "services:\n  api:\n    build:\n      context: ..\n      dockerfile: services/api/Dockerfile\n"
             ),
             "services/api/Dockerfile": "FROM node:20\n",
             "services/api/app.ini": "dep express\n",
@@ -228,8 +219,7 @@ def test_compose_in_a_test_directory_makes_no_services() -> None:
 def test_dockerfile_path_from_dotenv_reaches_the_service() -> None:
     r = scan(
         {
-            "compose.yaml": "services:\n  web:\n    build:\n"
-            "      context: web\n      dockerfile: ${DF:-Dockerfile}\n",
+            "compose.yaml": "services:\n  web:\n    build:\n      context: web\n      dockerfile: ${DF:-Dockerfile}\n",
             ".env": "DF=Dockerfile.prod\nSECRET=do-not-keep\n",
             "web/Dockerfile": "FROM python:3.10\n",
             "web/Dockerfile.prod": "FROM python:3.13\n",
@@ -523,3 +513,20 @@ def test_scans_are_deterministic_and_sorted() -> None:
     a, b = scan(files), scan(dict(reversed(list(files.items()))))
     assert a == b
     assert [s.name for s in a.services] == sorted(s.name for s in a.services)
+
+
+def test_compose_variants_add_services_but_never_change_them_and_test_variants_are_skipped() -> None:
+    r = scan(
+        {
+            "docker-compose.yml": "services:\n  web:\n    build: web\n    command: gunicorn app:app\n",
+            "docker-compose.dev.yml": (
+                "services:\n  web:\n    command: flask run --reload\n  mailhog:\n    image: mailhog\n"
+            ),
+            "docker-compose.test.yml": "services:\n  sut:\n    build: web\n    command: pytest\n",
+            "web/Dockerfile": "FROM python:3.12\n",
+        }
+    )
+    assert names(r) == {"mailhog": ".", "web": "web"}
+    web = r.service("web")
+    assert web.start is not None and web.start.display() == "gunicorn app:app"
+    assert skips(r)["docker-compose.test.yml"] == "compose file of a test harness"
