@@ -8,6 +8,7 @@ import is left out; a detector that fails on one directory becomes a finding and
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -75,7 +76,7 @@ class CachedView:
         self._tree = tree
 
     def _split(self, path: str) -> tuple[str, str]:
-        if path.startswith(("./", "/")) or "/." in path or path in (".", ""):
+        if path.startswith(("./", "/", "../")) or "/./" in path or "/../" in path or "//" in path or path == ".":
             path = posixpath.normpath(path).lstrip("/")
             if path == ".":
                 path = ""
@@ -183,16 +184,28 @@ def _repo_name(view: RepoView) -> str:
 class _Runner:
     """Runs detectors on directories, each (directory, members) once."""
 
-    def __init__(
-        self, view: CachedView, tree: RepoTree, detectors: Sequence[Detector], env: Mapping[str, str]
-    ) -> None:
+    def __init__(self, view: CachedView, tree: RepoTree, detectors: Sequence[Detector], env: Mapping[str, str]) -> None:
         self.view = view
         self.tree = tree
         self.detectors = [d for d in detectors if d.name != "dockerfile"]
         self.dockerfile = next((d for d in detectors if d.name == "dockerfile"), None)
         self.env = dict(env)
+        self._env_cache: dict[str, dict[str, str]] = {}
         self._cache: dict[tuple[str, tuple[str, ...]], list[Detection]] = {}
         self._df_cache: dict[tuple[str, str | None, tuple[tuple[str, str], ...]], Detection] = {}
+
+    def env_for(self, directory: str) -> dict[str, str]:
+        """The repository's .env, overlaid with the service directory's own .env (values interpolate
+        ${VAR} in manifests; they are never stored)."""
+        if not directory or not self.view.is_file(join(directory, ".env")):
+            return self.env
+        hit = self._env_cache.get(directory)
+        if hit is None:
+            hit = dict(self.env)
+            with contextlib.suppress(InputError):  # an unreadable .env only loses its values
+                hit.update({k: v for k, (v, _) in parse_dotenv(self.view.read_text(join(directory, ".env"))).items()})
+            self._env_cache[directory] = hit
+        return hit
 
     def files(self, directory: str) -> frozenset[str]:
         known = self.tree.files.get(directory)
@@ -206,7 +219,7 @@ class _Runner:
         hit = self._cache.get(key)
         if hit is not None:
             return hit
-        ctx = DetectContext(self.view, directory, self.files(directory), members, self.env)
+        ctx = DetectContext(self.view, directory, self.files(directory), members, self.env_for(directory))
         out: list[Detection] = []
         for det in self.detectors:
             d = self._one(det, ctx)
@@ -252,7 +265,7 @@ class _Runner:
                 )
             else:
                 directory = planned.dockerfile.rpartition("/")[0]
-                ctx = DetectContext(self.view, directory, self.files(directory), (), self.env)
+                ctx = DetectContext(self.view, directory, self.files(directory), (), self.env_for(directory))
                 found = self._one(self.dockerfile, ctx)
                 if found is None:
                     return None
@@ -275,7 +288,7 @@ class _Runner:
 
 
 def _dotenv(view: CachedView, tree: RepoTree) -> dict[str, str]:
-    if not tree.has("", ".env"):
+    if not view.is_file(".env"):
         return {}
     try:
         return {k: v for k, (v, _) in parse_dotenv(view.read_text(".env")).items()}

@@ -530,3 +530,29 @@ def test_compose_variants_add_services_but_never_change_them_and_test_variants_a
     web = r.service("web")
     assert web.start is not None and web.start.display() == "gunicorn app:app"
     assert skips(r)["docker-compose.test.yml"] == "compose file of a test harness"
+
+
+class EnvEcho:
+    """Reports the .env keys its context hands it, as env vars (keys only)."""
+
+    name = "envecho"
+    markers = ("echo.txt",)
+
+    def applies(self, ctx: DetectContext) -> bool:
+        return ctx.has("echo.txt")
+
+    def detect(self, ctx: DetectContext) -> Detection:
+        from matrixhell.model import EnvVar
+
+        return Detection(
+            self.name, env=tuple(EnvVar(f"{k}={v}", Origin(ctx.path("echo.txt"))) for k, v in sorted(ctx.env.items()))
+        )
+
+
+def test_detectors_get_the_root_env_overlaid_with_the_service_env() -> None:
+    r = scan(
+        {".env": "A=root\nB=root\n", "svc/.env": "B=svc\n", "svc/echo.txt": "", "other/echo.txt": ""},
+        [EnvEcho()],
+    )
+    assert [e.key for e in r.service("svc").env] == ["A=root", "B=svc"]
+    assert [e.key for e in r.service("other").env] == ["A=root", "B=root"]
