@@ -209,6 +209,9 @@ def merge_service(
             lang_runtimes.setdefault(lang, set()).update(rts)
             if lang not in languages:
                 languages.append(lang)
+    if not languages and primary is not None:
+        # only a Dockerfile speaks (no manifest a language detector reads): its runtime names the language
+        languages = [_LANGUAGES.get(primary, (primary,))[0]]
     if primary is not None:
         primary_langs = set(_LANGUAGES.get(primary, (primary,)))
         languages.sort(key=lambda lang: not (lang in primary_langs or primary in lang_runtimes.get(lang, ())))

@@ -211,3 +211,9 @@ def test_a_default_port_guess_yields_to_a_written_port() -> None:
     assert [p.number for p in with_expose.ports] == [5000]
     alone = merge_service(PLAN, [Detection("python", ports=(guess,))])
     assert [(p.number, p.source) for p in alone.ports] == [(8000, "gunicorn-default")]
+
+
+def test_a_dockerfile_alone_names_the_language_of_its_runtime() -> None:
+    docker = Detection("dockerfile", runtimes=(rt("==20.*", "dockerfile-from", "api/Dockerfile", 10, runtime="node"),))
+    assert merge_service(PLAN, [docker]).languages == ("javascript",)
+    assert merge_service(PLAN, []).languages == ()
