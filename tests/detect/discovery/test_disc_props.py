@@ -128,3 +128,55 @@ def test_discovery_on_random_trees(files: dict[str, str | bytes]) -> None:
             assert view.is_dir(m)
     taken = {s.path for s in result.services if s.discovered_by != "compose"}
     assert not taken & {k.path for k in result.skipped}
+
+
+LINK_TARGETS = ["..", ".", "../..", "/etc", "api", "missing", "web/Dockerfile"]
+
+
+@st.composite
+def fs_trees(draw: st.DrawFn) -> tuple[dict[str, str | bytes], list[tuple[str, str]]]:
+    files = draw(trees())
+    links = []
+    for _ in range(draw(st.integers(0, 4))):
+        parts = draw(st.lists(st.sampled_from(["api", "web", "svc", "lib"]), max_size=2))
+        name = draw(st.sampled_from(["link", "Dockerfile", "app.ini", "loop"]))
+        links.append(("/".join([*parts, name]), draw(st.sampled_from(LINK_TARGETS))))
+    return files, links
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fs_trees())
+def test_discovery_on_random_real_trees_with_symlinks(
+    case: tuple[dict[str, str | bytes], list[tuple[str, str]]],
+) -> None:
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from matrixhell.detect.repoview import FsRepoView
+
+    files, links = case
+    with tempfile.TemporaryDirectory(prefix="mh-disc-") as tmp:
+        root = Path(tmp) / "repo"
+        root.mkdir()
+        for rel, content in files.items():
+            p = root / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            if p.is_dir():
+                continue
+            p.write_bytes(content if isinstance(content, bytes) else content.encode())
+        for rel, target in links:
+            p = root / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            if not p.exists() and not p.is_symlink():
+                os.symlink(target, p)
+        first = scan_repo(FsRepoView(root), detectors=DETECTORS)
+        again = scan_repo(FsRepoView(root), detectors=DETECTORS)
+        assert first == again
+        real_root = root.resolve()
+        for s in first.services:
+            full = (root / s.path).resolve()
+            assert full == real_root or real_root in full.parents, s
+            assert full.is_dir(), s
+            for f in s.files:
+                assert real_root in (root / f).resolve().parents, f
