@@ -46,6 +46,8 @@ HARNESS_NAMES = frozenset({
     "__tests__", "testdata", "test-data", "spec", "specs", "integration-tests", "e2e-tests", "cypress",
     "playwright", "samples", "sample", "demo", "demos", "benchmarks", "bench",
 })
+#: directories whose sub-directories are libraries unless they start something (libs/ui, pkg/auth)
+LIBRARY_NAMES = frozenset({"libs", "lib", "shared", "common", "packages", "pkg", "internal"})
 #: directory names of developer tooling
 TOOL_NAMES = frozenset({"tools", "tooling", "devtools", "dev-tools", "hack"})
 #: directory names of generated code and build output
@@ -584,6 +586,10 @@ def discover(
             continue
         if c.depended_by or c.workspace_of is not None:
             c.decision, c.reason = "skip", _not_taken_reason(c)
+            continue
+        lib_dir = next((p for p in d.split("/")[:-1] if p.lower() in LIBRARY_NAMES), None) if d else None
+        if lib_dir is not None and not anyone:
+            c.decision, c.reason = "skip", f"library directory ({lib_dir}/) with no start command"
             continue
         c.decision = "service"
         service_dirs.add(d)

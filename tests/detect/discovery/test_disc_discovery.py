@@ -556,3 +556,15 @@ def test_detectors_get_the_root_env_overlaid_with_the_service_env() -> None:
     )
     assert [e.key for e in r.service("svc").env] == ["A=root", "B=svc"]
     assert [e.key for e in r.service("other").env] == ["A=root", "B=root"]
+
+
+def test_library_directories_hold_libraries_unless_they_start_something() -> None:
+    r = scan(
+        {
+            "libs/ui/app.ini": "dep react\n",
+            "packages/server/app.ini": "dep express\nstart node server.js\n",
+            "apps/web/app.ini": "dep next\nstart next start\n",
+        }
+    )
+    assert names(r) == {"server": "packages/server", "web": "apps/web"}
+    assert skips(r)["libs/ui"] == "library directory (libs/) with no start command"
