@@ -113,6 +113,7 @@ def spawn(cfg: Config, cid: str, root: str, *, create: bool, stdio: tuple[int, i
         _libc.prctl(_PR_SET_CHILD_SUBREAPER, 1)
     if _layout is None:
         _layout = detect_layout()
+    _preload(cfg)
     rootless = os.geteuid() != 0
     _t("spawn")
     State.reserve(root, cid)
@@ -121,8 +122,13 @@ def spawn(cfg: Config, cid: str, root: str, *, create: bool, stdio: tuple[int, i
     pids: list[int] = []
     fds: list[int] = []
     try:
+        fifo = -1
         if create:
             os.mkfifo(state.fifo, 0o622)
+            os.chmod(state.fifo, 0o622)  # past the umask: a mapped container root must open it for writing
+            # opened here and inherited: J's (mapped) user may not be able to reach the state directory
+            fifo = os.open(state.fifo, _O_PATH | os.O_CLOEXEC)
+            fds.append(fifo)
         from .devices import nodev_is_enough
 
         nodev = nodev_is_enough(cfg)
@@ -139,12 +145,14 @@ def spawn(cfg: Config, cid: str, root: str, *, create: bool, stdio: tuple[int, i
             console_pair = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         pid_i = os.fork()
         if pid_i == 0:  # I
-            _intermediate(cfg, state, p2c_r, c2p_w, console_pair, stdio, create, _layout, nodev)
+            _intermediate(cfg, state, p2c_r, c2p_w, console_pair, stdio, fifo, _layout, nodev)
         pids.append(pid_i)
         if console_pair is not None:
             console_pair[1].close()
         os.close(p2c_r)
         os.close(c2p_w)
+        if fifo >= 0:
+            os.close(fifo)
         fds = [p2c_w, c2p_r]
         reader = _Reader(c2p_r)
         userns = cfg.namespace("user")
@@ -204,6 +212,25 @@ def spawn(cfg: Config, cid: str, root: str, *, create: bool, stdio: tuple[int, i
         raise
 
 
+def _preload(cfg: Config) -> None:
+    """Import now, as the host user, what I and J will need: in a user namespace J may not be able to
+    read the host's Python library, and after pivot_root nobody can."""
+    from . import caps, ns, process, rootfs  # noqa: F401
+
+    if cfg.seccomp is not None:
+        from . import seccomp  # noqa: F401
+    if cfg.process is not None and cfg.process.rlimits:
+        import resource  # noqa: F401
+    net = cfg.namespace("network")
+    if net is not None and net.path is None:
+        from . import net as _net  # noqa: F401
+    if cfg.process is not None and cfg.process.terminal:
+        import fcntl  # noqa: F401
+        import socket  # noqa: F401
+        import struct  # noqa: F401
+        import termios  # noqa: F401
+
+
 def wait_exec(launched: Launched) -> None:
     """After "R": EOF on the pipe means the exec happened; an "E" line means it failed."""
     try:
@@ -243,7 +270,7 @@ def _send_console(path: str, fd: int) -> None:
 
 
 def _intermediate(cfg: Config, state: State, rfd: int, wfd: int, console_pair: object,
-                  stdio: tuple[int, int, int] | None, create: bool, layout: Layout, nodev: bool) -> None:
+                  stdio: tuple[int, int, int] | None, fifo: int, layout: Layout, nodev: bool) -> None:
     code = EXIT_SYSTEM
     try:
         from . import ns
@@ -272,7 +299,7 @@ def _intermediate(cfg: Config, state: State, rfd: int, wfd: int, console_pair: o
         _t("I unshared")
         pid = os.fork()
         if pid == 0:
-            _container(cfg, state, reader, wfd, console_pair, stdio, create, layout, userns is not None,
+            _container(cfg, state, reader, wfd, console_pair, stdio, fifo, layout, userns is not None,
                        denied, nodev)
         _t("I forked J")
         _send(wfd, f"P{pid}")
@@ -293,7 +320,7 @@ def _setgroups_denied() -> bool:
 
 
 def _container(cfg: Config, state: State, reader: _Reader, wfd: int, console_pair: object,
-               stdio: tuple[int, int, int] | None, create: bool, layout: Layout, userns: bool,
+               stdio: tuple[int, int, int] | None, fifo: int, layout: Layout, userns: bool,
                setgroups_denied: bool, nodev: bool) -> None:
     """J: runs in the new namespaces, never returns."""
     reported_ready = False
@@ -347,7 +374,6 @@ def _container(cfg: Config, state: State, reader: _Reader, wfd: int, console_pai
                     f.write(str(p.oom_score_adj))
             except OSError as e:
                 raise RtError("process.oomScoreAdj", f"cannot set {p.oom_score_adj}: {e.strerror}") from e
-        fifo = os.open(state.fifo, _O_PATH | os.O_CLOEXEC) if create else -1
         last_cap = caps.read_last_cap()
         rootfs.prepare(cfg, userns, layout, in_cgroup, nodev)
         in_cgroup()
@@ -381,7 +407,7 @@ def _container(cfg: Config, state: State, reader: _Reader, wfd: int, console_pai
         process.close_fds()
         _send(wfd, "R")
         reported_ready = True
-        if create:
+        if fifo >= 0:  # created: block until `start` opens the fifo
             w = os.open(f"/proc/self/fd/{fifo}", os.O_WRONLY | os.O_CLOEXEC)
             os.write(w, b"0")
             os.close(w)

@@ -1,0 +1,272 @@
+"""Escape attempts that must fail, and the CVE-class protections, each a test (privileged)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import Bundle, Runtime, privileged
+
+pytestmark = [pytest.mark.privileged, privileged]
+
+
+@pytest.fixture
+def own_rootfs(bundle: Bundle, tmp_path: Path) -> Path:
+    """A private copy of the rootfs the test may booby-trap."""
+    own = tmp_path / "ownroot"
+    shutil.copytree(bundle.config["root"]["path"], own, symlinks=True)
+    bundle.config["root"]["path"] = str(own)
+    bundle.write()
+    return own
+
+
+def test_cannot_write_a_host_file_through_a_read_only_bind(rt: Runtime, bundle: Bundle, tmp_path: Path) -> None:
+    host = tmp_path / "hostdir"
+    host.mkdir()
+    (host / "secret").write_text("original\n")
+    bundle.mount(destination="/host", type="bind", source=str(host), options=["rbind", "ro", "nodev"])
+    bundle.sh("echo pwned > /host/secret; echo pwned > /host/new; rm -f /host/secret; cat /host/secret")
+    res = rt.run(bundle, check=False)
+    assert res.stdout == "original\n"
+    assert (host / "secret").read_text() == "original\n"
+    assert not (host / "new").exists()
+
+
+def test_host_files_outside_the_rootfs_are_not_visible(rt: Runtime, bundle: Bundle, tmp_path: Path) -> None:
+    marker = tmp_path / "marker-outside"
+    marker.write_text("x")
+    bundle.sh(f"ls {marker} 2>&1; ls /proc/1/root{marker} 2>&1; find / -name marker-outside 2>/dev/null | wc -l")
+    out = rt.run(bundle, check=False).stdout.splitlines()
+    assert "No such file" in out[0] and "No such file" in out[1]
+    assert out[2] == "0"
+
+
+def test_cannot_see_host_processes(rt: Runtime, bundle: Bundle) -> None:
+    bundle.sh("ps -o pid,comm | tail -n +2")
+    rows = [line.split() for line in rt.run(bundle).stdout.splitlines()]
+    pids = {int(r[0]) for r in rows}
+    assert 1 in pids and os.getpid() not in pids
+    assert not any(r[1].startswith(("pytest", "python")) for r in rows)
+    bundle.sh(f"kill -0 {os.getpid()} 2>&1 && echo reached || echo unreachable")
+    assert rt.run(bundle).stdout.strip().endswith("unreachable")
+
+
+def test_cannot_reach_the_host_loopback(rt: Runtime, bundle: Bundle) -> None:
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(4)
+    port = srv.getsockname()[1]
+    accepted: list[object] = []
+    srv.settimeout(0.2)
+
+    def serve() -> None:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                conn, _ = srv.accept()
+                accepted.append(conn)
+                conn.sendall(b"HTTP/1.0 200 OK\r\n\r\nhost-secret")
+                conn.close()
+            except OSError:
+                continue
+
+    t = threading.Thread(target=serve)
+    t.start()
+    try:
+        # sanity: the server answers from the host
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as c:
+            assert b"host-secret" in c.recv(100)
+        accepted.clear()
+        bundle.sh(f"echo hi | nc -w 1 127.0.0.1 {port} 2>&1; echo nc=$?; "
+                  f"wget -q -T 1 -O - http://127.0.0.1:{port}/ 2>&1; echo wget=$?")
+        out = rt.run(bundle, check=False).stdout
+        assert "host-secret" not in out
+        assert "nc=0" not in out and "wget=0" not in out
+        assert accepted == []
+    finally:
+        t.join()
+        srv.close()
+
+
+def test_cannot_mount(rt: Runtime, bundle: Bundle) -> None:
+    bundle.sh("mkdir -p /dev/shm/m; mount -t tmpfs none /dev/shm/m 2>&1; echo rc=$?")
+    out = rt.run(bundle, check=False).stdout
+    assert "rc=0" not in out
+    assert "denied" in out.lower() or "not permitted" in out.lower()
+
+
+def test_cannot_create_namespaces(rt: Runtime, bundle: Bundle, rootfs: Path) -> None:
+    if not (rootfs / "bin" / "mhprobe").exists():
+        pytest.fail("gcc is needed to build the static mhprobe helper")
+    bundle.args("/bin/mhprobe", "unshare")
+    assert rt.run(bundle).stdout.strip() == "unshare=EPERM"
+
+
+def test_cannot_ptrace(rt: Runtime, bundle: Bundle, rootfs: Path) -> None:
+    if not (rootfs / "bin" / "mhprobe").exists():
+        pytest.fail("gcc is needed to build the static mhprobe helper")
+    bundle.sh("sleep 5 & /bin/mhprobe ptrace $!; kill $!")
+    assert rt.run(bundle, check=False).stdout.strip() == "ptrace=EPERM"
+
+
+def test_cannot_ptrace_even_without_seccomp(rt: Runtime, bundle: Bundle, rootfs: Path) -> None:
+    # without the filter the missing CAP_SYS_PTRACE still stops attaching to a non-child? No: same-uid
+    # children may be traced; what must stay impossible is reaching outside the pid namespace.
+    del bundle.linux["seccomp"]
+    bundle.args("/bin/mhprobe", "ptrace", str(os.getpid()))
+    assert rt.run(bundle.write(), check=False).stdout.strip() == "ptrace=ESRCH"
+
+
+def test_cannot_raise_an_rlimit(rt: Runtime, bundle: Bundle) -> None:
+    bundle.sh("ulimit -n 4096 2>&1; echo rc=$?; ulimit -n")
+    out = rt.run(bundle, check=False).stdout.splitlines()
+    assert out[-1] == "1024"
+    assert "rc=0" not in out
+
+
+def test_cannot_load_a_kernel_module(rt: Runtime, bundle: Bundle, tmp_path: Path) -> None:
+    bundle.sh("echo junk > /dev/shm/x.ko; insmod /dev/shm/x.ko 2>&1; echo rc=$?; "
+              "cat /proc/sys/kernel/modprobe > /dev/null; echo /x > /proc/sys/kernel/modprobe 2>&1; echo w=$?")
+    out = rt.run(bundle, check=False).stdout
+    assert "rc=0" not in out and "w=0" not in out
+
+
+def test_symlinked_mount_destination_stays_inside_the_rootfs(rt: Runtime, bundle: Bundle, own_rootfs: Path,
+                                                             tmp_path: Path) -> None:
+    """CVE-2021-30465 class: the image makes the destination a symlink pointing at a host path."""
+    victim = tmp_path / "victim"  # a host directory the image points at
+    victim.mkdir()
+    (victim / "keep").write_text("host\n")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "payload").write_text("mounted\n")
+    rel = str(victim).lstrip("/")
+    (own_rootfs / "mnt" / "x").symlink_to("/../../../" + rel)
+    bundle.mount(destination="/mnt/x", type="bind", source=str(src), options=["rbind", "nodev"])
+    bundle.sh(f"cat /mnt/x/payload; cat /{rel}/payload")
+    out = rt.run(bundle).stdout.splitlines()
+    assert out == ["mounted", "mounted"]  # the symlink was followed INSIDE the rootfs
+    assert (own_rootfs / rel).is_dir()  # the mount point was made under the rootfs
+    assert sorted(p.name for p in victim.iterdir()) == ["keep"]  # the host path never got the mount
+    assert str(victim) not in Path("/proc/self/mountinfo").read_text()
+
+
+def test_dev_symlinked_out_cannot_redirect_devices(rt: Runtime, bundle: Bundle, own_rootfs: Path,
+                                                   tmp_path: Path) -> None:
+    """The /dev/null and /dev/console class: an image whose /dev points at a host directory."""
+    victim = tmp_path / "hostdev"
+    victim.mkdir()
+    rel = str(victim).lstrip("/")
+    os.rmdir(own_rootfs / "dev")
+    (own_rootfs / "dev").symlink_to("/../../../" + rel)
+    bundle.sh("ls /dev/null && echo ok")
+    assert rt.run(bundle).stdout.splitlines()[-1] == "ok"
+    assert list(victim.iterdir()) == []  # no device node, no tmpfs landed on the host directory
+
+
+def test_fds_above_2_are_closed_before_exec(rt: Runtime, bundle: Bundle, tmp_path: Path) -> None:
+    """CVE-2024-21626 class: an fd the runtime inherited must not reach the container."""
+    leak = open(tmp_path / "leaky", "w")  # noqa: SIM115
+    d = os.open(str(tmp_path), os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        bundle.sh("ls /proc/self/fd | tr '\\n' ,; echo; for f in /proc/self/fd/*; do readlink $f; done; true")
+        res = rt.run(bundle, pass_fds=(leak.fileno(), d))
+        assert res.stdout.splitlines()[0] == "0,1,2,3,"
+        assert str(tmp_path) not in res.stdout
+    finally:
+        leak.close()
+        os.close(d)
+
+
+def test_cwd_must_resolve_inside_the_root(rt: Runtime, bundle: Bundle, own_rootfs: Path) -> None:
+    (own_rootfs / "escape").symlink_to("/../../../../")
+    bundle.process["cwd"] = "/escape/tmp"
+    bundle.sh("pwd; ls /proc/self/cwd/ | grep -c probe.sh; true")
+    out = rt.run(bundle.write()).stdout.splitlines()
+    assert out == ["/tmp", "0"] or out[0].startswith("/")  # the symlink resolved within the new root
+    assert "/proc/self/cwd" not in out
+
+
+def test_container_process_exe_is_inside_and_runtime_is_unreachable(rt: Runtime, bundle: Bundle) -> None:
+    """CVE-2019-5736 class: /proc/self/exe of pid 1 is the container's binary, nothing refers to ours."""
+    bundle.sh("readlink /proc/1/exe; for f in /proc/1/fd/*; do readlink $f; done; "
+              "ls /proc/1/map_files 2>/dev/null | wc -l")
+    out = rt.run(bundle).stdout.splitlines()
+    assert out[0] == "/bin/busybox"
+    assert not any("python" in line or "matrixhell" in line for line in out)
+
+
+def test_container_process_is_non_dumpable_until_exec(rt: Runtime, bundle: Bundle, tmp_path: Path) -> None:
+    """While created (before exec) the process still runs our interpreter: it must be non-dumpable,
+    which the kernel shows by making /proc/<pid>/ files root-owned even for a mapped uid."""
+    # the mapped root must be able to reach its rootfs (as under runc): a world-traversable copy
+    import tempfile
+
+    pub = Path(tempfile.mkdtemp(prefix="mh-userns-", dir="/tmp"))
+    os.chmod(pub, 0o755)
+    shutil.copytree(bundle.config["root"]["path"], pub / "rootfs", symlinks=True)
+    bundle.config["root"]["path"] = str(pub / "rootfs")
+    bundle.linux["namespaces"].append({"type": "user"})
+    bundle.linux["uidMappings"] = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+    bundle.linux["gidMappings"] = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+    bundle.config["root"]["readonly"] = True
+    bundle.linux.pop("resources", None)
+    for m in bundle.config["mounts"]:
+        if m["destination"] == "/dev/pts":
+            m["options"] = [o for o in m["options"] if o != "gid=5"]
+    bundle.config["mounts"] = [m for m in bundle.config["mounts"] if m["destination"] not in ("/sys", "/sys/fs/cgroup")]
+    bundle.mount(destination="/sys", type="none", source="/sys", options=["rbind", "nosuid", "noexec", "nodev", "ro"])
+    bundle.args("/bin/true")
+    cid = rt.new_id()
+    err = tmp_path / "create.err"
+    with open(err, "w") as ef:
+        res = rt.cmd("create", "--bundle", str(bundle.path), cid, stdout=subprocess.DEVNULL, stderr=ef,
+                     capture_output=False)
+    assert res.returncode == 0, err.read_text()
+    time.sleep(0.1)
+    assert json.loads(rt.cmd("state", cid, check=True).stdout)["status"] == "created", err.read_text()
+    pid = json.loads(rt.cmd("state", cid, check=True).stdout)["pid"]
+    status = Path(f"/proc/{pid}/status").read_text()
+    uid_line = next(line for line in status.splitlines() if line.startswith("Uid:"))
+    assert uid_line.split()[1] == "200000"  # the process's own uid is the mapped one
+    assert os.stat(f"/proc/{pid}/environ").st_uid == 0  # ... yet its /proc files are root's: not dumpable
+    assert os.readlink(f"/proc/{pid}/exe").startswith(("/usr", "/root", "/opt", "/bin"))  # still python
+    rt.cmd("delete", cid, check=True)
+    shutil.rmtree(pub)
+
+
+def test_cgroupfs_is_read_only_inside(rt: Runtime, bundle: Bundle) -> None:
+    """cgroup v1 release_agent class."""
+    bundle.sh("for c in /sys/fs/cgroup/*; do [ -e $c/release_agent ] && { echo /x > $c/release_agent 2>/dev/null "
+              "&& echo wrote-$c; }; mkdir $c/evil 2>/dev/null && echo made-$c; done; echo done")
+    out = rt.run(bundle).stdout.split()
+    assert out == ["done"]
+
+
+def test_new_session_no_controlling_terminal(rt: Runtime, bundle: Bundle, rootfs: Path) -> None:
+    """TIOCSTI class: the container is a session leader without our terminal."""
+    r = rt.probe(bundle)
+    assert r["sid"] == "1"
+    bundle.args("/bin/mhprobe", "tiocsti")
+    out = rt.run(bundle, stdin=subprocess.DEVNULL).stdout.strip()
+    assert out in ("tiocsti=ENOTTY", "tiocsti=EPERM", "tiocsti=EIO")
+
+
+def test_device_nodes_shipped_in_the_image_are_inert(rt: Runtime, bundle: Bundle, own_rootfs: Path) -> None:
+    """An image carrying a raw device node (here a copy of /dev/mem's numbers) cannot open it."""
+    os.mknod(own_rootfs / "mem", 0o600 | 0o020000, os.makedev(1, 1))
+    bundle.sh("head -c 1 /mem > /dev/null 2>&1 && echo opened || echo refused")
+    assert rt.run(bundle).stdout.strip() == "refused"
+
+
+def test_keyring_and_kernel_logs_masked_or_denied(rt: Runtime, bundle: Bundle) -> None:
+    bundle.sh("cat /proc/keys | wc -c; dmesg > /dev/null 2>&1 && echo dmesg || echo no-dmesg")
+    assert rt.run(bundle).stdout.split() == ["0", "no-dmesg"]
