@@ -168,7 +168,6 @@ def _value(toks: list[_Tok], i: int) -> tuple[str, int]:
     """Text of one argument value starting at ``toks[i]`` and the index after it."""
     t = toks[i]
     if t.kind == "op" and t.value in "[{":
-        close = "]" if t.value == "[" else "}"
         depth, j, parts = 0, i, []
         while j < len(toks):
             tj = toks[j]
@@ -181,7 +180,6 @@ def _value(toks: list[_Tok], i: int) -> tuple[str, int]:
             elif tj.kind in ("str", "sym", "ident", "num"):
                 parts.append(tj.value)
             j += 1
-        del close
         return ",".join(parts), j + 1
     return t.value, i + 1
 

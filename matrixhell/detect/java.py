@@ -10,6 +10,7 @@ are Maven coordinates ``group:artifact`` (Ecosystem.MAVEN).  Spring Boot listens
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from matrixhell.detect._facts import Facts, has_marker, read_or_note, read_text_or_note
 from matrixhell.detect._gradle import GradleBuild, parse_gradle
@@ -178,8 +179,7 @@ class JavaDetector:
             for dep in deps:
                 self._pom_dep(facts, dep, path, sub, managed=scope_el == "dependencyManagement")
 
-    def _pom_dep(self, facts: Facts, dep: XmlElement, path: str, sub: object, *, managed: bool) -> None:
-        assert callable(sub)
+    def _pom_dep(self, facts: Facts, dep: XmlElement, path: str, sub: Callable[[str], str], *, managed: bool) -> None:
         gid = sub(dep.findtext("groupId") or "")
         aid = sub(dep.findtext("artifactId") or "")
         origin = Origin(path, dep.line)

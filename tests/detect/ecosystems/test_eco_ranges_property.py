@@ -57,7 +57,7 @@ def text(o: str, p: tuple[int, ...]) -> str:
     return o + ".".join(map(str, p))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(o=op, p=partial, vs=st.lists(versions, min_size=1, max_size=12))
 def test_single_comparator_matches_npm(o: str, p: tuple[int, ...], vs: list[Version]) -> None:
     spec = SpecifierSet(npm_range(text(o, p)).spec)
@@ -65,7 +65,7 @@ def test_single_comparator_matches_npm(o: str, p: tuple[int, ...], vs: list[Vers
         assert (".".join(map(str, v)) in spec) == satisfies(v, o, p), (text(o, p), v, str(spec))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(a=st.tuples(op, partial), b=st.tuples(op, partial), vs=st.lists(versions, min_size=1, max_size=12))
 def test_comparator_set_is_an_intersection(
     a: tuple[str, tuple[int, ...]], b: tuple[str, tuple[int, ...]], vs: list[Version]
@@ -75,7 +75,7 @@ def test_comparator_set_is_an_intersection(
         assert (".".join(map(str, v)) in spec) == (satisfies(v, *a) and satisfies(v, *b))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(a=st.tuples(op, partial), b=st.tuples(op, partial), vs=st.lists(versions, min_size=1, max_size=12))
 def test_union_contains_both_parts_and_is_exact_unless_noted(
     a: tuple[str, tuple[int, ...]], b: tuple[str, tuple[int, ...]], vs: list[Version]
