@@ -11,6 +11,9 @@ the next line.
 
 from __future__ import annotations
 
+import bisect
+import re
+
 __all__ = ["Lines", "json_lines", "toml_lines"]
 
 Path = tuple[str | int, ...]
@@ -36,71 +39,67 @@ class Lines:
         return None
 
 
+_WS_NL = re.compile(r"(?:[ \t\r\n]+|#[^\n]*)*")
+_WS = re.compile(r"(?:[ \t\r]+|#[^\n]*)*")
+_BASIC = re.compile(r'"(?:[^"\\\n]|\\.)*"?')
+_LITERAL = re.compile(r"'[^'\n]*'?")
+_ML_BASIC = re.compile(r'"""(?:[^\\"]|\\.|""?(?!"))*(?:"""|$)"{0,2}', re.S)
+_ML_LITERAL = re.compile(r"'''(?:[^']|''?(?!'))*(?:'''|$)'{0,2}", re.S)
+_BARE_RE = re.compile(r"[A-Za-z0-9_-]+")
+_SCALAR = re.compile(r"[^,\]}\n#]*")
+
+
 class _Lexer:
+    """Regex-driven: positions advance by whole tokens; lines come from the newline offsets."""
+
     def __init__(self, text: str) -> None:
         self.s = text
         self.n = len(text)
         self.i = 0
-        self.line = 1
         self.out: dict[Path, int] = {}
+        self._newlines = [m.start() for m in re.finditer("\n", text)]
+
+    @property
+    def line(self) -> int:
+        return bisect.bisect_left(self._newlines, self.i) + 1
 
     def peek(self, k: int = 0) -> str:
         j = self.i + k
         return self.s[j] if j < self.n else ""
 
     def adv(self, k: int = 1) -> None:
-        for _ in range(k):
-            if self.i < self.n:
-                if self.s[self.i] == "\n":
-                    self.line += 1
-                self.i += 1
+        self.i = min(self.n, self.i + k)
 
     def record(self, path: Path, line: int) -> None:
         self.out.setdefault(path, line)
 
     def skip_ws(self, newlines: bool) -> None:
-        while self.i < self.n:
-            c = self.s[self.i]
-            if c in " \t\r" or (c == "\n" and newlines):
-                self.adv()
-            elif c == "#":
-                while self.i < self.n and self.s[self.i] != "\n":
-                    self.i += 1
-            else:
-                return
+        m = (_WS_NL if newlines else _WS).match(self.s, self.i)
+        if m:
+            self.i = m.end()
 
     def skip_line(self) -> None:
-        while self.i < self.n and self.s[self.i] != "\n":
-            self.i += 1
-        self.adv()
+        k = self.s.find("\n", self.i)
+        self.i = self.n if k < 0 else k + 1
 
     def string(self) -> str:
         """Consume one string (any TOML form, or a JSON string) and return its raw content."""
         s = self.s
-        if s.startswith('"""', self.i) or s.startswith("'''", self.i):
-            quote = s[self.i : self.i + 3]
-            self.adv(3)
-            start = self.i
-            while self.i < self.n and not s.startswith(quote, self.i):
-                if quote == '"""' and s[self.i] == "\\":
-                    self.adv()
-                self.adv()
-            end = self.i
-            self.adv(3)
-            while self.peek() == quote[0]:  # up to two quotes may close the content
-                self.adv()
-            return s[start:end]
-        quote = s[self.i]
-        self.adv()
-        start = self.i
-        while self.i < self.n and s[self.i] != quote and s[self.i] != "\n":
-            if quote == '"' and s[self.i] == "\\":
-                self.adv()
-            self.adv()
-        end = self.i
-        if self.peek() == quote:
-            self.adv()
-        return s[start:end]
+        if s.startswith('"""', self.i):
+            pattern, q = _ML_BASIC, 3
+        elif s.startswith("'''", self.i):
+            pattern, q = _ML_LITERAL, 3
+        elif s[self.i] == '"':
+            pattern, q = _BASIC, 1
+        else:
+            pattern, q = _LITERAL, 1
+        m = pattern.match(s, self.i)
+        if m is None:  # cannot happen: every pattern accepts its opening quote
+            self.i += q
+            return ""
+        self.i = m.end()
+        text = m.group(0)
+        return text[q:-q] if len(text) >= 2 * q else text[q:]
 
     def key(self) -> list[str]:
         parts: list[str] = []
@@ -110,12 +109,11 @@ class _Lexer:
             if c in ('"', "'"):
                 parts.append(self.string())
             else:
-                start = self.i
-                while self.i < self.n and self.s[self.i] in _BARE:
-                    self.i += 1
-                if self.i == start:
+                m = _BARE_RE.match(self.s, self.i)
+                if m is None:
                     return parts
-                parts.append(self.s[start : self.i])
+                parts.append(m.group(0))
+                self.i = m.end()
             self.skip_ws(False)
             if self.peek() == ".":
                 self.adv()
@@ -168,8 +166,9 @@ class _Lexer:
                 if self.i == before:
                     self.adv()
         else:
-            while self.i < self.n and self.s[self.i] not in ",]}\n#":
-                self.i += 1
+            m = _SCALAR.match(self.s, self.i)
+            if m is not None:
+                self.i = m.end()
 
 
 def toml_lines(text: str) -> Lines:
