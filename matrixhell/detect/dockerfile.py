@@ -338,9 +338,7 @@ def parse_dockerfile(text: str, path: str = "Dockerfile") -> Dockerfile:
         body.append(ins)
     if current is not None:
         stages.append(_with_body(current, body))
-    elif not findings or all(
-        f.code != "dockerfile-syntax" or f.severity is not Severity.ERROR for f in findings
-    ):
+    elif not findings or all(f.code != "dockerfile-syntax" or f.severity is not Severity.ERROR for f in findings):
         findings.append(
             _finding(
                 "dockerfile-no-from",
@@ -367,9 +365,7 @@ def _parse_from(ins: Instruction, index: int, path: str, findings: list[Finding]
             if key == "platform":
                 platform = val
             else:
-                findings.append(
-                    _finding("dockerfile-syntax", f"unknown FROM flag --{key}", Origin(path, ins.line))
-                )
+                findings.append(_finding("dockerfile-syntax", f"unknown FROM flag --{key}", Origin(path, ins.line)))
             continue
         rest.append(w)
     name: str | None = None
@@ -736,9 +732,7 @@ def _start(
                 argv.extend(cmd[1])
             elif cmd is not None and isinstance(cmd[1], str):
                 argv.extend(["/bin/sh", "-c", cmd[1]])
-            return (
-                StartCommand(origin, "dockerfile-entrypoint", argv=tuple(argv), precedence=PRECEDENCE_CMD),
-            )
+            return (StartCommand(origin, "dockerfile-entrypoint", argv=tuple(argv), precedence=PRECEDENCE_CMD),)
         return (StartCommand(origin, "dockerfile-entrypoint", shell=form, precedence=PRECEDENCE_CMD),)
     if cmd is not None:
         ins, form = cmd
@@ -790,9 +784,7 @@ _RESERVED = frozenset(
     {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "!", "{", "}", "case", "esac"}
 )
 _WRAPPERS = frozenset({"sudo", "env", "nice", "time", "command", "exec", "nohup", "eatmydata", "xargs"})
-_APT_ARG_OPTS = frozenset(
-    {"-o", "-c", "-t", "--option", "--config-file", "--target-release", "--default-release"}
-)
+_APT_ARG_OPTS = frozenset({"-o", "-c", "-t", "--option", "--config-file", "--target-release", "--default-release"})
 _APK_ARG_OPTS = frozenset(
     {
         "-t",
@@ -914,6 +906,11 @@ def _package_ops(cmd: list[_Token]) -> _PkgOp | None:
     prog = cmd[0].text.rsplit("/", 1)[-1]
     if prog in ("apt-get", "apt", "aptitude"):
         return _apt_op(cmd[1:])
+    if prog == "apt-mark":
+        words = [w for w in cmd[1:] if not w.text.startswith("-")]
+        if words and words[0].text in ("auto", "manual"):
+            return _PkgOp("apt", f"mark-{words[0].text}", tuple(words[1:]))
+        return None
     if prog == "apk":
         return _apk_op(cmd[1:])
     return None
@@ -922,12 +919,14 @@ def _package_ops(cmd: list[_Token]) -> _PkgOp | None:
 def _apt_op(words: list[_Token]) -> _PkgOp | None:
     sub: str | None = None
     names: list[_Token] = []
+    auto_remove = False
     i = 0
     while i < len(words):
         t = words[i].text
         if t.startswith("-"):
             if t in _APT_ARG_OPTS:
                 i += 1
+            auto_remove = auto_remove or t in ("--auto-remove", "--autoremove")
         elif sub is None:
             sub = t
         else:
@@ -936,7 +935,7 @@ def _apt_op(words: list[_Token]) -> _PkgOp | None:
     if sub == "install":
         op = "install"
     elif sub in ("purge", "remove", "autoremove"):
-        op = "remove"
+        op = "autoremove" if auto_remove or sub == "autoremove" else "remove"
     else:
         return None
     out = []
@@ -1017,11 +1016,29 @@ def _run_packages(
     stage_label = stage.name or f"#{stage.index}"
     installed: list[tuple[str, str, int, str | None]] = []  # manager, name, line, virtual
     removed: set[tuple[str, str]] = set()
+    # the official images' pattern: `apt-mark auto '.*'`, `apt-mark manual <kept>`, then
+    # `apt-get purge --auto-remove`: every package installed before it, bar the kept ones, goes again
+    auto_marked: set[str] | None = None  # None: no apt-mark auto yet; "*" in it: every package
+    manual: set[str] = set()
+    auto_removed: set[str] = set()
     for script, line_of in scripts:
         for cmd in _commands(_expand(_tokenize(script, line_of), scope)):
             op = _package_ops(cmd)
             if op is None:
                 continue
+            if op.op == "mark-auto":
+                auto_marked = auto_marked or set()
+                for tok in op.names:
+                    auto_marked.add("*" if any(c in tok.text for c in "*?[") else tok.text)
+                continue
+            if op.op == "mark-manual":
+                manual.update(tok.text for tok in op.names)
+                continue
+            if op.op == "autoremove" and auto_marked is not None:
+                everything = "*" in auto_marked
+                auto_removed.update(
+                    n for m, n, _, _ in installed if m == "apt" and (everything or n in auto_marked) and n not in manual
+                )
             for tok in op.names:
                 if op.op == "install":
                     installed.append((op.manager, tok.text, tok.line, op.virtual))
@@ -1029,7 +1046,11 @@ def _run_packages(
                     removed.add((op.manager, tok.text))
     out: list[SystemPackage] = []
     for manager, name, line, virtual in installed:
-        gone = (manager, name) in removed or (virtual is not None and (manager, virtual) in removed)
+        gone = (
+            (manager, name) in removed
+            or (virtual is not None and (manager, virtual) in removed)
+            or (manager == "apt" and name in auto_removed)
+        )
         reason = (
             f"installed by the Dockerfile in stage {stage_label}"
             + ("; " + _REMOVED if gone else "")

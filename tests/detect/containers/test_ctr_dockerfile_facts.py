@@ -151,9 +151,7 @@ def test_invalid_json_cmd_is_shell_form() -> None:
 
 
 def test_entrypoint_and_cmd_combine_and_last_cmd_wins() -> None:
-    (s,) = facts(
-        'FROM python\nCMD ["old"]\nENTRYPOINT ["tini", "--"]\nCMD ["uvicorn", "m:app"]\n'
-    ).start_commands
+    (s,) = facts('FROM python\nCMD ["old"]\nENTRYPOINT ["tini", "--"]\nCMD ["uvicorn", "m:app"]\n').start_commands
     assert s.source == "dockerfile-entrypoint"
     assert s.argv == ("tini", "--", "uvicorn", "m:app")
 
@@ -223,9 +221,7 @@ def test_runtime_images(image: str, expected: tuple[str, str]) -> None:
     assert got is not None and got[:2] == expected
 
 
-@pytest.mark.parametrize(
-    "image", ["python:latest", "python", "node:lts-alpine", "nginx:1.25", "ubuntu:22.04"]
-)
+@pytest.mark.parametrize("image", ["python:latest", "python", "node:lts-alpine", "nginx:1.25", "ubuntu:22.04"])
 def test_images_without_a_runtime_version(image: str) -> None:
     assert runtime_of_image(parse_image_ref(image)) is None
 
@@ -245,3 +241,28 @@ def test_detector_turns_a_binary_dockerfile_into_a_finding() -> None:
     view = MemoryRepoView({"Dockerfile": b"\x00\x01\x02FROM"})
     d = DockerfileDetector().detect_file(view, "Dockerfile")
     assert [f.code for f in d.findings] == ["binary-file"]
+
+
+def test_official_image_pattern_apt_mark_auto_then_purge_auto_remove() -> None:
+    got = pkgs(
+        "FROM debian:bookworm-slim\n"
+        "RUN set -eux; \\\n"
+        '    savedAptMark="$(apt-mark showmanual)"; \\\n'
+        "    apt-get update; \\\n"
+        "    apt-get install -y --no-install-recommends gcc libc6-dev libpq-dev libpq5; \\\n"
+        "    pip install psycopg2; \\\n"
+        "    apt-mark auto '.*' > /dev/null; \\\n"
+        "    apt-mark manual libpq5 $savedAptMark; \\\n"
+        "    apt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false\n"
+    )
+    assert {n: phase for n, (_, phase, _) in got.items()} == {
+        "gcc": "build",
+        "libc6-dev": "build",
+        "libpq-dev": "build",
+        "libpq5": "run",
+    }
+
+
+def test_autoremove_without_apt_mark_removes_nothing_named() -> None:
+    got = pkgs("FROM debian\nRUN apt-get install -y curl && apt-get autoremove -y\n")
+    assert got["curl"][1] == "run"
