@@ -123,63 +123,10 @@ EXTRA_DEBIAN = {
     "pyinotify": "python3-pyinotify",
     "argon2-cffi-bindings": "python3-argon2",
 }
-# Logical libraries the manylinux wheels of a package carry in their .libs (or link statically),
-# so a compatible wheel asks nothing of the OS; from the wheels' auditwheel-repaired contents.
-WHEEL_BUNDLES = {
-    "psycopg2-binary": ("libpq", "openssl", "krb5", "libldap", "libsasl2", "zlib"),
-    "psycopg-binary": ("libpq", "openssl", "krb5", "libldap", "libsasl2", "zlib"),
-    "lxml": ("libxml2", "libxslt", "zlib"),
-    "pillow": (
-        "libjpeg",
-        "zlib",
-        "libpng",
-        "libtiff",
-        "libwebp",
-        "freetype",
-        "lcms2",
-        "openjpeg",
-        "harfbuzz",
-        "fribidi",
-        "libimagequant",
-        "libraqm",
-        "libxcb",
-        "brotli",
-        "xz",
-        "zstd",
-        "libavif",
-        "bzip2",
-    ),
-    "cryptography": ("openssl",),
-    "numpy": ("openblas", "blas", "lapack", "libgfortran"),
-    "scipy": ("openblas", "blas", "lapack", "libgfortran"),
-    "scikit-learn": ("libgomp",),
-    "pyarrow": ("openssl", "zstd", "lz4", "snappy", "brotli", "zlib", "bzip2", "re2", "protobuf"),
-    "h5py": ("hdf5", "zlib", "libcurl"),
-    "netcdf4": ("netcdf", "hdf5", "zlib", "libcurl", "openssl"),
-    "shapely": ("libgeos",),
-    "pyproj": ("libproj", "libsqlite3", "libtiff", "libcurl", "openssl", "zlib"),
-    "fiona": ("libgdal", "libgeos", "libproj", "libsqlite3", "libcurl", "openssl", "expat", "zlib"),
-    "rasterio": ("libgdal", "libgeos", "libproj", "libsqlite3", "libcurl", "openssl", "expat", "zlib"),
-    "pyogrio": ("libgdal", "libgeos", "libproj", "libsqlite3", "libcurl", "openssl", "expat", "zlib"),
-    "cartopy": ("libgeos", "libproj"),
-    "rtree": ("libspatialindex",),
-    "grpcio": ("openssl", "zlib", "re2"),
-    "pyzmq": ("libzmq", "libsodium"),
-    "pycurl": ("libcurl", "openssl", "zlib", "libssh2", "libnghttp2", "libidn2"),
-    "lz4": ("lz4",),
-    "zstandard": ("zstd",),
+# What the wheels of packages regen_wheel_bundles.py does not probe bundle (too large to fetch, or
+# no Linux wheels at all: an empty tuple).  Probed packages take data/wheel_bundles.json instead.
+WHEEL_BUNDLES: dict[str, tuple[str, ...]] = {
     "python-snappy": ("snappy",),
-    "brotli": ("brotli",),
-    "xxhash": ("xxhash",),
-    "pynacl": ("libsodium",),
-    "argon2-cffi-bindings": ("libargon2",),
-    "cffi": ("libffi",),
-    "pyyaml": ("libyaml",),
-    "ruamel-yaml-clib": ("libyaml",),
-    "xmlsec": ("libxmlsec1", "libxml2", "libxslt", "openssl", "libgcrypt"),
-    "pygit2": ("libgit2", "libssh2", "openssl", "zlib"),
-    "pikepdf": ("qpdf", "libjpeg", "zlib"),
-    "pymupdf": ("freetype", "libjpeg", "openjpeg", "harfbuzz", "zlib"),
     "opencv-python": (
         "ffmpeg",
         "libjpeg",
@@ -194,22 +141,7 @@ WHEEL_BUNDLES = {
         "libxcb",
         "glib",
     ),
-    "opencv-python-headless": (
-        "ffmpeg",
-        "libjpeg",
-        "libpng",
-        "libtiff",
-        "libwebp",
-        "openjpeg",
-        "zlib",
-        "openblas",
-        "lapack",
-    ),
-    "pyicu": ("libicu",),
-    "gmpy2": ("gmp", "mpfr", "mpc"),
-    "pyfftw": ("fftw",),
-    "tables": ("hdf5", "lz4", "zstd", "snappy", "bzip2", "zlib"),
-    "blosc2": ("lz4", "zstd", "zlib"),
+    "pyicu": (),
     "imagecodecs": (
         "libjpeg",
         "libpng",
@@ -226,33 +158,18 @@ WHEEL_BUNDLES = {
         "libavif",
         "libheif",
     ),
-    "pillow-heif": ("libheif", "libavif"),
     "av": ("ffmpeg",),
-    "soundfile": ("libsndfile",),
-    "sounddevice": ("portaudio",),
+    "sounddevice": (),  # on Linux it loads the system PortAudio
     "pygame": ("libjpeg", "libpng", "freetype", "zlib", "libx11"),
     "pyvips": (),
-    "mysqlclient": (),
-    "pymssql": ("freetds", "openssl", "krb5"),
-    "confluent-kafka": ("librdkafka", "openssl", "zlib", "zstd", "lz4", "libsasl2", "libcurl", "krb5"),
-    "pyodbc": ("unixodbc",),
-    "lightgbm": ("libgomp",),
     "xgboost": ("libgomp",),
     "torch": ("libgomp", "openblas"),
     "tensorflow": ("protobuf", "openssl", "zlib"),
     "onnxruntime": ("protobuf",),
-    "faiss-cpu": ("openblas", "libgomp", "libgfortran"),
-    "llvmlite": ("llvm",),
-    "numba": ("tbb",),
-    "dlib": ("openblas", "libpng", "libjpeg"),
-    "rawpy": ("libjpeg", "lcms2", "zlib"),
-    "python-ldap": (),
+    "dlib": (),
     "uwsgi": (),
-    "tesserocr": ("tesseract", "leptonica", "libpng", "libjpeg", "libtiff", "libwebp", "openjpeg", "zlib"),
-    "coincurve": ("libsecp256k1",),
-    "pycares": (),
+    "tesserocr": (),
     "levenshtein": (),
-    "jq": ("oniguruma",),
 }
 # Native PyPI packages Debian does not ship: what their sdist build needs.
 CURATED_PYPI: dict[str, dict[str, Any]] = {
@@ -815,8 +732,12 @@ def derive_pypi(
     return out
 
 
-def finish_pypi(derived: dict[str, dict[str, Any]]) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """Add aliases, curated entries and wheel bundles; return the map and the top names still missing."""
+def finish_pypi(
+    derived: dict[str, dict[str, Any]], probed: Mapping[str, Iterable[str]] | None = None
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Add aliases, curated entries and wheel bundles (*probed*: from real wheels, see
+    regen_wheel_bundles.py); return the map and the top names still missing."""
+    probed = probed or {}
     out = dict(derived)
     for name, spec in CURATED_PYPI.items():
         if name not in out or spec.get("override"):
@@ -830,7 +751,7 @@ def finish_pypi(derived: dict[str, dict[str, Any]]) -> tuple[dict[str, dict[str,
     for alias, target in ALIASES.items():
         if target in out and alias not in out:
             out[alias] = dict(out[target])
-    for name, bundles in WHEEL_BUNDLES.items():
+    for name, bundles in {**WHEEL_BUNDLES, **probed}.items():
         if name in out:
             out[name] = {**out[name], "wheel_bundles": list(bundles)}
     missing = sorted({pep503(n) for n in TOP_NATIVE_PYPI} - set(out))
@@ -916,7 +837,14 @@ def main(argv: list[str] | None = None) -> int:
                 sources = index_sources(parse_stanzas(f))
             suites[suite] = (packages, sources)
     derived = derive_pypi(fallback, suites, maps)
-    pypi, missing = finish_pypi(derived)
+    bundles_path = DATA / "wheel_bundles.json"
+    probed: dict[str, list[str]] = {}
+    bundles_source = "curated"
+    if bundles_path.exists():
+        wb = json.loads(bundles_path.read_text(encoding="utf-8"))
+        probed = {name: e["bundles"] for name, e in wb["pypi"].items()}
+        bundles_source = f"data/wheel_bundles.json ({wb['_provenance']['retrieved']}) and curated"
+    pypi, missing = finish_pypi(derived, probed)
     if missing:
         print(f"top native PyPI names with no entry: {' '.join(missing)}", file=sys.stderr)
     unmapped: dict[str, int] = {}
@@ -929,8 +857,8 @@ def main(argv: list[str] | None = None) -> int:
         "_provenance": {
             "source": "Debian main amd64 Packages and Sources of "
             + "; ".join(dates)
-            + f"; dh-python's cpython3_fallback ({fallback_desc}); curated tables in the script "
-            "for wheel bundles and for npm, gem, Composer, Go, Cargo and NuGet packages",
+            + f"; dh-python's cpython3_fallback ({fallback_desc}); wheel bundles from {bundles_source}; "
+            "curated tables in the script for npm, gem, Composer, Go, Cargo and NuGet packages",
             "retrieved": dt.date.today().isoformat(),
             "command": COMMAND,
             "method": "derived: PyPI name -> Debian binary (dh-python map) -> Depends (run-time "

@@ -272,3 +272,45 @@ def test_derive_entry_from_snippets(sys_script: ModuleType, index: dict) -> None
     assert {"rust", "pkg-config", "c-compiler"} <= set(crypto["build_tools"])
     assert sys_script.derive_entry("python3-idna", index, src, maps) is None  # pure Python
     assert sys_script.derive_entry("python3-absent", index, src, maps) is None
+
+
+@pytest.fixture(scope="module")
+def wheel_script() -> ModuleType:
+    return _load("regen_wheel_bundles")
+
+
+def test_grafted_libraries_from_a_wheel_listing(wheel_script: ModuleType) -> None:
+    names = [
+        "psycopg2/_psycopg.cpython-312-x86_64-linux-gnu.so",
+        "psycopg2_binary.libs/",
+        "psycopg2_binary.libs/libpq-a17e3caa.so.5.17",
+        "psycopg2_binary.libs/libssl-8bd944e8.so.3",
+        "psycopg2_binary.libs/libcrypto-fb8d5b21.so.3",
+        "psycopg2_binary.libs/libgssapi_krb5-497db0c6.so.2.2",
+        "psycopg2_binary.libs/libselinux-0922c95c.so.1",
+        "fiona.libs/libgdal-fiona-e8f6bdb0.so.35.3.9.2",
+        "scipy.libs/libgfortran-040039e1-0352e75f.so.5.0.0",
+        "_soundfile_data/libsndfile_x86_64.so",
+        "x.libs/libmystery-0123abcd.so.1",
+        "pkg/_ext.abi3.so",
+    ]
+    logical, files, unmapped = wheel_script.grafted_libraries(names)
+    assert logical == ["libpq", "openssl", "krb5", "libgdal", "libgfortran", "libsndfile"]
+    assert "libpq-a17e3caa.so.5.17" in files and "_ext.abi3.so" not in files
+    assert unmapped == ["libmystery"]
+
+
+def test_probed_wheel_bundles_reach_the_map() -> None:
+    import json
+
+    from matrixhell.knowledge.syslibs import native_needs
+    from matrixhell.model.facts import Ecosystem
+
+    data = Path(__file__).resolve().parents[2] / "matrixhell" / "knowledge" / "data" / "wheel_bundles.json"
+    probed = json.loads(data.read_text(encoding="utf-8"))["pypi"]
+    assert {"psycopg2-binary", "numpy", "pillow", "lxml", "cryptography"} <= set(probed)
+    for name, entry in probed.items():
+        assert entry["wheel"].endswith(".whl") and len(entry["sha256"]) == 64
+        needs = native_needs(Ecosystem.PYPI, name)
+        if needs is not None:
+            assert needs.wheel_bundles == tuple(entry["bundles"]), name
