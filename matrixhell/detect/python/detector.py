@@ -73,6 +73,25 @@ class PythonDetector:
         for name, fn in readers:
             if ctx.has(name):
                 guard(ctx.path(name), fn)
+        # workspace members folded into this service bring their own dependencies
+        for member in dict.fromkeys(ctx.members):
+            if member == ctx.directory:
+                continue
+            for name, fn in readers[:4]:
+                path = f"{member}/{name}" if member else name
+                if view.is_file(path):
+                    guard(path, fn)
+        root = _workspace_root(ctx)
+        if root is not None:
+            # uv and poetry write one lock (and uv one .python-version) at the workspace root
+            for name, fn in (("uv.lock", locks.read_uv_lock), ("poetry.lock", locks.read_poetry_lock)):
+                path = f"{root}/{name}" if root else name
+                if not ctx.has(name) and view.is_file(path):
+                    guard(path, fn)
+            pv = f"{root}/.python-version" if root else ".python-version"
+            if not ctx.has(".python-version") and view.is_file(pv):
+                facts.read(pv)
+                facts.runtimes.extend(runtimes.read_python_version(view, pv, facts.sink))
         _read_runtimes(ctx, facts)
         packages = _match_locks(facts)
         fw = frameworks.frameworks_of(packages)
@@ -99,6 +118,28 @@ class PythonDetector:
             frameworks=fw,
             constraints=tuple(_unique(facts.constraints)),
         )
+
+
+def _workspace_root(ctx: DetectContext) -> str | None:
+    """The nearest ancestor that is a uv or poetry workspace root listing this directory as a member."""
+    from matrixhell.detect.workspaces import workspace_members
+
+    d = ctx.directory
+    while d:
+        d = posixpath.dirname(d)
+        pp = f"{d}/pyproject.toml" if d else "pyproject.toml"
+        if ctx.view.is_file(pp):
+            try:
+                # most pyproject.toml files declare no workspace: do not parse those once per service
+                text = ctx.view.read_text(pp)
+                if "workspace" not in text and "develop" not in text:  # uv's table, poetry's path deps
+                    continue
+                info = workspace_members(ctx.view, d)
+            except Exception:  # the root's own scan reports a broken pyproject.toml
+                return None
+            if info is not None and info.kind in ("uv", "poetry") and ctx.directory in info.members:
+                return d
+    return None
 
 
 def _unique(reqs: list[PackageReq]) -> list[PackageReq]:

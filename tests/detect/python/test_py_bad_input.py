@@ -20,9 +20,7 @@ def run(files: dict[str, str | bytes], directory: str = "svc", size_cap: int | N
 GOOD_REQS = "flask==2.0\n"
 
 
-@pytest.mark.parametrize(
-    "manifest", ["pyproject.toml", "Pipfile", "poetry.lock", "uv.lock", "pdm.lock", "mise.toml"]
-)
+@pytest.mark.parametrize("manifest", ["pyproject.toml", "Pipfile", "poetry.lock", "uv.lock", "pdm.lock", "mise.toml"])
 def test_malformed_toml_keeps_line_and_column(manifest: str) -> None:
     d = run({manifest: 'a = 1\n[x]\nb = "unterminated\n', "requirements.txt": GOOD_REQS})
     (f,) = d.findings

@@ -125,9 +125,7 @@ def test_class_not_imported_from_framework_is_ignored():
 
 
 def test_celery_worker():
-    d = run(
-        {"requirements.txt": "celery\n", "tasks.py": "from celery import Celery\ncelery = Celery('tasks')\n"}
-    )
+    d = run({"requirements.txt": "celery\n", "tasks.py": "from celery import Celery\ncelery = Celery('tasks')\n"})
     (cmd,) = d.start_commands
     assert cmd.argv == ("celery", "-A", "tasks", "worker", "--loglevel=INFO")
     assert cmd.source == "celery-worker"

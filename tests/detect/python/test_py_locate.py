@@ -113,9 +113,7 @@ def test_scanner_never_raises(text: str) -> None:
 
 
 def ctx_for(names: set[str]) -> DetectContext:
-    return DetectContext(
-        view=MemoryRepoView({f"svc/{n}": "" for n in names}), directory="svc", files=frozenset(names)
-    )
+    return DetectContext(view=MemoryRepoView({f"svc/{n}": "" for n in names}), directory="svc", files=frozenset(names))
 
 
 def test_markers_and_applies():

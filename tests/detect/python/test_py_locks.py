@@ -114,9 +114,7 @@ source = { editable = "../shared" }
 
 
 def test_uv_lock():
-    d = run(
-        {"pyproject.toml": '[project]\nname = "api"\ndependencies = ["fastapi>=0.100"]\n', "uv.lock": UV_LOCK}
-    )
+    d = run({"pyproject.toml": '[project]\nname = "api"\ndependencies = ["fastapi>=0.100"]\n', "uv.lock": UV_LOCK})
     p = {x.name: x for x in d.packages}
     assert "api" not in p  # the project itself
     assert (p["fastapi"].locked, p["fastapi"].direct, p["fastapi"].hashes) == (
@@ -171,9 +169,7 @@ def test_pip_tools_pair_compiled_file_is_the_lock():
     d = run(
         {
             "requirements.in": "flask\n",
-            "requirements.txt": (
-                "flask==3.0.0\n    # via -r requirements.in\nwerkzeug==3.0.1\n    # via flask\n"
-            ),
+            "requirements.txt": ("flask==3.0.0\n    # via -r requirements.in\nwerkzeug==3.0.1\n    # via flask\n"),
         }
     )
     p = {x.name: x for x in d.packages}
@@ -197,3 +193,38 @@ def test_malformed_lock_keeps_the_rest():
     assert [p.name for p in d.packages] == ["requests"]
     (f,) = d.findings
     assert f.code == "toml-syntax" and f.origin.path == "svc/poetry.lock" and f.origin.line == 1
+
+
+def test_uv_workspace_member_uses_root_lock_and_python_version():
+    files = {
+        "pyproject.toml": '[project]\nname = "root"\n[tool.uv.workspace]\nmembers = ["services/*"]\n',
+        "uv.lock": 'version = 1\nrequires-python = ">=3.12"\n\n[[package]]\nname = "httpx"\nversion = "0.27.0"\n'
+        'source = { registry = "https://pypi.example/simple" }\n',
+        ".python-version": "3.12.3\n",
+        "services/api/pyproject.toml": '[project]\nname = "api"\ndependencies = ["httpx>=0.27"]\n',
+    }
+    view = MemoryRepoView(files)
+    ctx = DetectContext(view=view, directory="services/api", files=frozenset({"pyproject.toml"}))
+    d = PythonDetector().detect(ctx)
+    (httpx,) = d.packages
+    assert (httpx.locked, httpx.direct) == ("0.27.0", True)
+    assert {(r.source, str(r.origin)) for r in d.runtimes} == {
+        ("uv-lock-requires-python", "uv.lock:2"),
+        ("python-version-file", ".python-version:1"),
+    }
+
+
+def test_workspace_members_add_their_dependencies():
+    files = {
+        "svc/pyproject.toml": '[project]\nname = "svc"\ndependencies = ["lib"]\n',
+        "svc/libs/lib/pyproject.toml": '[project]\nname = "lib"\ndependencies = ["attrs>=23"]\n',
+    }
+    ctx = DetectContext(
+        view=MemoryRepoView(files), directory="svc", files=frozenset({"pyproject.toml"}), members=("svc/libs/lib",)
+    )
+    d = PythonDetector().detect(ctx)
+    assert {(p.name, p.origin.path) for p in d.packages} == {
+        ("lib", "svc/pyproject.toml"),
+        ("attrs", "svc/libs/lib/pyproject.toml"),
+    }
+    assert "svc/libs/lib/pyproject.toml" in d.files

@@ -156,9 +156,7 @@ def test_dependency_group_cycle_and_missing():
 
 
 def test_resolve_dependency_groups_normalizes_names():
-    expanded, problems = resolve_dependency_groups(
-        {"Dev_Tools": ["a"], "x": [{"include-group": "dev-tools"}]}
-    )
+    expanded, problems = resolve_dependency_groups({"Dev_Tools": ["a"], "x": [{"include-group": "dev-tools"}]})
     assert problems == []
     assert [r for r, _, _ in expanded["x"]] == ["a"]
 
@@ -235,9 +233,7 @@ def test_poetry_bad_constraint():
 
 
 def test_uv_dev_dependencies():
-    d = run(
-        {"pyproject.toml": '[project]\nname = "x"\n[tool.uv]\ndev-dependencies = ["ruff", "pytest>=8"]\n'}
-    )
+    d = run({"pyproject.toml": '[project]\nname = "x"\n[tool.uv]\ndev-dependencies = ["ruff", "pytest>=8"]\n'})
     assert [(p.name, p.scope, p.group, p.origin.line) for p in d.packages] == [
         ("ruff", Scope.DEV, "dev", 4),
         ("pytest", Scope.DEV, "dev", 4),

@@ -201,9 +201,7 @@ def test_self_include_is_a_cycle():
 
 
 def test_diamond_include_is_read_once_and_not_a_cycle():
-    r = parse(
-        "-r a.txt\n-r b.txt\n", {"svc/a.txt": "-r c.txt\n", "svc/b.txt": "-r c.txt\n", "svc/c.txt": "six\n"}
-    )
+    r = parse("-r a.txt\n-r b.txt\n", {"svc/a.txt": "-r c.txt\n", "svc/b.txt": "-r c.txt\n", "svc/c.txt": "six\n"})
     assert [x.name for x in r.requirements] == ["six"]
     assert r.findings == ()
 

@@ -185,9 +185,7 @@ def test_join_lines_never_invents_line_numbers(lines: list[tuple[int, str]]) -> 
                 "manage.py",
             ]
         ),
-        st.one_of(
-            st.text(st.characters(blacklist_categories=("Cs",)), max_size=200), st.binary(max_size=200)
-        ),
+        st.one_of(st.text(st.characters(blacklist_categories=("Cs",)), max_size=200), st.binary(max_size=200)),
         min_size=1,
     )
 )

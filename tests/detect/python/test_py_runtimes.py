@@ -108,9 +108,7 @@ def test_mise_table_form():
 
 
 def test_env_pin_with_line():
-    d = run(
-        {"requirements.txt": "", ".env": "DEBUG=1\nPYTHON_VERSION=3.12\n"}, env={"PYTHON_VERSION": "3.12"}
-    )
+    d = run({"requirements.txt": "", ".env": "DEBUG=1\nPYTHON_VERSION=3.12\n"}, env={"PYTHON_VERSION": "3.12"})
     (r,) = d.runtimes
     assert (r.spec, r.source, str(r.origin), r.precedence) == (
         "==3.12.*",
