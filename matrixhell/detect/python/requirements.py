@@ -650,4 +650,17 @@ def _local_project_name(st: _State, directory: str) -> str | None:
             name = None
         if name:
             return name
+    setup_py = f"{d}/setup.py" if d else "setup.py"
+    if st.view.is_file(setup_py):
+        import ast
+
+        try:
+            tree = ast.parse(st.view.read_text(setup_py))
+        except Exception:  # as above
+            return None
+        for node in ast.walk(tree):  # setup(name="...") as a literal; never executed
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "setup":
+                for kw in node.keywords:
+                    if kw.arg == "name" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+                        return kw.value.value
     return None

@@ -114,3 +114,23 @@ def test_empty_files():
 def test_detector_reports_files_read():
     d = run({"requirements.txt": "-r base.txt\n", "base.txt": "six\n", "pyproject.toml": "[project]\n"})
     assert set(d.files) == {"svc/requirements.txt", "svc/base.txt", "svc/pyproject.toml"}
+
+
+def test_every_finding_says_what_to_do():
+    d = run(
+        {
+            "requirements.txt": "-r nope.txt\n-r requirements.txt\nbad>=\n--frobnicate\n${UNSET}x\n"
+            "git+https://h.example/o/r.git\n-e flask\n",
+            "pyproject.toml": '[project]\nname = "x"\nrequires-python = "3.8+"\ndynamic = ["dependencies"]\n'
+            '[dependency-groups]\na = [{include-group = "a"}, {include-group = "zz"}]\n'
+            '[tool.poetry.dependencies]\npython = "^3.8 || ^4"\nfoo = "^^1"\n',
+            "Pipfile": '[packages]\nx = 3\ny = "=>1"\n',
+            "setup.py": "from setuptools import setup\nsetup(install_requires=compute())\n",
+            ".python-version": "system\npypy3.9\n",
+            "runtime.txt": "ruby-3\n",
+            "Pipfile.lock": "{",
+        }
+    )
+    assert len({f.code for f in d.findings}) >= 15
+    assert [f for f in d.findings if not f.hint] == []
+    assert all(f.origin is not None and f.origin.line is not None for f in d.findings)

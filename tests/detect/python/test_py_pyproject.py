@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
@@ -277,6 +277,7 @@ def test_poetry_translation_rejects_garbage(bad: str) -> None:
         translate_one(bad)
 
 
+@settings(deadline=None)  # no timing: CI machines are shared
 @given(st.lists(st.integers(0, 30), min_size=1, max_size=3))
 def test_caret_contains_its_base_and_excludes_the_next_breaking_release(parts: list[int]) -> None:
     base = ".".join(map(str, parts))
@@ -293,6 +294,7 @@ def test_caret_contains_its_base_and_excludes_the_next_breaking_release(parts: l
         assert Version(".".join(map(str, inside))) in spec
 
 
+@settings(deadline=None)  # no timing: CI machines are shared
 @given(st.lists(st.integers(0, 30), min_size=2, max_size=3))
 def test_tilde_allows_patch_changes_only(parts: list[int]) -> None:
     base = ".".join(map(str, parts))

@@ -232,6 +232,12 @@ def test_editable_local_path_reads_project_name():
     assert reqs["my-service"].editable and reqs["my-service"].url == "."
 
 
+def test_editable_path_name_from_setup_py_literal():
+    r = parse("-e ./legacy\n", {"svc/legacy/setup.py": "from setuptools import setup\nsetup(name='Old_Thing')\n"})
+    assert [(x.name, x.editable) for x in r.requirements] == [("old-thing", True)]
+    assert r.findings == ()
+
+
 def test_editable_vcs_with_egg():
     r = parse("-e git+https://git.example/org/repo.git@v1.2#egg=MyLib\n")
     (req,) = r.requirements

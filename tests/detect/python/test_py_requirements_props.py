@@ -45,7 +45,7 @@ def summary(result):
     return [(r.name, r.specifier, r.extras, r.marker, r.url, r.hashes) for r in result.requirements]
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(st.text(st.characters(blacklist_categories=("Cs",))))  # lone surrogates cannot be stored as UTF-8
 def test_never_raises_on_arbitrary_text(text: str) -> None:
     result = parse(text)
@@ -55,7 +55,7 @@ def test_never_raises_on_arbitrary_text(text: str) -> None:
         assert 1 <= req.origin.line <= len(text.splitlines())  # pip, too, splits with str.splitlines
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(st.binary())
 def test_never_raises_on_arbitrary_bytes(data: bytes) -> None:
     parse(data)
@@ -88,14 +88,14 @@ line_pieces = st.lists(
 ).map(" ".join)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(line_pieces, line_pieces, line_pieces)
 def test_never_raises_with_includes_between_files(a: str, b: str, c: str) -> None:
     view = MemoryRepoView({PATH: a, "svc/a.txt": b, "svc/b.txt": c})
     parse_requirements(view, PATH, env={"X": "y"})
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(requirement_lines())
 def test_round_trip_of_valid_requirements(case) -> None:
     line, name, spec, ex, marker = case
@@ -108,7 +108,7 @@ def test_round_trip_of_valid_requirements(case) -> None:
     assert (req.marker is None) == (marker is None)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(requirement_lines(), st.lists(st.integers(1, 10_000), max_size=4))
 def test_continuation_joining_is_lossless(case, cuts) -> None:
     line = case[0]
@@ -124,7 +124,7 @@ def test_continuation_joining_is_lossless(case, cuts) -> None:
     assert all(r.origin.line == 2 for r in many.requirements)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(
     requirement_lines(),
     st.text(
@@ -138,7 +138,7 @@ def test_inline_comment_changes_nothing(case, comment: str) -> None:
     assert summary(parse(f"{line}  # {comment}\n")) == summary(parse(line + "\n"))
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(names, versions)
 def test_env_expansion_equals_literal(name: str, version: str) -> None:
     with_var = parse(f"{name}==${{PKG_VERSION}}\n", env={"PKG_VERSION": version})
@@ -146,7 +146,7 @@ def test_env_expansion_equals_literal(name: str, version: str) -> None:
     assert summary(with_var) == summary(literal)
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(names, st.lists(st.sampled_from(["", "# note", "   ", "--pre"]), max_size=5), st.integers(0, 5))
 def test_origin_line_points_at_the_requirement(name: str, filler: list[str], position: int) -> None:
     lines = list(filler)
@@ -156,6 +156,7 @@ def test_origin_line_points_at_the_requirement(name: str, filler: list[str], pos
     assert req.origin.line == at + 1
 
 
+@settings(deadline=None)  # no timing: CI machines are shared
 @given(st.lists(st.tuples(st.integers(1, 100), st.text(alphabet="ab\\# ", max_size=6)), max_size=8))
 def test_join_lines_never_invents_line_numbers(lines: list[tuple[int, str]]) -> None:
     numbered = [(i + 1, text) for i, (_, text) in enumerate(lines)]
@@ -166,7 +167,7 @@ def test_join_lines_never_invents_line_numbers(lines: list[tuple[int, str]]) -> 
     assert len(out) <= len(numbered)
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(
     st.dictionaries(
         st.sampled_from(
