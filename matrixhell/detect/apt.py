@@ -116,6 +116,4 @@ class AptDetector:
             pkgs, notes = parse_apt_list(text, path)
             packages.extend(p for p in pkgs if all(q.name != p.name for q in packages))
             findings.extend(notes)
-        return Detection(
-            self.name, system_packages=tuple(packages), findings=tuple(findings), files=tuple(files)
-        )
+        return Detection(self.name, system_packages=tuple(packages), findings=tuple(findings), files=tuple(files))

@@ -63,6 +63,14 @@ class ComposeFile:
     skipped: tuple[Skip, ...] = ()  # services not built from the repo (remote context)
     #: service -> build args (name, value) for the Dockerfile's ARGs; used for substitution only
     build_args: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    #: service -> (compose file, Dockerfile text, line of its first line) for build.dockerfile_inline
+    inline_dockerfiles: tuple[tuple[str, tuple[str, str, int]], ...] = ()
+
+    def inline_of(self, service: str) -> tuple[str, str, int] | None:
+        for name, inline in self.inline_dockerfiles:
+            if name == service:
+                return inline
+        return None
 
     def args_of(self, service: str) -> dict[str, str]:
         for name, args in self.build_args:
@@ -245,6 +253,7 @@ class _V:
     line: int
     tag: str = ""
     key_lines: Any = None  # for mappings: {key: line of the key}
+    style: str | None = None  # for scalars: YAML's style ("|" for a literal block)
 
     def key_line(self, key: str) -> int:
         if isinstance(self.key_lines, dict) and key in self.key_lines:
@@ -300,7 +309,7 @@ def _convert(node: Any, budget: list[int]) -> _V:
     line = node.start_mark.line + 1
     if isinstance(node, yaml.ScalarNode):
         tag = node.tag.rsplit(":", 1)[-1]
-        return _V(None if tag == "null" else str(node.value), line, tag)
+        return _V(None if tag == "null" else str(node.value), line, tag, style=node.style)
     if isinstance(node, yaml.SequenceNode):
         return _V([_convert(n, budget) for n in node.value], line, "seq")
     out: dict[str, _V] = {}
@@ -698,6 +707,7 @@ def parse_compose(
     services: list[ComposeService] = []
     skipped: list[Skip] = []
     build_args: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+    inlines: list[tuple[str, tuple[str, str, int]]] = []
     findings = list(project.findings)
     for name in sorted(project.services):
         raw = project.services[name]
@@ -707,12 +717,16 @@ def parse_compose(
         if isinstance(built, Skip):
             skipped.append(built)
             continue
-        svc, args = built
+        svc, args, inline = built
         services.append(svc)
         if args:
             build_args.append((name, tuple(sorted(args.items()))))
+        if inline is not None:
+            inlines.append((name, inline))
     all_files = tuple(dict.fromkeys([*project.files, *files_read]))
-    return ComposeFile(main, tuple(services), tuple(findings), all_files, tuple(skipped), tuple(build_args))
+    return ComposeFile(
+        main, tuple(services), tuple(findings), all_files, tuple(skipped), tuple(build_args), tuple(inlines)
+    )
 
 
 def _str(v: _V | None) -> str | None:
@@ -723,7 +737,7 @@ def _str(v: _V | None) -> str | None:
 
 def _service(
     view: RepoView, raw: _Raw, env: Mapping[str, str], findings: list[Finding], files_read: list[str]
-) -> tuple[ComposeService, dict[str, str]] | Skip | None:
+) -> tuple[ComposeService, dict[str, str], tuple[str, str, int] | None] | Skip | None:
     keys = raw.keys
 
     def where(key: str) -> tuple[str, str]:
@@ -737,6 +751,7 @@ def _service(
     dockerfile: str | None = None
     target: str | None = None
     args: dict[str, str] = {}
+    inline: tuple[str, str, int] | None = None
     build = keys.get("build")
     image_v = keys.get("image")
     local: list[Finding] = []
@@ -756,15 +771,11 @@ def _service(
             if _str(b.get("target")) is not None:
                 target = ip(_str(b.get("target")) or "", b["target"].line) or None
             args = _key_values(b.get("args"), ip)
-            if "dockerfile_inline" in b and df_text is None:
-                local.append(
-                    Finding(
-                        "compose-inline-dockerfile",
-                        Severity.INFO,
-                        f"service {raw.name!r} has an inline Dockerfile; it is not analysed",
-                        Origin(path, b["dockerfile_inline"].line),
-                    )
-                )
+            inline_v = b.get("dockerfile_inline")
+            if inline_v is not None and isinstance(inline_v.value, str) and df_text is None:
+                # a literal block's text starts on the line after its "|", so lines map 1:1
+                first = inline_v.line + 1 if inline_v.style in ("|", ">") else inline_v.line
+                inline = (path, _unescape(inline_v.value), first)
         if _is_remote(ctx_text):
             findings.extend(ip.findings)
             return Skip(raw.name, f"compose service {raw.name!r} builds from a remote context {ctx_text}")
@@ -802,7 +813,7 @@ def _service(
                         )
                     )
                     dockerfile = None
-            else:
+            elif inline is None:
                 for candidate in ("Dockerfile", "Containerfile"):
                     p = f"{ctx}/{candidate}" if ctx else candidate
                     if view.is_file(p):
@@ -857,7 +868,7 @@ def _service(
         healthcheck=healthcheck,
         profiles=profiles,
     )
-    return svc, args
+    return svc, args, inline
 
 
 def _key_values(v: _V | None, ip: _Interp) -> dict[str, str]:

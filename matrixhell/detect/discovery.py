@@ -18,6 +18,7 @@ its own), generated code, database init scripts and migrations, hidden directori
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import posixpath
 import tomllib
@@ -98,6 +99,8 @@ class PlannedService:
     folded: tuple[str, ...] = ()  # other nested manifest roots folded in (detected on their own)
     image: str | None = None
     compose_files: tuple[str, ...] = ()
+    #: build.dockerfile_inline: (compose file, Dockerfile text, compose line of its first line)
+    inline_dockerfile: tuple[str, str, int] | None = None
 
     @property
     def path(self) -> str:
@@ -502,6 +505,7 @@ def discover(
                     build_args=tuple(sorted(cf.args_of(svc.name).items())),
                     image=svc.image,
                     compose_files=cf.files,
+                    inline_dockerfile=cf.inline_of(svc.name),
                 )
             )
             compose_dirs.setdefault(code, []).append(len(compose_planned) - 1)
@@ -656,20 +660,7 @@ def discover(
 
 
 def _with_parts(p: PlannedService, members: list[str], folded: list[str]) -> PlannedService:
-    return PlannedService(
-        name=p.name,
-        directory=p.directory,
-        kind=p.kind,
-        discovered_by=p.discovered_by,
-        compose=p.compose,
-        dockerfile=p.dockerfile,
-        target=p.target,
-        build_args=p.build_args,
-        members=tuple(members),
-        folded=tuple(folded),
-        image=p.image,
-        compose_files=p.compose_files,
-    )
+    return dataclasses.replace(p, members=tuple(members), folded=tuple(folded))
 
 
 def _prefixed(project_dir: str, name: str, taken: Mapping[str, str]) -> str:
@@ -699,20 +690,5 @@ def _name_services(planned: list[PlannedService], used: set[str], repo_name: str
             candidate = f"{name}-{k}"
             k += 1
         taken.add(candidate)
-        out.append(
-            PlannedService(
-                name=candidate,
-                directory=p.directory,
-                kind=p.kind,
-                discovered_by=p.discovered_by,
-                compose=p.compose,
-                dockerfile=p.dockerfile,
-                target=p.target,
-                build_args=p.build_args,
-                members=p.members,
-                folded=p.folded,
-                image=p.image,
-                compose_files=p.compose_files,
-            )
-        )
+        out.append(dataclasses.replace(p, name=candidate))
     return out

@@ -1102,7 +1102,20 @@ class DockerfileDetector:
         except InputError as e:
             finding = Finding(e.code, Severity.ERROR, e.message, e.origin or Origin(path), e.hint)
             return Detection(self.name, findings=(finding,), files=(path,))
-        df = parse_dockerfile(text, path)
+        return self.detect_text(text, path, target=target, build_args=build_args)
+
+    def detect_text(
+        self,
+        text: str,
+        path: str,
+        *,
+        target: str | None = None,
+        build_args: Mapping[str, str] | None = None,
+        first_line: int = 1,
+    ) -> Detection:
+        """The Detection for Dockerfile ``text`` (a compose ``dockerfile_inline``: ``path`` is the
+        compose file and ``first_line`` the line the text starts on there)."""
+        df = parse_dockerfile("\n" * (first_line - 1) + text, path)
         facts = analyze_dockerfile(df, target=target, build_args=build_args)
         return Detection(
             detector=self.name,

@@ -251,7 +251,17 @@ class _Runner:
             )
 
     def dockerfile_detection(self, planned: PlannedService) -> Detection | None:
-        if self.dockerfile is None or planned.dockerfile is None:
+        if self.dockerfile is None:
+            return None
+        inline = planned.inline_dockerfile
+        detect_text = getattr(self.dockerfile, "detect_text", None)
+        if inline is not None and detect_text is not None:
+            path, text, line = inline
+            found: Detection = detect_text(
+                text, path, target=planned.target, build_args=dict(planned.build_args), first_line=line
+            )
+            return found
+        if planned.dockerfile is None:
             return None
         key = (planned.dockerfile, planned.target, planned.build_args)
         hit = self._df_cache.get(key)
@@ -266,10 +276,10 @@ class _Runner:
             else:
                 directory = planned.dockerfile.rpartition("/")[0]
                 ctx = DetectContext(self.view, directory, self.files(directory), (), self.env_for(directory))
-                found = self._one(self.dockerfile, ctx)
-                if found is None:
+                via_ctx = self._one(self.dockerfile, ctx)
+                if via_ctx is None:
                     return None
-                result = found
+                result = via_ctx
         except Exception as e:
             result = Detection(
                 "dockerfile",

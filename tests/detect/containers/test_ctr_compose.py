@@ -328,3 +328,18 @@ def test_extends_of_a_missing_service_and_cycles_are_findings() -> None:
     codes = sorted(f.code for f in cf.findings)
     assert "compose-bad-extends" in codes and "compose-extends-cycle" in codes
     assert {s.name for s in cf.services} == {"a", "b", "c"}
+
+
+def test_inline_dockerfile_is_kept_with_its_compose_lines() -> None:
+    cf = compose(
+        {
+            "compose.yaml": (
+                "services:\n  tool:\n    build:\n      context: .\n      dockerfile_inline: |\n"
+                "        FROM python:3.12-slim\n        RUN apt-get install -y jq\n"
+            ),
+            "Dockerfile": "FROM node:20\n",
+        }
+    )
+    (tool,) = cf.services
+    assert tool.dockerfile is None  # not the context's unrelated Dockerfile
+    assert cf.inline_of("tool") == ("compose.yaml", "FROM python:3.12-slim\nRUN apt-get install -y jq\n", 6)

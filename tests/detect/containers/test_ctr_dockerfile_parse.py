@@ -6,9 +6,7 @@ from matrixhell.detect.dockerfile import analyze_dockerfile, parse_dockerfile, p
 
 
 def test_instructions_carry_their_first_and_last_line() -> None:
-    df = parse_dockerfile(
-        "FROM python:3.11\n\nRUN apt-get update \\\n    && apt-get install -y curl\nCMD x\n"
-    )
+    df = parse_dockerfile("FROM python:3.11\n\nRUN apt-get update \\\n    && apt-get install -y curl\nCMD x\n")
     (stage,) = df.stages
     run, cmd = stage.instructions
     assert (run.keyword, run.line, run.end_line) == ("RUN", 3, 4)
@@ -65,8 +63,7 @@ def test_unclosed_heredoc_is_a_finding() -> None:
 
 def test_stages_names_and_platform() -> None:
     df = parse_dockerfile(
-        "FROM --platform=$BUILDPLATFORM golang:1.22 AS Build\nRUN go build\n"
-        "FROM scratch\nCOPY --from=build /x /x\n"
+        "FROM --platform=$BUILDPLATFORM golang:1.22 AS Build\nRUN go build\nFROM scratch\nCOPY --from=build /x /x\n"
     )
     first, second = df.stages
     assert first.name == "build" and first.platform == "$BUILDPLATFORM" and first.base == "golang:1.22"

@@ -46,9 +46,7 @@ def test_procfile_detector() -> None:
     assert d.start_commands[0].origin.path == "svc/Procfile"
 
 
-@pytest.mark.parametrize(
-    "name", ["curl", "libpq5", "g++", "libstdc++6", "python3.11-dev", "fonts-dejavu-core"]
-)
+@pytest.mark.parametrize("name", ["curl", "libpq5", "g++", "libstdc++6", "python3.11-dev", "fonts-dejavu-core"])
 def test_valid_debian_names(name: str) -> None:
     assert is_debian_package_name(name)
 

@@ -568,3 +568,18 @@ def test_library_directories_hold_libraries_unless_they_start_something() -> Non
     )
     assert names(r) == {"server": "packages/server", "web": "apps/web"}
     assert skips(r)["libs/ui"] == "library directory (libs/) with no start command"
+
+
+def test_inline_dockerfile_facts_point_into_the_compose_file() -> None:
+    r = scan(
+        {
+            "compose.yaml": (
+                "services:\n  tool:\n    build:\n      context: tool\n      dockerfile_inline: |\n"
+                "        FROM python:3.12-slim\n        RUN apt-get install -y jq\n"
+            ),
+            "tool/app.ini": "dep click\n",
+        }
+    )
+    tool = r.service("tool")
+    assert tool.runtime is not None and str(tool.runtime.origin) == "compose.yaml:6"
+    assert [(p.name, str(p.origin)) for p in tool.system_packages] == [("jq", "compose.yaml:7")]

@@ -79,9 +79,7 @@ def test_dangling_symlink_manifest(tmp_path: Path) -> None:
     os.symlink("does-not-exist", tmp_path / "svc" / "Dockerfile")
     r = run(tmp_path)
     assert [s.name for s in r.services] == ["svc"]
-    assert any(
-        f.code == "symlink-loop" and f.origin and f.origin.path == "svc/Dockerfile" for f in r.findings
-    )
+    assert any(f.code == "symlink-loop" and f.origin and f.origin.path == "svc/Dockerfile" for f in r.findings)
 
 
 def test_a_fifo_named_dockerfile_is_not_read(tmp_path: Path) -> None:
@@ -129,8 +127,7 @@ def test_gitignored_dotenv_still_interpolates_compose(tmp_path: Path) -> None:
         {
             ".gitignore": ".env\n",
             ".env": "TAG=3.13\n",
-            "compose.yaml": "services:\n  api:\n    build:\n"
-            "      context: api\n      args:\n        PY: ${TAG}\n",
+            "compose.yaml": "services:\n  api:\n    build:\n      context: api\n      args:\n        PY: ${TAG}\n",
             "api/Dockerfile": "ARG PY=3.9\nFROM python:${PY}\n",
         },
     )
