@@ -580,7 +580,7 @@ def discover(
             continue
         _, anyone = _start_strength(c.detections)
         if _only_dev(c.detections) and not anyone and not c.members:
-            c.decision, c.reason = "skip", "test harness: only dev dependencies and no start command"
+            c.decision, c.reason = "skip", "test harness or tooling: only dev dependencies and no start command"
             continue
         if _only_tools(c.detections) and not anyone and not c.members:
             c.decision, c.reason = "skip", "developer tooling: only linters, formatters or test runners"
