@@ -11,6 +11,7 @@ RangeError; callers keep the raw text and report a finding.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -311,6 +312,7 @@ def _checked(spec: str, notes: list[str]) -> Translation:
     return Translation(spec, "; ".join(dict.fromkeys(notes)) or None)
 
 
+@functools.lru_cache(maxsize=4096)  # pure, and the same few ranges recur across a monorepo
 def npm_range(text: str) -> Translation:
     """npm semver range (``^18.17``, ``>=16 <21``, ``16.x || 18.x``, ``1.2 - 2``) to PEP 440."""
     if text.strip() in ("latest", "lts", "node", "current"):
@@ -318,12 +320,14 @@ def npm_range(text: str) -> Translation:
     return _union(text, [_comparator_set(part, "npm") for part in text.split("||")])
 
 
+@functools.lru_cache(maxsize=4096)
 def composer_range(text: str) -> Translation:
     """Composer constraint (``^8.1``, ``>=7.4 <8.0``, ``^7.4|^8.0``, ``~8.1``) to PEP 440."""
     alternatives = re.split(r"\s*\|\|?\s*", text.strip())
     return _union(text, [_comparator_set(part, "composer") for part in alternatives])
 
 
+@functools.lru_cache(maxsize=4096)
 def caret_range(text: str) -> Translation:
     """Cargo / Poetry requirement, where a bare ``1.2`` means ``^1.2`` (``>=1.2.0,<2.0.0``)."""
     return _union(text, [_comparator_set(part, "caret") for part in text.split("||")])
@@ -331,6 +335,11 @@ def caret_range(text: str) -> Translation:
 
 def ruby_requirement(parts: Sequence[str]) -> Translation:
     """RubyGems requirement strings (``["~> 3.2", ">= 3.2.1"]``), ANDed, to PEP 440."""
+    return _ruby_requirement(tuple(parts))
+
+
+@functools.lru_cache(maxsize=4096)
+def _ruby_requirement(parts: tuple[str, ...]) -> Translation:
     clauses: list[str] = []
     notes: list[str] = []
     for part in parts:
@@ -340,6 +349,7 @@ def ruby_requirement(parts: Sequence[str]) -> Translation:
     return _checked(",".join(dict.fromkeys(clauses)), notes)
 
 
+@functools.lru_cache(maxsize=4096)
 def version_prefix(text: str) -> Translation:
     """A version written as a prefix (``18``, ``3.2``, ``v18.17.0``): ``==18.*`` ... ``==18.17.0``."""
     notes: list[str] = []
@@ -348,6 +358,7 @@ def version_prefix(text: str) -> Translation:
     return _checked(",".join(clauses), notes)
 
 
+@functools.lru_cache(maxsize=4096)
 def minimum_version(text: str) -> Translation:
     """A minimum (``go 1.21``, ``rust-version = "1.70"``): ``>=1.21``."""
     notes: list[str] = []
