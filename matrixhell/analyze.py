@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from matrixhell.conflicts import Knowledge, Profile, ResolveOutcome, build_profiles, find_conflicts, make_context
+from matrixhell.conflicts import (
+    Knowledge,
+    Profile,
+    ResolveOutcome,
+    build_profiles,
+    find_conflicts,
+    make_context,
+)
 from matrixhell.conflicts.profile import CatalogView
 from matrixhell.model import Conflict, Ecosystem, Origin, Plan, ScanResult
 from matrixhell.plan import make_plan
@@ -22,6 +29,8 @@ from matrixhell.reporting import Reporter
 if TYPE_CHECKING:
     import networkx as nx
 
+    Graph = nx.MultiDiGraph[str]
+
     from matrixhell.conflicts.knowledge import CatalogLike, NativeNeedsLike
 
 __all__ = ["Analysis", "analyze", "load_knowledge"]
@@ -30,7 +39,7 @@ __all__ = ["Analysis", "analyze", "load_knowledge"]
 @dataclass(frozen=True)
 class Analysis:
     scan: ScanResult
-    graph: nx.MultiDiGraph
+    graph: Graph
     plan: Plan
     matrix: Matrix
     profiles: tuple[Profile, ...] = ()
@@ -78,6 +87,9 @@ def _native_needs() -> Any:
     return lookup
 
 
+_MAX_ROUNDS = 1000
+
+
 class _ProviderFacts:
     """Requires-Python, versions, wheels and resolution, read through one metadata provider."""
 
@@ -85,7 +97,9 @@ class _ProviderFacts:
         from matrixhell.resolution import Resolver
 
         self.provider = provider
-        self.resolver = Resolver(provider)
+        # A bounded search: an analysis that waits minutes on one backtracking service helps nobody;
+        # a search that gives up is "no verdict", never a conflict.
+        self.resolver = Resolver(provider, max_rounds=_MAX_ROUNDS)
 
     def _versions(self, name: str) -> Sequence[Any]:
         from matrixhell.knowledge.index.base import normalize
@@ -125,19 +139,39 @@ class _ProviderFacts:
         target = ResolveTarget.from_release(python, libc, "2.36" if libc == "glibc" else "1.2")
         return wheel_for(self.provider, name, version, target) is not None
 
+    def _gap(self, cause: Any) -> bool:
+        """Whether the index lacks the project, or every version some requirement on it asks for."""
+        from packaging.requirements import InvalidRequirement, Requirement
+
+        if not cause.known:
+            return True
+        versions = [pv.version for pv in self._versions(cause.project)]
+        for r in cause.requirers:
+            try:
+                spec = Requirement(r.requirement).specifier
+            except InvalidRequirement:
+                continue
+            if not any(spec.contains(v, prereleases=True) for v in versions):
+                return True
+        return False
+
     def resolve(
         self, reqs: tuple[str, ...], constraints: tuple[str, ...], python: str, origins: Mapping[str, Origin]
     ) -> ResolveOutcome:
+        from matrixhell.errors import MatrixhellError
         from matrixhell.resolution import ResolutionImpossible, ResolveTarget
 
         target = ResolveTarget(python_version=python, platform="manylinux_2_36_x86_64")
         try:
             result = self.resolver.resolve(reqs, target, constraints, origins=dict(origins))
         except ResolutionImpossible as e:
-            if not e.causes or not all(c.known for c in e.causes):
-                # A project the offline index does not carry is a gap in knowledge, not a conflict.
-                return ResolveOutcome(True, message=e.message)
+            if not e.causes or any(self._gap(c) for c in e.causes):
+                # What the offline index does not carry is a gap in knowledge, not a conflict.
+                return ResolveOutcome(True, message=e.message, decided=False)
             return ResolveOutcome(False, causes=e.to_causes(), message=e.message)
+        except MatrixhellError as e:
+            # The search gave up (too deep) or the input was unreadable: no verdict, so no conflict.
+            return ResolveOutcome(True, message=e.message, decided=False)
         pins = getattr(result, "pins", {})
         return ResolveOutcome(True, pins={str(k): str(v) for k, v in dict(pins).items()})
 

@@ -189,13 +189,19 @@ def _forbidden(profiles: Sequence[Profile], conflicts: Iterable[Conflict]) -> se
 
 
 def make_plan(
-    profiles: Sequence[Profile], conflicts: Sequence[Conflict], view: CatalogView, *, exact_limit: int = EXACT_LIMIT
+    profiles: Sequence[Profile],
+    conflicts: Sequence[Conflict],
+    view: CatalogView,
+    *,
+    exact_limit: int = EXACT_LIMIT,
 ) -> Plan:
     """Targets and environments for ``profiles`` (sorted by name), given the conflicts found."""
     profiles = sorted(profiles, key=lambda p: p.name)
     index = {p.name: i for i, p in enumerate(profiles)}
     forbidden = _forbidden(profiles, conflicts)
-    edges = [(index[a], index[b]) for a, b in (sorted(pair) for pair in forbidden) if a in index and b in index]
+    edges = [
+        (index[a], index[b]) for a, b in (sorted(pair) for pair in forbidden) if a in index and b in index
+    ]
 
     def join(members: tuple[int, ...], v: int) -> bool:
         return can_share([profiles[i] for i in (*members, v)])
@@ -248,7 +254,11 @@ def _best_release(p: Profile, view: CatalogView) -> str | None:
 
 
 def _settle(
-    classes: list[list[int]], profiles: Sequence[Profile], view: CatalogView, edges: set[tuple[int, int]], join: Join
+    classes: list[list[int]],
+    profiles: Sequence[Profile],
+    view: CatalogView,
+    edges: set[tuple[int, int]],
+    join: Join,
 ) -> tuple[tuple[int, ...], ...]:
     """Among colourings of the same size, move a service to a class it sits better in.
 
@@ -334,7 +344,9 @@ def _shared_target(
         chosen[runtime] = min(votes, key=lambda v: (-votes[v], v)) if votes else _newest(versions)
     users = Counter(p.runtime for p in group if p.runtime is not None)
     main = min(users, key=lambda r: (-users[r], r)) if users else None
-    per_service = {p.name: _target_for(release, p.runtime, chosen.get(p.runtime or ""), p, view) for p in group}
+    per_service = {
+        p.name: _target_for(release, p.runtime, chosen.get(p.runtime or ""), p, view) for p in group
+    }
     main_profile = next((p for p in group if p.runtime == main), group[0])
     env_target = _target_for(release, main, chosen.get(main or ""), main_profile, view)
     return env_target, tuple(sorted(chosen.items())), per_service
@@ -360,7 +372,9 @@ def _target_for(
 
 def _unplaceable(group: list[Profile]) -> tuple[Target, tuple[tuple[str, str], ...], dict[str, Target]]:
     t = {
-        p.name: Target(distro="unknown", release="unknown", libc=p.libc or "unknown", libc_version="", runtime=p.runtime)
+        p.name: Target(
+            distro="unknown", release="unknown", libc=p.libc or "unknown", libc_version="", runtime=p.runtime
+        )
         for p in group
     }
     return t[group[0].name], (), t

@@ -36,6 +36,10 @@ def range_cause(p: Profile, *, narrowed: bool = True) -> Cause:
     because = tuple(source_cause(s) for s in p.sources)
     if narrowed:
         because += tuple(exclusion_cause(n) for n in p.narrowing)
+        if len(p.resolve_failures) < len(p.versions) + len(p.resolve_failures):
+            for line, outcome in p.resolve_failures:
+                why = outcome.message or "the resolver finds no solution"
+                because += (Cause(p.name, "cannot-install-on", f"python {line}", because=(Cause(why, "", ""),)),)
     return Cause(p.name, "requires", f"{p.runtime} {rng}", p.origin, because=because)
 
 

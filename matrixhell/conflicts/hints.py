@@ -18,6 +18,12 @@ def best_slot(
 ) -> tuple[str, str | None, str | None] | None:
     """(release key, runtime version, image) of the best place the profile fits, or None."""
     slots = profile.slots if slots is None else slots
+    preferred = view.placement(profile.from_image) if profile.from_image else None
+    if preferred is not None and preferred[0] in slots:
+        key, line = preferred
+        release = view.release(key)
+        if release is not None and profile.runtime is not None and line in slots[key]:
+            return key, line, view.best_image(profile.runtime, line, release, profile.from_image)
     for r in view.releases:
         key = f"{r.distro}:{r.name}"
         if key not in slots:
@@ -44,12 +50,12 @@ def fits(profile: Profile, view: CatalogView, slots: Mapping[str, frozenset[str]
     if version is None:
         return f"{profile.name} fits {where}"
     detail = f"{profile.runtime} {version}"
-    if image:
-        detail += f", {image}"
     own = release.runtime_version(profile.runtime) if release and profile.runtime else None
-    if image and own and not line_range(version).contains(own):
-        # Say why an image is named at all: the release's own interpreter is another version.
-        detail += f"; {release.name if release else where}'s own {profile.runtime} is {own}"
+    if image:
+        detail += f" from {image}"
+        if own and not line_range(version).contains(own):
+            # Say why an image is named at all: the release's own interpreter is another version.
+            detail += f"; {where} itself ships {profile.runtime} {own}"
     return f"{profile.name} fits {where} ({detail})"
 
 

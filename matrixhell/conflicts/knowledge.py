@@ -114,6 +114,7 @@ class ResolveOutcome:
     pins: Mapping[str, str] = field(default_factory=dict)
     causes: tuple[Cause, ...] = ()
     message: str = ""
+    decided: bool = True  # False when the resolver gave up or could not tell: no verdict either way
 
 
 def release_key(distro: str, name: str) -> str:

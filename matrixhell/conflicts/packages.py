@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from packaging.version import InvalidVersion, Version
 
 from matrixhell.conflicts.causes import exclusion_cause, pin_cause, range_cause
-from matrixhell.conflicts.profile import Exclusion, Profile, joint_pins, spec_range
+from matrixhell.conflicts.profile import Exclusion, Profile, joint_pins, requirement_lines, spec_range
 from matrixhell.conflicts.registry import RuleContext, pair_rule, service_rule
-from matrixhell.model import Cause, Conflict, Ecosystem, Scope, Severity
+from matrixhell.model import Cause, Conflict, Severity
 
 __all__ = ["disjoint_pins", "requires_python", "unsatisfiable_requirements"]
 
@@ -40,9 +40,7 @@ def _newest_supporting(ex: Exclusion, p: Profile, ctx: RuleContext) -> str | Non
 def requires_python(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
     for ex in p.exclusions:
         name, version = ex.package.name, ex.version
-        title = (
-            f"python {p.declared} and {ex.range} (Requires-Python of {name} {version}) have no version in common"
-        )
+        title = f"python {p.declared} and {ex.range} (Requires-Python of {name} {version}) have no version in common"
         options = []
         older = _newest_supporting(ex, p, ctx)
         if older is not None and older != version:
@@ -61,43 +59,24 @@ def requires_python(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
         )
 
 
-def _requirement_lines(p: Profile) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    reqs: set[str] = set()
-    pins: set[str] = set()
-    for pkg in p.service.packages:
-        if pkg.ecosystem is not Ecosystem.PYPI or pkg.scope is not Scope.MAIN or pkg.url or pkg.editable:
-            continue
-        if pkg.locked:
-            pins.add(f"{pkg.name}=={pkg.locked}")
-        if not pkg.direct:
-            continue
-        extras = f"[{','.join(sorted(pkg.extras))}]" if pkg.extras else ""
-        marker = f" ; {pkg.marker}" if pkg.marker else ""
-        reqs.add(f"{pkg.name}{extras}{pkg.specifier}{marker}")
-    return tuple(sorted(reqs)), tuple(sorted(pins))
-
-
 @service_rule(
     "unsatisfiable-requirements",
     Severity.ERROR,
     "the resolver finds no set of versions satisfying the service's requirements together",
 )
 def unsatisfiable_requirements(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
-    # Requires-Python exclusions already explain the failure a resolver would report.
-    if ctx.kn.resolve is None or p.runtime != "python" or p.exclusions or not p.versions:
+    # Only when every allowed line fails: failing on some lines merely narrows the runtime range.
+    failed = dict(p.resolve_failures)
+    if not failed or any(v not in failed for v in p.versions):
         return
-    reqs, constraints = _requirement_lines(p)
-    if not reqs:
-        return
-    line = p.versions[0]
-    origins = {pkg.name: pkg.origin for pkg in p.service.packages if pkg.ecosystem is Ecosystem.PYPI}
-    outcome = ctx.kn.resolve(reqs, constraints, line, origins)
-    if outcome.ok:
-        return
-    causes = outcome.causes or (Cause(p.name, "requires", ", ".join(reqs), p.origin),)
+    line, outcome = p.resolve_failures[0]
+    causes = outcome.causes or (Cause(p.name, "requires", ", ".join(requirement_lines(p.service)[0]), p.origin),)
     title = outcome.message or f"the requirements of {p.name} cannot be satisfied together on python {line}"
-    roots = [c.object for c in causes[:2]]
-    hint = f"loosen {' or '.join(roots)}" if roots else None
+    asked = [c.object for c in causes[:2] if c.relation == "requires"]
+    tried = ", ".join(failed)
+    hint = f"tried python {tried}; `matrixhell resolve` with these requirements shows the whole derivation"
+    if asked:
+        hint = f"loosen {' or '.join(asked)}; " + hint
     yield Conflict("unsatisfiable-requirements", Severity.ERROR, (p.name,), title, causes, hint)
 
 

@@ -22,8 +22,15 @@ from functools import lru_cache
 from packaging.markers import InvalidMarker, Marker
 from packaging.version import InvalidVersion, Version
 
-from matrixhell.conflicts.knowledge import ImageLike, Knowledge, LibraryPackagesLike, ReleaseLike, release_key
-from matrixhell.conflicts.ranges import RangeSyntaxError, VersionRange, line_range
+from matrixhell.conflicts.knowledge import (
+    ImageLike,
+    Knowledge,
+    LibraryPackagesLike,
+    ReleaseLike,
+    ResolveOutcome,
+    release_key,
+)
+from matrixhell.conflicts.ranges import Interval, RangeSyntaxError, VersionRange, line_range
 from matrixhell.model import Ecosystem, Origin, PackageReq, RuntimeReq, Scope, Service, ServiceKind
 
 __all__ = [
@@ -41,6 +48,7 @@ __all__ = [
     "joint_slots",
     "marker_holds",
     "rank_release",
+    "requirement_lines",
     "spec_range",
 ]
 
@@ -114,6 +122,7 @@ class Profile:
     disagreements: tuple[Disagreement, ...] = ()
     exclusions: tuple[Exclusion, ...] = ()  # Requires-Python with no version in common with declared
     narrowing: tuple[Exclusion, ...] = ()  # Requires-Python that narrowed declared
+    resolve_failures: tuple[tuple[str, ResolveOutcome], ...] = ()  # lines the requirements fail on
     libc: str | None = None
     libc_origin: Origin | None = None
     libc_reason: str = ""
@@ -190,18 +199,36 @@ class CatalogView:
         if not found:
             return distro_image(release) if self.available(runtime, version, release) else None
         refs = [i.reference for i in found]
-        if prefer in refs:
+        if prefer is not None and self._same_place(prefer, runtime, version, release):
             return prefer
         slim = [i.reference for i in found if i.variant == "slim"]
         return slim[0] if slim else refs[0]
+
+    def placement(self, reference: str) -> tuple[str, str] | None:
+        """(release key, runtime line) of an image reference, the line as the known lines spell it."""
+        info = self.kn.catalog.image(reference)
+        if info is None or not info.runtime or not info.runtime_version:
+            return None
+        key = release_key(info.distro, info.release)
+        for line in self.kn.runtime_versions.get(info.runtime, ()):
+            if line == info.runtime_version or _line_has(line, info.runtime_version):
+                return key, line
+        return key, info.runtime_version
+
+    def _same_place(self, reference: str, runtime: str, version: str, release: ReleaseLike) -> bool:
+        """Whether a hand-written FROM (``node:20-alpine``) is that runtime line on that release."""
+        info = self.kn.catalog.image(reference)
+        if info is None or info.runtime != runtime or info.runtime_version is None:
+            return False
+        if (info.distro, info.release) != (release.distro, release.name):
+            return False
+        return info.runtime_version == version or _line_has(version, info.runtime_version)
 
     def _images_for(self, runtime: str, version: str) -> tuple[ImageLike, ...]:
         return tuple(self.kn.catalog.images_for(runtime, version))
 
     def images(self, runtime: str, version: str, release: ReleaseLike) -> tuple[ImageLike, ...]:
-        return tuple(
-            i for i in self._for(runtime, version) if i.distro == release.distro and i.release == release.name
-        )
+        return tuple(i for i in self._for(runtime, version) if i.distro == release.distro and i.release == release.name)
 
     def available(self, runtime: str, version: str, release: ReleaseLike) -> bool:
         if self.images(runtime, version, release):
@@ -213,9 +240,7 @@ class CatalogView:
         """Whether the catalog follows this package at all: an unknown name constrains nothing."""
         key = (manager, name)
         if key not in self._tracked:
-            self._tracked[key] = any(
-                r.has(name) for r in self.releases if _MANAGER_OF_DISTRO.get(r.distro) == manager
-            )
+            self._tracked[key] = any(r.has(name) for r in self.releases if _MANAGER_OF_DISTRO.get(r.distro) == manager)
         return self._tracked[key]
 
     def lib_packages(self, release: ReleaseLike, lib: str) -> LibraryPackagesLike | None:
@@ -243,6 +268,11 @@ def distro_image(release: ReleaseLike) -> str:
     """The plain image of a release, for a runtime the release packages itself."""
     tag = f"{release.name}-slim" if release.distro == "debian" else release.name
     return f"{release.distro}:{tag}"
+
+
+def _below_line(line: str) -> VersionRange:
+    """Every version before the release line: ``3.13`` -> ``<3.13``."""
+    return VersionRange((Interval(None, False, line_range(line).intervals[0].lo, False),))
 
 
 def _line_has(line: str, version: str) -> bool:
@@ -305,7 +335,9 @@ def _runtime_sources(service: Service, runtime: str | None) -> tuple[RuntimeReq,
     return tuple(r for r in service.runtimes if r.runtime == runtime)
 
 
-def _agree(sources: Sequence[RuntimeReq]) -> tuple[tuple[RuntimeReq, ...], VersionRange, tuple[Disagreement, ...]]:
+def _agree(
+    sources: Sequence[RuntimeReq],
+) -> tuple[tuple[RuntimeReq, ...], VersionRange, tuple[Disagreement, ...]]:
     used: list[RuntimeReq] = []
     combined = VersionRange.any()
     dropped: list[Disagreement] = []
@@ -390,6 +422,40 @@ def _requires_python(
     return tuple(excl), tuple(narrow), rng
 
 
+def requirement_lines(service: Service) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The service's direct PyPI requirements as PEP 508 lines, and its locked versions as constraints."""
+    reqs: set[str] = set()
+    pins: set[str] = set()
+    for pkg in service.packages:
+        if pkg.ecosystem is not Ecosystem.PYPI or pkg.scope is not Scope.MAIN or pkg.url or pkg.editable:
+            continue
+        if pkg.locked:
+            pins.add(f"{pkg.name}=={pkg.locked}")
+        if not pkg.direct:
+            continue
+        extras = f"[{','.join(sorted(pkg.extras))}]" if pkg.extras else ""
+        marker = f" ; {pkg.marker}" if pkg.marker else ""
+        reqs.add(f"{pkg.name}{extras}{pkg.specifier}{marker}")
+    return tuple(sorted(reqs)), tuple(sorted(pins))
+
+
+def _resolve_lines(service: Service, lines: tuple[str, ...], kn: Knowledge) -> tuple[tuple[str, ResolveOutcome], ...]:
+    """Resolve at each line, newest first, until one works: the failures before it, with causes."""
+    if kn.resolve is None or not lines:
+        return ()
+    reqs, constraints = requirement_lines(service)
+    if not reqs:
+        return ()
+    origins = {p.name: p.origin for p in service.packages if p.ecosystem is Ecosystem.PYPI}
+    failures: list[tuple[str, ResolveOutcome]] = []
+    for line in lines:
+        outcome = kn.resolve(reqs, constraints, line, origins)
+        if outcome.ok or not outcome.decided:
+            break
+        failures.append((line, outcome))
+    return tuple(failures)
+
+
 def _libc(service: Service, kn: Knowledge) -> tuple[str | None, Origin | None, str, str | None]:
     """The libc a service is committed to: its final FROM's (when the catalog knows the image), else
     the one its OS package manager implies (apk: musl, apt: glibc); None when it is free."""
@@ -415,9 +481,7 @@ def _lib_needs(service: Service, kn: Knowledge) -> tuple[LibNeed, ...]:
         if (False, sp.name) in seen:
             continue
         seen.add((False, sp.name))
-        out.append(
-            LibNeed(sp.name, False, sp.manager, sp.phase, sp.reason or f"installed via {sp.manager}", sp.origin)
-        )
+        out.append(LibNeed(sp.name, False, sp.manager, sp.phase, sp.reason or f"installed via {sp.manager}", sp.origin))
     if kn.native_needs is not None:
         for p in service.packages:
             if p.scope is not Scope.MAIN:
@@ -457,9 +521,7 @@ def _slots(
     return out
 
 
-def build_profiles(
-    services: Iterable[Service], kn: Knowledge, view: CatalogView | None = None
-) -> tuple[Profile, ...]:
+def build_profiles(services: Iterable[Service], kn: Knowledge, view: CatalogView | None = None) -> tuple[Profile, ...]:
     """One profile per built service, sorted by name (external, image-only services have none)."""
     images = view if view is not None else CatalogView(kn)
     built = sorted((s for s in services if s.kind is ServiceKind.BUILT), key=lambda s: s.name)
@@ -473,6 +535,15 @@ def _profile(service: Service, kn: Knowledge, images: CatalogView) -> Profile:
     known = bool(all_lines)
     exclusions, narrowing, rng = _requires_python(service, declared, all_lines, kn)
     lines = tuple(v for v in all_lines if rng.allows_line(v))
+    failures: tuple[tuple[str, ResolveOutcome], ...] = ()
+    if runtime == "python" and not exclusions:
+        failures = _resolve_lines(service, lines, kn)
+        failed = {line for line, _o in failures}
+        if failed and len(failed) < len(lines):
+            # Installable on some lines only (a wheel missing for the newest Python): narrow to those.
+            # The failures are the newest lines (the search stops at the first success): cap below them.
+            lines = tuple(v for v in lines if v not in failed)
+            rng = rng.intersect(_below_line(failures[-1][0]))
     declared_lines = tuple(v for v in all_lines if declared.allows_line(v))
     libc, libc_origin, libc_reason, from_image = _libc(service, kn)
     needs = _lib_needs(service, kn)
@@ -480,7 +551,8 @@ def _profile(service: Service, kn: Knowledge, images: CatalogView) -> Profile:
     version_lines: tuple[str, ...] | None = lines if known else None
     base = _slots(images, runtime, version_lines, libc, ())
     full = _slots(images, runtime, version_lines, libc, needs)
-    plan, relaxed = full, ()
+    plan: Slots = full
+    relaxed: tuple[str, ...] = ()
     if not full:
         plan, relaxed = _relax(images, runtime, known, all_lines, declared_lines, libc, needs, used)
     return Profile(
@@ -493,6 +565,7 @@ def _profile(service: Service, kn: Knowledge, images: CatalogView) -> Profile:
         versions_known=known,
         disagreements=disagreements,
         exclusions=exclusions,
+        resolve_failures=failures,
         narrowing=narrowing,
         libc=libc,
         libc_origin=libc_origin,
@@ -530,7 +603,7 @@ def _relax(
             ("system-libraries", declared_lines, libc, ()),
             ("libc", declared_lines, None, ()),
             ("runtime-range", winner, None, ()),
-            ("runtime-version", all_lines, None, ()),
+            ("runtime-version", _nearest(all_lines, used), None, ()),
         ]
     dropped: list[str] = []
     for name, lines, lc, nd in steps:
@@ -539,6 +612,20 @@ def _relax(
         if slots:
             return slots, tuple(dropped)
     return {}, tuple(dropped)
+
+
+def _nearest(lines: tuple[str, ...], used: tuple[RuntimeReq, ...]) -> tuple[str, ...]:
+    """The known lines closest to what the best source asks: the oldest above it, else the newest
+    below it (node 14 -> node 18, not the newest node), else every line."""
+    if not used or not lines:
+        return lines
+    wanted = spec_range(used[0].spec)
+    lo = wanted.intervals[0].lo if wanted.intervals else None
+    if lo is None:
+        return lines
+    ordered = sorted(lines, key=lambda v: Version(v))
+    above = [v for v in ordered if Version(v) >= lo]
+    return (above[0],) if above else (ordered[-1],)
 
 
 def joint_slots(profiles: Sequence[Profile], *, which: str = "plan_slots") -> dict[str, dict[str, frozenset[str]]]:

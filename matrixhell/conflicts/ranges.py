@@ -98,7 +98,7 @@ def _touches(a: Interval, b: Interval) -> bool:
 
 
 def _normalize(intervals: Iterable[Interval]) -> tuple[Interval, ...]:
-    items = sorted((iv for iv in intervals if not iv.is_empty()), key=_lo_key)  # type: ignore[arg-type]
+    items = sorted((iv for iv in intervals if not iv.is_empty()), key=_lo_key)
     out: list[Interval] = []
     for iv in items:
         if out and _touches(out[-1], iv):
@@ -120,7 +120,7 @@ def _max_hi(a: tuple[Version | None, bool], b: tuple[Version | None, bool]) -> t
 
 def _bump(release: tuple[int, ...]) -> Version:
     """The first version after every ``release.*``: 3.8 -> 3.9, 3 -> 4."""
-    head = release[:-1] + (release[-1] + 1,)
+    head = (*release[:-1], release[-1] + 1)
     return Version(".".join(str(p) for p in head))
 
 

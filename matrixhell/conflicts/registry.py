@@ -1,7 +1,8 @@
 """The rule registry: every conflict kind is one registered rule, inside a service or between two.
 
 A rule module declares its rules with :func:`service_rule` / :func:`pair_rule`; :func:`rules` hands them
-back sorted by kind (``matrixhell.conflicts`` imports every family module), so output order never depends on import order.
+back sorted by kind (``matrixhell.conflicts`` imports every family module), so output order never
+depends on import order.
 """
 
 from __future__ import annotations

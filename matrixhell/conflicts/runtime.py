@@ -66,6 +66,4 @@ def disjoint_runtime(a: Profile, b: Profile, ctx: RuleContext) -> Iterator[Confl
         return
     title = f"{a.runtime} {a.range} and {b.range} have no version in common"
     hint = f"{fits(a, ctx.view)}; {fits(b, ctx.view)}"
-    yield Conflict(
-        "disjoint-runtime", Severity.ERROR, (a.name, b.name), title, (range_cause(a), range_cause(b)), hint
-    )
+    yield Conflict("disjoint-runtime", Severity.ERROR, (a.name, b.name), title, (range_cause(a), range_cause(b)), hint)

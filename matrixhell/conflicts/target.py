@@ -62,4 +62,3 @@ def no_shared_release(a: Profile, b: Profile, ctx: RuleContext) -> Iterator[Conf
     )
     hint = f"{fits(a, ctx.view, a.plan_slots)}; {fits(b, ctx.view, b.plan_slots)}"
     yield Conflict("no-shared-release", Severity.ERROR, (a.name, b.name), title, causes, hint)
-

@@ -25,6 +25,8 @@ from matrixhell.model import Plan, Service
 if TYPE_CHECKING:
     import networkx as nx
 
+    Graph = nx.MultiDiGraph[str]
+
     from matrixhell.conflicts.knowledge import Knowledge, ReleaseLike
 
 __all__ = ["EDGE_TYPES", "build_graph"]
@@ -33,25 +35,25 @@ EDGE_TYPES = ("requires", "locks", "needs-lib", "ships", "runs-on", "provides", 
 _MANAGER_OF_DISTRO = {"debian": "apt", "ubuntu": "apt", "alpine": "apk"}
 
 
-def _node(g: nx.MultiDiGraph, node_id: str, label: str, **attrs: Any) -> str:
+def _node(g: Graph, node_id: str, label: str, **attrs: Any) -> str:
     if node_id not in g:
         g.add_node(node_id, type=ids.node_type(node_id), label=label, **attrs)
     return node_id
 
 
-def _edge(g: nx.MultiDiGraph, u: str, v: str, etype: str, **attrs: Any) -> None:
+def _edge(g: Graph, u: str, v: str, etype: str, **attrs: Any) -> None:
     if not g.has_edge(u, v, key=etype):
         g.add_edge(u, v, key=etype, type=etype, **attrs)
 
 
 def build_graph(
     services: Iterable[Service], *, knowledge: Knowledge | None = None, plan: Plan | None = None
-) -> nx.MultiDiGraph:
+) -> Graph:
     """The dependency graph of ``services``; with ``knowledge`` the libraries and releases too, with
     ``plan`` the chosen release and base image of each service."""
     import networkx as nx
 
-    g = nx.MultiDiGraph()
+    g: Graph = nx.MultiDiGraph()
     for s in sorted(services, key=lambda s: s.name):
         _add_service(g, s, knowledge)
     if knowledge is not None:
@@ -61,20 +63,32 @@ def build_graph(
     return g
 
 
-def _add_service(g: nx.MultiDiGraph, s: Service, kn: Knowledge | None) -> None:
+def _add_service(g: Graph, s: Service, kn: Knowledge | None) -> None:
     sid = _node(g, ids.service_id(s.name), s.name, path=s.path, kind=s.kind.value)
     for r in s.runtimes:
-        rid = _node(g, ids.runtime_range_id(r.runtime, r.spec), f"{r.runtime} {r.spec or '*'}", runtime=r.runtime)
+        rid = _node(
+            g, ids.runtime_range_id(r.runtime, r.spec), f"{r.runtime} {r.spec or '*'}", runtime=r.runtime
+        )
         _edge(g, sid, rid, "requires", origin=r.origin, source=r.source)
         _edge(g, rid, _node(g, ids.runtime_id(r.runtime), r.runtime), "requires", origin=None)
     for p in s.packages:
         eco = p.ecosystem.value
         pid = _node(g, ids.package_id(eco, p.name), p.name, ecosystem=eco)
         if p.direct:
-            _edge(g, sid, pid, "requires", origin=p.origin, specifier=p.specifier, marker=p.marker or "",
-                  scope=p.scope.value)
+            _edge(
+                g,
+                sid,
+                pid,
+                "requires",
+                origin=p.origin,
+                specifier=p.specifier,
+                marker=p.marker or "",
+                scope=p.scope.value,
+            )
         if p.locked:
-            vid = _node(g, ids.package_version_id(eco, p.name, p.locked), f"{p.name} {p.locked}", ecosystem=eco)
+            vid = _node(
+                g, ids.package_version_id(eco, p.name, p.locked), f"{p.name} {p.locked}", ecosystem=eco
+            )
             _edge(g, sid, vid, "locks", origin=p.origin)
             _edge(g, vid, pid, "provides", origin=None)
         needs = kn.native_needs(p.ecosystem, p.name) if kn is not None and kn.native_needs else None
@@ -95,21 +109,25 @@ def _add_service(g: nx.MultiDiGraph, s: Service, kn: Knowledge | None) -> None:
 
 
 def _image_facts(
-    g: nx.MultiDiGraph, iid: str, distro: str, release: str, runtime: str | None, version: str | None
+    g: Graph, iid: str, distro: str, release: str, runtime: str | None, version: str | None
 ) -> None:
     rel = _node(g, ids.release_id(distro, release), f"{distro} {release}")
     _edge(g, iid, rel, "runs-on", origin=None)
     if runtime:
-        _edge(g, iid, _node(g, ids.runtime_id(runtime), runtime), "provides", origin=None, version=version or "")
+        _edge(
+            g, iid, _node(g, ids.runtime_id(runtime), runtime), "provides", origin=None, version=version or ""
+        )
 
 
-def _add_releases(g: nx.MultiDiGraph, kn: Knowledge, plan: Plan | None) -> None:
+def _add_releases(g: Graph, kn: Knowledge, plan: Plan | None) -> None:
     releases: list[ReleaseLike] = sorted(kn.releases(), key=lambda r: (r.distro, r.name))
     if plan is not None:
         wanted = {(t.distro, t.release) for _n, t in plan.targets}
         releases = [r for r in releases if (r.distro, r.name) in wanted]
     libs = sorted(n for n, d in g.nodes(data=True) if d["type"] == "system-lib")
-    named = sorted((d["manager"], d["label"], n) for n, d in g.nodes(data=True) if d["type"] == "system-package")
+    named = sorted(
+        (d["manager"], d["label"], n) for n, d in g.nodes(data=True) if d["type"] == "system-package"
+    )
     for r in releases:
         manager = _MANAGER_OF_DISTRO.get(r.distro, "apt")
         rid = _node(g, ids.release_id(r.distro, r.name), f"{r.distro} {r.name}", libc=r.libc, ssl=r.ssl or "")
@@ -131,7 +149,7 @@ def _add_releases(g: nx.MultiDiGraph, kn: Knowledge, plan: Plan | None) -> None:
                 _edge(g, rid, spid, "ships", origin=None, phase="")
 
 
-def _add_plan(g: nx.MultiDiGraph, plan: Plan, kn: Knowledge | None) -> None:
+def _add_plan(g: Graph, plan: Plan, kn: Knowledge | None) -> None:
     env_of = {s: e.name for e in plan.environments for s in e.services}
     for name, t in plan.targets:
         sid = ids.service_id(name)

@@ -11,6 +11,8 @@ from matrixhell.graph import ids
 if TYPE_CHECKING:
     import networkx as nx
 
+    Graph = nx.MultiDiGraph[str]
+
 __all__ = ["closure", "services", "shared_nodes", "why_needs"]
 
 # A release's ``ships`` edges describe the distro, not the service: following them would pull every
@@ -18,16 +20,16 @@ __all__ = ["closure", "services", "shared_nodes", "why_needs"]
 _FOLLOW = frozenset({"requires", "locks", "needs-lib", "runs-on", "provides", "based-on"})
 
 
-def _successors(g: nx.MultiDiGraph, node: str) -> list[str]:
+def _successors(g: Graph, node: str) -> list[str]:
     out = {v for _u, v, k in g.out_edges(node, keys=True) if k in _FOLLOW}
     return sorted(out)
 
 
-def services(g: nx.MultiDiGraph) -> tuple[str, ...]:
+def services(g: Graph) -> tuple[str, ...]:
     return tuple(sorted(d["label"] for _n, d in g.nodes(data=True) if d["type"] == "service"))
 
 
-def closure(g: nx.MultiDiGraph, service: str) -> frozenset[str]:
+def closure(g: Graph, service: str) -> frozenset[str]:
     """Every node the service reaches through its dependency edges (itself included)."""
     start = ids.service_id(service)
     if start not in g:
@@ -42,7 +44,7 @@ def closure(g: nx.MultiDiGraph, service: str) -> frozenset[str]:
     return frozenset(seen)
 
 
-def shared_nodes(g: nx.MultiDiGraph, names: Iterable[str]) -> frozenset[str]:
+def shared_nodes(g: Graph, names: Iterable[str]) -> frozenset[str]:
     """Nodes in the closure of every one of ``names`` (service nodes themselves excluded)."""
     sets = [closure(g, n) for n in names]
     if not sets:
@@ -51,7 +53,7 @@ def shared_nodes(g: nx.MultiDiGraph, names: Iterable[str]) -> frozenset[str]:
     return frozenset(n for n in common if ids.node_type(n) != "service")
 
 
-def why_needs(g: nx.MultiDiGraph, service: str, lib: str) -> tuple[str, ...] | None:
+def why_needs(g: Graph, service: str, lib: str) -> tuple[str, ...] | None:
     """The shortest path (node ids) from the service to a library, None when it does not need it.
 
     ``lib`` is a node id, a logical library (``openssl``) or a package name (``libssl1.1``).  Ties
@@ -60,8 +62,11 @@ def why_needs(g: nx.MultiDiGraph, service: str, lib: str) -> tuple[str, ...] | N
     start = ids.service_id(service)
     if start not in g:
         raise KeyError(service)
-    goals = {n for n, d in g.nodes(data=True) if n == lib or (d["type"] in ("system-lib", "system-package")
-                                                            and d["label"] == lib)}
+    goals = {
+        n
+        for n, d in g.nodes(data=True)
+        if n == lib or (d["type"] in ("system-lib", "system-package") and d["label"] == lib)
+    }
     if not goals:
         return None
     parent: dict[str, str | None] = {start: None}

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from matrixhell.model import Cause, Conflict
+from matrixhell.model import Cause, Conflict, Plan, Severity
 
-__all__ = ["derivation", "explain", "explain_all"]
+__all__ = ["derivation", "explain", "explain_all", "plan_text"]
 
 _CONCLUSIONS = {
     "runtime-disagreement": "the sources of {s} disagree on its runtime",
@@ -82,3 +82,47 @@ def explain(conflict: Conflict, *, verbose: bool = False) -> str:
 
 def explain_all(conflicts: Iterable[Conflict], *, verbose: bool = False) -> str:
     return "\n\n".join(explain(c, verbose=verbose) for c in conflicts)
+
+
+def plan_text(plan: Plan, *, verbose: bool = False) -> str:
+    """The plan for a person: each environment with its services and their bases, why the others are
+    split, then every conflict explained."""
+    n_env, n_svc = len(plan.environments), len(plan.targets)
+    how = "fewest possible" if plan.exact else "heuristic grouping (DSATUR), not proven fewest"
+    services = f"{n_svc} service{'s' if n_svc != 1 else ''}"
+    lines = [f"{services} in {n_env} environment{'s' if n_env != 1 else ''} ({how})"]
+    targets = dict(plan.targets)
+    for env in plan.environments:
+        t = env.target
+        runtimes = ", ".join(f"{rt} {v}" for rt, v in env.runtimes) or "no runtime"
+        lines.append("")
+        os_text = f"{t.libc} {t.libc_version}, {t.ssl or 'no libssl'}"
+        lines.append(f"{env.name}: {t.distro} {t.release} ({os_text}), {runtimes}")
+        width = max(len(s) for s in env.services)
+        for s in env.services:
+            st = targets.get(s)
+            base = st.base_image if st is not None and st.base_image else "-"
+            rt = f"{st.runtime} {st.runtime_version}" if st is not None and st.runtime else "-"
+            lines.append(f"  {s.ljust(width)}  {rt:<12}  {base}")
+    if plan.splits:
+        lines += ["", "why they are split:"]
+        by_pair: dict[tuple[str, str], list[str]] = {}
+        for a, b, kind in plan.splits:
+            by_pair.setdefault((a, b), []).append(kind)
+        titles = {(tuple(sorted(c.subjects)), c.kind): c.title for c in plan.conflicts if c.between_services}
+        for (a, b), kinds in sorted(by_pair.items()):
+            reasons = "; ".join(f"{k}: {titles.get(((a, b), k), '')}".rstrip(": ") for k in kinds)
+            lines.append(f"  {a} / {b}: {reasons}")
+    if plan.conflicts:
+        errors = sum(1 for c in plan.conflicts if c.severity is Severity.ERROR)
+        warnings = len(plan.conflicts) - errors
+        lines += [
+            "",
+            f"conflicts: {errors} error{'s' if errors != 1 else ''}, "
+            f"{warnings} warning{'s' if warnings != 1 else ''}",
+            "",
+        ]
+        lines.append(explain_all(plan.conflicts, verbose=verbose))
+    else:
+        lines += ["", "no conflicts"]
+    return "\n".join(lines) + "\n"

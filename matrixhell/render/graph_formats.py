@@ -13,6 +13,8 @@ from matrixhell.model import Origin
 if TYPE_CHECKING:
     import networkx as nx
 
+    Graph = nx.MultiDiGraph[str]
+
 __all__ = ["FORMATS", "render_graph", "to_dot", "to_graphml", "to_json", "to_mermaid"]
 
 _DOT_SHAPES = {
@@ -39,7 +41,7 @@ _MERMAID_SHAPES = {
 }
 
 
-def _owners(g: nx.MultiDiGraph) -> dict[str, str]:
+def _owners(g: Graph) -> dict[str, str]:
     """Node -> the one service whose closure holds it; shared nodes have no owner."""
     count: dict[str, list[str]] = {}
     for s in services(g):
@@ -52,10 +54,14 @@ def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def to_dot(g: nx.MultiDiGraph) -> str:
+def to_dot(g: Graph) -> str:
     owners = _owners(g)
-    lines = ["digraph matrixhell {", "  rankdir=LR;", '  node [fontname="Helvetica", fontsize=10];',
-             '  edge [fontname="Helvetica", fontsize=8];']
+    lines = [
+        "digraph matrixhell {",
+        "  rankdir=LR;",
+        '  node [fontname="Helvetica", fontsize=10];',
+        '  edge [fontname="Helvetica", fontsize=8];',
+    ]
 
     def node_line(n: str, indent: str) -> str:
         d = g.nodes[n]
@@ -78,7 +84,7 @@ def _mermaid_label(text: str) -> str:
     return '"' + text.replace('"', "#quot;") + '"'
 
 
-def to_mermaid(g: nx.MultiDiGraph) -> str:
+def to_mermaid(g: Graph) -> str:
     owners = _owners(g)
     short = {n: f"n{i}" for i, n in enumerate(sorted(g.nodes))}
     lines = ["flowchart LR"]
@@ -106,10 +112,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _plain_graph(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
+def _plain_graph(g: Graph) -> Graph:
     import networkx as nx
 
-    out = nx.MultiDiGraph()
+    out: Graph = nx.MultiDiGraph()
     for n in sorted(g.nodes):
         out.add_node(n, **{k: _plain(v) for k, v in sorted(g.nodes[n].items())})
     for u, v, k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
@@ -117,7 +123,7 @@ def _plain_graph(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
     return out
 
 
-def to_graphml(g: nx.MultiDiGraph) -> str:
+def to_graphml(g: Graph) -> str:
     import networkx as nx
 
     return "\n".join(nx.generate_graphml(_plain_graph(g))) + "\n"
@@ -129,7 +135,7 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def to_json(g: nx.MultiDiGraph) -> str:
+def to_json(g: Graph) -> str:
     """Node-link JSON: ``{"directed", "multigraph", "nodes": [{"id", ...}], "edges": [{"source", ...}]}``."""
     nodes = [{"id": n, **{k: _json_value(v) for k, v in g.nodes[n].items()}} for n in sorted(g.nodes)]
     edges = [
@@ -140,7 +146,7 @@ def to_json(g: nx.MultiDiGraph) -> str:
     return json.dumps(doc, indent=2, sort_keys=True) + "\n"
 
 
-FORMATS: dict[str, Callable[[nx.MultiDiGraph], str]] = {
+FORMATS: dict[str, Callable[[Graph], str]] = {
     "dot": to_dot,
     "mermaid": to_mermaid,
     "graphml": to_graphml,
@@ -148,7 +154,7 @@ FORMATS: dict[str, Callable[[nx.MultiDiGraph], str]] = {
 }
 
 
-def render_graph(g: nx.MultiDiGraph, fmt: str) -> str:
+def render_graph(g: Graph, fmt: str) -> str:
     try:
         return FORMATS[fmt](g)
     except KeyError:

@@ -33,10 +33,14 @@ class Matrix:
         return {
             "services": list(self.services),
             "dimensions": list(self.dimensions),
-            "rows": {s: dict(zip(self.dimensions, row, strict=True)) for s, row in zip(self.services, self.rows,
-                                                                                      strict=True)},
-            "pairs": {a: dict(zip(self.services, row, strict=True)) for a, row in zip(self.services, self.pairs,
-                                                                                     strict=True)},
+            "rows": {
+                s: dict(zip(self.dimensions, row, strict=True))
+                for s, row in zip(self.services, self.rows, strict=True)
+            },
+            "pairs": {
+                a: dict(zip(self.services, row, strict=True))
+                for a, row in zip(self.services, self.pairs, strict=True)
+            },
         }
 
 
@@ -84,6 +88,8 @@ def matrix_table(analysis: _HasMatrix | Matrix) -> str:
     m = analysis if isinstance(analysis, Matrix) else analysis.matrix
     if not m.services:
         return "no built services to plan"
-    first = text_table(("service", *m.dimensions), [(s, *row) for s, row in zip(m.services, m.rows, strict=True)])
+    first = text_table(
+        ("service", *m.dimensions), [(s, *row) for s, row in zip(m.services, m.rows, strict=True)]
+    )
     second = text_table(("", *m.services), [(s, *row) for s, row in zip(m.services, m.pairs, strict=True)])
     return f"{first}\n\n{second}"

@@ -81,28 +81,59 @@ def _deb_libs(ssl: str, pq: str = "libpq5") -> dict[str, FakeLibPackages]:
 
 
 BULLSEYE = FakeRelease(
-    "debian", "bullseye", "11", "glibc", "2.31", "libssl1.1", "3.9.2",
+    "debian",
+    "bullseye",
+    "11",
+    "glibc",
+    "2.31",
+    "libssl1.1",
+    "3.9.2",
     frozenset({"libssl1.1", "libpq5", "libpq-dev", "libjpeg62-turbo", "gcc", "ca-certificates"}),
-    _deb_libs("libssl1.1"), eol="2026-08-31", node="12.22.12",
+    _deb_libs("libssl1.1"),
+    eol="2026-08-31",
+    node="12.22.12",
 )
 BOOKWORM = FakeRelease(
-    "debian", "bookworm", "12", "glibc", "2.36", "libssl3", "3.11.2",
+    "debian",
+    "bookworm",
+    "12",
+    "glibc",
+    "2.36",
+    "libssl3",
+    "3.11.2",
     frozenset({"libssl3", "libpq5", "libpq-dev", "libjpeg62-turbo", "gcc", "ca-certificates"}),
-    _deb_libs("libssl3"), eol="2028-06-30", node="18.19.0",
+    _deb_libs("libssl3"),
+    eol="2028-06-30",
+    node="18.19.0",
 )
 TRIXIE = FakeRelease(
-    "debian", "trixie", "13", "glibc", "2.41", "libssl3t64", "3.13.5",
+    "debian",
+    "trixie",
+    "13",
+    "glibc",
+    "2.41",
+    "libssl3t64",
+    "3.13.5",
     frozenset({"libssl3t64", "libssl3", "libpq5", "libpq-dev", "libjpeg62-turbo", "gcc", "ca-certificates"}),
-    _deb_libs("libssl3t64"), eol="2030-06-30", node="20.19.2",
+    _deb_libs("libssl3t64"),
+    eol="2030-06-30",
+    node="20.19.2",
 )
 ALPINE = FakeRelease(
-    "alpine", "3.19", "3.19", "musl", "1.2.4", "libssl3", "3.11.10",
+    "alpine",
+    "3.19",
+    "3.19",
+    "musl",
+    "1.2.4",
+    "libssl3",
+    "3.11.10",
     frozenset({"libssl3", "libpq", "postgresql-dev", "gcc", "musl-dev", "libc6-compat"}),
     {
         "openssl": FakeLibPackages(("openssl-dev",), ("libssl3",)),
         "libpq": FakeLibPackages(("postgresql-dev",), ("libpq",)),
     },
-    eol="2025-11-01", node="20.15.1",
+    eol="2025-11-01",
+    node="20.15.1",
 )
 
 PYTHON_IMAGES = {
@@ -116,32 +147,79 @@ def _images() -> tuple[FakeImage, ...]:
     out: list[FakeImage] = []
     for release, versions in PYTHON_IMAGES.items():
         for v in versions:
-            out.append(FakeImage(f"python:{v}-{release}", "python", f"{v}-{release}", "debian", release, "glibc",
-                                 "python", v, None))
-            out.append(FakeImage(f"python:{v}-slim-{release}", "python", f"{v}-slim-{release}", "debian", release,
-                                 "glibc", "python", v, "slim"))
+            out.append(
+                FakeImage(
+                    f"python:{v}-{release}",
+                    "python",
+                    f"{v}-{release}",
+                    "debian",
+                    release,
+                    "glibc",
+                    "python",
+                    v,
+                    None,
+                )
+            )
+            out.append(
+                FakeImage(
+                    f"python:{v}-slim-{release}",
+                    "python",
+                    f"{v}-slim-{release}",
+                    "debian",
+                    release,
+                    "glibc",
+                    "python",
+                    v,
+                    "slim",
+                )
+            )
     for v in ("3.8", "3.11", "3.12"):
-        out.append(FakeImage(f"python:{v}-alpine3.19", "python", f"{v}-alpine3.19", "alpine", "3.19", "musl",
-                             "python", v, "alpine"))
+        out.append(
+            FakeImage(
+                f"python:{v}-alpine3.19",
+                "python",
+                f"{v}-alpine3.19",
+                "alpine",
+                "3.19",
+                "musl",
+                "python",
+                v,
+                "alpine",
+            )
+        )
     for v, rel in (("18", "bookworm"), ("20", "bookworm"), ("22", "bookworm"), ("22", "trixie")):
-        out.append(FakeImage(f"node:{v}-{rel}-slim", "node", f"{v}-{rel}-slim", "debian", rel, "glibc", "node", v,
-                             "slim"))
+        out.append(
+            FakeImage(
+                f"node:{v}-{rel}-slim", "node", f"{v}-{rel}-slim", "debian", rel, "glibc", "node", v, "slim"
+            )
+        )
     for v in ("18", "20", "22"):
-        out.append(FakeImage(f"node:{v}-alpine", "node", f"{v}-alpine", "alpine", "3.19", "musl", "node", v, "alpine"))
+        out.append(
+            FakeImage(
+                f"node:{v}-alpine", "node", f"{v}-alpine", "alpine", "3.19", "musl", "node", v, "alpine"
+            )
+        )
     return tuple(out)
 
 
-_ALIASES = {"python:3.11-slim": "python:3.11-slim-bookworm", "python:3.12-slim": "python:3.12-slim-bookworm",
-            "node:20-alpine": "node:20-alpine"}
+_ALIASES = {
+    "python:3.11-slim": "python:3.11-slim-bookworm",
+    "python:3.12-slim": "python:3.12-slim-bookworm",
+    "node:20-alpine": "node:20-alpine",
+}
 
 
 class FakeCatalog:
-    def __init__(self, releases: Sequence[FakeRelease] = (BULLSEYE, BOOKWORM, TRIXIE, ALPINE),
-                 images: Sequence[FakeImage] | None = None) -> None:
+    def __init__(
+        self,
+        releases: Sequence[FakeRelease] = (BULLSEYE, BOOKWORM, TRIXIE, ALPINE),
+        images: Sequence[FakeImage] | None = None,
+    ) -> None:
         self.releases = tuple(releases)
         names = {(r.distro, r.name) for r in self.releases}
-        self._images = tuple(i for i in (images if images is not None else _images())
-                             if (i.distro, i.release) in names)
+        self._images = tuple(
+            i for i in (images if images is not None else _images()) if (i.distro, i.release) in names
+        )
 
     def image(self, reference: str) -> FakeImage | None:
         ref = _ALIASES.get(reference, reference)
@@ -231,14 +309,17 @@ def failing_resolver(bad: str) -> object:
     """A resolver that fails whenever ``bad`` is among the requirements."""
     from matrixhell.model import Cause
 
-    def resolve(reqs: tuple[str, ...], constraints: tuple[str, ...], python: str, origins: object
-                ) -> ResolveOutcome:
+    def resolve(
+        reqs: tuple[str, ...], constraints: tuple[str, ...], python: str, origins: object
+    ) -> ResolveOutcome:
         if any(r.startswith(bad) for r in reqs):
             causes = (
                 Cause(bad, "requires", "urllib3>=2", None),
                 Cause("constraints", "requires", "urllib3<2", None),
             )
-            return ResolveOutcome(False, causes=causes, message=f"{bad} and the constraints disagree on urllib3")
+            return ResolveOutcome(
+                False, causes=causes, message=f"{bad} and the constraints disagree on urllib3"
+            )
         return ResolveOutcome(True, pins={})
 
     return resolve
@@ -246,19 +327,38 @@ def failing_resolver(bad: str) -> object:
 
 # ---- services -------------------------------------------------------------------------------------
 
-def rt(spec: str, source: str = "python-version-file", path: str = "x/.python-version", line: int = 1,
-       runtime: str = "python", raw: str | None = None, precedence: int = 50) -> RuntimeReq:
+
+def rt(
+    spec: str,
+    source: str = "python-version-file",
+    path: str = "x/.python-version",
+    line: int = 1,
+    runtime: str = "python",
+    raw: str | None = None,
+    precedence: int = 50,
+) -> RuntimeReq:
     return RuntimeReq(runtime, spec, raw if raw is not None else spec, source, Origin(path, line), precedence)
 
 
-def pkg(name: str, locked: str | None = None, specifier: str = "", *, path: str = "x/requirements.txt",
-        line: int = 1, marker: str | None = None, direct: bool = True,
-        ecosystem: Ecosystem = Ecosystem.PYPI) -> PackageReq:
-    return PackageReq(ecosystem, name, specifier, Origin(path, line), locked=locked, marker=marker, direct=direct)
+def pkg(
+    name: str,
+    locked: str | None = None,
+    specifier: str = "",
+    *,
+    path: str = "x/requirements.txt",
+    line: int = 1,
+    marker: str | None = None,
+    direct: bool = True,
+    ecosystem: Ecosystem = Ecosystem.PYPI,
+) -> PackageReq:
+    return PackageReq(
+        ecosystem, name, specifier, Origin(path, line), locked=locked, marker=marker, direct=direct
+    )
 
 
-def apt(name: str, path: str = "x/Dockerfile", line: int = 3, manager: str = "apt", phase: str = "run"
-        ) -> SystemPackage:
+def apt(
+    name: str, path: str = "x/Dockerfile", line: int = 3, manager: str = "apt", phase: str = "run"
+) -> SystemPackage:
     return SystemPackage(name, manager, phase, Origin(path, line), f"installed by {path}")
 
 
@@ -266,7 +366,19 @@ def frm(ref: str, path: str = "x/Dockerfile") -> BaseImage:
     return BaseImage(ref, Origin(path, 1), final=True)
 
 
-def svc(name: str, *, runtimes: Sequence[RuntimeReq] = (), packages: Sequence[PackageReq] = (),
-        system: Sequence[SystemPackage] = (), base: Sequence[BaseImage] = ()) -> Service:
-    return Service(name=name, path=name, runtimes=tuple(runtimes), packages=tuple(packages),
-                   system_packages=tuple(system), base_images=tuple(base))
+def svc(
+    name: str,
+    *,
+    runtimes: Sequence[RuntimeReq] = (),
+    packages: Sequence[PackageReq] = (),
+    system: Sequence[SystemPackage] = (),
+    base: Sequence[BaseImage] = (),
+) -> Service:
+    return Service(
+        name=name,
+        path=name,
+        runtimes=tuple(runtimes),
+        packages=tuple(packages),
+        system_packages=tuple(system),
+        base_images=tuple(base),
+    )
