@@ -223,7 +223,7 @@ def _read_requirements(ctx: DetectContext, facts: Facts) -> None:
         return Scope.DEV, _group_name(dev_roots.get(path, stem))
 
     seen: set[tuple[str, int | None, str]] = set()
-    for r in results.values():
+    for r in (results[c] for c in roots):  # a non-root's entries come through the root that includes it
         for f in r.files:
             facts.read(f)
         facts.sink.items.extend(r.findings)

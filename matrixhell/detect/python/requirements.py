@@ -132,7 +132,7 @@ def join_lines(lines: list[tuple[int, str]]) -> Iterator[tuple[int, str]]:
         else:
             if not pending:
                 primary = number
-            pending.append(line[:-1])
+            pending.append(line.strip("\\"))  # as pip: every backslash at either end goes
     if pending:
         assert primary is not None
         yield primary, "".join(pending)
@@ -216,6 +216,15 @@ def _parse_options(text: str, origin: Origin, sink: Findings) -> list[_Option] |
             if value.startswith("="):
                 value = value[1:]
         spec = _OPTIONS.get(name)
+        if spec is None and not tok.startswith("-"):
+            sink.add(
+                "requirements-bad-options",
+                Severity.ERROR,
+                f"unexpected {tok!r} after the options; it was ignored",
+                origin,
+                "quote a value that holds spaces, or put the requirement before its options",
+            )
+            continue
         if spec is None:
             sink.add(
                 "requirements-unknown-option",
@@ -593,21 +602,23 @@ def _from_path(st: _State, text: str, origin: Origin, path: str, editable: bool)
             pass
     if name is None:
         name = _local_project_name(st, posixpath.join(posixpath.dirname(path), local))
+    guessed = name is None
     if name is None:
         name = base if base not in ("", ".", "..") else posixpath.basename(posixpath.dirname(path)) or "project"
-        st.sink.add(
-            "requirements-unnamed-path",
-            Severity.INFO,
-            f"{text}: could not read the local project's name; taken as {normalize(name)!r}",
-            origin,
-            "give the project a pyproject.toml with [project] name",
-        )
     try:
         normalized = normalize(name)
         Requirement(normalized)
     except InvalidRequirement:
         st.sink.add("invalid-requirement", Severity.ERROR, f"{text}: {name!r} is not a valid package name", origin)
         return None
+    if guessed:
+        st.sink.add(
+            "requirements-unnamed-path",
+            Severity.INFO,
+            f"{text}: could not read the local project's name; taken as {normalized!r}",
+            origin,
+            "give the project a pyproject.toml with [project] name",
+        )
     return PackageReq(
         ecosystem=Ecosystem.PYPI,
         name=normalized,

@@ -166,3 +166,14 @@ def test_registry_entry_loads():
     from matrixhell.detect.registry import load
 
     assert isinstance(load("python"), PythonDetector)
+
+
+def test_file_included_as_constraints_is_not_also_a_requirements_root():
+    files = {
+        "svc/requirements.txt": "-c requirements-constraints.txt\ndjango\n",
+        "svc/requirements-constraints.txt": "django<5\nurllib3<2\n",
+    }
+    names = frozenset({"requirements.txt", "requirements-constraints.txt"})
+    d = PythonDetector().detect(DetectContext(view=MemoryRepoView(files), directory="svc", files=names))
+    assert [p.name for p in d.packages] == ["django"]
+    assert {c.name for c in d.constraints} == {"django", "urllib3"}

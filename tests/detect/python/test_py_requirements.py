@@ -238,6 +238,12 @@ def test_editable_path_name_from_setup_py_literal():
     assert r.findings == ()
 
 
+def test_editable_local_path_with_extras():
+    r = parse("-e .[dev,Test]\n", {"svc/pyproject.toml": '[project]\nname = "svc"\n'})
+    (req,) = r.requirements
+    assert (req.name, req.extras, req.editable, req.url) == ("svc", ("dev", "test"), True, ".[dev,Test]")
+
+
 def test_editable_vcs_with_egg():
     r = parse("-e git+https://git.example/org/repo.git@v1.2#egg=MyLib\n")
     (req,) = r.requirements
