@@ -162,6 +162,7 @@ class _Ctx:
     version: str  # runtime version as the image tags want it (3.11, 20, 1.22, 17, 8.0)
     base: str  # the image the service runs on (after override)
     findings: list[Finding] = field(default_factory=list)
+    planned_build: str | None = None  # a build image (golang, rust, sdk, maven) the plan named
 
     def has(self, name: str) -> bool:
         return name in self.files
@@ -281,6 +282,16 @@ def _build_base(runtime: str, version: str, target: Target, run_base: str) -> st
         suffix = "-alpine" if target.distro == "alpine" else (f"-{codename}" if codename else "")
         return f"mcr.microsoft.com/dotnet/sdk:{version}{suffix}"
     return run_base  # interpreted runtimes build on the image they run on: same ABI, same libc
+
+
+_BUILD_IMAGES = {"go": ("golang",), "rust": ("rust",), "dotnet": ("sdk",), "java": ("maven",)}
+
+
+def _planned_build(runtime: str, planned: str | None) -> str | None:
+    """The plan's base when it is the SDK image this runtime builds in (``rust:1-slim-trixie``)."""
+    if planned and parse_image_ref(planned).name in _BUILD_IMAGES.get(runtime, ()):
+        return planned
+    return None
 
 
 def _is_build_image(ref: str) -> bool:
@@ -481,7 +492,7 @@ def _node(ctx: _Ctx) -> _Recipe:
 def _go(ctx: _Ctx) -> _Recipe:
     manifests = tuple(f for f in ctx.named("go.mod", "go.sum", "go.work", "go.work.sum") if "/" not in f)
     cgo = bool(ctx.needs.build or ctx.needs.run)
-    build_base = _build_base("go", ctx.version, ctx.target, ctx.base)
+    build_base = ctx.planned_build or _build_base("go", ctx.version, ctx.target, ctx.base)
     binary = "/usr/local/bin/" + _binary_name(ctx)
     steps = (
         *_packages(ctx, ctx.needs.build, "headers for cgo"),
@@ -508,7 +519,7 @@ def _binary_name(ctx: _Ctx) -> str:
 def _rust(ctx: _Ctx) -> _Recipe:
     manifests = tuple(f for f in ctx.named("Cargo.toml", "Cargo.lock") if "/" not in f)
     locked = " --locked" if ctx.has("Cargo.lock") else ""
-    build_base = _build_base("rust", ctx.version, ctx.target, ctx.base)
+    build_base = ctx.planned_build or _build_base("rust", ctx.version, ctx.target, ctx.base)
     bins = _start_argv(ctx)
     name = posixpath.basename(bins[0]) if bins else _binary_name(ctx)
     build_pkgs = ctx.needs.build + (_compilers(ctx, (), ("musl-dev",)))
@@ -534,7 +545,7 @@ def _rust(ctx: _Ctx) -> _Recipe:
 
 def _java(ctx: _Ctx) -> _Recipe:
     gradle = ctx.named("build.gradle", "build.gradle.kts")
-    build_base = _build_base("java", ctx.version, ctx.target, ctx.base)
+    build_base = ctx.planned_build or _build_base("java", ctx.version, ctx.target, ctx.base)
     if gradle and not ctx.has("pom.xml"):
         build_base = f"gradle:8-jdk{ctx.version}" + ("-alpine" if ctx.apk else "")
         manifests = tuple(f for f in ctx.named("build.gradle", "build.gradle.kts", "settings.gradle",
@@ -566,7 +577,7 @@ def _java(ctx: _Ctx) -> _Recipe:
 
 def _dotnet(ctx: _Ctx) -> _Recipe:
     projects = tuple(f for f in ctx.named("*.csproj", "*.fsproj") if "/" not in f)
-    build_base = _build_base("dotnet", ctx.version, ctx.target, ctx.base)
+    build_base = ctx.planned_build or _build_base("dotnet", ctx.version, ctx.target, ctx.base)
     assembly = posixpath.splitext(projects[0])[0] if projects else _binary_name(ctx)
     manifests = tuple(sorted({*projects, *(f for f in ctx.named("*.sln", "NuGet.Config", "nuget.config",
                                                                    "Directory.Build.props",
@@ -837,7 +848,8 @@ def build_spec(
     context = _norm_dir(service.path)
     files = sorted({r for f in service.files if (r := _relative(f, context)) is not None})
     apk = target.distro == "alpine" or "alpine" in (parse_image_ref(base).tag or "")
-    ctx = _Ctx(service, target, needs, override, context, tuple(files), apk, runtime, version, base)
+    ctx = _Ctx(service, target, needs, override, context, tuple(files), apk, runtime, version, base,
+               planned_build=_planned_build(runtime, target.base_image))
     detected = _ports(_Ctx(service, target, needs, ServiceOverride(service.name, Origin("?")), context,
                            tuple(files), apk, runtime, version, base))
     _check_override(ctx, detected, missing_packages)
