@@ -45,6 +45,26 @@ class LibraryPackages:
         return bool(self.build or self.run)
 
 
+class _NameSet:
+    """Every package name of one Debian release, read from debian-names.json.xz on first use: most
+    questions are about the packages debian.json keeps, and decompressing the list costs ~0.1 s."""
+
+    def __init__(self, release: str) -> None:
+        self._release = release
+        self._names: frozenset[str] | None = None
+
+    def __contains__(self, name: object) -> bool:
+        if self._names is None:
+            self._names = frozenset(_all_debian_names()[self._release].split("\n"))
+        return name in self._names
+
+
+@functools.cache
+def _all_debian_names() -> dict[str, str]:
+    names: dict[str, str] = read_data("debian-names.json.xz")["releases"]
+    return names
+
+
 @dataclass(frozen=True, slots=True)
 class _Package:
     version: str | None
@@ -72,7 +92,7 @@ class Release:
     _runtimes: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
     _tools: Mapping[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
     _known_libraries: frozenset[str] = field(default=frozenset(), repr=False, compare=False)
-    _all_names: frozenset[str] | None = field(default=None, repr=False, compare=False)
+    _all_names: _NameSet | None = field(default=None, repr=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -94,9 +114,14 @@ class Release:
 
     def providers(self, name: str) -> tuple[str, ...]:
         """The real packages that satisfy *name*: itself when it exists, else those providing it."""
-        if name in self._packages or (self._all_names is not None and name in self._all_names):
+        if name in self._packages:
             return (name,)
-        return self._providers.get(name, ())
+        provided = self._providers.get(name, ())
+        if provided:
+            return provided
+        if self._all_names is not None and name in self._all_names:
+            return (name,)
+        return ()
 
     def has(self, name: str) -> bool:
         """Whether *name* can be installed on this release (a real package or a Provides)."""
@@ -195,7 +220,7 @@ def _build_release(
     rec: Mapping[str, Any],
     libraries: Mapping[str, Any],
     tools: Mapping[str, Any],
-    all_names: frozenset[str] | None,
+    all_names: _NameSet | None,
 ) -> Release:
     distro = rec["distro"]
     packages: dict[str, _Package] = {
@@ -261,10 +286,9 @@ def _build_release(
 def load_catalog() -> Catalog:
     """The catalog from the package data, read once per process."""
     curated = read_data("libraries.json")
-    names = read_data("debian-names.json.xz")["releases"]
     releases: list[Release] = []
     for fname in ("debian.json", "ubuntu.json", "alpine.json"):
         for rec in read_data(fname)["releases"]:
-            all_names = frozenset(names[rec["name"]].split("\n")) if rec["distro"] == "debian" else None
+            all_names = _NameSet(rec["name"]) if rec["distro"] == "debian" else None
             releases.append(_build_release(rec, curated["libraries"], curated["tools"], all_names))
     return Catalog(releases, read_data("images.json"))
