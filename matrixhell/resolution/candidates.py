@@ -131,9 +131,7 @@ class Catalog:
         for pv in self.provider.project_versions(name):
             choice = choose_file(pv.files, self.target)
             with_yanked = (
-                choose_file(pv.files, self.target, allow_yanked=True)
-                if pv.yanked or not choice.usable
-                else choice
+                choose_file(pv.files, self.target, allow_yanked=True) if pv.yanked or not choice.usable else choice
             )
             excluded = None
             if not with_yanked.usable:

@@ -15,7 +15,7 @@ from matrixhell.errors import ResolutionError
 from matrixhell.model.analysis import Cause
 from matrixhell.model.origin import Origin
 
-__all__ = ["ConflictCause", "Exclusion", "Requirer", "ResolutionImpossible"]
+__all__ = ["ConflictCause", "Exclusion", "Requirer", "ResolutionImpossible", "merged_range"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +38,7 @@ class Requirer:
     origin: Origin | None = None  # where the root requirement of the chain was written
     constraint: bool = False  # from a constraints file, not a requirement
     chain_reqs: tuple[str, ...] = ()  # the requirement that chose each pin: ("x", "a<2")
+    others: tuple[str, ...] = ()  # other versions of the parent its requirers allow (also no use)
 
     def who(self) -> str:
         if self.parent is None:
@@ -84,6 +85,12 @@ def _ranges(versions: Sequence[str], available: Sequence[str]) -> str:
     return " | ".join(parts)
 
 
+def merged_range(versions: Sequence[str], available: Sequence[str]) -> str:
+    """``versions`` (newest first) as a specifier over ``available``: ``>=5.2.1,<=5.3.1``."""
+    text = _ranges(versions, available).strip()
+    return "" if text == "(all versions)" else text
+
+
 class ResolutionImpossible(ResolutionError):
     """No set of versions satisfies the requirements on the target.
 
@@ -94,6 +101,9 @@ class ResolutionImpossible(ResolutionError):
     def __init__(self, causes: Sequence[ConflictCause], target_label: str) -> None:
         self.causes: tuple[ConflictCause, ...] = tuple(causes)
         self.target_label = target_label
+        # The smallest set of root requirements found that still cannot be satisfied together
+        # (empty when the failure was explained without narrowing).
+        self.core: tuple[str, ...] = ()
         super().__init__(
             self._headline(),
             hint="run `matrixhell resolve` with the same requirements to see the whole derivation",
@@ -110,9 +120,24 @@ class ResolutionImpossible(ResolutionError):
             return f"no usable version of {c.project} matches {reqs} on {self.target_label}"
         return f"{reqs} have no version of {c.project} in common on {self.target_label}"
 
+    def genuine(self) -> bool:
+        """True when the causes conflict on their own: no usable version satisfies every requirer of
+        a project (or the project does not exist).  resolvelib's last causes need not."""
+        for c in self.causes:
+            if not c.known:
+                return True
+            common = set(c.available)
+            for r in c.requirers:
+                common &= set(r.allows)
+            if not common:
+                return True
+        return False
+
     # -- text ----------------------------------------------------------------------------------
     def explain(self, verbose: bool = False) -> str:
         lines = [f"No solution for {self.target_label}:"]
+        if self.core:
+            lines.append(f"  These requirements cannot be satisfied together: {', '.join(self.core)}")
         for cause in self.causes:
             lines.extend(f"  {line}" for line in self._derivation(cause))
             lines.extend(f"  {line}" for line in self._details(cause, verbose))
@@ -155,30 +180,32 @@ class ResolutionImpossible(ResolutionError):
             who = "you" if not (a.constraint or b.constraint) else None
             if who:
                 return [
-                    f"Because you require {a.requirement} and {b.requirement}, "
-                    "your requirements are unsatisfiable."
+                    f"Because you require {a.requirement} and {b.requirement}, your requirements are unsatisfiable."
                 ]
-            return [
-                f"Because {self._depends(a)} and {self._depends(b)}, your requirements are unsatisfiable."
-            ]
+            return [f"Because {self._depends(a)} and {self._depends(b)}, your requirements are unsatisfiable."]
         if a.parent is None or b.parent is None:
             inner, outer = (b, a) if a.parent is None else (a, b)
-            return [
-                f"Because {self._depends(inner)} and {self._depends(outer)}, {inner.who()} cannot be used.",
-                *self._climb([inner]),
-            ]
-        lines = [
-            f"Because {self._depends(a)} and {self._depends(b)}, {a.who()} and {b.who()} are incompatible."
-        ]
+            lines = [f"Because {self._depends(inner)} and {self._depends(outer)}, {inner.who()} cannot be used."]
+            lines.extend(self._others(inner))
+            return [*lines, *self._climb([inner])]
+        lines = [f"Because {self._depends(a)} and {self._depends(b)}, {a.who()} and {b.who()} are incompatible."]
+        lines.extend(self._others(a))
+        lines.extend(self._others(b))
         lines.extend(self._climb([a, b]))
         return lines
 
     @staticmethod
+    def _others(r: Requirer) -> list[str]:
+        if not r.others or r.parent is None:
+            return []
+        name = r.parent.split("==", 1)[0]
+        shown = ", ".join(r.others[:4]) + (", …" if len(r.others) > 4 else "")
+        return [f"The other versions of {name} ({shown}) fail too: none leads to a solution."]
+
+    @staticmethod
     def _climb(rs: Sequence[Requirer]) -> list[str]:
         """From the incompatible parents up to what the user asked for, one step per line."""
-        chains = [
-            list(zip(r.chain, r.chain_reqs or r.chain, strict=False)) for r in rs if r.parent is not None
-        ]
+        chains = [list(zip(r.chain, r.chain_reqs or r.chain, strict=False)) for r in rs if r.parent is not None]
         labels = {r.chain[-1]: r.who() for r in rs if r.parent is not None and r.chain}
         tops = [r.requirement for r in rs if r.parent is None]
         lines = []
@@ -193,9 +220,7 @@ class ResolutionImpossible(ResolutionError):
             chains = unique
             heads = _uniq([labels.get(ch[-1][0], ch[-1][0]) for ch in chains] + tops)
             chose = f" (which chose {child})" if via != child and child not in labels else ""
-            verdict = (
-                f"{heads[0]} cannot be used" if len(heads) == 1 else f"{' and '.join(heads)} are incompatible"
-            )
+            verdict = f"{heads[0]} cannot be used" if len(heads) == 1 else f"{' and '.join(heads)} are incompatible"
             lines.append(f"And because {parent} depends on {via}{chose}, {verdict}.")
         heads = _uniq([ch[0][1] for ch in chains if ch] + tops)
         lines.append(f"And because you require {' and '.join(heads)}, your requirements are unsatisfiable.")

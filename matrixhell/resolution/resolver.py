@@ -8,7 +8,7 @@ repeats the same resolution.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import resolvelib
 from packaging.requirements import InvalidRequirement
@@ -124,7 +124,8 @@ class Resolver:
         try:
             result = resolver.resolve(roots, max_rounds=self.max_rounds)
         except resolvelib.ResolutionImpossible as e:
-            return _impossible(e.causes, catalog, reporter, by_name, roots, origins)
+            found = _impossible(e.causes, catalog, reporter, by_name, roots, origins)
+            return found if found.genuine() else self._narrowed(found, roots, by_name, catalog, origins)
         except resolvelib.ResolutionTooDeep as e:
             raise ResolutionError(
                 f"resolution for {catalog.target.label()} gave up after {e.round_count} rounds",
@@ -153,6 +154,53 @@ class Resolver:
         )
         return Resolution(pins, wheel, catalog.target, files, tuple(edges), reporter.rounds)
 
+    def _attempt(
+        self, roots: list[Requirement], cons: Mapping[str, Sequence[Requirement]], catalog: Catalog, rounds: int
+    ) -> tuple[bool | None, TraceReporter, object]:
+        """(resolvable?, trace, causes) for a subset of the roots; None when it ran out of rounds."""
+        provider = Provider(catalog, cons, {r.identifier: i for i, r in enumerate(roots)}, self._contains)
+        reporter = TraceReporter()
+        try:
+            resolvelib.Resolver(provider, reporter).resolve(roots, max_rounds=rounds)
+        except resolvelib.ResolutionImpossible as e:
+            return False, reporter, e.causes
+        except resolvelib.ResolutionTooDeep:
+            return None, reporter, None
+        return True, reporter, None
+
+    def _narrowed(
+        self,
+        found: ResolutionImpossible,
+        roots: list[Requirement],
+        cons: Mapping[str, Sequence[Requirement]],
+        catalog: Catalog,
+        origins: Mapping[str, Origin],
+    ) -> ResolutionImpossible:
+        """resolvelib reports the last conflict it backtracked from, which after a long search may be
+        a bystander (``drf needs django>=5.2``) and not why nothing works.  Shrink the roots to a
+        minimal set that still fails (delta debugging: drop halves, then quarters ...), and explain
+        that set's conflict instead."""
+        rounds = max(1000, self.max_rounds // 20)
+        core = list(roots)
+        chunk = max(1, len(core) // 2)
+        while True:
+            i = 0
+            while i < len(core) and len(core) > 1:
+                trial = core[:i] + core[i + chunk :]
+                if trial and self._attempt(trial, cons, catalog, rounds)[0] is False:
+                    core = trial
+                else:
+                    i += chunk
+            if chunk == 1:
+                break
+            chunk = max(1, chunk // 2)
+        ok, reporter, causes = self._attempt(core, cons, catalog, rounds)
+        if ok is not False or causes is None:
+            return found
+        narrowed = _impossible(causes, catalog, reporter, cons, core, origins)  # type: ignore[arg-type]
+        narrowed.core = tuple(str(r) for r in core)
+        return narrowed if narrowed.genuine() or not found.genuine() else found
+
 
 def _chain(
     cand: Candidate, reporter: TraceReporter, seen: frozenset[str] = frozenset()
@@ -173,9 +221,20 @@ def _chain(
 
 
 def _parent_range(
-    parent: Candidate, child: Requirement, catalog: Catalog, reporter: TraceReporter
-) -> str | None:
-    """Merge the parent's versions that ask the same of ``child``: ``a>=1.0,<=1.3`` / all versions."""
+    parent: Candidate,
+    child: Requirement,
+    catalog: Catalog,
+    reporter: TraceReporter,
+    available: Sequence[str] = (),
+    against: frozenset[str] | None = None,
+) -> tuple[str | None, str | None]:
+    """Merge the parent's versions that ask the same of ``child`` into one range.
+
+    Without ``against`` "the same" means the same specifier.  With it (the versions the other side
+    of the conflict allows), every parent version whose requirement on the child also misses all of
+    ``against`` merges, and the requirement becomes the union of what they allow (uv's merged
+    ranges): ``all versions of celery[redis] depend on redis>=5.2.1``.  Returns (label, requirement).
+    """
     choosing = [r for r, _ in reporter.requested_by.get(parent.identifier, [])]
     allowed = [
         e.version
@@ -185,11 +244,17 @@ def _parent_range(
         and all(r.specifier.contains(e.version, prereleases=True) for r in choosing)
     ]
     if len(allowed) < 2:
-        return None
-    same = []
+        return None, None
+    same: list[bool] = []
+    union: list[set[str]] = []
     for v in allowed:  # newest first
-        deps = catalog.applicable(parent.name, v, parent.extras)
-        same.append(any(d.identifier == child.identifier and d.specifier == child.specifier for d in deps))
+        deps = [d for d in catalog.applicable(parent.name, v, parent.extras) if d.identifier == child.identifier]
+        allows = {a for d in deps for a in available if d.specifier.contains(a, prereleases=True)}
+        ok = any(d.specifier == child.specifier for d in deps) or (
+            against is not None and bool(deps) and not allows & against
+        )
+        same.append(ok)
+        union.append(allows)
     idx = allowed.index(parent.version)
     lo = hi = idx
     while hi + 1 < len(allowed) and same[hi + 1]:
@@ -197,13 +262,37 @@ def _parent_range(
     while lo > 0 and same[lo - 1]:
         lo -= 1
     if lo == hi:
-        return None
+        return None, None
+    merged = set().union(*union[lo : hi + 1])
+    requirement = None
+    if against is not None and merged != set(union[idx]):
+        from matrixhell.resolution.explain import merged_range
+
+        requirement = f"{child.identifier}{merged_range(sorted(merged, key=Version, reverse=True), available)}"
     name = parent.identifier
     usable = [e for e in catalog.entries(parent.name) if e.files.usable and not e.version.is_prerelease]
     if lo == 0 and hi == len(allowed) - 1 and len(allowed) >= len(usable):
-        return f"all versions of {name}"
+        return f"all versions of {name}", requirement
     newest, oldest = allowed[lo], allowed[hi]
-    return f"{name}>={oldest},<={newest}"
+    return f"{name}>={oldest},<={newest}", requirement
+
+
+def _other_versions(parent: Candidate, me: Requirer, catalog: Catalog, reporter: TraceReporter) -> tuple[str, ...]:
+    """Versions of the parent its requirers allow beyond the ones the statement already covers."""
+    if me.parent_range and me.parent_range.startswith("all versions"):
+        return ()
+    choosing = [r for r, _ in reporter.requested_by.get(parent.identifier, [])]
+    covered = SpecifierSet(me.parent_range[len(parent.identifier) :]) if me.parent_range else None
+    out = []
+    for e in catalog.entries(parent.name):
+        v = e.version
+        if v == parent.version or not e.files.usable or (v.is_prerelease and not parent.version.is_prerelease):
+            continue
+        if covered is not None and covered.contains(v, prereleases=True):
+            continue
+        if all(r.specifier.contains(v, prereleases=True) for r in choosing):
+            out.append(str(v))
+    return tuple(out)
 
 
 def _impossible(
@@ -230,9 +319,7 @@ def _impossible(
     for project, infos in grouped.items():
         entries = catalog.entries(project)
         allow_pre = catalog.all_prereleases(project) or any(r.specifier.prereleases for r, _ in infos)
-        available = [
-            str(e.version) for e in entries if e.files.usable and (allow_pre or not e.version.is_prerelease)
-        ]
+        available = [str(e.version) for e in entries if e.files.usable and (allow_pre or not e.version.is_prerelease)]
         excluded = []
         for e in entries:
             if e.excluded:
@@ -242,17 +329,19 @@ def _impossible(
             elif e.version.is_prerelease and not allow_pre:
                 excluded.append(Exclusion(str(e.version), "is a pre-release (not asked for explicitly)"))
         requirers = []
+        by_requirer: dict[tuple[str, str], tuple[Candidate, Requirement]] = {}
         for req, parent in infos:
             allows = tuple(v for v in available if req.specifier.contains(v, prereleases=True))
             if parent is None:
                 requirers.append(Requirer(str(req), None, None, (), allows, root_origin.get(req.identifier)))
                 continue
             chain, root = _chain(parent, reporter)
+            by_requirer[(str(req), str(parent))] = (parent, req)
             requirers.append(
                 Requirer(
                     requirement=str(req),
                     parent=str(parent),
-                    parent_range=_parent_range(parent, req, catalog, reporter),
+                    parent_range=_parent_range(parent, req, catalog, reporter)[0],
                     chain=tuple(pin for pin, _ in chain) or (str(parent),),
                     chain_reqs=tuple(r for _, r in chain) or (str(parent),),
                     allows=allows,
@@ -269,6 +358,19 @@ def _impossible(
             allows = tuple(v for v in available if c.specifier.contains(v, prereleases=True))
             requirers.append(Requirer(str(c), None, None, (), allows, None, constraint=True))
         requirers = _root_pair_first(requirers)
+        if len(requirers) >= 2:
+            # Merge each side of the root pair over the parent versions that fail the same way.
+            first, second = requirers[0], requirers[1]
+            for k, (me, other) in enumerate(((first, second), (second, first))):
+                origin_pair = by_requirer.get((me.requirement, me.parent or ""))
+                if origin_pair is None:
+                    continue
+                label, merged = _parent_range(
+                    origin_pair[0], origin_pair[1], catalog, reporter, available, frozenset(other.allows)
+                )
+                if label is not None:
+                    me = replace(me, parent_range=label, requirement=merged or me.requirement)
+                requirers[k] = replace(me, others=_other_versions(origin_pair[0], me, catalog, reporter))
         out.append(ConflictCause(project, tuple(requirers), tuple(available), tuple(excluded), bool(entries)))
     out.sort(key=lambda c: (len(c.requirers) < 2, c.project))
     return ResolutionImpossible(out, catalog.target.label())

@@ -181,9 +181,7 @@ def _platform_tags(libc: str, arch: str, version: tuple[int, int] | None) -> tup
 
 
 @functools.cache
-def _supported_tags(
-    implementation: str, python: tuple[int, ...], platforms: tuple[str, ...]
-) -> dict[tags.Tag, int]:
+def _supported_tags(implementation: str, python: tuple[int, ...], platforms: tuple[str, ...]) -> dict[tags.Tag, int]:
     py = (python[0], python[1])
     interpreter = f"{implementation}{py[0]}{py[1]}"
     if implementation == "cp":

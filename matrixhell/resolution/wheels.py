@@ -78,9 +78,7 @@ def _choice(filename: str, tag: Tag) -> WheelChoice:
     )
 
 
-def choose_file(
-    files: Sequence[DistFile], target: ResolveTarget, *, allow_yanked: bool = False
-) -> FileChoice:
+def choose_file(files: Sequence[DistFile], target: ResolveTarget, *, allow_yanked: bool = False) -> FileChoice:
     """The best wheel for ``target`` among ``files`` (lowest tag rank), and whether an sdist exists.
 
     Files whose Requires-Python excludes the target's Python do not count, nor do yanked ones unless
@@ -111,9 +109,7 @@ def wheel_for(
 ) -> WheelChoice | None:
     """The best compatible wheel of ``name`` ``version`` for ``target``, or None (sdist only / none)."""
     wanted = version if isinstance(version, Version) else Version(version)
-    pv: ProjectVersion | None = next(
-        (p for p in provider.project_versions(name) if p.version == wanted), None
-    )
+    pv: ProjectVersion | None = next((p for p in provider.project_versions(name) if p.version == wanted), None)
     if pv is None:
         return None
     return choose_file(pv.files, target, allow_yanked=True).wheel

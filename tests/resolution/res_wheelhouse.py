@@ -29,11 +29,7 @@ def _metadata(name: str, version: str, entry: Mapping[str, Any], requires_python
     if requires_python:
         lines.append(f"Requires-Python: {requires_python}")
     extras = sorted(
-        {
-            m.group(1)
-            for r in entry.get("requires_dist", ())
-            for m in re.finditer(r"extra\s*==\s*['\"]([^'\"]+)", r)
-        }
+        {m.group(1) for r in entry.get("requires_dist", ()) for m in re.finditer(r"extra\s*==\s*['\"]([^'\"]+)", r)}
     )
     lines.extend(f"Provides-Extra: {e}" for e in extras)
     lines.extend(f"Requires-Dist: {r}" for r in entry.get("requires_dist", ()))
@@ -62,8 +58,7 @@ def _write_wheel(folder: Path, filename: str, name: str, version: str, metadata:
 def _write_sdist(folder: Path, filename: str, name: str, version: str, metadata: str) -> None:
     stem = filename[: -len(".tar.gz")]
     pyproject = (
-        "[build-system]\nrequires = []\nbuild-backend = 'nobuild'\n"
-        f"[project]\nname = {name!r}\nversion = {version!r}\n"
+        f"[build-system]\nrequires = []\nbuild-backend = 'nobuild'\n[project]\nname = {name!r}\nversion = {version!r}\n"
     )
     with tarfile.open(folder / filename, "w:gz") as tf:
         for member, text in ((f"{stem}/PKG-INFO", metadata), (f"{stem}/pyproject.toml", pyproject)):
@@ -78,9 +73,7 @@ def build_wheelhouse(index: Mapping[str, Mapping[str, Mapping[str, Any]]], folde
     folder.mkdir(parents=True, exist_ok=True)
     for name, versions in index.items():
         for version, entry in versions.items():
-            files = entry.get("files") or [
-                f"{canonicalize_name(name).replace('-', '_')}-{version}-py3-none-any.whl"
-            ]
+            files = entry.get("files") or [f"{canonicalize_name(name).replace('-', '_')}-{version}-py3-none-any.whl"]
             for f in files:
                 filename = f if isinstance(f, str) else f["filename"]
                 rp = (

@@ -58,9 +58,7 @@ def test_res_cli_json(snapshot: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert data["target"] == {"implementation": "cp", "platform": "manylinux_2_36_x86_64", "python": "3.11"}
 
 
-def test_res_cli_conflict_exits_4_with_the_derivation(
-    snapshot: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_res_cli_conflict_exits_4_with_the_derivation(snapshot: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = _run(["resolve", "api", "worker", "--snapshot", str(snapshot)])
     assert code == ExitCode.RESOLUTION == 4
     err = capsys.readouterr().err
@@ -76,9 +74,7 @@ def test_res_cli_conflict_json(snapshot: Path, capsys: pytest.CaptureFixture[str
     assert {r["requirement"] for r in data["causes"][0]["requirers"]} == {"db<2", "db>=2"}
 
 
-def test_res_cli_requirements_file_origins(
-    snapshot: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_res_cli_requirements_file_origins(snapshot: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     base = tmp_path / "base.txt"
     base.write_text("# shared\ndb==2.0  # newest\n")
     req = tmp_path / "requirements.txt"
@@ -88,9 +84,7 @@ def test_res_cli_requirements_file_origins(
     data = json.loads(capsys.readouterr().out)
     origins = {r["requirement"]: r["origin"] for c in data["causes"] for r in c["requirers"]}
     assert any(o and o["path"].endswith("base.txt") and o["line"] == 2 for o in origins.values()), origins
-    assert any(o and o["path"].endswith("requirements.txt") and o["line"] == 3 for o in origins.values()), (
-        origins
-    )
+    assert any(o and o["path"].endswith("requirements.txt") and o["line"] == 3 for o in origins.values()), origins
 
 
 def test_res_cli_find_links(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

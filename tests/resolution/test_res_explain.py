@@ -130,9 +130,7 @@ def test_res_wide_conflict_stays_bounded() -> None:
     """Many unrelated projects with many versions around one conflict: the backtracking must stay on
     the conflicting pair instead of walking every combination of the bystanders."""
     index: dict[str, Any] = {f"p{i}": {f"1.{v}": {} for v in range(15)} for i in range(12)}
-    index["top"] = {
-        f"{v}.0": {"requires_dist": [f"p{i}" for i in range(12)] + ["left", "right"]} for v in range(1, 4)
-    }
+    index["top"] = {f"{v}.0": {"requires_dist": [f"p{i}" for i in range(12)] + ["left", "right"]} for v in range(1, 4)}
     index["left"] = {f"1.{v}": {"requires_dist": ["core<2"]} for v in range(10)}
     index["right"] = {f"1.{v}": {"requires_dist": ["core>=2"]} for v in range(10)}
     index["core"] = {"1.0": {}, "2.0": {}}
@@ -151,3 +149,58 @@ def test_res_resolver_shares_results_across_calls() -> None:
     assert again is first
     other = resolver.resolve(c["requested"], ResolveTarget("3.12"))
     assert other is not first and other.pins == first.pins
+
+
+BYSTANDER = {
+    "fw": {"5.2": {}, "5.1": {}, "4.2": {}},
+    "rest": {"3.18": {"requires_dist": ["fw>=5.2"]}, "3.15": {"requires_dist": ["fw>=4.2"]}},
+    "jobs": {
+        "5.7": {"requires_dist": ["kv[redis]>=5.7; extra == 'redis'"]},
+        "5.5": {"requires_dist": ["kv[redis]>=5.5; extra == 'redis'"]},
+        "5.4": {"requires_dist": ["store>=4.5.2,<6; extra == 'redis'"]},
+    },
+    "kv": {f"5.{m}": {"requires_dist": ["store>=4.5.2; extra == 'redis'"]} for m in (5, 7)},
+    "store": {"8.1": {}, "5.3": {}, "4.4": {}},
+}
+BYSTANDER_ROOTS = ["fw>=4.2", "rest", "jobs[redis]", "store<4.5"]
+
+
+def test_res_failure_is_explained_by_a_genuine_conflict() -> None:
+    with pytest.raises(ResolutionImpossible) as e:
+        resolve(BYSTANDER_ROOTS, ResolveTarget(), SnapshotIndex.from_mapping(BYSTANDER))
+    assert e.value.genuine()
+    assert e.value.causes[0].project == "store"
+    assert "fw" not in {c.project for c in e.value.causes}
+
+
+def test_res_bystander_causes_are_narrowed_to_a_minimal_core() -> None:
+    """Given resolvelib's last (bystander) causes, the resolver shrinks the roots to the two that
+    cannot meet and explains those."""
+    from matrixhell.resolution.explain import ConflictCause, Requirer
+
+    resolver = Resolver(SnapshotIndex.from_mapping(BYSTANDER))
+    target = ResolveTarget()
+    catalog = resolver.catalog(target)
+    bystander = ResolutionImpossible(
+        [
+            ConflictCause(
+                "fw",
+                (
+                    Requirer("fw>=5.2", "rest==3.18", None, ("rest==3.18",), ("5.2",)),
+                    Requirer("fw>=4.2", None, None, (), ("5.2", "5.1", "4.2")),
+                ),
+                ("5.2", "5.1", "4.2"),
+                (),
+            )
+        ],
+        target.label(),
+    )
+    assert not bystander.genuine()
+    from matrixhell.resolution.candidates import parse_requirement
+
+    roots = [parse_requirement(r) for r in BYSTANDER_ROOTS]
+    narrowed = resolver._narrowed(bystander, roots, {}, catalog, {})
+    assert narrowed.genuine()
+    assert set(narrowed.core) == {"jobs[redis]", "store<4.5"}
+    assert "cannot be satisfied together: " in narrowed.explain()
+    assert narrowed.causes[0].project == "store"

@@ -91,10 +91,7 @@ def test_res_choose_file_prefers_the_most_specific_tag() -> None:
     choice = choose_file(files, ResolveTarget("3.11", "manylinux_2_36_x86_64"))
     assert choice.wheel is not None and choice.wheel.filename == "x-1.0-cp311-cp311-manylinux_2_28_x86_64.whl"
     old_glibc = choose_file(files, ResolveTarget("3.11", "manylinux_2_17_x86_64"))
-    assert (
-        old_glibc.wheel is not None
-        and old_glibc.wheel.filename == "x-1.0-cp37-abi3-manylinux_2_17_x86_64.whl"
-    )
+    assert old_glibc.wheel is not None and old_glibc.wheel.filename == "x-1.0-cp37-abi3-manylinux_2_17_x86_64.whl"
     pure = choose_file(files, ResolveTarget("3.11", "musllinux_1_2_x86_64"))
     assert pure.wheel is not None and pure.wheel.pure
 

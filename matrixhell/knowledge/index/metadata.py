@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import struct
 import tarfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +33,13 @@ class CoreMetadata:
 
 def parse_core_metadata(data: bytes | str, *, where: str) -> CoreMetadata:
     """Parse METADATA/PKG-INFO text.  ``where`` names the file for error messages."""
+    # Only the headers matter; the long description after the first blank line can be most of it.
+    if isinstance(data, bytes):
+        cut = data.find(b"\n\n")
+        data = data[: cut + 1] if cut >= 0 else data
+    else:
+        cut = data.find("\n\n")
+        data = data[: cut + 1] if cut >= 0 else data
     raw, _unparsed = parse_email(data)
     name = raw.get("name")
     version = raw.get("version")
@@ -48,8 +57,64 @@ def parse_core_metadata(data: bytes | str, *, where: str) -> CoreMetadata:
     )
 
 
+_EOCD = b"PK\x05\x06"
+_CENTRAL = b"PK\x01\x02"
+_SUFFIX = b".dist-info/METADATA"
+
+
+def _fast_wheel_metadata(path: Path, wanted: str) -> bytes | None:
+    """METADATA straight from the zip's central directory, without reading every entry.
+
+    A big wheel (botocore) has thousands of members; zipfile parses them all, this finds the one
+    it needs with a byte search.  None means "use zipfile" (zip64, odd compression, no match).
+    """
+    with path.open("rb") as fh:
+        size = fh.seek(0, 2)
+        tail_len = min(size, 65536 + 22)
+        fh.seek(size - tail_len)
+        tail = fh.read()
+        eocd = tail.rfind(_EOCD)
+        if eocd < 0 or len(tail) < eocd + 22:
+            return None
+        cd_size, cd_offset = struct.unpack("<II", tail[eocd + 12 : eocd + 20])
+        if cd_offset == 0xFFFFFFFF or cd_offset + cd_size > size:
+            return None
+        fh.seek(cd_offset)
+        cd = fh.read(cd_size)
+        at = cd.find(_SUFFIX)
+        while at >= 0:
+            start = cd.rfind(_CENTRAL, 0, at)
+            if start < 0:
+                return None
+            fields = struct.unpack("<4s6H3I5H2I", cd[start : start + 46])
+            method, comp_size, name_len, local = fields[4], fields[8], fields[10], fields[16]
+            member = cd[start + 46 : start + 46 + name_len].decode("utf-8", "replace")
+            stem = member.split("/", 1)[0][: -len(".dist-info")]
+            if member.count("/") == 1 and _norm_stem(stem) == wanted:
+                fh.seek(local)
+                header = fh.read(30)
+                name_n, extra_n = struct.unpack("<HH", header[26:30])
+                fh.seek(local + 30 + name_n + extra_n)
+                data = fh.read(comp_size)
+                if method == 8:
+                    return zlib.decompress(data, -15)
+                return data if method == 0 else None
+            at = cd.find(_SUFFIX, at + 1)
+    return None
+
+
+def _norm_stem(stem: str) -> str:
+    return stem.replace("-", "_").replace(".", "_").lower()
+
+
 def _wheel_metadata(path: Path) -> bytes:
     name, version, _build, _tags = parse_wheel_filename(path.name)
+    try:
+        fast = _fast_wheel_metadata(path, _norm_stem(f"{name}-{version}"))
+    except (struct.error, zlib.error, UnicodeDecodeError):
+        fast = None
+    if fast is not None:
+        return fast
     with zipfile.ZipFile(path) as zf:
         # The .dist-info directory is named after the project, but its spelling varies between
         # builders, so match it case-insensitively on the normalized name.
