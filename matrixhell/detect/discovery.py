@@ -528,7 +528,11 @@ def discover(
     names: dict[str, str] = {}
     for d, cand in candidates.items():
         cand.detections = analyse(d)
-        pkg_name = _package_name(view, d, tree.files.get(d, frozenset()))
+        files = tree.files.get(d, frozenset())
+        # only a package that is not plainly deployable can turn out a library, so only its name matters
+        if d in compose_dirs or any(n in files for n in _DOCKERFILES) or _start_strength(cand.detections)[0]:
+            continue
+        pkg_name = _package_name(view, d, files)
         if pkg_name:
             names.setdefault(pkg_name, d)
     for d, cand in candidates.items():
