@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from matrixhell.detect._jsonlines import load_json
+from matrixhell.detect._parsecache import memo
 from matrixhell.detect._yamllines import load_yaml
 from matrixhell.detect._yarnlock import parse_yarn_lock
 from matrixhell.detect.repoview import RepoView
@@ -148,7 +149,7 @@ def _clean_version(v: object, old: bool) -> str | None:
 
 
 def read_pnpm_lock(view: RepoView, path: str, importers: tuple[str, ...] = (".",)) -> NodeLock:
-    doc = load_yaml(view, path, max_depth=3)
+    doc = memo(view, "yaml", path, lambda: load_yaml(view, path, max_depth=3))  # importers differ per member
     data = doc.data
     if not isinstance(data, dict):
         raise InputError("is not a pnpm lock mapping", origin=Origin(path, 1), code="bad-lock-file")

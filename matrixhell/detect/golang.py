@@ -8,11 +8,13 @@ evident: ``main.go`` in the directory, or a single ``cmd/<name>/main.go``, decla
 from __future__ import annotations
 
 import dataclasses
+import functools
 import posixpath
 import re
 
 from matrixhell.detect._facts import Facts, has_marker, member_dirs, read_or_note
 from matrixhell.detect._gomod import GoModFile, parse_gomod
+from matrixhell.detect._parsecache import memo
 from matrixhell.detect._ranges import RangeError, minimum_version, version_prefix
 from matrixhell.detect._toolversions import read_version_managers
 from matrixhell.detect.base import DetectContext, join
@@ -72,7 +74,7 @@ def _enclosing_work(ctx: DetectContext) -> str | None:
         if not ctx.view.is_file(path):
             continue
         try:
-            work = _load(ctx.view, path)
+            work = memo(ctx.view, "go-work", path, functools.partial(_load, ctx.view, path))
         except InputError:
             return None  # reported when the workspace root itself is scanned
         for use in work.all("use"):

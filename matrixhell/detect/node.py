@@ -16,6 +16,7 @@ from collections.abc import Callable
 from matrixhell.detect._facts import Facts, has_marker, member_dirs, read_or_note, read_text_or_note
 from matrixhell.detect._jsonlines import JsonDoc, load_json
 from matrixhell.detect._nodelocks import NodeLock, read_npm_lock, read_pnpm_lock, read_yarn_lock
+from matrixhell.detect._parsecache import memo
 from matrixhell.detect._ranges import RangeError, npm_range, version_prefix
 from matrixhell.detect._toolversions import read_version_managers
 from matrixhell.detect.base import DetectContext, join
@@ -132,6 +133,11 @@ def nvmrc_runtime(facts: Facts, text: str, path: str, source: str, precedence: i
             return
         facts.runtimes.append(RuntimeReq("node", spec, value, source, origin, precedence))
         return
+
+
+def _shared(reader: Callable[[RepoView, str], NodeLock]) -> Callable[[RepoView, str], NodeLock]:
+    """A workspace root's lock, parsed once however many member services read it."""
+    return lambda view, path: memo(view, "node-lock", path, lambda: reader(view, path))
 
 
 def _workspace_root(ctx: DetectContext) -> str | None:
@@ -317,7 +323,7 @@ class NodeDetector:
         for name, reader in _LOCKS:
             path = join(lock_dir, name)
             if view.is_file(path):
-                lk = read_or_note(facts, view, path, reader)
+                lk = read_or_note(facts, view, path, reader if lock_dir == ctx.directory else _shared(reader))
                 if lk is not None:
                     locks.append(lk)
         if view.is_file(join(lock_dir, "pnpm-lock.yaml")):

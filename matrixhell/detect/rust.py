@@ -12,10 +12,12 @@ import posixpath
 from typing import Any
 
 from matrixhell.detect._facts import Facts, has_marker, member_dirs, read_or_note, read_text_or_note
+from matrixhell.detect._parsecache import memo
 from matrixhell.detect._ranges import RangeError, caret_range, minimum_version, version_prefix
 from matrixhell.detect._tomllines import TomlDoc, load_toml, parse_toml
 from matrixhell.detect._toolversions import read_version_managers
 from matrixhell.detect.base import DetectContext, join
+from matrixhell.detect.repoview import RepoView
 from matrixhell.errors import InputError
 from matrixhell.model import Origin, Severity
 from matrixhell.model.facts import Detection, Ecosystem, PackageReq, RuntimeReq, Scope, StartCommand
@@ -56,6 +58,11 @@ def _toolchain(facts: Facts, raw: str, origin: Origin, source: str, precedence: 
         facts.note("unreadable-version", f"toolchain {value!r} is not a rustc version", origin)
         return
     facts.runtimes.append(RuntimeReq("rust", spec, value, source, origin, precedence))
+
+
+def _shared_toml(view: RepoView, path: str) -> TomlDoc:
+    """A workspace root's file, parsed once however many member services read it."""
+    return memo(view, "toml", path, lambda: load_toml(view, path))
 
 
 def _matching(requirement: str, versions: list[str]) -> str | None:
@@ -108,7 +115,7 @@ class RustDetector:
         ws_dir = _workspace_root(ctx)
         root: TomlDoc | None = None
         if ws_dir is not None:  # a member crate inherits from, and is locked by, its workspace root
-            root = read_or_note(facts, ctx.view, join(ws_dir, "Cargo.toml"), load_toml)
+            root = read_or_note(facts, ctx.view, join(ws_dir, "Cargo.toml"), _shared_toml)
         bins: list[tuple[str, Origin]] = []
         locals_: set[str] = set()
         for d in member_dirs(ctx):
@@ -312,7 +319,7 @@ class RustDetector:
         return out
 
     def _lock(self, facts: Facts, ctx: DetectContext, path: str, *, transitive: bool) -> None:
-        doc = read_or_note(facts, ctx.view, path, load_toml)
+        doc = read_or_note(facts, ctx.view, path, load_toml if transitive else _shared_toml)
         if doc is None:
             return
         pkgs = doc.data.get("package", [])

@@ -18,6 +18,7 @@ from typing import Any
 
 from matrixhell.detect._gomod import parse_gomod
 from matrixhell.detect._jsonlines import load_json
+from matrixhell.detect._parsecache import memo
 from matrixhell.detect._tomllines import TomlDoc, load_toml
 from matrixhell.detect._yamllines import load_yaml
 from matrixhell.detect.base import finding_from_error, join
@@ -274,7 +275,13 @@ def _poetry(doc: TomlDoc | None, view: RepoView, directory: str) -> WorkspaceInf
 
 def workspace_members(view: RepoView, directory: str) -> WorkspaceInfo | None:
     """The workspace ``directory`` is the root of, or None.  Several kinds at one root are merged:
-    the first of pnpm, npm/yarn, cargo, go, uv, poetry names the kind and the others are noted."""
+    the first of pnpm, npm/yarn, cargo, go, uv, poetry names the kind and the others are noted.
+
+    Remembered per view: each member service asks again for its root."""
+    return memo(view, "workspace", directory, lambda: _workspace_members(view, directory))
+
+
+def _workspace_members(view: RepoView, directory: str) -> WorkspaceInfo | None:
     pyproject = _toml(view, join(directory, "pyproject.toml"))
     found = [
         w

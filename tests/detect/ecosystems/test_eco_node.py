@@ -323,3 +323,35 @@ def test_directory_outside_any_workspace_reads_no_ancestor_lock() -> None:
     }
     d = run(files, "tools/x")
     assert pkg(d, "a").locked is None and "package-lock.json" not in d.files
+
+
+class _CountingView(MemoryRepoView):
+    def __init__(self, files: dict[str, str | bytes]) -> None:
+        super().__init__(files)
+        self.reads: dict[str, int] = {}
+
+    def read_text(self, path: str) -> str:
+        self.reads[path] = self.reads.get(path, 0) + 1
+        return super().read_text(path)
+
+
+def test_a_workspace_roots_lock_is_parsed_once_for_all_members() -> None:
+    members = [f"apps/a{i}" for i in range(5)]
+    importers = "".join(
+        f"  {m}:\n    dependencies:\n      left-pad:\n        specifier: ^1.3.0\n        version: 1.3.0\n"
+        for m in members
+    )
+    files: dict[str, str | bytes] = {
+        "package.json": json.dumps({"name": "root"}),
+        "pnpm-workspace.yaml": "packages:\n  - apps/*\n",
+        "pnpm-lock.yaml": f"lockfileVersion: '9.0'\n\nimporters:\n{importers}\npackages:\n\n  left-pad@1.3.0: {{}}\n",
+    }
+    for m in members:
+        files[f"{m}/package.json"] = json.dumps({"name": m, "dependencies": {"left-pad": "^1.3.0"}})
+    view = _CountingView(files)
+    for m in members:
+        ctx = DetectContext(view, m, frozenset(view.listdir(m)))
+        d = NodeDetector().detect(ctx)
+        assert pkg(d, "left-pad").locked == "1.3.0"
+    assert view.reads["pnpm-lock.yaml"] == 1
+    assert view.reads["pnpm-workspace.yaml"] == 1
