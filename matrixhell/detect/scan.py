@@ -312,11 +312,13 @@ def scan_repo(
     """Scan a repository: every service with its facts, the directories not taken, the findings."""
     rep = reporter or Reporter()
     cached = view if isinstance(view, CachedView) else CachedView(view, rep)
+    rep.step("walking the repository")
     tree = walk_tree(cached)
     cached.attach(tree)
     findings: list[Finding] = [_problem_finding(p) for p in cached.problems]
     active = list(detectors) if detectors is not None else load_detectors()
     runner = _Runner(cached, tree, active, _dotenv(cached, tree))
+    rep.step(f"finding services among {len(tree.files)} directories")
 
     discovery: Discovery = discover(
         cached,
