@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from collections.abc import Mapping
@@ -161,6 +162,29 @@ def req_from_requirement(
     )
 
 
+#: (name, specifier, extras, marker, url) of a valid requirement, or (message, offset) of an invalid one
+_Parsed = tuple[str, str, tuple[str, ...], str | None, str | None] | tuple[str, int]
+
+
+@functools.lru_cache(maxsize=16384)
+def _parse_cached(text: str) -> _Parsed:
+    """PEP 508 parsing is a pure function of the text, and monorepos repeat the same lines a lot."""
+    try:
+        req = Requirement(text)
+    except InvalidRequirement as e:
+        cause = e.__cause__
+        span = getattr(cause, "span", None)
+        detail = getattr(cause, "message", None) or str(e).splitlines()[0]
+        return (str(detail), span[0] if isinstance(span, tuple) else 0)
+    return (
+        normalize(req.name),
+        str(req.specifier),
+        tuple(sorted(normalize(e) for e in req.extras)),
+        str(req.marker) if req.marker is not None else None,
+        req.url,
+    )
+
+
 def parse_pep508(
     text: str,
     origin: Origin,
@@ -175,13 +199,9 @@ def parse_pep508(
     ``column`` is the 1-based column where ``text`` starts on ``origin``'s line, when known; the finding's
     origin then carries the column of the bad character.
     """
-    try:
-        req = Requirement(text)
-    except InvalidRequirement as e:
-        cause = e.__cause__
-        span = getattr(cause, "span", None)
-        detail = getattr(cause, "message", None) or str(e).splitlines()[0]
-        offset = span[0] if isinstance(span, tuple) else 0
+    parsed = _parse_cached(text)
+    if len(parsed) == 2:
+        detail, offset = parsed
         caret = " " * offset + "^"
         sink.add(
             "invalid-requirement",
@@ -191,7 +211,18 @@ def parse_pep508(
             "write it as PEP 508: name[extras] (specifier) ; marker",
         )
         return None
-    return req_from_requirement(req, origin, scope=scope, group=group)
+    name, specifier, extras, marker, url = parsed
+    return PackageReq(
+        ecosystem=Ecosystem.PYPI,
+        name=name,
+        specifier=specifier,
+        origin=origin,
+        extras=extras,
+        marker=marker,
+        url=url,
+        scope=scope,
+        group=group,
+    )
 
 
 def str_list(value: object) -> list[str] | None:

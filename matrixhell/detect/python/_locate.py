@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import re
 
-__all__ = ["Lines", "json_lines", "toml_lines"]
+__all__ = ["Lines", "array_table_lines", "json_lines", "table_key_line", "toml_lines"]
 
 Path = tuple[str | int, ...]
 
@@ -229,3 +229,42 @@ def json_lines(text: str) -> Lines:
     if lx.peek() in ("{", "["):
         lx.value(())
     return Lines(lx.out)
+
+
+def array_table_lines(text: str, table: str, key: str, count: int) -> list[int] | None:
+    """Fast path for machine-written lock files: the line of ``key`` in each ``[[table]]`` entry.
+
+    It looks only at lines that start a header or a key (``^[[package]]``, ``^name =``), which is how
+    poetry, uv and pdm write their locks.  The result is trusted only when it finds exactly ``count``
+    headers (what tomllib parsed); otherwise it returns None and the caller uses :func:`toml_lines`.
+    """
+    header = re.compile(rf"^\[\[\s*{re.escape(table)}\s*\]\][ \t]*(?:#.*)?$", re.M)
+    other = re.compile(r"^\[", re.M)
+    key_re = re.compile(rf"^{re.escape(key)}[ \t]*=", re.M)
+    starts = [m.start() for m in header.finditer(text)]
+    if len(starts) != count:
+        return None
+    newlines = [m.start() for m in re.finditer("\n", text)]
+    out: list[int] = []
+    for k, start in enumerate(starts):
+        nxt = other.search(text, start + 1)
+        end = nxt.start() if nxt else len(text)
+        if k + 1 < len(starts):
+            end = min(end, starts[k + 1])
+        m = key_re.search(text, start, end)
+        pos = m.start() if m else start
+        out.append(bisect.bisect_left(newlines, pos) + 1)
+    return out
+
+
+def table_key_line(text: str, table: str, key: str) -> int | None:
+    """Line of ``key =`` at the start of a line inside ``[table]`` (``""``: before the first header)."""
+    start = 0
+    if table:
+        h = re.search(rf"^\[\s*{re.escape(table)}\s*\][ \t]*(?:#.*)?$", text, re.M)
+        if h is None:
+            return None
+        start = h.end()
+    nxt = re.compile(r"^\[", re.M).search(text, start)
+    m = re.compile(rf"^{re.escape(key)}[ \t]*=", re.M).search(text, start, nxt.start() if nxt else len(text))
+    return text.count("\n", 0, m.start()) + 1 if m else None

@@ -11,7 +11,7 @@ from typing import Any
 
 from matrixhell.detect.python import poetry_constraints
 from matrixhell.detect.python._common import Facts, get_table, load_toml, normalize, scope_of_group
-from matrixhell.detect.python._locate import toml_lines
+from matrixhell.detect.python._locate import Lines, array_table_lines, table_key_line, toml_lines
 from matrixhell.detect.python.runtimes import PRECEDENCE, python_req
 from matrixhell.detect.repoview import RepoView
 from matrixhell.model import Ecosystem, Origin, PackageReq, RuntimeReq, Scope, Severity
@@ -29,6 +29,30 @@ def _hashes(*groups: object) -> tuple[str, ...]:
     return tuple(out)
 
 
+class _LockLines:
+    """Lines in a lock file: a header-only scan when it accounts for every entry, else the full scanner."""
+
+    def __init__(self, text: str, data: dict[str, Any]) -> None:
+        pkgs = data.get("package")
+        self._text = text
+        self._fast = array_table_lines(text, "package", "name", len(pkgs)) if isinstance(pkgs, list) else None
+        self._full: Lines | None = None
+
+    def _lines(self) -> Lines:
+        if self._full is None:
+            self._full = toml_lines(self._text)
+        return self._full
+
+    def package(self, i: int) -> int | None:
+        if self._fast is not None:
+            return self._fast[i]
+        return self._lines().line("package", i, "name")
+
+    def key(self, table: str, key: str) -> int | None:
+        found = table_key_line(self._text, table, key)
+        return found if found is not None else self._lines().line(*(table, key) if table else (key,))
+
+
 def _packages(data: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
     pkgs = data.get("package")
     if not isinstance(pkgs, list):
@@ -42,9 +66,9 @@ def read_poetry_lock(view: RepoView, path: str, facts: Facts) -> None:
     if loaded is None:
         return
     data, text = loaded
-    lines = toml_lines(text)
+    lines = _LockLines(text, data)
     for i, pkg in _packages(data):
-        origin = Origin(path, lines.line("package", i, "name"))
+        origin = Origin(path, lines.package(i))
         version = pkg.get("version") if isinstance(pkg.get("version"), str) else None
         scope = Scope.DEV if pkg.get("category") == "dev" else Scope.MAIN
         source = pkg.get("source")
@@ -70,7 +94,7 @@ def read_poetry_lock(view: RepoView, path: str, facts: Facts) -> None:
     meta = get_table(data, "metadata")
     if meta is not None and isinstance(meta.get("python-versions"), str):
         raw = meta["python-versions"]
-        origin = Origin(path, lines.line("metadata", "python-versions"))
+        origin = Origin(path, lines.key("metadata", "python-versions"))
         try:
             alts = poetry_constraints.translate(raw)
         except ValueError as e:
@@ -95,13 +119,13 @@ def read_uv_lock(view: RepoView, path: str, facts: Facts) -> None:
     if loaded is None:
         return
     data, text = loaded
-    lines = toml_lines(text)
+    lines = _LockLines(text, data)
     rp = data.get("requires-python")
     if isinstance(rp, str):
         req = python_req(
             rp,
             "uv-lock-requires-python",
-            Origin(path, lines.line("requires-python")),
+            Origin(path, lines.key("", "requires-python")),
             facts.sink,
             specifier=True,
         )
@@ -109,7 +133,7 @@ def read_uv_lock(view: RepoView, path: str, facts: Facts) -> None:
             facts.runtimes.append(req)
     for i, pkg in _packages(data):
         source = pkg.get("source")
-        origin = Origin(path, lines.line("package", i, "name"))
+        origin = Origin(path, lines.package(i))
         url = None
         editable = False
         if isinstance(source, dict):
@@ -142,9 +166,9 @@ def read_pdm_lock(view: RepoView, path: str, facts: Facts) -> None:
     if loaded is None:
         return
     data, text = loaded
-    lines = toml_lines(text)
+    lines = _LockLines(text, data)
     for i, pkg in _packages(data):
-        origin = Origin(path, lines.line("package", i, "name"))
+        origin = Origin(path, lines.package(i))
         groups = [g for g in pkg.get("groups", []) if isinstance(g, str)] if isinstance(pkg.get("groups"), list) else []
         scope = Scope.MAIN if not groups or "default" in groups else scope_of_group(groups[0])
         version = pkg.get("version") if isinstance(pkg.get("version"), str) else None

@@ -177,3 +177,18 @@ def test_file_included_as_constraints_is_not_also_a_requirements_root():
     d = PythonDetector().detect(DetectContext(view=MemoryRepoView(files), directory="svc", files=names))
     assert [p.name for p in d.packages] == ["django"]
     assert {c.name for c in d.constraints} == {"django", "urllib3"}
+
+
+def test_lock_fast_path_agrees_with_full_scanner_and_falls_back():
+    from matrixhell.detect.python._locate import array_table_lines
+
+    text = (
+        'version = 1\n\n[[package]]\nname = "a"\nversion = "1"\n\n[package.source]\nregistry = "r"\n\n'
+        '[[package]]\n# comment\nname = "b"\nwheels = [\n  { url = "u" },\n]\n'
+    )
+    full = toml_lines(text)
+    assert array_table_lines(text, "package", "name", 2) == [full.exact("package", i, "name") for i in (0, 1)]
+    assert array_table_lines(text, "package", "name", 3) is None  # count mismatch: caller falls back
+    tricky = 'doc = """\n[[package]]\n"""\n[[package]]\nname = "x"\n'
+    assert array_table_lines(tricky, "package", "name", 1) is None
+    assert toml_lines(tricky).exact("package", 0, "name") == 5
