@@ -64,9 +64,11 @@ class Facts:
         if name not in self.languages:
             self.languages.append(name)
 
-    def port(self, number: int, origin: Origin) -> None:
+    def default_port(self, number: int, origin: Origin, framework: str) -> None:
+        """The port a framework listens on when nothing says otherwise: a guess (``Port.source``
+        ``<framework>-default``), which a written port (EXPOSE, compose) outranks."""
         if all(p.number != number for p in self.ports):
-            self.ports.append(Port(number, origin=origin))
+            self.ports.append(Port(number, origin=origin, source=f"{framework}-default"))
 
     def detection(self) -> Detection:
         return Detection(

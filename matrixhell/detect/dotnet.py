@@ -79,7 +79,7 @@ class DotnetDetector:
                 )
         for assembly, origin, major in web:
             facts.framework("aspnetcore")
-            facts.port(8080 if major is None or major[0] >= 8 else 80, origin)
+            facts.default_port(8080 if major is None or major[0] >= 8 else 80, origin, "aspnetcore")
             facts.start_commands.append(
                 StartCommand(origin, "dotnet-project", argv=("dotnet", f"/app/{assembly}.dll"), precedence=45)
             )

@@ -192,7 +192,7 @@ class GoDetector:
                 fw, port = _FRAMEWORKS[p.name]
                 facts.framework(fw)
                 if port:
-                    facts.port(port, p.origin)
+                    facts.default_port(port, p.origin, fw)
         return module
 
     def _start(self, facts: Facts, ctx: DetectContext, module: str | None) -> None:

@@ -75,7 +75,7 @@ class JavaDetector:
                 (p.origin for p in facts.packages if p.name.startswith(_SPRING)),
                 Origin(ctx.path(next(iter(sorted(ctx.files & set(self.markers)))))),
             )
-            facts.port(8080, origin)
+            facts.default_port(8080, origin, "spring-boot")
             facts.start_commands.append(
                 StartCommand(origin, "spring-boot-jar", argv=("java", "-jar", "/app/app.jar"), precedence=45)
             )

@@ -377,7 +377,7 @@ class NodeDetector:
                 fw, port = _FRAMEWORKS[p.name]
                 facts.framework(fw)
                 if port is not None:  # dev servers (vite, react-scripts) sit in devDependencies too
-                    facts.port(port, p.origin)
+                    facts.default_port(port, p.origin, fw)
 
     def _start(self, facts: Facts, ctx: DetectContext, doc: JsonDoc, pm: str) -> None:
         data = doc.data

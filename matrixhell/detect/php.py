@@ -61,7 +61,7 @@ class PhpDetector:
                     precedence=45,
                 )
             )
-            facts.port(8000, Origin(ctx.path("artisan")))
+            facts.default_port(8000, Origin(ctx.path("artisan")), "laravel")
         return facts.detection()
 
     def _manifest(self, facts: Facts, doc: JsonDoc) -> None:

@@ -183,7 +183,7 @@ class RubyDetector:
                     precedence=45,
                 )
             )
-            facts.port(3000, rails.origin)
+            facts.default_port(3000, rails.origin, "rails")
         elif ctx.has("config.ru"):
             origin = Origin(ctx.path("config.ru"))
             facts.start_commands.append(
@@ -194,4 +194,4 @@ class RubyDetector:
                     precedence=46,
                 )
             )
-            facts.port(9292, origin)
+            facts.default_port(9292, origin, "rackup")

@@ -273,7 +273,7 @@ class RustDetector:
                     fw, port = _FRAMEWORKS[req.name]
                     facts.framework(fw)
                     if port:
-                        facts.port(port, origin)
+                        facts.default_port(port, origin, fw)
 
     def _req(self, name: str, spec: Any, origin: Origin, scope: Scope, marker: str | None) -> PackageReq | None:
         if isinstance(spec, str):

@@ -56,7 +56,7 @@ def test_web_project() -> None:
     assert by["Npgsql.EntityFrameworkCore.PostgreSQL"].ecosystem is Ecosystem.NUGET
     assert by["Serilog"].specifier == "3.1.1" and by["Serilog"].origin.line == 8
     assert by["StyleCop.Analyzers"].scope is Scope.BUILD
-    assert d.frameworks == ("aspnetcore",) and d.ports[0].number == 8080
+    assert d.frameworks == ("aspnetcore",) and (d.ports[0].number, d.ports[0].source) == (8080, "aspnetcore-default")
     assert d.start_commands[0].argv == ("dotnet", "/app/Api.dll")
     assert d.languages == ("csharp",)
 

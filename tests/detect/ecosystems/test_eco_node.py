@@ -99,7 +99,7 @@ def test_main_when_no_start_script() -> None:
 def test_framework_ports() -> None:
     d = run({"package.json": MANIFEST})
     assert set(d.frameworks) == {"next", "vite"}
-    assert {p.number for p in d.ports} == {3000, 5173}
+    assert {(p.number, p.source) for p in d.ports} == {(3000, "next-default"), (5173, "vite-default")}
 
 
 def test_package_lock_v3() -> None:

@@ -79,7 +79,7 @@ def test_rails_start_and_port() -> None:
     d = run({"Gemfile": GEMFILE})
     assert d.frameworks == ("rails", "puma")
     assert d.start_commands[0].argv == ("bundle", "exec", "rails", "server", "-b", "0.0.0.0")
-    assert d.ports[0].number == 3000 and d.ports[0].origin.line == 6
+    assert (d.ports[0].number, d.ports[0].source, d.ports[0].origin.line) == (3000, "rails-default", 6)
 
 
 def test_rack_app_without_rails() -> None:
