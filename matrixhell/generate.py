@@ -125,14 +125,17 @@ def _knowledge_needs() -> NeedsFn:
     only what the scan found."""
     try:
         from matrixhell.analyze import load_knowledge
+        from matrixhell.knowledge.catalog import load_catalog
+        from matrixhell.knowledge.syslibs import native_needs
     except ImportError:
         return detected_needs
-    kn = load_knowledge()
+    catalog = load_catalog()
+    kn = load_knowledge(catalog)
 
     def needs(service: Service, target: Target) -> SystemNeeds:
         base = detected_needs(service, target)
         try:
-            release = kn.catalog.release(target.distro, target.release)
+            release = catalog.release(target.distro, target.release)
         except KeyError:
             return base  # a release the catalog does not know: what the scan found, unpinned
         build: set[str] = {p.name for p in base.build}
@@ -141,9 +144,9 @@ def _knowledge_needs() -> NeedsFn:
         compile_ = base.compile
         python = _python_line(target)
         for pkg in service.packages:
-            if pkg.scope.value != "main" or kn.native_needs is None:
+            if pkg.scope.value != "main":
                 continue
-            nn = kn.native_needs(pkg.ecosystem, pkg.name)
+            nn = native_needs(pkg.ecosystem, pkg.name)
             if nn is None:
                 continue
             prebuilt = _prebuilt(kn, pkg, nn, python, target.libc)
@@ -304,12 +307,12 @@ def _join(*parts: str) -> str:
 
 def _analyzer_plan(scan: ScanResult) -> Plan:
     try:
-        from matrixhell.analyze import analyze  # type: ignore[import-not-found]
+        from matrixhell.analyze import analyze
     except ImportError as e:
         raise NoAnalyzerError(
             "generate needs the analyzer to choose each service's base image, and this installation "
             "has none", hint="install matrixhell with its analyzer (matrixhell.analyze)") from e
-    return analyze(scan).plan  # type: ignore[no-any-return]
+    return analyze(scan).plan
 
 
 def _drift(service: Service, spec: ImageSpec, text: str) -> list[Finding]:

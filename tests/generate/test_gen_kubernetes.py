@@ -7,8 +7,8 @@ import pytest
 import yaml
 from genkit import K8S_VERSION, RUNTIME_CASES, k8s_validate, make_service, make_target
 
-from matrixhell.model.overrides import ServiceOverride
 from matrixhell.model import Origin
+from matrixhell.model.overrides import ServiceOverride
 from matrixhell.render.kubernetes import dns_name, kubernetes_documents, render_kubernetes
 from matrixhell.render.marker import is_generated
 from matrixhell.render.spec import build_spec
