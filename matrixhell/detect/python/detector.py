@@ -59,7 +59,19 @@ class PythonDetector:
                     "this is a matrixhell bug: please report it with the file",
                 )
 
-        _read_requirements(ctx, facts)
+        def guarded(what: str, fn: Callable[[DetectContext, Facts], None]) -> None:
+            try:
+                fn(ctx, facts)
+            except Exception as e:  # as in guard
+                facts.sink.add(
+                    "python-detector-internal",
+                    Severity.ERROR,
+                    f"{what} failed ({type(e).__name__}: {e})",
+                    Origin(ctx.directory or "."),
+                    "this is a matrixhell bug: please report it",
+                )
+
+        guarded("reading the requirements files", _read_requirements)
         readers: list[tuple[str, Callable[[RepoView, str, Facts], object]]] = [
             ("pyproject.toml", pyproject.read_pyproject),
             ("Pipfile", pipfile.read_pipfile),
@@ -92,7 +104,7 @@ class PythonDetector:
             if not ctx.has(".python-version") and view.is_file(pv):
                 facts.read(pv)
                 facts.runtimes.extend(runtimes.read_python_version(view, pv, facts.sink))
-        _read_runtimes(ctx, facts)
+        guarded("reading the Python version files", _read_runtimes)
         packages = _match_locks(facts)
         fw = frameworks.frameworks_of(packages)
         try:
@@ -109,7 +121,7 @@ class PythonDetector:
         return Detection(
             detector=self.name,
             languages=("python",),
-            runtimes=tuple(sorted(facts.runtimes, key=lambda r: (r.precedence, r.origin))),
+            runtimes=tuple(sorted(facts.runtimes, key=lambda r: (r.precedence, r.origin.path, r.origin.line or 0))),
             packages=tuple(packages),
             ports=tuple(ports),
             start_commands=tuple(sorted(commands, key=lambda c: c.precedence)),
