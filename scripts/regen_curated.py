@@ -352,7 +352,8 @@ UBUNTU: list[dict[str, Any]] = [
 
 # ---------------------------------------------------------------------------------------------------
 # Alpine releases.  Sources: Alpine's release notes and the aports branch of each release
-# (main/musl, main/python3, main/nodejs, main/openssl, main/postgresql*, main/icu).  Minor precision.
+# (main/musl, main/python3, main/nodejs, main/openssl, main/postgresql*, main/icu).  Minor precision;
+# a release whose notes do not say a version leaves it out (unknown, not absent).
 # ---------------------------------------------------------------------------------------------------
 ALPINE: list[dict[str, Any]] = [
     {
@@ -395,15 +396,51 @@ ALPINE: list[dict[str, Any]] = [
         "runtimes": {"python": "3.12", "node": "22", "go": "1.24", "ruby": "3.4", "php": "8.4", "rust": "1.87"},
         "versions": {"libpq": "17", "libicu": "76.1", "libxml2": "2.13", "libsqlite3": "3.49", "zlib": "1.3"},
     },
+    # Newer releases: only what their release notes and the official images' changes state.
+    {
+        "name": "3.23",
+        "eol": "2027-11-01",
+        "libc_version": "1.2.5",
+        "openssl_version": "3.5",
+        "runtimes": {"node": "24", "rust": "1.91"},
+        "versions": {"zlib": "1.3"},
+    },
+    {
+        "name": "3.24",
+        "eol": "2028-05-01",
+        "libc_version": "1.2.5",
+        "openssl_version": "3.5",
+        "runtimes": {"rust": "1.96"},
+        "versions": {"zlib": "1.3"},
+    },
 ]
 
 # ---------------------------------------------------------------------------------------------------
-# Official images.  Source: the tag manifests in docker-library/official-images (library/python,
-# golang, ruby, php, rust, eclipse-temurin; nodejs/docker-node for node) and the .NET images' README
-# at mcr.microsoft.com, read in late 2025.  Each family: which runtime versions exist, on which
-# releases, how a tag spells the release, and what a bare tag means.
+# Official images.  Sources: the tag manifests in docker-library/official-images (library/python,
+# golang, ruby, php, rust, eclipse-temurin), nodejs/docker-node's versions.json and its issues on the
+# default Debian variant (node 26 moved to trixie; older lines stayed on bookworm), the .NET images'
+# tag listings on the Microsoft registry, and the projects' release schedules (Python 3.15 in October
+# 2026, Go every February and August, Node.js majors in April and October).  The images follow the two
+# newest Alpine releases (3.24 since June 2026) and the Debian stable and oldstable releases.  Each
+# family: which runtime versions exist, on which releases, how a tag spells the release, and what a
+# bare tag means.  A version marked eol still resolves (pinned tags keep working) but gets no rebuilds.
 # ---------------------------------------------------------------------------------------------------
-_PY_NEW = {"debian": ["trixie", "bookworm"], "alpine": ["3.22", "3.21"]}
+_ALPINE_NOW = ["3.24", "3.23"]
+_DEBIAN_NOW = ["trixie", "bookworm"]
+
+
+def _v(
+    debian: list[str], alpine: list[str], default: str, *, eol: bool = False, ubuntu: list[str] | None = None
+) -> dict[str, Any]:
+    row: dict[str, Any] = {"debian": debian, "alpine": alpine, "default": default}
+    if ubuntu:
+        row["ubuntu"] = ubuntu
+    if eol:
+        row["eol"] = True
+    return row
+
+
+_NOW = _v(_DEBIAN_NOW, _ALPINE_NOW, "trixie")
 IMAGES: dict[str, Any] = {
     "python": {
         "runtime": "python",
@@ -411,20 +448,16 @@ IMAGES: dict[str, Any] = {
         "suffix_style": "slim-codename",
         "full_has_compilers": True,
         "versions": {
-            "3.8": {"debian": ["bookworm", "bullseye"], "alpine": ["3.20", "3.19"], "default": "bookworm", "eol": True},
-            "3.9": {
-                "debian": ["trixie", "bookworm", "bullseye"],
-                "alpine": ["3.22", "3.21", "3.20"],
-                "default": "trixie",
-                "eol": True,
-            },
-            "3.10": dict(_PY_NEW, default="trixie"),
-            "3.11": dict(_PY_NEW, default="trixie"),
-            "3.12": dict(_PY_NEW, default="trixie"),
-            "3.13": dict(_PY_NEW, default="trixie"),
-            "3.14": dict(_PY_NEW, default="trixie"),
+            "3.8": _v(["bookworm", "bullseye"], ["3.20", "3.19"], "bookworm", eol=True),
+            "3.9": _v(["trixie", "bookworm", "bullseye"], ["3.22", "3.21"], "trixie", eol=True),
+            "3.10": _v(_DEBIAN_NOW, ["3.23", "3.22"], "trixie", eol=True),
+            "3.11": _NOW,
+            "3.12": _NOW,
+            "3.13": _NOW,
+            "3.14": _NOW,
+            "3.15": _NOW,
         },
-        "latest": "3.14",
+        "latest": "3.15",
     },
     "node": {
         "runtime": "node",
@@ -432,14 +465,16 @@ IMAGES: dict[str, Any] = {
         "suffix_style": "codename-slim",
         "full_has_compilers": True,
         "versions": {
-            "18": {"debian": ["bookworm", "bullseye"], "alpine": ["3.21", "3.20"], "default": "bookworm", "eol": True},
-            "20": {"debian": ["trixie", "bookworm", "bullseye"], "alpine": ["3.22", "3.21"], "default": "bookworm"},
-            "22": {"debian": ["trixie", "bookworm", "bullseye"], "alpine": ["3.22", "3.21"], "default": "bookworm"},
-            "24": {"debian": ["trixie", "bookworm"], "alpine": ["3.22", "3.21"], "default": "trixie"},
-            "25": {"debian": ["trixie", "bookworm"], "alpine": ["3.22", "3.21"], "default": "trixie"},
+            "18": _v(["bookworm", "bullseye"], ["3.21", "3.20"], "bookworm", eol=True),
+            "20": _v(["trixie", "bookworm", "bullseye"], ["3.23", "3.22"], "bookworm", eol=True),
+            "22": _v(["trixie", "bookworm", "bullseye"], _ALPINE_NOW, "bookworm"),
+            "24": _v(["trixie", "bookworm", "bullseye"], _ALPINE_NOW, "bookworm"),
+            "25": _v(["trixie", "bookworm", "bullseye"], ["3.23", "3.22"], "bookworm", eol=True),
+            "26": _v(["trixie", "bookworm", "bullseye"], _ALPINE_NOW, "trixie"),
         },
-        "latest": "25",
-        "aliases": {"lts": "24", "current": "25", "hydrogen": "18", "iron": "20", "jod": "22", "krypton": "24"},
+        "latest": "26",
+        # LTS codenames; "lts" follows the newest Active LTS line (26 since 2026-10-28).
+        "aliases": {"lts": "26", "hydrogen": "18", "iron": "20", "jod": "22", "krypton": "24"},
     },
     "golang": {
         "runtime": "go",
@@ -448,22 +483,14 @@ IMAGES: dict[str, Any] = {
         "full_has_compilers": True,
         "no_slim": True,
         "versions": {
-            "1.22": {
-                "debian": ["bookworm", "bullseye"],
-                "alpine": ["3.20", "3.19"],
-                "default": "bookworm",
-                "eol": True,
-            },
-            "1.23": {
-                "debian": ["bookworm", "bullseye"],
-                "alpine": ["3.21", "3.20"],
-                "default": "bookworm",
-                "eol": True,
-            },
-            "1.24": {"debian": ["trixie", "bookworm"], "alpine": ["3.22", "3.21"], "default": "trixie"},
-            "1.25": {"debian": ["trixie", "bookworm"], "alpine": ["3.22", "3.21"], "default": "trixie"},
+            "1.22": _v(["bookworm", "bullseye"], ["3.20", "3.19"], "bookworm", eol=True),
+            "1.23": _v(["bookworm", "bullseye"], ["3.21", "3.20"], "bookworm", eol=True),
+            "1.24": _v(_DEBIAN_NOW, ["3.22", "3.21"], "trixie", eol=True),
+            "1.25": _v(_DEBIAN_NOW, ["3.23", "3.22"], "trixie", eol=True),
+            "1.26": _NOW,
+            "1.27": _NOW,
         },
-        "latest": "1.25",
+        "latest": "1.27",
     },
     "ruby": {
         "runtime": "ruby",
@@ -471,12 +498,13 @@ IMAGES: dict[str, Any] = {
         "suffix_style": "slim-codename",
         "full_has_compilers": True,
         "versions": {
-            "3.1": {"debian": ["bookworm", "bullseye"], "alpine": ["3.20", "3.19"], "default": "bookworm", "eol": True},
-            "3.2": {"debian": ["trixie", "bookworm"], "alpine": ["3.22", "3.21"], "default": "trixie"},
-            "3.3": {"debian": ["trixie", "bookworm"], "alpine": ["3.22", "3.21"], "default": "trixie"},
-            "3.4": {"debian": ["trixie", "bookworm"], "alpine": ["3.22", "3.21"], "default": "trixie"},
+            "3.1": _v(["bookworm", "bullseye"], ["3.20", "3.19"], "bookworm", eol=True),
+            "3.2": _v(_DEBIAN_NOW, ["3.23", "3.22"], "trixie", eol=True),
+            "3.3": _NOW,
+            "3.4": _NOW,
+            "4.0": _NOW,
         },
-        "latest": "3.4",
+        "latest": "4.0",
     },
     "php": {
         "runtime": "php",
@@ -488,21 +516,20 @@ IMAGES: dict[str, Any] = {
         "full_has_compilers": False,
         "debian_is_slim": True,
         "versions": {
-            "8.1": {"debian": ["bookworm", "bullseye"], "alpine": ["3.21", "3.20"], "default": "bookworm", "eol": True},
-            "8.2": {"debian": ["trixie", "bookworm"], "alpine": ["3.22", "3.21"], "default": "trixie"},
-            "8.3": {"debian": ["trixie", "bookworm"], "alpine": ["3.22", "3.21"], "default": "trixie"},
-            "8.4": {"debian": ["trixie", "bookworm"], "alpine": ["3.22", "3.21"], "default": "trixie"},
+            "8.1": _v(["bookworm", "bullseye"], ["3.21", "3.20"], "bookworm", eol=True),
+            "8.2": _NOW,
+            "8.3": _NOW,
+            "8.4": _NOW,
+            "8.5": _NOW,
         },
-        "latest": "8.4",
+        "latest": "8.5",
     },
     "rust": {
         "runtime": "rust",
         "repositories": ["rust"],
         "suffix_style": "slim-codename",
         "full_has_compilers": True,
-        "versions": {
-            "1": {"debian": ["trixie", "bookworm", "bullseye"], "alpine": ["3.22", "3.21"], "default": "trixie"},
-        },
+        "versions": {"1": _NOW},
         "any_minor": True,
         "latest": "1",
     },
@@ -514,11 +541,8 @@ IMAGES: dict[str, Any] = {
         "default_flavor": "jdk",
         "full_has_compilers": False,
         "versions": {
-            "8": {"ubuntu": ["24.04", "22.04"], "alpine": ["3.22"], "default": "24.04"},
-            "11": {"ubuntu": ["24.04", "22.04"], "alpine": ["3.22"], "default": "24.04"},
-            "17": {"ubuntu": ["24.04", "22.04"], "alpine": ["3.22"], "default": "24.04"},
-            "21": {"ubuntu": ["24.04", "22.04"], "alpine": ["3.22"], "default": "24.04"},
-            "25": {"ubuntu": ["24.04"], "alpine": ["3.22"], "default": "24.04"},
+            major: {"ubuntu": ["24.04", "22.04"], "alpine": ["3.23"], "default": "24.04"}
+            for major in ("8", "11", "17", "21", "25")
         },
         "latest": "25",
     },
@@ -534,21 +558,10 @@ IMAGES: dict[str, Any] = {
         "full_has_compilers": False,
         "debian_is_slim": True,
         "versions": {
-            "6.0": {
-                "debian": ["bookworm", "bullseye"],
-                "ubuntu": ["22.04"],
-                "alpine": ["3.20", "3.19"],
-                "default": "bookworm",
-                "eol": True,
-            },
-            "8.0": {
-                "debian": ["bookworm"],
-                "ubuntu": ["24.04", "22.04"],
-                "alpine": ["3.22", "3.21"],
-                "default": "bookworm",
-            },
-            "9.0": {"debian": ["bookworm"], "ubuntu": ["24.04"], "alpine": ["3.22", "3.21"], "default": "bookworm"},
-            "10.0": {"debian": ["trixie"], "ubuntu": ["24.04"], "alpine": ["3.22"], "default": "24.04"},
+            "6.0": _v(["bookworm", "bullseye"], ["3.20", "3.19"], "bookworm", eol=True, ubuntu=["22.04"]),
+            "8.0": _v(["bookworm"], ["3.23", "3.22"], "bookworm", ubuntu=["24.04", "22.04"]),
+            "9.0": _v(["bookworm"], ["3.23", "3.22"], "bookworm", eol=True, ubuntu=["24.04"]),
+            "10.0": _v(["trixie"], _ALPINE_NOW, "24.04", ubuntu=["24.04"]),
         },
         "latest": "10.0",
     },
@@ -630,20 +643,21 @@ def build_ubuntu(retrieved: str) -> dict[str, Any]:
 def build_alpine(retrieved: str) -> dict[str, Any]:
     releases = []
     for rel in ALPINE:
-        packages: dict[str, Any] = {
-            "musl": {"version": rel["libc_version"]},
-            "python3": {"version": rel["runtimes"]["python"]},
-            "nodejs": {"version": rel["runtimes"]["node"]},
-            "libssl3": {"version": rel["openssl_version"]},
-            "libcrypto3": {"version": rel["openssl_version"]},
-            "libpq": {"version": rel["versions"]["libpq"]},
+        known = {
+            "musl": rel["libc_version"],
+            "python3": rel["runtimes"].get("python"),
+            "nodejs": rel["runtimes"].get("node"),
+            "libssl3": rel["openssl_version"],
+            "libcrypto3": rel["openssl_version"],
+            "libpq": rel["versions"].get("libpq"),
             # postgresqlNN-dev provides it; the split libpq-dev is the smaller choice.
-            "postgresql-dev": {"version": rel["versions"]["libpq"]},
-            "icu-libs": {"version": rel["versions"]["libicu"]},
-            "libxml2": {"version": rel["versions"]["libxml2"]},
-            "sqlite-libs": {"version": rel["versions"]["libsqlite3"]},
-            "zlib": {"version": rel["versions"]["zlib"]},
+            "postgresql-dev": rel["versions"].get("libpq"),
+            "icu-libs": rel["versions"].get("libicu"),
+            "libxml2": rel["versions"].get("libxml2"),
+            "sqlite-libs": rel["versions"].get("libsqlite3"),
+            "zlib": rel["versions"].get("zlib"),
         }
+        packages: dict[str, Any] = {name: {"version": v} for name, v in known.items() if v is not None}
         releases.append(
             {
                 "distro": "alpine",
@@ -663,7 +677,7 @@ def build_alpine(retrieved: str) -> dict[str, Any]:
         )
     return {
         "_provenance": _provenance(
-            "Alpine Linux release notes and the aports branches 3.18-stable .. 3.22-stable (main/musl, "
+            "Alpine Linux release notes and the aports branches 3.18-stable .. 3.24-stable (main/musl, "
             "python3, nodejs, openssl, postgresql, icu, libxml2, sqlite, zlib); eol = end of support "
             "announced on alpinelinux.org/releases; versions to upstream minor precision",
             retrieved,

@@ -20,15 +20,15 @@ def cat() -> Catalog:
         ("python:3.11-slim-bookworm", ("python", "debian", "bookworm", "glibc", "python", "3.11", "slim")),
         ("python:3.12.7-bullseye", ("python", "debian", "bullseye", "glibc", "python", "3.12.7", "full")),
         ("python:3.12-alpine3.20", ("python", "alpine", "3.20", "musl", "python", "3.12", "alpine")),
-        ("docker.io/library/node:20-alpine", ("node", "alpine", "3.22", "musl", "node", "20", "alpine")),
+        ("docker.io/library/node:20-alpine", ("node", "alpine", "3.23", "musl", "node", "20", "alpine")),
         ("node:22-bookworm-slim", ("node", "debian", "bookworm", "glibc", "node", "22", "slim")),
-        ("node:lts-alpine3.21", ("node", "alpine", "3.21", "musl", "node", "24", "alpine")),
+        ("node:lts-alpine3.24", ("node", "alpine", "3.24", "musl", "node", "26", "alpine")),
         ("golang:1.25-alpine3.21", ("golang", "alpine", "3.21", "musl", "go", "1.25", "alpine")),
         ("golang:1.24-bookworm", ("golang", "debian", "bookworm", "glibc", "go", "1.24", "full")),
         ("eclipse-temurin:21-jre-jammy", ("eclipse-temurin", "ubuntu", "22.04", "glibc", "java", "21", "slim")),
         (
             "eclipse-temurin:17.0.11_9-jdk-alpine",
-            ("eclipse-temurin", "alpine", "3.22", "musl", "java", "17.0.11", "alpine"),
+            ("eclipse-temurin", "alpine", "3.23", "musl", "java", "17.0.11", "alpine"),
         ),
         (
             "mcr.microsoft.com/dotnet/aspnet:8.0-bookworm-slim",
@@ -46,7 +46,7 @@ def cat() -> Catalog:
         ("php:8.3-fpm-alpine3.21", ("php", "alpine", "3.21", "musl", "php", "8.3", "alpine")),
         ("php:8.2-apache-bookworm", ("php", "debian", "bookworm", "glibc", "php", "8.2", "slim")),
         ("rust:1.82-slim-bookworm", ("rust", "debian", "bookworm", "glibc", "rust", "1.82", "slim")),
-        ("rust:1.85-alpine", ("rust", "alpine", "3.22", "musl", "rust", "1.85", "alpine")),
+        ("rust:1.85-alpine", ("rust", "alpine", "3.24", "musl", "rust", "1.85", "alpine")),
     ],
 )
 def test_parse_every_family(cat: Catalog, ref: str, expected: tuple[str, ...]) -> None:
@@ -70,8 +70,10 @@ def test_default_tags_mean_the_documented_release(cat: Catalog) -> None:
     slim = cat.image("python:3.12-slim")
     assert slim is not None and (slim.release, slim.compilers) == ("trixie", False)
     latest = cat.image("python")
-    assert latest is not None and latest.tag == "latest" and latest.runtime_version == "3.14"
-    assert cat.image("node:20") is not None and cat.image("node:20").release == "bookworm"  # type: ignore[union-attr]
+    assert latest is not None and latest.tag == "latest" and latest.runtime_version == "3.15"
+    node20, node26 = cat.image("node:20"), cat.image("node:26")
+    assert node20 is not None and node20.release == "bookworm"  # older lines kept bookworm
+    assert node26 is not None and node26.release == "trixie"
     temurin = cat.image("eclipse-temurin:21")
     assert temurin is not None and (temurin.distro, temurin.release, temurin.flavor) == ("ubuntu", "24.04", "jdk")
     php = cat.image("php:8.3")
