@@ -52,16 +52,6 @@ class PhpDetector:
         if ctx.has("composer.lock"):
             self._lock(facts, ctx)
         read_version_managers(facts, ctx, "php", ("php",), 15)
-        if "laravel" in facts.frameworks and ctx.has("artisan"):
-            facts.start_commands.append(
-                StartCommand(
-                    Origin(ctx.path("artisan")),
-                    "laravel-artisan",
-                    argv=("php", "artisan", "serve", "--host=0.0.0.0", "--port=8000"),
-                    precedence=45,
-                )
-            )
-            facts.default_port(8000, Origin(ctx.path("artisan")), "laravel")
         return facts.detection()
 
     def _manifest(self, facts: Facts, doc: JsonDoc) -> None:
