@@ -15,7 +15,7 @@ from matrixhell.detect._ranges import RangeError, composer_range, version_prefix
 from matrixhell.detect._toolversions import read_version_managers
 from matrixhell.detect.base import DetectContext
 from matrixhell.model import Origin, Severity
-from matrixhell.model.facts import Detection, Ecosystem, PackageReq, RuntimeReq, Scope, StartCommand
+from matrixhell.model.facts import Detection, Ecosystem, PackageReq, RuntimeReq, Scope
 
 __all__ = ["PhpDetector"]
 
