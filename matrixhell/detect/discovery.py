@@ -399,6 +399,10 @@ def _only_dev(detections: Sequence[Detection]) -> bool:
     return bool(direct) and all(p.scope is Scope.DEV for p in direct)
 
 
+def _has_main_dependencies(detections: Sequence[Detection]) -> bool:
+    return any(p.direct and p.scope is Scope.MAIN for d in detections for p in d.packages)
+
+
 def _only_tools(detections: Sequence[Detection]) -> bool:
     direct = [p for d in detections for p in d.packages if p.direct]
     return bool(direct) and all(p.name.lower() in _DEV_TOOLS for p in direct)
@@ -601,10 +605,13 @@ def discover(
             continue
         c.decision = "service"
         service_dirs.add(d)
-    # a workspace root or umbrella manifest whose deployable parts are services is not one itself
+    # a workspace root, or an umbrella manifest (nothing of its own to run: no main dependency), whose
+    # deployable parts are services is not one itself; a root with dependencies of its own stays one
     for d in order:
         c = candidates[d]
         if c.decision != "service" or d in compose_dirs or deployable(c):
+            continue
+        if not c.members and _has_main_dependencies(c.detections):
             continue
         inner = sorted(x for x in service_dirs if x != d and _is_under(x, d))
         if inner:

@@ -583,3 +583,14 @@ def test_inline_dockerfile_facts_point_into_the_compose_file() -> None:
     tool = r.service("tool")
     assert tool.runtime is not None and str(tool.runtime.origin) == "compose.yaml:6"
     assert [(p.name, str(p.origin)) for p in tool.system_packages] == [("jq", "compose.yaml:7")]
+
+
+def test_a_root_with_dependencies_of_its_own_stays_a_service_beside_a_nested_one() -> None:
+    r = scan({"app.ini": "dep flask\n", "frontend/app.ini": "dep react\nstart vite preview\n"})
+    assert names(r) == {"app": ".", "frontend": "frontend"}
+
+
+def test_an_umbrella_manifest_with_only_dev_tooling_is_not_a_service() -> None:
+    r = scan({"app.ini": "dev prettier\ndev husky\n", "api/app.ini": "dep x\nstart serve\n"})
+    assert names(r) == {"api": "api"}
+    assert "." in skips(r)
