@@ -476,7 +476,8 @@ def _requirement(
             url, _, marker = text.partition("; ")
             marker = _check_marker(marker.strip(), origin, sink)
         return _from_url(url.strip(), marker, origin, sink, editable)
-    if "@" not in text.split(";")[0] and _is_pathlike(text):
+    head = text.split(";", 1)[0].strip()  # as pip: the marker is split off before the path test
+    if "@" not in head and _is_pathlike(head):
         return _from_path(st, text, origin, path, editable)
     if editable:
         sink.add(

@@ -55,6 +55,18 @@ def test_extras_and_marker_kept_as_text():
     assert req.marker == 'python_version < "3.8" and sys_platform == "win32"'
 
 
+def test_slash_inside_a_marker_does_not_make_a_path():
+    r = parse('foo>=1 ; platform_version == "a/b"\n')
+    (req,) = r.requirements
+    assert (req.name, req.url, req.marker) == ("foo", None, 'platform_version == "a/b"')
+
+
+def test_local_path_with_marker():
+    r = parse('./vendor/thing-1.0.tar.gz ; sys_platform == "linux"\n')
+    (req,) = r.requirements
+    assert (req.name, req.specifier, req.marker) == ("thing", "==1.0", 'sys_platform == "linux"')
+
+
 def test_marker_for_other_platform_is_not_evaluated():
     # a host-independent parse: the entry is kept whatever machine runs the scan
     r = parse('pywin32 ; sys_platform == "win32"\nuvloop ; sys_platform != "win32"\n')
