@@ -270,6 +270,20 @@ _UBUNTU_RUN = {
     "glib": ("libglib2.0-0", "libglib2.0-0", "libglib2.0-0t64"),
     "libpcre2": ("libpcre2-8-0", "libpcre2-8-0", "libpcre2-8-0"),
 }
+# 26.04 (resolute): only the names its archive and announcements make certain; others unknown.
+_UBUNTU_RUN_2604 = {
+    "openssl": "libssl3t64",
+    "libpq": "libpq5",
+    "libffi": "libffi8",
+    "zlib": "zlib1g",
+    "libsqlite3": "libsqlite3-0",
+    "libyaml": "libyaml-0-2",
+    "libxslt": "libxslt1.1",
+    "libjpeg": "libjpeg-turbo8",
+    "bzip2": "libbz2-1.0",
+    "xz": "liblzma5",
+    "zstd": "libzstd1",
+}
 # Ubuntu's -dev names that differ from Debian's.
 _UBUNTU_BUILD = {
     "libjpeg": ("libjpeg-dev",),
@@ -347,6 +361,16 @@ UBUNTU: list[dict[str, Any]] = [
             "libffi": "3.4.6",
             "zlib": "1.3",
         },
+    },
+    {
+        # OpenSSL 3.5 and Python 3.14 per the 26.04 announcements; glibc given as the lower bound.
+        "name": "26.04",
+        "codename": "resolute",
+        "eol": "2031-04-30",
+        "libc_version": "2.42",
+        "openssl_version": "3.5",
+        "runtimes": {"python": "3.14"},
+        "versions": {},
     },
 ]
 
@@ -566,7 +590,7 @@ IMAGES: dict[str, Any] = {
         "latest": "10.0",
     },
 }
-UBUNTU_CODENAMES = {"focal": "20.04", "jammy": "22.04", "noble": "24.04"}
+UBUNTU_CODENAMES = {"focal": "20.04", "jammy": "22.04", "noble": "24.04", "resolute": "26.04"}
 
 
 def _provenance(source: str, retrieved: str) -> dict[str, str]:
@@ -597,10 +621,13 @@ def build_ubuntu(retrieved: str) -> dict[str, Any]:
     for i, rel in enumerate(UBUNTU):
         libraries: dict[str, Any] = {}
         for lib, _deb_build, _apk in LIBRARIES:
-            run = _UBUNTU_RUN.get(lib)
-            if run is None:
+            row = _UBUNTU_RUN.get(lib)
+            name = row[i] if row is not None and i < len(row) else None
+            if rel["name"] == "26.04":
+                name = _UBUNTU_RUN_2604.get(lib)
+            if name is None:
                 continue
-            libraries[lib] = {"run": [run[i]]}
+            libraries[lib] = {"run": [name]}
             if lib in _UBUNTU_BUILD:
                 libraries[lib]["build"] = list(_UBUNTU_BUILD[lib])
         packages = {
@@ -633,7 +660,9 @@ def build_ubuntu(retrieved: str) -> dict[str, Any]:
     return {
         "_provenance": _provenance(
             "Ubuntu LTS release notes and packages.ubuntu.com listings (release and -updates pockets) for "
-            "focal, jammy and noble; eol = end of standard support; versions to upstream minor precision",
+            "focal, jammy and noble, and the ubuntu-devel announcements for resolute (26.04: OpenSSL 3.5, "
+            "Python 3.14; only the library names stated are listed); eol = end of standard support; "
+            "versions to upstream minor precision",
             retrieved,
         ),
         "releases": releases,

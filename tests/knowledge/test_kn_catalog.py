@@ -139,3 +139,14 @@ def test_release_as_target(cat: Catalog) -> None:
     t = cat.release("debian", "trixie").target(runtime="python", runtime_version="3.13")
     assert (t.distro, t.release, t.libc, t.ssl) == ("debian", "trixie", "glibc", "libssl3t64")
     assert t.label() == "debian trixie python 3.13"
+
+
+def test_curated_release_lists_only_what_its_sources_state(cat: Catalog) -> None:
+    resolute = cat.release("ubuntu", "resolute")
+    assert (resolute.name, resolute.ssl, resolute.runtime_version("python")) == ("26.04", "libssl3t64", "3.14")
+    assert resolute.library_packages("libpq").run == ("libpq5",)
+    icu = resolute.library_packages("libicu")
+    assert icu.build == ("libicu-dev",) and icu.run == ()  # run name not stated: unknown
+    assert not resolute.complete and resolute.runtime_version("node") is None
+    assert cat.release("alpine", "3.24").runtime_version("python") is None
+    assert cat.release("alpine", "3.24").libc_version == "1.2.5"
