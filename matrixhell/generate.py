@@ -13,6 +13,7 @@ import contextlib
 import difflib
 import os
 import posixpath
+import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -159,11 +160,18 @@ def _knowledge_needs() -> NeedsFn:
                     build.update(release.tool_packages(tool))
             for lib in nn.run_libraries(prebuilt=prebuilt):
                 run.update(_library(release, lib).run)
+        if target.runtime == "python":
+            # the official python images carry their own interpreter and headers under /usr/local:
+            # the distro's python3-dev would install a second, different Python
+            build = {n for n in build if not _DISTRO_PYTHON.match(n)}
         out = SystemNeeds(tuple(PinnedPackage(n) for n in sorted(build)),
                           tuple(PinnedPackage(n) for n in sorted(run)), compile_, tuple(reasons))
         return _pin(out, release.package_version)
 
     return needs
+
+
+_DISTRO_PYTHON = re.compile(r"^(lib)?python3(\.\d+)?(-dev|-minimal)?$")
 
 
 def _python_line(target: Target) -> str | None:

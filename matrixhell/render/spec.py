@@ -855,6 +855,12 @@ def build_spec(
     _check_override(ctx, detected, missing_packages)
     recipe = _RECIPES[runtime](ctx)
     ports = _ports(ctx)
+    low = sorted(n for n, _ in ports if n < 1024)
+    if low:
+        ctx.warn("privileged-port",
+                 f"the service listens on {', '.join(map(str, low))}; as uid {_uid(ctx)} with every capability "
+                 "dropped it cannot bind a port below 1024 under Kubernetes (Docker allows it)",
+                 hint="make it listen on a port from 1024 up and publish that")
     health = None
     if ports:
         port = _health_port(ctx, ports)

@@ -280,3 +280,11 @@ def test_runtime_req_is_read_from_the_service() -> None:
 
     spec = build_spec(svc, Target("debian", "bookworm", "glibc", "2.36"))
     assert spec.runtime == "node" and spec.base_image == "node:18-bookworm-slim"
+
+
+def test_ports_below_1024_are_flagged_for_a_non_root_image() -> None:
+    spec = build_spec(make_service(ports=(80,), files=("requirements.txt",)), make_target())
+    f = next(f for f in spec.findings if f.code == "privileged-port")
+    assert "80" in f.message and f.hint
+    ok = build_spec(make_service(ports=(8080,), files=("requirements.txt",)), make_target())
+    assert not [f for f in ok.findings if f.code == "privileged-port"]
