@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from matrixhell.conflicts.causes import lib_cause, range_cause
 from matrixhell.conflicts.hints import fits, releases_text
-from matrixhell.conflicts.profile import LibNeed, Profile, joint_slots
+from matrixhell.conflicts.profile import LibNeed, Profile
 from matrixhell.conflicts.registry import RuleContext, pair_rule, service_rule
 from matrixhell.model import Cause, Conflict, Severity
 
@@ -70,33 +70,29 @@ def no_release_for_lib(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
     yield Conflict("no-release-for-lib", Severity.ERROR, (p.name,), title, tuple(causes), hint)
 
 
-def _restricting(p: Profile, among: set[str], ctx: RuleContext) -> list[LibNeed]:
-    """The needs of ``p`` that rule out some of the releases in ``among``, most restrictive first."""
+def _unshipped(p: Profile, where: set[str], ctx: RuleContext) -> list[LibNeed]:
+    """The needs of ``p`` that no release in ``where`` ships, most restrictive first."""
     scored = []
     for n in p.lib_needs:
-        ok = among & set(_shipping(n, p, ctx))
-        if ok != among:
-            scored.append((len(ok), n.name, n))
+        ships = set(_shipping(n, p, ctx))
+        if not ships & where:
+            scored.append((len(ships), n.name, n))
     return [n for _s, _name, n in sorted(scored, key=lambda t: (t[0], t[1]))]
 
 
 @pair_rule(
     "os-lib-clash",
     Severity.ERROR,
-    "the system libraries of two services are shipped together by no release with the runtimes they want",
+    "a system library one service needs is shipped by no release where the other can run",
 )
 def os_lib_clash(a: Profile, b: Profile, ctx: RuleContext) -> Iterator[Conflict]:
+    """Also beside a runtime disagreement: it tells that aligning the runtimes would not be enough."""
     if not a.slots or not b.slots:
         return  # a service that fits nowhere alone is its own conflict (no-release-for-lib)
     if a.libc and b.libc and a.libc != b.libc:
         return  # libc-clash says it better
-    if a.runtime is not None and a.runtime == b.runtime and not a.range.overlaps(b.range):
-        return  # disjoint-runtime
-    base = joint_slots([a, b], which="base_slots")
-    if not base or joint_slots([a, b], which="slots"):
-        return
-    among = set(base)
-    la, lb = _restricting(a, among, ctx), _restricting(b, among, ctx)
+    ra, rb = set(a.slots), set(b.slots)
+    la, lb = _unshipped(a, rb, ctx), _unshipped(b, ra, ctx)
     if not la and not lb:
         return
     causes: list[Cause] = []
@@ -107,11 +103,12 @@ def os_lib_clash(a: Profile, b: Profile, ctx: RuleContext) -> Iterator[Conflict]
             causes.append(lib_cause(p, n, releases_text(_shipping(n, p, ctx), ctx.view)))
             parts.append(f"{n.name} ({p.name})")
         else:
-            causes.append(range_cause(p))
+            runs_on = releases_text(sorted(p.slots), ctx.view)
+            causes.append(Cause(p.name, "runs-on", runs_on, p.origin, because=(range_cause(p),)))
             parts.append(f"{_runtime_text(p)} ({p.name})")
-    runtimes = sorted({_runtime_text(p) for p in (a, b) if p.runtime})
     title = f"no release ships {parts[0]} and {parts[1]} together"
-    if runtimes:
+    runtimes = sorted({_runtime_text(p) for p in (a, b) if p.runtime})
+    if la and lb and runtimes:
         title += f" with {' and '.join(runtimes)}"
     hint = f"{fits(a, ctx.view)}; {fits(b, ctx.view)}"
     yield Conflict("os-lib-clash", Severity.ERROR, (a.name, b.name), title, tuple(causes), hint)

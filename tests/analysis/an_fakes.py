@@ -189,16 +189,10 @@ def _images() -> tuple[FakeImage, ...]:
         )
     for v, rel in (("18", "bookworm"), ("20", "bookworm"), ("22", "bookworm"), ("22", "trixie")):
         out.append(
-            FakeImage(
-                f"node:{v}-{rel}-slim", "node", f"{v}-{rel}-slim", "debian", rel, "glibc", "node", v, "slim"
-            )
+            FakeImage(f"node:{v}-{rel}-slim", "node", f"{v}-{rel}-slim", "debian", rel, "glibc", "node", v, "slim")
         )
     for v in ("18", "20", "22"):
-        out.append(
-            FakeImage(
-                f"node:{v}-alpine", "node", f"{v}-alpine", "alpine", "3.19", "musl", "node", v, "alpine"
-            )
-        )
+        out.append(FakeImage(f"node:{v}-alpine", "node", f"{v}-alpine", "alpine", "3.19", "musl", "node", v, "alpine"))
     return tuple(out)
 
 
@@ -217,9 +211,7 @@ class FakeCatalog:
     ) -> None:
         self.releases = tuple(releases)
         names = {(r.distro, r.name) for r in self.releases}
-        self._images = tuple(
-            i for i in (images if images is not None else _images()) if (i.distro, i.release) in names
-        )
+        self._images = tuple(i for i in (images if images is not None else _images()) if (i.distro, i.release) in names)
 
     def image(self, reference: str) -> FakeImage | None:
         ref = _ALIASES.get(reference, reference)
@@ -309,17 +301,13 @@ def failing_resolver(bad: str) -> object:
     """A resolver that fails whenever ``bad`` is among the requirements."""
     from matrixhell.model import Cause
 
-    def resolve(
-        reqs: tuple[str, ...], constraints: tuple[str, ...], python: str, origins: object
-    ) -> ResolveOutcome:
+    def resolve(reqs: tuple[str, ...], constraints: tuple[str, ...], python: str, origins: object) -> ResolveOutcome:
         if any(r.startswith(bad) for r in reqs):
             causes = (
                 Cause(bad, "requires", "urllib3>=2", None),
                 Cause("constraints", "requires", "urllib3<2", None),
             )
-            return ResolveOutcome(
-                False, causes=causes, message=f"{bad} and the constraints disagree on urllib3"
-            )
+            return ResolveOutcome(False, causes=causes, message=f"{bad} and the constraints disagree on urllib3")
         return ResolveOutcome(True, pins={})
 
     return resolve
@@ -351,9 +339,7 @@ def pkg(
     direct: bool = True,
     ecosystem: Ecosystem = Ecosystem.PYPI,
 ) -> PackageReq:
-    return PackageReq(
-        ecosystem, name, specifier, Origin(path, line), locked=locked, marker=marker, direct=direct
-    )
+    return PackageReq(ecosystem, name, specifier, Origin(path, line), locked=locked, marker=marker, direct=direct)
 
 
 def apt(
@@ -382,3 +368,21 @@ def svc(
         system_packages=tuple(system),
         base_images=tuple(base),
     )
+
+
+def run(services: Sequence[Service], kn: Knowledge | None = None) -> tuple[object, tuple[object, ...], object]:
+    """Profiles, conflicts and the rule context for ``services`` in the fake world."""
+    from matrixhell.conflicts import build_profiles, find_conflicts, make_context
+
+    kn = kn or knowledge()
+    profiles = build_profiles(services, kn)
+    ctx = make_context(profiles, kn)
+    return profiles, find_conflicts(ctx), ctx
+
+
+def kinds(conflicts: Sequence[object]) -> list[tuple[str, tuple[str, ...]]]:
+    return sorted((c.kind, c.subjects) for c in conflicts)  # type: ignore[attr-defined]
+
+
+def of_kind(conflicts: Sequence[object], kind: str) -> list[object]:
+    return [c for c in conflicts if c.kind == kind]  # type: ignore[attr-defined]

@@ -1,0 +1,172 @@
+"""Rendering: graph formats, the matrix and explanations, from hand-built services."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import networkx as nx
+from an_fakes import apt, frm, knowledge, pkg, rt, svc
+
+from matrixhell.conflicts import build_profiles, find_conflicts, make_context
+from matrixhell.graph import build_graph
+from matrixhell.model import Cause, Conflict, Origin, Plan, Severity
+from matrixhell.plan import make_plan
+from matrixhell.render.explain import explain, plan_text
+from matrixhell.render.graph_formats import render_graph, to_dot, to_graphml, to_json, to_mermaid
+from matrixhell.render.matrix import build_matrix, matrix_table
+
+
+def _world() -> tuple[list[object], Plan]:
+    services = [
+        svc(
+            "api",
+            runtimes=[rt("==3.8.*", path="api/.python-version")],
+            packages=[pkg("psycopg2", "2.9.9")],
+            system=[apt("libssl1.1", path="api/Dockerfile", line=4)],
+        ),
+        svc(
+            "web",
+            runtimes=[rt(">=3.12", source="requires-python", path="web/pyproject.toml", line=5)],
+            packages=[pkg("django", "5.0.6")],
+        ),
+        svc("front", runtimes=[rt("==20.*", runtime="node")], base=[frm("node:20-alpine", "front/Dockerfile")]),
+    ]
+    kn = knowledge()
+    profiles = build_profiles(services, kn)  # type: ignore[arg-type]
+    ctx = make_context(profiles, kn)
+    return services, make_plan(profiles, find_conflicts(ctx), ctx.view)
+
+
+def _graph() -> nx.MultiDiGraph:
+    services, plan = _world()
+    return build_graph(services, knowledge=knowledge(), plan=plan)  # type: ignore[arg-type]
+
+
+def test_dot_has_a_cluster_per_service_and_typed_edges() -> None:
+    text = to_dot(_graph())
+    assert text.startswith("digraph matrixhell {")
+    for s in ("api", "web", "front"):
+        assert f'subgraph "cluster_{s}"' in text
+    assert '"service:api" -> "package:pypi:psycopg2" [label="requires"];' in text
+    assert '"package:pypi:psycopg2" -> "system-lib:libpq" [label="needs-lib"];' in text
+
+
+def test_dot_puts_shared_nodes_outside_the_clusters() -> None:
+    text = to_dot(_graph())
+    runtime_line = next(line for line in text.splitlines() if line.strip().startswith('"runtime:python" ['))
+    assert runtime_line.startswith('  "runtime:python"')  # top level, not indented in a cluster
+
+
+def test_mermaid_is_a_flowchart_with_short_ids_and_labels() -> None:
+    text = to_mermaid(_graph())
+    lines = text.splitlines()
+    assert lines[0] == "flowchart LR"
+    assert any(line.endswith('[["api"]]') for line in lines)
+    assert any("-->|needs-lib|" in line for line in lines)
+    # node ids are short and safe; the typed ids (with colons) only appear inside quoted labels
+    body = [line.strip() for line in lines[1:] if not line.strip().startswith(("subgraph", "end"))]
+    assert all(re.match(r"^n\d+(\W|$)", line) for line in body)
+
+
+def test_graphml_reads_back_with_networkx() -> None:
+    g = _graph()
+    back = nx.read_graphml(io.BytesIO(to_graphml(g).encode()))
+    assert set(back.nodes) == set(g.nodes)
+    assert back.nodes["service:api"]["type"] == "service"
+    assert back.number_of_edges() == g.number_of_edges()
+
+
+def test_json_is_node_link_with_origins() -> None:
+    doc = json.loads(to_json(_graph()))
+    assert doc["directed"] and doc["multigraph"]
+    ids = [n["id"] for n in doc["nodes"]]
+    assert ids == sorted(ids)
+    edge = next(e for e in doc["edges"] if e["source"] == "service:api" and e["key"] == "needs-lib")
+    assert edge["origin"] == {"path": "api/Dockerfile", "line": 4}
+
+
+def test_every_format_is_deterministic() -> None:
+    for fmt in ("dot", "mermaid", "graphml", "json"):
+        assert render_graph(_graph(), fmt) == render_graph(_graph(), fmt)
+
+
+def test_matrix_dimensions_and_pairs() -> None:
+    _s, plan = _world()
+    m = build_matrix(plan)
+    assert m.services == ("api", "front", "web")
+    assert m.cell("api", "libssl") == "libssl1.1"
+    assert m.cell("api", "release") == "debian bullseye"
+    assert m.cell("front", "libc").startswith("musl")
+    assert m.pair("api", "api") == "-"
+    assert m.pair("api", "web") == m.pair("web", "api")
+    assert "disjoint-runtime" in m.pair("api", "web")
+    assert "libc-clash" in m.pair("api", "front")  # api installs with apt: glibc
+    assert m.pair("front", "web") == "ok"  # web is bound to no libc: it may join the Alpine frontend
+    data = m.to_json()
+    assert data["rows"]["web"]["runtime"] == "python"
+
+
+def test_matrix_table_shows_both_tables() -> None:
+    _s, plan = _world()
+    text = matrix_table(build_matrix(plan))
+    first, second = text.split("\n\n")
+    assert first.splitlines()[0].split() == [
+        "service",
+        "runtime",
+        "version",
+        "libc",
+        "libssl",
+        "release",
+        "base",
+        "image",
+        "environment",
+    ]
+    assert "libc-clash" in second and "ok" not in first
+
+
+def _conflict() -> Conflict:
+    a = Cause(
+        "api",
+        "requires",
+        "python >=3.8,<3.9",
+        Origin("api/.python-version", 1),
+        because=(Cause("python-version-file", "says", "python 3.8", Origin("api/.python-version", 1)),),
+    )
+    b = Cause("web", "requires", "python >=3.12", Origin("web/pyproject.toml", 5))
+    return Conflict(
+        "disjoint-runtime",
+        Severity.ERROR,
+        ("api", "web"),
+        "python >=3.8,<3.9 and >=3.12 have no version in common",
+        (a, b),
+        "api fits debian bookworm (python 3.8); web fits debian trixie (python 3.13)",
+    )
+
+
+def test_explanation_leads_with_the_root_cause_pair_and_the_hint() -> None:
+    text = explain(_conflict())
+    lines = text.splitlines()
+    assert lines[0] == "error[disjoint-runtime] api, web: python >=3.8,<3.9 and >=3.12 have no version in common"
+    assert lines[1] == (
+        "  Because api requires python >=3.8,<3.9 (api/.python-version:1) and web requires python >=3.12 "
+        "(web/pyproject.toml:5), api and web cannot share one environment."
+    )
+    assert lines[-1].startswith("  hint: api fits debian bookworm")
+    assert "python-version-file" not in text  # the derivation waits for --verbose
+
+
+def test_verbose_explanation_shows_the_whole_derivation() -> None:
+    text = explain(_conflict(), verbose=True)
+    assert "  derivation:" in text
+    assert "      python-version-file says python 3.8 (api/.python-version:1)" in text
+
+
+def test_plan_text_lists_environments_targets_and_splits() -> None:
+    _s, plan = _world()
+    text = plan_text(plan)
+    assert text.startswith("3 services in 2 environments (fewest possible)")
+    assert "env-1: debian bullseye (glibc 2.31, libssl1.1), python 3.8" in text
+    assert "why they are split:" in text
+    assert "  api / web: disjoint-runtime: python >=3.8,<3.9 and >=3.12 have no version in common" in text

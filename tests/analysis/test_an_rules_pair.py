@@ -1,0 +1,158 @@
+"""Rules between two services: why they cannot share one environment."""
+
+from __future__ import annotations
+
+from an_fakes import (
+    BOOKWORM,
+    BULLSEYE,
+    FakeCatalog,
+    FakeImage,
+    apt,
+    frm,
+    kinds,
+    knowledge,
+    of_kind,
+    pkg,
+    rt,
+    run,
+    svc,
+)
+
+from matrixhell.conflicts import can_share
+from matrixhell.model import Severity
+
+
+def test_disjoint_runtime_says_the_merged_ranges() -> None:
+    api = svc("api", runtimes=[rt("==3.8.*", path="api/.python-version")])
+    admin = svc("admin", runtimes=[rt(">=3.12", source="requires-python", path="admin/pyproject.toml", line=5)])
+    _p, conflicts, _c = run([api, admin])
+    [c] = of_kind(conflicts, "disjoint-runtime")
+    assert c.severity is Severity.ERROR
+    assert c.subjects == ("admin", "api")
+    assert c.title == "python >=3.12 and >=3.8,<3.9 have no version in common"
+    # root-cause pair first: one cause per service, each resting on the source that said it
+    assert [x.subject for x in c.causes] == ["admin", "api"]
+    assert str(c.causes[1].because[0].origin) == "api/.python-version:1"
+    # the hint names the release and base that fit each side
+    assert "api fits debian bookworm (python 3.8 from python:3.8-slim-bookworm" in c.hint
+    assert "admin fits debian trixie (python 3.13 from python:3.13-slim-trixie" in c.hint
+
+
+def test_ranges_that_meet_are_no_conflict() -> None:
+    a = svc("a", runtimes=[rt(">=3.9,<3.12", source="requires-python")])
+    b = svc("b", runtimes=[rt("==3.11.*")])
+    profiles, conflicts, _c = run([a, b])
+    assert not conflicts
+    assert can_share(profiles)
+
+
+def test_disjoint_pins_of_direct_packages_are_an_error() -> None:
+    api = svc("api", runtimes=[rt("==3.11.*")], packages=[pkg("django", "3.2.25", path="api/requirements.txt")])
+    admin = svc("admin", runtimes=[rt("==3.11.*")], packages=[pkg("django", "5.0.6", path="admin/uv.lock")])
+    profiles, conflicts, _c = run([api, admin])
+    [c] = of_kind(conflicts, "disjoint-pins")
+    assert c.severity is Severity.ERROR
+    assert c.title == "django ==5.0.6 and ==3.2.25 have no version in common"
+    assert not can_share(profiles)
+
+
+def test_a_lock_pin_outside_the_others_specifier_is_disjoint() -> None:
+    api = svc("api", packages=[pkg("django", "3.2.25")])
+    admin = svc("admin", packages=[pkg("django", specifier=">=5.0")])
+    _p, conflicts, _c = run([api, admin])
+    [c] = of_kind(conflicts, "disjoint-pins")
+    assert ">=5.0" in c.title and "==3.2.25" in c.title
+
+
+def test_transitive_pins_that_differ_only_warn_and_do_not_split() -> None:
+    a = svc("a", packages=[pkg("certifi", "2024.2.2", direct=False)])
+    b = svc("b", packages=[pkg("certifi", "2024.7.4", direct=False)])
+    profiles, conflicts, _c = run([a, b])
+    [c] = of_kind(conflicts, "disjoint-pins")
+    assert c.severity is Severity.WARNING
+    assert "re-lock" in c.hint
+    assert can_share(profiles)
+
+
+def test_more_than_one_package_apart_is_one_conflict_counting_the_rest() -> None:
+    a = svc("a", packages=[pkg("django", "3.2.25"), pkg("flask", "2.0.3"), pkg("six", "1.16.0")])
+    b = svc("b", packages=[pkg("django", "5.0.6"), pkg("flask", "3.0.3"), pkg("six", "1.16.0")])
+    _p, conflicts, _c = run([a, b])
+    [c] = of_kind(conflicts, "disjoint-pins")
+    assert c.title.endswith("(and 1 more package)")
+    assert len(c.causes) == 4
+
+
+def test_os_lib_clash_libssl11_against_libssl3() -> None:
+    billing = svc("billing", runtimes=[rt("==3.11.*")], system=[apt("libssl1.1", path="billing/Dockerfile", line=4)])
+    web = svc("web", runtimes=[rt("==3.11.*")], system=[apt("libssl3", path="web/Dockerfile", line=6)])
+    profiles, conflicts, _c = run([billing, web])
+    [c] = of_kind(conflicts, "os-lib-clash")
+    assert c.severity is Severity.ERROR
+    assert c.title == ("no release ships libssl1.1 (billing) and libssl3 (web) together with python >=3.11,<3.12")
+    assert "debian bullseye" in c.causes[0].because[0].object
+    assert "billing fits debian bullseye" in c.hint and "web fits debian trixie" in c.hint
+    assert not can_share(profiles)
+
+
+def test_os_lib_clash_against_a_runtime_only_on_newer_releases() -> None:
+    billing = svc("billing", runtimes=[rt(">=3.11", source="requires-python")], system=[apt("libssl1.1")])
+    new = svc("new", runtimes=[rt("==3.13.*")])
+    _p, conflicts, _c = run([billing, new])
+    [c] = of_kind(conflicts, "os-lib-clash")
+    assert "libssl1.1 (billing)" in c.title and "(new)" in c.title
+
+
+def test_libc_clash_names_the_alpine_side_and_what_commits_it() -> None:
+    front = svc("front", runtimes=[rt("==20.*", runtime="node")], base=[frm("node:20-alpine", "front/Dockerfile")])
+    api = svc("api", runtimes=[rt("==3.11.*")], system=[apt("libpq5")])
+    _p, conflicts, _c = run([front, api])
+    [c] = of_kind(conflicts, "libc-clash")
+    assert c.severity is Severity.ERROR
+    assert c.title == "api runs on glibc and front on musl: no release has both"
+    assert "front must leave Alpine (its Dockerfile builds FROM node:20-alpine)" in c.hint
+
+
+def test_different_runtimes_are_not_a_conflict_by_themselves() -> None:
+    api = svc("api", runtimes=[rt("==3.11.*")])
+    web = svc("web", runtimes=[rt("==20.*", runtime="node")])
+    profiles, conflicts, _c = run([api, web])
+    assert kinds(conflicts) == []
+    assert can_share(profiles)
+
+
+def test_fallback_when_runtime_versions_never_meet_on_one_release() -> None:
+    images = (
+        FakeImage(
+            "python:3.8-slim-bullseye",
+            "python",
+            "3.8-slim-bullseye",
+            "debian",
+            "bullseye",
+            "glibc",
+            "python",
+            "3.8",
+            "slim",
+        ),
+        FakeImage(
+            "node:22-bookworm-slim", "node", "22-bookworm-slim", "debian", "bookworm", "glibc", "node", "22", "slim"
+        ),
+    )
+    kn = knowledge(FakeCatalog([BULLSEYE, BOOKWORM], images))
+    old = svc("old", runtimes=[rt("==3.8.*")])
+    front = svc("front", runtimes=[rt("==22.*", runtime="node")])
+    _p, conflicts, _c = run([old, front], kn)
+    [c] = of_kind(conflicts, "no-shared-release")
+    assert c.severity is Severity.ERROR
+    assert c.title == "front and old fit no release together"
+    assert "debian bookworm (node 22)" in c.causes[0].object
+    assert "debian bullseye (python 3.8)" in c.causes[1].object
+
+
+def test_conflicts_are_sorted_errors_first_and_deduplicated() -> None:
+    a = svc("a", runtimes=[rt("==3.8.*"), rt("==3.11.*", source="dockerfile-from")])
+    b = svc("b", runtimes=[rt(">=3.12", source="requires-python")])
+    _p, conflicts, _c = run([a, b])
+    ranks = [c.severity.rank for c in conflicts]
+    assert ranks == sorted(ranks, reverse=True)
+    assert len({c.key() for c in conflicts}) == len(conflicts)

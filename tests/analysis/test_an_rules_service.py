@@ -1,0 +1,201 @@
+"""Rules inside one service: each one with hand-built services in the fake world of an_fakes."""
+
+from __future__ import annotations
+
+from an_fakes import (
+    BOOKWORM,
+    BULLSEYE,
+    TRIXIE,
+    FakeCatalog,
+    apt,
+    failing_resolver,
+    frm,
+    kinds,
+    knowledge,
+    of_kind,
+    pkg,
+    rt,
+    run,
+    svc,
+)
+
+from matrixhell.conflicts import rules
+from matrixhell.model import Severity
+
+
+def test_two_pins_that_disagree_are_a_warning_naming_both_sources() -> None:
+    s = svc(
+        "reports",
+        runtimes=[
+            rt("==3.11.*", source="dockerfile-from", path="reports/Dockerfile", raw="python:3.11-slim"),
+            rt("==3.8.*", path="reports/.python-version", raw="3.8"),
+        ],
+    )
+    _p, conflicts, _c = run([s])
+    [c] = of_kind(conflicts, "runtime-disagreement")
+    assert c.severity is Severity.WARNING
+    assert c.title == "python >=3.11,<3.12 and >=3.8,<3.9 have no version in common"
+    assert [str(x.origin) for x in c.causes] == ["reports/Dockerfile:1", "reports/.python-version:1"]
+    assert "dockerfile-from" in c.hint and "reports/.python-version:1" in c.hint
+
+
+def test_a_pin_outside_the_declared_range_is_an_error() -> None:
+    s = svc(
+        "api",
+        runtimes=[
+            rt("==3.8.*", path="api/.python-version"),
+            rt(">=3.10", source="requires-python", path="api/pyproject.toml", line=4),
+        ],
+    )
+    profiles, conflicts, _c = run([s])
+    [c] = of_kind(conflicts, "runtime-disagreement")
+    assert c.severity is Severity.ERROR
+    # the better-ranked source stands; the plan keeps to it
+    assert str(profiles[0].declared) == ">=3.8,<3.9"
+
+
+def test_agreeing_sources_narrow_each_other() -> None:
+    s = svc("api", runtimes=[rt(">=3.9", source="requires-python"), rt("==3.11.*", source="dockerfile-from")])
+    profiles, conflicts, _c = run([s])
+    assert not of_kind(conflicts, "runtime-disagreement")
+    assert str(profiles[0].declared) == ">=3.11,<3.12"
+
+
+def test_requires_python_of_a_locked_package_excludes_the_runtime() -> None:
+    s = svc("reports", runtimes=[rt("==3.8.*")], packages=[pkg("pandas", "2.2.2", path="reports/requirements.txt")])
+    _p, conflicts, _c = run([s])
+    [c] = of_kind(conflicts, "requires-python")
+    assert c.severity is Severity.ERROR
+    assert c.title == ("python >=3.8,<3.9 and >=3.9 (Requires-Python of pandas 2.2.2) have no version in common")
+    # the hint names the newest pandas that still supports 3.8, and the runtime that fits the pin
+    assert "pandas==2.0.3" in c.hint
+    assert "python 3.9 or newer" in c.hint
+    assert str(c.causes[1].origin) == "reports/requirements.txt:1"
+
+
+def test_requires_python_narrows_a_wide_range_without_a_conflict() -> None:
+    s = svc("web", runtimes=[rt(">=3.8", source="requires-python")], packages=[pkg("django", "5.0.6")])
+    profiles, conflicts, _c = run([s])
+    assert not of_kind(conflicts, "requires-python")
+    assert str(profiles[0].range) == ">=3.10"
+    assert "3.9" not in profiles[0].versions
+
+
+def test_marker_that_is_false_on_the_runtime_is_ignored() -> None:
+    s = svc(
+        "billing",
+        runtimes=[rt("==3.8.*")],
+        packages=[pkg("pandas", "2.2.2", marker='python_version >= "3.9"')],
+    )
+    _p, conflicts, _c = run([s])
+    assert not of_kind(conflicts, "requires-python")
+
+
+def test_unsatisfiable_requirements_carry_the_resolver_causes() -> None:
+    s = svc("billing", runtimes=[rt("==3.11.*")], packages=[pkg("stripe", specifier=">=2.60,<3")])
+    _p, conflicts, _c = run([s], knowledge(resolve=failing_resolver("stripe")))
+    [c] = of_kind(conflicts, "unsatisfiable-requirements")
+    assert c.severity is Severity.ERROR
+    assert c.title == "stripe and the constraints disagree on urllib3"
+    assert [x.object for x in c.causes] == ["urllib3>=2", "urllib3<2"]
+    assert "loosen urllib3>=2 or urllib3<2" in c.hint
+
+
+def test_a_failure_on_some_python_lines_only_narrows_the_range() -> None:
+    from matrixhell.conflicts import ResolveOutcome
+
+    def resolve(reqs: object, cons: object, python: str, origins: object) -> ResolveOutcome:
+        return ResolveOutcome(python not in ("3.13", "3.12"), message=f"no wheel for {python}")
+
+    s = svc("ingest", runtimes=[rt(">=3.11", source="requires-python")], packages=[pkg("psycopg", "3.1.19")])
+    profiles, conflicts, _c = run([s], knowledge(resolve=resolve))
+    assert not of_kind(conflicts, "unsatisfiable-requirements")
+    assert profiles[0].versions == ("3.11",)
+    assert str(profiles[0].range) == ">=3.11,<3.12"
+
+
+def test_no_release_ships_libssl11_with_python_313() -> None:
+    s = svc(
+        "billing",
+        runtimes=[rt("==3.13.*")],
+        system=[apt("libssl1.1", path="billing/Dockerfile", line=5)],
+    )
+    profiles, conflicts, _c = run([s])
+    [c] = of_kind(conflicts, "no-release-for-lib")
+    assert c.severity is Severity.ERROR
+    assert c.title == "no release ships libssl1.1 with python >=3.13,<3.14"
+    assert "debian bullseye" in c.hint and "python 3.12 on debian bullseye" in c.hint
+    # the plan still places it, without the library, and says so
+    assert profiles[0].relaxed == ("requires-python", "system-libraries")
+    assert profiles[0].plan_slots
+
+
+def test_a_library_the_catalog_does_not_track_constrains_nothing() -> None:
+    s = svc("api", runtimes=[rt("==3.13.*")], system=[apt("some-unknown-tool")])
+    profiles, conflicts, _c = run([s])
+    assert not conflicts
+    assert set(profiles[0].slots) == {"debian:bookworm", "debian:trixie"}
+
+
+def test_musl_target_with_a_native_package_and_no_musllinux_wheel() -> None:
+    s = svc(
+        "ml",
+        runtimes=[rt("==3.11.*")],
+        packages=[pkg("psycopg2", "2.9.9"), pkg("psycopg2-binary", "2.9.9")],
+        base=[frm("python:3.11-alpine3.19")],
+    )
+    _p, conflicts, _c = run([s])
+    [c] = of_kind(conflicts, "musl-no-wheel")
+    assert c.severity is Severity.WARNING
+    assert c.title.startswith("psycopg2 2.9.9 has no musllinux wheel for python 3.11")
+    assert "postgresql-dev" in c.hint and "gcc" in c.hint
+
+
+def test_glibc_target_never_warns_about_musl_wheels() -> None:
+    s = svc("api", runtimes=[rt("==3.11.*")], packages=[pkg("psycopg2", "2.9.9")])
+    _p, conflicts, _c = run([s])
+    assert not of_kind(conflicts, "musl-no-wheel")
+
+
+def test_runtime_no_known_base_offers() -> None:
+    s = svc("old", runtimes=[rt("==3.6.*")])
+    profiles, conflicts, _c = run([s])
+    [c] = of_kind(conflicts, "no-runtime-release")
+    assert c.severity is Severity.WARNING
+    assert "3.8" in c.hint  # planned on the nearest line the catalog knows
+    assert profiles[0].relaxed[-1] == "runtime-version"
+
+
+def test_every_rule_is_registered_once_with_a_summary() -> None:
+    found = {r.kind: r for r in rules()}
+    assert set(found) >= {
+        "runtime-disagreement",
+        "requires-python",
+        "unsatisfiable-requirements",
+        "no-release-for-lib",
+        "musl-no-wheel",
+        "disjoint-runtime",
+        "disjoint-pins",
+        "os-lib-clash",
+        "libc-clash",
+        "no-shared-release",
+        "no-runtime-release",
+    }
+    assert all(r.summary and r.scope in ("service", "pair", "fallback") for r in found.values())
+
+
+def test_a_clean_service_has_no_conflict() -> None:
+    s = svc("api", runtimes=[rt("==3.12.*")], packages=[pkg("django", "5.0.6")], system=[apt("libpq5")])
+    _p, conflicts, _c = run([s])
+    assert kinds(conflicts) == []
+
+
+def test_releases_are_ranked_supported_first() -> None:
+    from datetime import date
+
+    from matrixhell.conflicts.profile import rank_release
+
+    order = sorted([BULLSEYE, TRIXIE, BOOKWORM], key=lambda r: rank_release(r, date(2026, 12, 1)))
+    assert [r.name for r in order] == ["trixie", "bookworm", "bullseye"]  # bullseye is past its EOL
+    cat = FakeCatalog([BULLSEYE])
+    assert [r.name for r in cat.releases] == ["bullseye"]
