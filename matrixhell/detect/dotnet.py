@@ -81,7 +81,7 @@ class DotnetDetector:
             facts.framework("aspnetcore")
             facts.default_port(8080 if major is None or major[0] >= 8 else 80, origin, "aspnetcore")
             facts.start_commands.append(
-                StartCommand(origin, "dotnet-project", argv=("dotnet", f"/app/{assembly}.dll"), precedence=45)
+                StartCommand(origin, "dotnet-project", argv=("dotnet", f"/app/{assembly}.dll"), precedence=42)
             )
         if ctx.has("packages.lock.json"):
             self._lock(facts, ctx)

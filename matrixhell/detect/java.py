@@ -27,6 +27,7 @@ __all__ = ["JavaDetector", "java_major"]
 _PROP = re.compile(r"\$\{([^}]+)\}")
 _WRAPPER = re.compile(r"gradle-(\d+(?:\.\d+)*)-(?:bin|all)\.zip")
 _SPRING = "org.springframework.boot"
+_WEB_STARTERS = (":spring-boot-starter-web", ":spring-boot-starter-webflux")
 
 
 def java_major(text: str) -> int | None:
@@ -77,7 +78,13 @@ class JavaDetector:
             )
             facts.default_port(8080, origin, "spring-boot")
             facts.start_commands.append(
-                StartCommand(origin, "spring-boot-jar", argv=("java", "-jar", "/app/app.jar"), precedence=45)
+                StartCommand(
+                    origin,
+                    "spring-boot-jar",
+                    argv=("java", "-jar", "/app/app.jar"),
+                    # a web starter makes it a server for sure; a bare Spring Boot app may be a batch job
+                    precedence=42 if any(p.name.endswith(_WEB_STARTERS) for p in facts.packages) else 45,
+                )
             )
         return facts.detection()
 

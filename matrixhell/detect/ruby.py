@@ -180,7 +180,7 @@ class RubyDetector:
                     rails.origin,
                     "rails",
                     argv=("bundle", "exec", "rails", "server", "-b", "0.0.0.0"),
-                    precedence=45,
+                    precedence=42,  # a Rails app is a server: a strong start
                 )
             )
             facts.default_port(3000, rails.origin, "rails")
@@ -191,7 +191,7 @@ class RubyDetector:
                     origin,
                     "rackup",
                     argv=("bundle", "exec", "rackup", "--host", "0.0.0.0", "--port", "9292"),
-                    precedence=46,
+                    precedence=44,  # so is a Rack app
                 )
             )
             facts.default_port(9292, origin, "rackup")

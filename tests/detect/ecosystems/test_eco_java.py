@@ -81,6 +81,9 @@ def test_spring_boot_framework_port_start() -> None:
     assert d.frameworks == ("spring-boot",)
     assert d.ports[0].number == 8080
     assert d.start_commands[0].argv == ("java", "-jar", "/app/app.jar")
+    assert d.start_commands[0].precedence == 42  # a web starter: surely a server
+    batch = run({"pom.xml": POM.replace("spring-boot-starter-web", "spring-boot-starter-batch")})
+    assert batch.start_commands[0].precedence == 45
 
 
 def test_compiler_plugin_and_kotlin() -> None:
