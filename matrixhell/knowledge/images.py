@@ -50,6 +50,10 @@ class ImageInfo:
     family: str = ""  # the table's family name: python | node | golang | eclipse-temurin | dotnet ...
 
 
+def _numeric(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split(".") if p.isdigit())
+
+
 class ImageTable:
     """The image families of data/images.json, with the releases the catalog knows."""
 
@@ -178,6 +182,10 @@ class ImageTable:
             key = ".".join(parts[:n])
             if key in versions:
                 return versions[key]  # type: ignore[no-any-return]
+        # python:3 and golang:1 name the newest line under them
+        under = [k for k in versions if k.startswith(version + ".")]
+        if under:
+            return versions[max(under, key=_numeric)]  # type: ignore[no-any-return]
 
         def distance(key: str) -> tuple[int, ...]:
             want = [int(p) for p in parts if p.isdigit()]

@@ -82,6 +82,15 @@ def test_default_tags_mean_the_documented_release(cat: Catalog) -> None:
     assert dotnet10 is not None and dotnet10.distro == "ubuntu"
 
 
+def test_major_only_tags_mean_the_newest_line(cat: Catalog) -> None:
+    py3 = cat.image("python:3-alpine")
+    assert py3 is not None and (py3.runtime_version, py3.release) == ("3", "3.24")
+    go1 = cat.image("golang:1")
+    assert go1 is not None and go1.release == "trixie"
+    old = cat.image("python:3.8")  # a retired line keeps the release its last images used
+    assert old is not None and old.release == "bookworm"
+
+
 def test_digests_are_ignored(cat: Catalog) -> None:
     with_digest = cat.image("python:3.11-slim-bookworm@sha256:" + "a" * 64)
     plain = cat.image("python:3.11-slim-bookworm")
