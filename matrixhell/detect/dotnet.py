@@ -25,6 +25,7 @@ from matrixhell.model.facts import Detection, Ecosystem, PackageReq, RuntimeReq,
 __all__ = ["DotnetDetector", "tfm_version"]
 
 _TFM = re.compile(r"^(?:net(?:coreapp)?)(\d+)\.(\d+)(?:-[A-Za-z0-9.]+)?$")
+_PROPREF = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)")
 _LANG = {".csproj": "csharp", ".fsproj": "fsharp", ".vbproj": "vb"}
 
 
@@ -32,6 +33,16 @@ def tfm_version(tfm: str) -> tuple[int, int] | None:
     """``net8.0`` / ``net8.0-windows`` / ``netcoreapp3.1`` -> (8, 0) / (8, 0) / (3, 1); others None."""
     m = _TFM.match(tfm.strip().lower())
     return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def _expand(text: str, props: dict[str, tuple[str, Origin]]) -> str:
+    """MSBuild ``$(Name)`` property references, from the project's and Directory.*.props' properties."""
+    for _ in range(5):  # properties may refer to properties; a cycle stops here
+        out = _PROPREF.sub(lambda m: props[m.group(1)][0] if m.group(1) in props else m.group(0), text)
+        if out == text:
+            break
+        text = out
+    return text
 
 
 class DotnetDetector:
@@ -61,7 +72,7 @@ class DotnetDetector:
             own = dict(props)
             self._props(root, path, own, central)
             major = self._frameworks(facts, own)
-            self._packages(facts, root, path, central)
+            self._packages(facts, root, path, central, own)
             sdk = root.attrib.get("Sdk", "")
             assembly = own.get("AssemblyName", (name.rsplit(".", 1)[0], Origin(path, root.line)))[0]
             if sdk.startswith("Microsoft.NET.Sdk.Web") or "Microsoft.AspNetCore.App" in {
@@ -108,6 +119,7 @@ class DotnetDetector:
         if key not in props:
             return None
         raw, origin = props[key]
+        raw = _expand(raw, props)
         versions: list[tuple[int, int]] = []
         for tfm in [t.strip() for t in raw.split(";") if t.strip()]:
             v = tfm_version(tfm)
@@ -146,13 +158,16 @@ class DotnetDetector:
         facts.runtimes.append(RuntimeReq("dotnet", t.spec, raw, "msbuild-target-framework", origin, 30))
         return max(versions)
 
-    def _packages(self, facts: Facts, root: XmlElement, path: str, central: dict[str, str]) -> None:
+    def _packages(
+        self, facts: Facts, root: XmlElement, path: str, central: dict[str, str], props: dict[str, tuple[str, Origin]]
+    ) -> None:
         for item in root.findall("ItemGroup"):
             for el in item.findall("PackageReference"):
                 name = el.attrib.get("Include") or el.attrib.get("Update")
                 if not name:
                     continue
                 version = el.attrib.get("Version") or el.findtext("Version") or central.get(name.lower(), "")
+                version = _expand(version, props)
                 assets = (el.attrib.get("PrivateAssets") or el.findtext("PrivateAssets") or "").lower()
                 facts.packages.append(
                     PackageReq(

@@ -1,9 +1,10 @@
 """Node.js: package.json, the three lock-file families, .nvmrc and .node-version.
 
-Runtime sources, best first: ``packageManager`` (the package manager itself, for corepack), volta's
-pin, ``.nvmrc``, ``.node-version``, ``engines.node``.  npm ranges become PEP 440 through _ranges.
-Workspace members (ctx.members) add their dependencies to the service; lock files are read at the
-service root, where npm, yarn and pnpm write them.
+Runtime sources, best first: volta's pin, ``.nvmrc``, ``.node-version``, ``.tool-versions`` / mise,
+``engines.node``; npm ranges become PEP 440 through _ranges.  ``packageManager`` is a runtime of its own
+(``npm`` | ``pnpm`` | ``yarn``, for corepack) that never outranks node.  Workspace members (ctx.members)
+add their dependencies to the service.  Lock files are read in the service directory, or else in the
+workspace root that lists it as a member, where npm, yarn and pnpm write them.
 """
 
 from __future__ import annotations

@@ -137,3 +137,16 @@ def test_bad_project_and_global_json() -> None:
     )
     got = {(f.code, f.origin.path if f.origin else None) for f in d.findings}
     assert got == {("bad-xml", "Api.csproj"), ("bad-json", "global.json")}
+
+
+def test_msbuild_property_references() -> None:
+    d = run(
+        {
+            "Directory.Build.props": "<Project><PropertyGroup><Tfm>net8.0</Tfm><SerilogVersion>3.1.1</SerilogVersion>"
+            "</PropertyGroup></Project>",
+            "App.csproj": "<Project><PropertyGroup><TargetFramework>$(Tfm)</TargetFramework></PropertyGroup>"
+            '<ItemGroup><PackageReference Include="Serilog" Version="$(SerilogVersion)" /></ItemGroup></Project>',
+        }
+    )
+    assert (d.runtimes[0].spec, d.runtimes[0].raw) == ("==8.0.*", "net8.0")
+    assert d.packages[0].specifier == "3.1.1"
