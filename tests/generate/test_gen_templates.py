@@ -27,15 +27,12 @@ def test_a_missing_value_is_an_error_not_an_empty_string() -> None:
 
 
 def test_the_wheel_ships_the_templates_and_renders_from_them(tmp_path: Path) -> None:
-    import hatchling.build as hatchling_build  # the project's build backend
-    cwd = os.getcwd()
-    try:
-        os.chdir(ROOT)
-        name = hatchling_build.build_wheel(str(tmp_path / "dist"))
-    finally:
-        os.chdir(cwd)
+    # the ordinary client, with build isolation: exactly what installing the project does
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "--disable-pip-version-check",
+                    "-w", str(tmp_path / "dist"), str(ROOT)], check=True, timeout=300, capture_output=True)
+    (wheel,) = (tmp_path / "dist").glob("matrixhell-*.whl")
     site = tmp_path / "site"
-    with zipfile.ZipFile(tmp_path / "dist" / name) as z:
+    with zipfile.ZipFile(wheel) as z:
         assert "matrixhell/templates/Dockerfile.j2" in z.namelist()
         z.extractall(site)
     code = (
