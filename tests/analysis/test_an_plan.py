@@ -183,7 +183,7 @@ def test_three_services_that_meet_pairwise_but_not_all_at_once_need_two_environm
 
     cat = FakeCatalog([rel("r1", {"x12", "x13"}), rel("r2", {"x12", "x23"}), rel("r3", {"x23", "x13"})], images=())
     services = [svc("a", system=[apt("x12")]), svc("b", system=[apt("x23")]), svc("c", system=[apt("x13")])]
-    profiles, conflicts, _c = run(services, knowledge(cat))
+    _p, conflicts, _c = run(services, knowledge(cat))
     assert conflicts == ()  # no pair is in conflict ...
     plan = _plan(services, kn=knowledge(cat))
     assert len(plan.environments) == 2  # ... yet one environment cannot hold all three

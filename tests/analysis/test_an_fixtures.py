@@ -1,0 +1,120 @@
+"""The example repositories: the plan names every planted conflict and groups services sensibly.
+
+Scans with the real detectors and analyzes with the shipped catalog and offline index, at a fixed
+date so end-of-life judgements do not move under the test.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from matrixhell.analyze import Analysis, analyze, load_knowledge
+from matrixhell.conflicts import Knowledge
+from matrixhell.detect.repoview import FsRepoView
+from matrixhell.detect.scan import scan_repo
+from matrixhell.render.explain import explain_all, plan_text
+
+REPOS = Path(__file__).resolve().parents[2] / "fixtures" / "repos"
+TODAY = date(2026, 12, 1)
+
+# (kind, subjects) planted in each repository, as its README tells.
+PLANTED: dict[str, set[tuple[str, tuple[str, ...]]]] = {
+    "shop": {
+        ("runtime-disagreement", ("reports",)),  # .python-version 3.8 vs FROM python:3.11
+        ("disjoint-runtime", ("billing", "web")),  # 3.8 vs 3.12
+        ("os-lib-clash", ("billing", "web")),  # libssl1.1 lives on bullseye only
+        ("libc-clash", ("frontend", "web")),  # the Alpine frontend
+        ("disjoint-pins", ("billing", "reports")),  # psycopg2-binary 2.8.6 vs 2.9.9
+    },
+    "py-matrix": {
+        ("disjoint-pins", ("catalog", "ingest")),  # Django 3.2 vs 5.0
+        ("disjoint-runtime", ("ingest", "legacy-cms")),  # 3.12 vs 3.8
+        ("libc-clash", ("ml-api", "scraper")),  # Alpine vs apt.txt
+        ("musl-no-wheel", ("ml-api",)),
+    },
+    "node-monorepo": {
+        ("disjoint-runtime", ("api", "mailer")),  # Node 18 vs 14
+        ("no-runtime-release", ("mailer",)),  # no base image offers Node 14 any more
+    },
+    "polyglot": {("runtime-disagreement", ("storefront",))},  # .ruby-version vs Gemfile
+    "dotnet-php": {
+        ("disjoint-runtime", ("legacy-admin", "storefront")),  # PHP 7.4 vs 8.2
+        ("disjoint-runtime", ("orders-api", "orders-worker")),  # .NET 8 vs 6
+    },
+    "broken": set(),
+}
+
+
+@cache
+def _knowledge() -> Knowledge:
+    return load_knowledge(today=TODAY)
+
+
+@cache
+def _analysis(case: str) -> Analysis:
+    return analyze(scan_repo(FsRepoView(REPOS / case)), knowledge=_knowledge())
+
+
+def test_every_fixture_repo_has_an_expectation() -> None:
+    assert set(PLANTED) == {p.name for p in REPOS.iterdir() if p.is_dir()}
+
+
+@pytest.mark.parametrize("case", sorted(PLANTED))
+def test_plan_names_every_planted_conflict(case: str) -> None:
+    a = _analysis(case)
+    found = {(c.kind, c.subjects) for c in a.plan.conflicts}
+    assert PLANTED[case] <= found, sorted(found)
+    text = plan_text(a.plan)
+    for kind, subjects in PLANTED[case]:
+        assert f"[{kind}] {', '.join(subjects)}:" in text
+
+
+@pytest.mark.parametrize("case", sorted(PLANTED))
+def test_every_split_has_an_explained_conflict(case: str) -> None:
+    a = _analysis(case)
+    between = {(tuple(sorted(c.subjects)), c.kind) for c in a.plan.conflicts if c.between_services}
+    for x, y, kind in a.plan.splits:
+        assert ((x, y), kind) in between
+    env_of = {s: e.name for e in a.plan.environments for s in e.services}
+    for c in a.plan.conflicts:
+        if c.between_services and c.severity.value == "error":
+            assert env_of[c.subjects[0]] != env_of[c.subjects[1]], c.title
+
+
+@pytest.mark.parametrize("case", sorted(PLANTED))
+def test_every_conflict_explains_itself_with_origins(case: str) -> None:
+    for c in _analysis(case).plan.conflicts:
+        assert c.title and c.causes and c.hint, c
+        text = explain_all([c], verbose=True)
+        assert "Because " in text and "hint: " in text
+        assert any(x.origin is not None for x in c.causes) or c.kind == "no-shared-release"
+
+
+def test_shop_groups_web_and_worker_and_keeps_billing_on_bullseye() -> None:
+    plan = _analysis("shop").plan
+    assert plan.exact
+    assert len(plan.environments) == 4
+    assert any(set(e.services) == {"web", "worker"} for e in plan.environments)
+    billing = plan.target_of("billing")
+    assert billing is not None
+    assert (billing.release, billing.runtime_version, billing.ssl) == ("bullseye", "3.8", "libssl1.1")
+    web = plan.target_of("web")
+    assert web is not None and web.base_image == "python:3.12-slim-bookworm"  # its own FROM, honoured
+    assert plan.target_of("db") is None  # image-only services run their own image
+
+
+def test_node_monorepo_plans_the_legacy_mailer_on_the_nearest_node() -> None:
+    plan = _analysis("node-monorepo").plan
+    mailer = plan.target_of("mailer")
+    assert mailer is not None and mailer.runtime == "node" and mailer.runtime_version == "18"
+
+
+def test_analysis_is_deterministic() -> None:
+    first = _analysis("shop")
+    again = analyze(scan_repo(FsRepoView(REPOS / "shop")), knowledge=_knowledge())
+    assert first.plan == again.plan
+    assert sorted(first.graph.edges(keys=True)) == sorted(again.graph.edges(keys=True))
