@@ -47,3 +47,23 @@ def test_every_detector_survives_garbage_in_every_marker(name: str) -> None:
     assert d.detector == name
     assert d.findings and all(f.origin is not None for f in d.findings)
     assert {f.code for f in d.findings} == {"binary-file"}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_detector_reports_an_oversized_manifest(name: str) -> None:
+    det = registry.load(name)
+    marker = det.markers[0].replace("*", "App")
+    view = MemoryRepoView({f"svc/{marker}": "x" * 2048}, size_cap=1024)
+    d = det.detect(DetectContext(view, "svc", frozenset(view.listdir("svc"))))
+    f = next(f for f in d.findings if f.code == "file-too-large")
+    assert f.origin is not None and f.origin.path == f"svc/{marker}"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_detector_reports_non_utf8_with_its_line(name: str) -> None:
+    det = registry.load(name)
+    marker = det.markers[0].replace("*", "App")
+    view = MemoryRepoView({marker: b"first line\nsecond line \xe9\n"})
+    d = det.detect(DetectContext(view, "", frozenset(view.listdir(""))))
+    f = next(f for f in d.findings if f.code == "not-utf8")
+    assert f.origin is not None and (f.origin.path, f.origin.line) == (marker, 2)
