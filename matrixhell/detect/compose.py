@@ -778,7 +778,9 @@ def _service(
                 inline = (path, _unescape(inline_v.value), first)
         if _is_remote(ctx_text):
             findings.extend(ip.findings)
-            return Skip(raw.name, f"compose service {raw.name!r} builds from a remote context {ctx_text}")
+            return Skip(
+                f"{raw.path}#{raw.name}", f"compose service {raw.name!r} builds from a remote context {ctx_text}"
+            )
         ctx = _resolve(base, ctx_text)
         if ctx is None:
             local.append(

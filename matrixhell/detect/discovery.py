@@ -29,7 +29,17 @@ from matrixhell.detect.base import Detector
 from matrixhell.detect.compose import ComposeFile, compose_files_in, parse_compose
 from matrixhell.detect.repoview import RepoView
 from matrixhell.errors import InputError
-from matrixhell.model import ComposeService, Detection, Finding, Origin, Scope, ServiceKind, Severity, Skip
+from matrixhell.model import (
+    ComposeService,
+    Detection,
+    Finding,
+    Origin,
+    PackageReq,
+    Scope,
+    ServiceKind,
+    Severity,
+    Skip,
+)
 
 __all__ = [
     "Discovery",
@@ -419,255 +429,313 @@ def discover(
 ) -> Discovery:
     """Decide the services of the repository.  ``analyse(directory)`` runs the detectors on one
     directory (with no members) and is how content decides: start commands, dev-only packages."""
-    findings: list[Finding] = []
-    skipped: list[Skip] = []
-    files_read: list[str] = []
-    is_marker = marker_matcher(detectors)
+    d = _Discoverer(view, tree, detectors, analyse, workspace_fn)
+    d.find_roots()
+    d.read_compose()
+    d.collect_candidates()
+    d.read_content()
+    d.decide()
+    return d.assemble(repo_name)
 
-    def is_root(d: str) -> bool:
-        return is_marker(tree.files.get(d, frozenset()))
 
-    # ---- manifest roots and workspaces
-    marker_dirs = [d for d in tree.dirs if is_marker(tree.files.get(d, frozenset()))]
-    excluded: dict[str, str] = {}
-    for d in marker_dirs:
-        reason = excluded_reason(d, tree.files.get(d, frozenset()))
-        if reason is not None:
-            excluded[d] = reason
-    # a workspace's members hold manifests under its root, so only a directory with manifest roots
-    # below it can be one: the others (most of a big monorepo) are not asked
-    above_roots: set[str] = set()
-    for d in marker_dirs:
-        above_roots.update(_parent_dirs(d))
-    ws_members: dict[str, list[str]] = {}
-    for d in marker_dirs:
-        if d not in excluded and d in above_roots:
-            members = _members_of(workspace_fn, view, d, findings)
-            if members:
-                ws_members[d] = members
+class _Discoverer:
+    """The phases of discovery over shared state; each method is one step of ``discover``."""
 
-    # ---- compose
-    compose_planned: list[PlannedService] = []
-    compose_dirs: dict[str, list[int]] = {}  # code dir -> indices into compose_planned
-    taken_names: dict[str, str] = {}  # compose name -> compose file
-    for project_dir, paths, variants, test_variants in _compose_projects(tree):
-        reason = excluded_reason(project_dir)
-        if reason is not None:
-            skipped.append(Skip(paths[0], f"compose file not used for services: {reason}"))
-            continue
-        skipped.extend(Skip(t, "compose file of a test harness") for t in test_variants)
-        cf: ComposeFile = parse_compose(view, paths, variants=variants)
-        findings.extend(cf.findings)
-        files_read.extend(cf.files)
-        skipped.extend(cf.skipped)
-        for svc in cf.services:
-            name = svc.name
-            if name in taken_names:
-                # the same service in two compose projects: one service when they build the same thing
-                prior = next((p for p in compose_planned if p.name == name), None)
-                if (
-                    prior is not None
-                    and prior.compose is not None
-                    and (prior.compose.context, prior.compose.image) == (svc.context, svc.image)
-                ):
-                    continue
-                name = _prefixed(project_dir, name, taken_names)
-            taken_names[name] = paths[0]
-            if svc.context is None:
-                if svc.image is None:
-                    # no build and no image, or a context outside the repo (both already findings)
-                    skipped.append(Skip(name, "compose service with no usable build context or image"))
-                    continue
-                compose_planned.append(
-                    PlannedService(
-                        name=name,
-                        directory=project_dir,
-                        kind=ServiceKind.EXTERNAL,
-                        discovered_by="compose",
-                        compose=svc,
-                        image=svc.image,
-                        compose_files=cf.files,
-                    )
-                )
+    def __init__(
+        self,
+        view: RepoView,
+        tree: RepoTree,
+        detectors: Sequence[Detector],
+        analyse: Analyse,
+        workspace_fn: WorkspaceFn | None,
+    ) -> None:
+        self.view = view
+        self.tree = tree
+        self.analyse = analyse
+        self.workspace_fn = workspace_fn
+        self.is_marker = marker_matcher(detectors)
+        self.findings: list[Finding] = []
+        self.skipped: list[Skip] = []
+        self.files_read: list[str] = []
+        self.marker_dirs: list[str] = []
+        self.excluded: dict[str, str] = {}
+        self.ws_members: dict[str, list[str]] = {}
+        self.compose_planned: list[PlannedService] = []
+        self.compose_dirs: dict[str, list[int]] = {}  # code dir -> indices into compose_planned
+        self.candidates: dict[str, _Candidate] = {}
+        self.service_dirs: set[str] = set()
+        self.order: list[str] = []
+
+    def files(self, directory: str) -> frozenset[str]:
+        return self.tree.files.get(directory, frozenset())
+
+    def is_root(self, directory: str) -> bool:
+        return self.is_marker(self.files(directory))
+
+    def has_dockerfile(self, directory: str) -> bool:
+        files = self.files(directory)
+        return any(n in files for n in _DOCKERFILES)
+
+    # ---- 1. manifest roots and workspaces
+
+    def find_roots(self) -> None:
+        self.marker_dirs = [d for d in self.tree.dirs if self.is_root(d)]
+        for d in self.marker_dirs:
+            reason = excluded_reason(d, self.files(d))
+            if reason is not None:
+                self.excluded[d] = reason
+        # a workspace's members hold manifests under its root, so only a directory with manifest roots
+        # below it can be one: the others (most of a big monorepo) are not asked
+        above_roots: set[str] = set()
+        for d in self.marker_dirs:
+            above_roots.update(_parent_dirs(d))
+        for d in self.marker_dirs:
+            if d not in self.excluded and d in above_roots:
+                members = _members_of(self.workspace_fn, self.view, d, self.findings)
+                if members:
+                    self.ws_members[d] = members
+
+    # ---- 2. compose
+
+    def read_compose(self) -> None:
+        taken: dict[str, str] = {}  # compose name -> compose file
+        for project_dir, paths, variants, test_variants in _compose_projects(self.tree):
+            reason = excluded_reason(project_dir)
+            if reason is not None:
+                self.skipped.append(Skip(paths[0], f"compose file not used for services: {reason}"))
                 continue
-            if svc.context not in tree.files:
-                if view.is_dir(svc.context or ""):
-                    why = "is ignored (.gitignore, .matrixhellignore or an always-skipped directory)"
-                else:
-                    why = "does not exist"
-                skipped.append(Skip(name, f"compose service whose build context {svc.context} {why}"))
-                continue
-            code = _code_dir(svc, tree, is_root, ws_members)
-            compose_planned.append(
+            self.skipped.extend(Skip(t, "compose file of a test harness") for t in test_variants)
+            cf = parse_compose(self.view, paths, variants=variants)
+            self.findings.extend(cf.findings)
+            self.files_read.extend(cf.files)
+            self.skipped.extend(cf.skipped)
+            for svc in cf.services:
+                name = svc.name
+                if name in taken:
+                    # the same service in two compose projects: one service when they build the same thing
+                    prior = next((p for p in self.compose_planned if p.name == name), None)
+                    if (
+                        prior is not None
+                        and prior.compose is not None
+                        and ((prior.compose.context, prior.compose.image) == (svc.context, svc.image))
+                    ):
+                        continue
+                    name = _prefixed(project_dir, name, taken)
+                taken[name] = paths[0]
+                self._compose_service(name, svc, cf, project_dir)
+
+    def _compose_service(self, name: str, svc: ComposeService, cf: ComposeFile, project_dir: str) -> None:
+        if svc.context is None:
+            if svc.image is None:
+                # no build and no image, or a context outside the repo (both already findings)
+                self.skipped.append(Skip(_where(svc), "compose service with no usable build context or image"))
+                return
+            self.compose_planned.append(
                 PlannedService(
                     name=name,
-                    directory=code,
+                    directory=project_dir,
+                    kind=ServiceKind.EXTERNAL,
                     discovered_by="compose",
                     compose=svc,
-                    dockerfile=svc.dockerfile,
-                    target=svc.target,
-                    build_args=tuple(sorted(cf.args_of(svc.name).items())),
                     image=svc.image,
                     compose_files=cf.files,
-                    inline_dockerfile=cf.inline_of(svc.name),
                 )
             )
-            compose_dirs.setdefault(code, []).append(len(compose_planned) - 1)
+            return
+        if svc.context not in self.tree.files:
+            if self.view.is_dir(svc.context or ""):
+                why = "is ignored (.gitignore, .matrixhellignore or an always-skipped directory)"
+            else:
+                why = "does not exist"
+            self.skipped.append(Skip(_where(svc), f"compose service whose build context {svc.context} {why}"))
+            return
+        code = _code_dir(svc, self.tree, self.is_root, self.ws_members)
+        self.compose_planned.append(
+            PlannedService(
+                name=name,
+                directory=code,
+                discovered_by="compose",
+                compose=svc,
+                dockerfile=svc.dockerfile,
+                target=svc.target,
+                build_args=tuple(sorted(cf.args_of(svc.name).items())),
+                image=svc.image,
+                compose_files=cf.files,
+                inline_dockerfile=cf.inline_of(svc.name),
+            )
+        )
+        self.compose_dirs.setdefault(code, []).append(len(self.compose_planned) - 1)
 
-    candidates: dict[str, _Candidate] = {}
-    for d in marker_dirs:
-        if d in excluded and d not in compose_dirs:
-            skipped.append(Skip(d or ".", excluded[d]))
-            continue
-        candidates[d] = _Candidate(d)
-    for d in sorted(ws_members):
-        if d not in candidates:
-            continue
-        for m in ws_members[d]:
-            if m in candidates and candidates[m].workspace_of is None:
-                candidates[m].workspace_of = d
-                candidates[d].members.append(m)
+    # ---- 3. candidates and what they contain
 
-    # ---- content
-    names: dict[str, str] = {}
-    for d, cand in candidates.items():
-        cand.detections = analyse(d)
-        files = tree.files.get(d, frozenset())
-        # only a package that is not plainly deployable can turn out a library, so only its name matters
-        if d in compose_dirs or any(n in files for n in _DOCKERFILES) or _start_strength(cand.detections)[0]:
-            continue
-        pkg_name = _package_name(view, d, files)
-        if pkg_name:
-            names.setdefault(pkg_name, d)
-    for d, cand in candidates.items():
-        for det in cand.detections:
-            for pkg in det.packages:
-                if not pkg.direct:
-                    continue
-                target: str | None = None
-                if pkg.url:
-                    target = _path_target(pkg.url, pkg.origin.path, local=pkg.editable)
-                if target is None and (
-                    pkg.specifier.startswith("workspace:") or pkg.url is None or pkg.url.startswith("workspace:")
-                ):
-                    target = names.get(pkg.name.lower().replace("_", "-")) or names.get(pkg.name.lower())
-                if target is not None and target != d and target in candidates:
-                    candidates[target].depended_by.add(d)
+    def collect_candidates(self) -> None:
+        for d in self.marker_dirs:
+            if d in self.excluded and d not in self.compose_dirs:
+                self.skipped.append(Skip(d or ".", self.excluded[d]))
+                continue
+            self.candidates[d] = _Candidate(d)
+        for d in sorted(self.ws_members):
+            if d not in self.candidates:
+                continue
+            for m in self.ws_members[d]:
+                if m in self.candidates and self.candidates[m].workspace_of is None:
+                    self.candidates[m].workspace_of = d
+                    self.candidates[d].members.append(m)
 
-        for target in _msbuild_references(view, d, tree.files.get(d, frozenset())):
-            if target != d and target in candidates:
-                candidates[target].depended_by.add(d)
+    def read_content(self) -> None:
+        names: dict[str, str] = {}
+        for d, cand in self.candidates.items():
+            cand.detections = self.analyse(d)
+            # only a package that is not plainly deployable can turn out a library, so only its name matters
+            if d in self.compose_dirs or self.has_dockerfile(d) or _start_strength(cand.detections)[0]:
+                continue
+            pkg_name = _package_name(self.view, d, self.files(d))
+            if pkg_name:
+                names.setdefault(pkg_name, d)
+        for d, cand in self.candidates.items():
+            for det in cand.detections:
+                for pkg in det.packages:
+                    if pkg.direct:
+                        self._depends(d, _dependency_target(pkg, names))
+            for target in _msbuild_references(self.view, d, self.files(d)):
+                self._depends(d, target)
 
-    def deployable(c: _Candidate) -> bool:
-        files = tree.files.get(c.directory, frozenset())
-        if c.directory in compose_dirs or any(n in files for n in _DOCKERFILES):
+    def _depends(self, user: str, target: str | None) -> None:
+        if target is not None and target != user and target in self.candidates:
+            self.candidates[target].depended_by.add(user)
+
+    # ---- 4. decisions
+
+    def deployable(self, c: _Candidate) -> bool:
+        if c.directory in self.compose_dirs or self.has_dockerfile(c.directory):
             return True
         strong, anyone = _start_strength(c.detections)
-        if strong:
-            return True
-        return anyone and not c.depended_by
+        return strong or (anyone and not c.depended_by)
 
-    # decide, outermost first so a nested root knows whether an ancestor is a service
-    service_dirs: set[str] = set(compose_dirs)
-    order = sorted(candidates, key=lambda p: (p.count("/") if p else -1, p))
-    for d in order:
-        c = candidates[d]
-        if d in compose_dirs:
+    def decide(self) -> None:
+        self.service_dirs = set(self.compose_dirs)
+        # outermost first, so a nested root knows whether an ancestor is a service
+        self.order = sorted(self.candidates, key=lambda p: (p.count("/") if p else -1, p))
+        for d in self.order:
+            self._decide_one(self.candidates[d])
+        self._drop_umbrellas()
+        # folds point at the nearest ancestor that stayed a service
+        for d in self.order:
+            c = self.candidates[d]
+            if c.decision == "fold":
+                c.into = next((a for a in _parent_dirs(d) if a in self.service_dirs), None)
+                if c.into is None:
+                    c.decision, c.reason = "skip", _not_taken_reason(c)
+        for d in self.order:
+            c = self.candidates[d]
+            if c.decision == "skip":
+                self.skipped.append(Skip(d or ".", c.reason))
+
+    def _decide_one(self, c: _Candidate) -> None:
+        d = c.directory
+        if d in self.compose_dirs:
             c.decision = "service"
-            continue
-        ancestor = next((a for a in _parent_dirs(d) if a in service_dirs), None)
-        files = tree.files.get(d, frozenset())
-        in_compose = next((a for a in _parent_dirs(d) if a in compose_dirs), None)
-        if in_compose is not None and not any(n in files for n in _DOCKERFILES):
+            return
+        in_compose = next((a for a in _parent_dirs(d) if a in self.compose_dirs), None)
+        if in_compose is not None and not self.has_dockerfile(d):
             # compose says what is deployed: code inside a compose build context is part of that build
             c.decision, c.into = "fold", in_compose
-            continue
-        if deployable(c):
-            c.decision, c.reason = "service", ""
-            service_dirs.add(d)
-            continue
+            return
+        if self.deployable(c):
+            c.decision = "service"
+            self.service_dirs.add(d)
+            return
         _, anyone = _start_strength(c.detections)
         if _only_dev(c.detections) and not anyone and not c.members:
             c.decision, c.reason = "skip", "test harness or tooling: only dev dependencies and no start command"
-            continue
+            return
         if _only_tools(c.detections) and not anyone and not c.members:
             c.decision, c.reason = "skip", "developer tooling: only linters, formatters or test runners"
-            continue
+            return
+        ancestor = next((a for a in _parent_dirs(d) if a in self.service_dirs), None)
         if ancestor is not None:
             c.decision, c.into = "fold", ancestor
-            continue
+            return
         if c.depended_by or c.workspace_of is not None:
             c.decision, c.reason = "skip", _not_taken_reason(c)
-            continue
+            return
         lib_dir = next((p for p in d.split("/")[:-1] if p.lower() in LIBRARY_NAMES), None) if d else None
         if lib_dir is not None and not anyone:
             c.decision, c.reason = "skip", f"library directory ({lib_dir}/) with no start command"
-            continue
+            return
         c.decision = "service"
-        service_dirs.add(d)
-    # a workspace root, or an umbrella manifest (nothing of its own to run: no main dependency), whose
-    # deployable parts are services is not one itself; a root with dependencies of its own stays one
-    for d in order:
-        c = candidates[d]
-        if c.decision != "service" or d in compose_dirs or deployable(c):
-            continue
-        if not c.members and _has_main_dependencies(c.detections):
-            continue
-        inner = sorted(x for x in service_dirs if x != d and _is_under(x, d))
-        if inner:
-            c.decision = "skip"
-            c.reason = ("workspace root" if c.members else "umbrella manifest") + (
-                f"; its deployable parts are services: {', '.join(inner)}"
+        self.service_dirs.add(d)
+
+    def _drop_umbrellas(self) -> None:
+        """A workspace root, or an umbrella manifest (no main dependency of its own), whose deployable
+        parts are services is not one itself; a root with dependencies of its own stays one."""
+        for d in self.order:
+            c = self.candidates[d]
+            if c.decision != "service" or d in self.compose_dirs or self.deployable(c):
+                continue
+            if not c.members and _has_main_dependencies(c.detections):
+                continue
+            inner = sorted(x for x in self.service_dirs if x != d and _is_under(x, d))
+            if inner:
+                kind = "workspace root" if c.members else "umbrella manifest"
+                c.decision, c.reason = "skip", f"{kind}; its deployable parts are services: {', '.join(inner)}"
+                self.service_dirs.discard(d)
+
+    # ---- 5. the planned services
+
+    def assemble(self, repo_name: str) -> Discovery:
+        members_of: dict[str, list[str]] = {}
+        folded_of: dict[str, list[str]] = {}
+        for d in self.order:
+            c = self.candidates[d]
+            if c.decision == "fold" and c.into is not None:
+                if c.workspace_of is not None and c.workspace_of == c.into:
+                    members_of.setdefault(c.into, []).append(d)
+                else:
+                    folded_of.setdefault(c.into, []).append(d)
+        planned: list[PlannedService] = []
+        for p in self.compose_planned:
+            if p.kind is ServiceKind.BUILT:
+                p = _with_parts(p, members_of.get(p.directory, []), folded_of.get(p.directory, []))
+            planned.append(p)
+        used = {p.name for p in planned}
+        for d in sorted(x for x in self.order if self.candidates[x].decision == "service"):
+            if d in self.compose_dirs:
+                continue
+            c = self.candidates[d]
+            planned.append(
+                PlannedService(
+                    name="",
+                    directory=d,
+                    discovered_by="workspace" if c.workspace_of is not None else "manifest",
+                    dockerfile=next((f"{d}/{n}" if d else n for n in _DOCKERFILES if self.tree.has(d, n)), None),
+                    members=tuple(members_of.get(d, [])),
+                    folded=tuple(folded_of.get(d, [])),
+                )
             )
-            service_dirs.discard(d)
-    # folds point at the nearest ancestor that stayed a service
-    for d in order:
-        c = candidates[d]
-        if c.decision == "fold":
-            c.into = next((a for a in _parent_dirs(d) if a in service_dirs), None)
-            if c.into is None:
-                c.decision, c.reason = "skip", _not_taken_reason(c)
-
-    for d in order:
-        c = candidates[d]
-        if c.decision == "skip":
-            skipped.append(Skip(d or ".", c.reason))
-
-    # ---- assemble
-    members_of: dict[str, list[str]] = {}
-    folded_of: dict[str, list[str]] = {}
-    for d in order:
-        c = candidates[d]
-        if c.decision == "fold" and c.into is not None:
-            if c.workspace_of is not None and c.workspace_of == c.into:
-                members_of.setdefault(c.into, []).append(d)
-            else:
-                folded_of.setdefault(c.into, []).append(d)
-
-    planned: list[PlannedService] = []
-    for p in compose_planned:
-        if p.kind is ServiceKind.BUILT:
-            p = _with_parts(p, members_of.get(p.directory, []), folded_of.get(p.directory, []))
-        planned.append(p)
-    dir_services = [d for d in order if candidates[d].decision == "service" and d not in compose_dirs]
-    used = {p.name for p in planned}
-    for d in sorted(dir_services):
-        c = candidates[d]
-        by = "workspace" if c.workspace_of is not None else "manifest"
-        planned.append(
-            PlannedService(
-                name="",
-                directory=d,
-                discovered_by=by,
-                dockerfile=next((f"{d}/{n}" if d else n for n in _DOCKERFILES if tree.has(d, n)), None),
-                members=tuple(members_of.get(d, [])),
-                folded=tuple(folded_of.get(d, [])),
-            )
+        planned = _name_services(planned, used, repo_name)
+        planned.sort(key=lambda p: (p.name, p.directory))
+        skipped = sorted(self.skipped, key=lambda s: (s.path, s.reason))
+        return Discovery(
+            tuple(planned), tuple(dict.fromkeys(skipped)), tuple(self.findings), tuple(dict.fromkeys(self.files_read))
         )
-    planned = _name_services(planned, used, repo_name)
-    planned.sort(key=lambda p: (p.name, p.directory))
-    skipped.sort(key=lambda s: (s.path, s.reason))
-    return Discovery(tuple(planned), tuple(dict.fromkeys(skipped)), tuple(findings), tuple(dict.fromkeys(files_read)))
+
+
+def _where(svc: ComposeService) -> str:
+    """How a Skip names a compose service: ``compose.yaml#web`` (it is no directory)."""
+    return f"{svc.origin.path}#{svc.name}"
+
+
+def _dependency_target(pkg: PackageReq, names: Mapping[str, str]) -> str | None:
+    """The candidate directory a dependency points at: by local path, or by the package's name."""
+    target: str | None = None
+    if pkg.url:
+        target = _path_target(pkg.url, pkg.origin.path, local=pkg.editable)
+    if target is None and (
+        pkg.specifier.startswith("workspace:") or pkg.url is None or pkg.url.startswith("workspace:")
+    ):
+        target = names.get(pkg.name.lower().replace("_", "-")) or names.get(pkg.name.lower())
+    return target
 
 
 def _with_parts(p: PlannedService, members: list[str], folded: list[str]) -> PlannedService:

@@ -274,7 +274,7 @@ def test_context_outside_the_repository_and_remote_context() -> None:
     (out,) = cf.services
     assert out.context is None
     assert [f.code for f in cf.findings] == ["compose-path-escape"]
-    assert [s.path for s in cf.skipped] == ["git"]
+    assert [s.path for s in cf.skipped] == ["compose.yaml#git"]
 
 
 def test_missing_dockerfile_and_context_are_findings() -> None:
