@@ -144,14 +144,7 @@ def _mount_cgroup(rootfd: int, m: Mount, userns: bool, layout: Layout | None) ->
                 from e
         finally:
             os.close(sub)
-    if layout.v2:
-        sub = open_in_root(rootfd, f"{m.destination}/{os.path.basename(layout.v2)}", create="dir")
-        try:
-            _libc.mount("cgroup2", fd_path(sub), "cgroup2", base | ro, None)
-        except OSError:
-            pass  # the empty unified hierarchy of the hybrid layout is informational only
-        finally:
-            os.close(sub)
+    # the hybrid layout's empty cgroup2 hierarchy is left out, as runc and crun do
     if ro:
         dfd = open_in_root(rootfd, m.destination)
         try:
