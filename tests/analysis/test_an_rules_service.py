@@ -199,3 +199,11 @@ def test_releases_are_ranked_supported_first() -> None:
     assert [r.name for r in order] == ["trixie", "bookworm", "bullseye"]  # bullseye is past its EOL
     cat = FakeCatalog([BULLSEYE])
     assert [r.name for r in cat.releases] == ["bullseye"]
+
+
+def test_every_kind_is_documented() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "conflicts.md").read_text(encoding="utf-8")
+    headings = {line[4:].strip() for line in doc.splitlines() if line.startswith("### ")}
+    assert {r.kind for r in rules()} <= headings
