@@ -11,14 +11,17 @@ Core, which listens on 8080 in .NET 8 and later images (80 before).
 from __future__ import annotations
 
 import fnmatch
+import posixpath
 import re
 
 from matrixhell.detect._facts import Facts, has_marker, read_or_note
-from matrixhell.detect._jsonlines import load_json
+from matrixhell.detect._jsonlines import JsonDoc, load_json
+from matrixhell.detect._parsecache import memo
 from matrixhell.detect._ranges import RangeError, npm_range
 from matrixhell.detect._toolversions import read_version_managers
 from matrixhell.detect._xmllines import XmlElement, load_xml
-from matrixhell.detect.base import DetectContext
+from matrixhell.detect.base import DetectContext, join
+from matrixhell.detect.repoview import RepoView
 from matrixhell.model import Origin, Severity
 from matrixhell.model.facts import Detection, Ecosystem, PackageReq, RuntimeReq, Scope, StartCommand
 
@@ -33,6 +36,26 @@ def tfm_version(tfm: str) -> tuple[int, int] | None:
     """``net8.0`` / ``net8.0-windows`` / ``netcoreapp3.1`` -> (8, 0) / (8, 0) / (3, 1); others None."""
     m = _TFM.match(tfm.strip().lower())
     return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def _nearest(ctx: DetectContext, name: str) -> str | None:
+    """``name`` in the project directory or the nearest ancestor: where MSBuild and the SDK find it."""
+    if ctx.has(name):
+        return ctx.path(name)
+    d = ctx.directory
+    while d:
+        d = posixpath.dirname(d)
+        if ctx.view.is_file(join(d, name)):
+            return join(d, name)
+    return None
+
+
+def _shared_xml(view: RepoView, path: str) -> XmlElement:
+    return memo(view, "xml", path, lambda: load_xml(view, path))
+
+
+def _shared_json(view: RepoView, path: str) -> JsonDoc:
+    return memo(view, "json", path, lambda: load_json(view, path))
 
 
 def _expand(text: str, props: dict[str, tuple[str, Origin]]) -> str:
@@ -57,10 +80,11 @@ class DotnetDetector:
         props: dict[str, tuple[str, Origin]] = {}
         central: dict[str, str] = {}
         for name in ("Directory.Build.props", "Directory.Packages.props"):
-            if ctx.has(name):
-                root = read_or_note(facts, ctx.view, ctx.path(name), load_xml)
+            found = _nearest(ctx, name)
+            if found is not None:
+                root = read_or_note(facts, ctx.view, found, _shared_xml if found != ctx.path(name) else load_xml)
                 if root is not None:
-                    self._props(root, ctx.path(name), props, central)
+                    self._props(root, found, props, central)
         projects = sorted(f for f in ctx.files if any(fnmatch.fnmatchcase(f, m) for m in self.markers))
         web: list[tuple[str, Origin, tuple[int, int] | None]] = []
         for name in projects:
@@ -96,8 +120,9 @@ class DotnetDetector:
             )
         if ctx.has("packages.lock.json"):
             self._lock(facts, ctx)
-        if ctx.has("global.json"):
-            self._global_json(facts, ctx)
+        global_json = _nearest(ctx, "global.json")  # the SDK looks for it walking up, as MSBuild does props
+        if global_json is not None:
+            self._global_json(facts, ctx, global_json)
         read_version_managers(facts, ctx, "dotnet", ("dotnet", "dotnet-core"), 25)
         return facts.detection()
 
@@ -217,8 +242,10 @@ class DotnetDetector:
                     )
                 )
 
-    def _global_json(self, facts: Facts, ctx: DetectContext) -> None:
-        doc = read_or_note(facts, ctx.view, ctx.path("global.json"), load_json)
+    def _global_json(self, facts: Facts, ctx: DetectContext, path: str) -> None:
+        """global.json pins the SDK that builds the project (an SDK 8 builds net6.0 too), so it names the
+        ``dotnet-sdk``, with the range its ``rollForward`` policy allows, and not the runtime."""
+        doc = read_or_note(facts, ctx.view, path, _shared_json if path != ctx.path("global.json") else load_json)
         if doc is None or not isinstance(doc.data, dict):
             return
         sdk = doc.data.get("sdk")
@@ -226,7 +253,7 @@ class DotnetDetector:
         if not isinstance(version, str):
             return
         origin = doc.origin("sdk", "version")
-        m = re.match(r"^(\d+)\.(\d+)\.(\d+)", version.strip())
+        m = re.match(r"^(\d+)\.(\d+)\.(\d+)$", version.strip())
         if not m:
             facts.note(
                 "unreadable-version",
@@ -235,7 +262,27 @@ class DotnetDetector:
                 hint='write e.g. "8.0.100"',
             )
             return
-        facts.runtimes.append(RuntimeReq("dotnet-sdk", f"=={version.strip()}", version, "global-json", origin, 90))
-        facts.runtimes.append(
-            RuntimeReq("dotnet", f"=={m.group(1)}.{m.group(2)}.*", version, "global-json", origin, 20)
-        )
+        major, minor, patch = (int(g) for g in m.groups())
+        policy = sdk.get("rollForward", "latestPatch") if isinstance(sdk, dict) else "latestPatch"
+        v = version.strip()
+        band = patch // 100 * 100
+        spec = {
+            "disable": f"=={v}",
+            "patch": f">={v},<{major}.{minor}.{band + 100}",
+            "latestpatch": f">={v},<{major}.{minor}.{band + 100}",
+            "feature": f">={v},<{major}.{minor + 1}",
+            "latestfeature": f">={v},<{major}.{minor + 1}",
+            "minor": f">={v},<{major + 1}",
+            "latestminor": f">={v},<{major + 1}",
+            "major": f">={v}",
+            "latestmajor": f">={v}",
+        }.get(str(policy).lower())
+        if spec is None:
+            facts.note(
+                "unreadable-version",
+                f"rollForward {policy!r} is not a policy the SDK knows",
+                doc.origin("sdk", "rollForward"),
+                hint="use latestPatch, latestFeature, latestMinor ...",
+            )
+            spec = f">={v},<{major}.{minor}.{band + 100}"
+        facts.runtimes.append(RuntimeReq("dotnet-sdk", spec, v, "global-json", origin, 90))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from matrixhell.detect.base import DetectContext
@@ -120,12 +122,12 @@ def test_packages_lock_and_global_json() -> None:
     by = {(p.name, p.direct): p for p in d.packages}
     assert by[("Serilog", True)].locked == "3.1.1"
     assert by[("Npgsql", False)].origin.line == 6
+    # global.json pins the SDK that builds, not the runtime: an SDK 8 builds net6.0 projects too
     assert [(r.runtime, r.spec, r.source) for r in d.runtimes] == [
-        ("dotnet", "==8.0.*", "global-json"),
         ("dotnet", "==8.0.*", "msbuild-target-framework"),
-        ("dotnet-sdk", "==8.0.100", "global-json"),
+        ("dotnet-sdk", ">=8.0.100,<8.1", "global-json"),  # rollForward latestFeature
     ]
-    assert d.runtimes[0].origin.line == 3
+    assert d.runtimes[1].origin.line == 3
 
 
 def test_bad_project_and_global_json() -> None:
@@ -150,3 +152,37 @@ def test_msbuild_property_references() -> None:
     )
     assert (d.runtimes[0].spec, d.runtimes[0].raw) == ("==8.0.*", "net8.0")
     assert d.packages[0].specifier == "3.1.1"
+
+
+@pytest.mark.parametrize(
+    ("policy", "spec"),
+    [
+        (None, ">=8.0.303,<8.0.400"),
+        ("patch", ">=8.0.303,<8.0.400"),
+        ("latestMinor", ">=8.0.303,<9"),
+        ("major", ">=8.0.303"),
+        ("disable", "==8.0.303"),
+    ],
+)
+def test_global_json_roll_forward(policy: str | None, spec: str) -> None:
+    sdk = {"version": "8.0.303"} | ({"rollForward": policy} if policy else {})
+    d = run({"Api.csproj": WEB, "global.json": json.dumps({"sdk": sdk})})
+    assert next(r for r in d.runtimes if r.runtime == "dotnet-sdk").spec == spec
+
+
+def test_props_and_global_json_are_found_walking_up() -> None:
+    d = run(
+        {
+            "global.json": '{"sdk": {"version": "8.0.300", "rollForward": "latestFeature"}}',
+            "Directory.Packages.props": '<Project><ItemGroup><PackageVersion Include="Serilog" '
+            'Version="4.0.0" /></ItemGroup></Project>',
+            "src/Api/Api.csproj": WEB.replace(
+                '<PackageReference Include="Serilog">\n      <Version>3.1.1</Version>\n    </PackageReference>',
+                '<PackageReference Include="Serilog" />',
+            ),
+        },
+        "src/Api",
+    )
+    sdk = next(r for r in d.runtimes if r.runtime == "dotnet-sdk")
+    assert (sdk.spec, sdk.origin.path) == (">=8.0.300,<8.1", "global.json")
+    assert next(p for p in d.packages if p.name == "Serilog").specifier == "4.0.0"
