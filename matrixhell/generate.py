@@ -16,7 +16,7 @@ import posixpath
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -323,6 +323,40 @@ def _analyzer_plan(scan: ScanResult) -> Plan:
     return analyze(scan).plan
 
 
+def _effective_target(target: Target, base: str) -> Target:
+    """The target an overriding base image implies: its release, libc and runtime version."""
+    from matrixhell.render.spec import parse_image_ref
+
+    ref = parse_image_ref(base)
+    rel = ref.release()
+    out = target
+    if rel is not None and rel[1]:
+        distro, release = rel
+        libc = "musl" if distro == "alpine" else "glibc"
+        out = replace(out, distro=distro, release=release, libc=libc,
+                      libc_version=out.libc_version if libc == target.libc else "")
+    version = ref.version()
+    if version and target.runtime and ref.name not in ("debian", "ubuntu", "alpine"):
+        out = replace(out, runtime_version=version)
+    return replace(out, base_image=base)
+
+
+def _catalog_has() -> Callable[[str, str, str], bool | None] | None:
+    try:
+        from matrixhell.knowledge.catalog import load_catalog
+    except ImportError:
+        return None
+    catalog = load_catalog()
+
+    def has(distro: str, release: str, name: str) -> bool | None:
+        try:
+            return catalog.release(distro, release).has(name)
+        except KeyError:
+            return None
+
+    return has
+
+
 def _drift(service: Service, spec: ImageSpec, text: str) -> list[Finding]:
     """How a hand-written Dockerfile differs from the plan: base, release, missing packages, root user."""
     from matrixhell.detect.dockerfile import analyze_dockerfile, parse_dockerfile
@@ -392,6 +426,7 @@ def plan_files(
     out_prefix: str = ".",
     project: str = "app",
     anchor: str = "/repo",
+    has_package: Callable[[str, str, str], bool | None] | None = None,
 ) -> Generation:
     """Every file ``generate`` would write, rendered in memory.
 
@@ -447,8 +482,19 @@ def plan_files(
                                     service=service.name, hint="see `matrixhell plan` for why"))
             continue
         override = overrides.for_service(service.name)
+        effective, missing = target, tuple[str, ...]()
+        if override.base:
+            effective = _effective_target(target, override.base)
+            if effective != target and has_package is not None:
+                # what the plan's target needed, that the override's release does not have
+                missing = tuple(p.name for p in needs_fn(service, target).run
+                                if has_package(effective.distro, effective.release, p.name) is False)
         try:
-            spec = build_spec(service, target, needs_fn(service, target), override)
+            spec = build_spec(service, effective, needs_fn(service, effective), override,
+                              missing_packages=missing)
+            if effective != target:  # the findings compare the override with the plan's choice
+                spec = replace(spec, findings=build_spec(service, target, needs_fn(service, target), override,
+                                                         missing_packages=missing).findings)
         except ValueError as e:
             findings.append(Finding("no-recipe", Severity.WARNING, f"no image generated: {e}",
                                     service=service.name,
@@ -646,7 +692,7 @@ def generate(
 
     gen = plan_files(scan, plan, overrides, read=read, needs_fn=needs_fn or _knowledge_needs(),
                      only=only, alongside=alongside, out_prefix=prefix, project=root.name,
-                     anchor=root.as_posix())
+                     anchor=root.as_posix(), has_package=_catalog_has())
     # paths in the generation are relative to the repository root; write relative to it
     report = write_files(root, gen.files, force=force, check=check, dry_run=dry_run) if prefix == "." \
         or not prefix.startswith("..") else write_files(

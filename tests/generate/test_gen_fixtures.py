@@ -191,3 +191,19 @@ def test_out_dir_outside_the_repository(tmp_path: Path) -> None:
             ctx = (out / svc["build"]["context"]).resolve()
             assert ctx.is_dir() and ctx.is_relative_to(work.resolve())
             assert (ctx / svc["build"]["dockerfile"]).resolve().is_file()
+
+
+def test_an_override_base_of_an_older_release_is_warned_and_resolved_for_it(tmp_path: Path) -> None:
+    repo = next(r for r in REPOS if r.name == "py-matrix")
+    work = _copy(repo, tmp_path)
+    (work / "matrixhell.toml").write_text('[services.catalog]\nbase = "python:3.11-slim-bullseye"\n',
+                                          encoding="utf-8")
+    gen, report = generate(work, plan_fn=hand_plan)
+    codes = {f.code for f in report.findings if f.service == "catalog"}
+    assert "override-base-release" in codes
+    dockerfile = (work / "catalog" / "Dockerfile").read_text()
+    assert "FROM python:3.11-slim-bullseye" in dockerfile
+    # libpq5 is resolved with bullseye's version, not bookworm's
+    pin = next(line.strip(" \\") for line in dockerfile.splitlines() if "libpq5=" in line)
+    assert "deb11" in pin, pin
+    assert hadolint(work / "catalog" / "Dockerfile") == []
