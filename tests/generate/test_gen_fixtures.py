@@ -198,7 +198,7 @@ def test_an_override_base_of_an_older_release_is_warned_and_resolved_for_it(tmp_
     work = _copy(repo, tmp_path)
     (work / "matrixhell.toml").write_text('[services.catalog]\nbase = "python:3.11-slim-bullseye"\n',
                                           encoding="utf-8")
-    gen, report = generate(work, plan_fn=hand_plan)
+    _gen, report = generate(work, plan_fn=hand_plan)
     codes = {f.code for f in report.findings if f.service == "catalog"}
     assert "override-base-release" in codes
     dockerfile = (work / "catalog" / "Dockerfile").read_text()
