@@ -228,3 +228,21 @@ def test_workspace_members_add_their_dependencies():
         ("attrs", "svc/libs/lib/pyproject.toml"),
     }
     assert "svc/libs/lib/pyproject.toml" in d.files
+
+
+def test_vcs_and_path_sources_in_locks():
+    poetry = (
+        '[[package]]\nname = "internal"\nversion = "1.0"\n\n[package.source]\ntype = "git"\n'
+        'url = "https://git.example/o/internal.git"\nreference = "main"\nresolved_reference = "abc123"\n'
+    )
+    uv = (
+        'version = 1\n[[package]]\nname = "tool"\nversion = "2.0"\n'
+        'source = { git = "https://git.example/o/tool?rev=v2#deadbeef" }\n'
+    )
+    pdm = '[[package]]\nname = "lib"\nversion = "0.1"\npath = "../lib"\ngroups = ["default"]\n'
+    d = run({"poetry.lock": poetry, "uv.lock": uv, "pdm.lock": pdm})
+    p = {x.name: x for x in d.packages}
+    assert p["internal"].url == "git+https://git.example/o/internal.git@abc123"
+    assert p["tool"].url == "git+https://git.example/o/tool?rev=v2#deadbeef"
+    assert (p["lib"].url, p["lib"].scope) == ("../lib", Scope.MAIN)
+    assert all(not x.direct for x in d.packages)

@@ -369,3 +369,27 @@ def test_crlf_line_endings():
 def test_scope_defaults_main_in_parser():
     r = parse("flask\n")
     assert r.requirements[0].scope is Scope.MAIN and r.requirements[0].direct
+
+
+def test_per_requirement_options_are_accepted_on_the_line():
+    r = parse('pkg==1 --config-settings="--build-option=--fast" -C key=value --global-option=x\n')
+    assert [(x.name, x.specifier) for x in r.requirements] == [("pkg", "==1")]
+    assert r.findings == ()
+
+
+def test_per_requirement_option_alone_is_reported():
+    r = parse("--hash=sha256:abc\nflask\n")
+    assert [x.name for x in r.requirements] == ["flask"]
+    assert [(f.code, f.origin.line) for f in r.findings] == [("requirements-bad-options", 1)]
+
+
+def test_option_value_problems():
+    r = parse("--index-url\n--pre=yes\n--find-links 'unclosed\n--use-feature truststore\n")
+    assert [f.code for f in r.findings] == ["requirements-bad-options"] * 3
+    assert [f.origin.line for f in r.findings] == [1, 2, 3]
+    assert r.options.pre and r.options.use_features == ("truststore",)
+
+
+def test_no_binary_names_are_normalized():
+    r = parse("--no-binary=Pillow,lxml_x\n--no-binary :none:\n")
+    assert r.options.no_binary == ("pillow", "lxml-x", ":none:")
