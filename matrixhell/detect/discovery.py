@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import posixpath
+import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -133,13 +134,14 @@ def marker_matcher(detectors: Sequence[Detector]) -> Callable[[Iterable[str]], b
     """A fast test for 'these file names hold a marker of a (non-auxiliary) detector'.
 
     Exact names go in a set and ``*.ext`` globs in a suffix set, so a large tree costs one set probe
-    per file; only other globs fall back to fnmatch.
+    per file; another glob (``requirements*.txt``) is tried only on names that contain its longest
+    literal part.
     """
     import fnmatch
 
     exact: set[str] = set()
     suffixes: set[str] = set()
-    globs: list[str] = []
+    globs: list[tuple[str, str]] = []  # (longest literal part, glob)
     for d in detectors:
         if d.name in AUXILIARY_DETECTORS:
             continue
@@ -149,7 +151,8 @@ def marker_matcher(detectors: Sequence[Detector]) -> Callable[[Iterable[str]], b
             elif m.startswith("*.") and not any(c in m[2:] for c in "*?["):
                 suffixes.add(m[1:])
             else:
-                globs.append(m)
+                literal = max(re.split(r"\[[^\]]*\]|[*?]", m), key=len)
+                globs.append((literal, m))
 
     def match(names: Iterable[str]) -> bool:
         for n in names:
@@ -158,8 +161,9 @@ def marker_matcher(detectors: Sequence[Detector]) -> Callable[[Iterable[str]], b
             dot = n.rfind(".")
             if dot > 0 and n[dot:] in suffixes:
                 return True
-            if globs and any(fnmatch.fnmatchcase(n, g) for g in globs):
-                return True
+            for literal, g in globs:
+                if literal in n and fnmatch.fnmatchcase(n, g):
+                    return True
         return False
 
     return match

@@ -594,3 +594,20 @@ def test_an_umbrella_manifest_with_only_dev_tooling_is_not_a_service() -> None:
     r = scan({"app.ini": "dev prettier\ndev husky\n", "api/app.ini": "dep x\nstart serve\n"})
     assert names(r) == {"api": "api"}
     assert "." in skips(r)
+
+
+def test_marker_matcher_exact_suffix_and_other_globs() -> None:
+    from matrixhell.detect.discovery import marker_matcher
+
+    class M:
+        def __init__(self, name: str, markers: tuple[str, ...]) -> None:
+            self.name, self.markers = name, markers
+
+    match = marker_matcher(
+        [M("a", ("pom.xml", "*.csproj", "requirements*.txt", "*req[s]*.in")), M("apt", ("apt.txt",))]
+    )
+    assert match(["README.md", "pom.xml"])
+    assert match(["Api.csproj"]) and not match([".csproj"])
+    assert match(["requirements-dev.txt"]) and not match(["requirements-dev.md"])
+    assert match(["base-reqs-x.in"]) and not match(["base-req.in"])
+    assert not match(["apt.txt"])  # an auxiliary detector's marker makes no root
