@@ -56,8 +56,11 @@ __all__ = [
 HARNESS_NAMES = frozenset({
     "tests", "test", "e2e", "fixtures", "fixture", "examples", "example", "docs", "doc", "scripts",
     "__tests__", "testdata", "test-data", "spec", "specs", "integration-tests", "e2e-tests", "cypress",
-    "playwright", "samples", "sample", "demo", "demos", "benchmarks", "bench",
+    "playwright", "samples", "sample", "demo", "demos", "benchmarks", "bench", "load-tests", "loadtests",
+    "loadtest", "stress-tests", "smoke-tests",
 })
+#: directory names of vendored third-party code
+VENDORED_NAMES = frozenset({"third_party", "third-party", "thirdparty", "external", "externals", "submodules"})
 #: directories whose sub-directories are libraries unless they start something (libs/ui, pkg/auth)
 LIBRARY_NAMES = frozenset({"libs", "lib", "shared", "common", "packages", "pkg", "internal"})
 #: directory names of developer tooling
@@ -177,6 +180,8 @@ def excluded_reason(directory: str, files: frozenset[str] = frozenset()) -> str 
         low = part.lower()
         if low in HARNESS_NAMES:
             return f"test harness, example or docs directory ({part}/)"
+        if low in VENDORED_NAMES:
+            return f"vendored third-party code ({part}/)"
         if low in TOOL_NAMES:
             return f"developer tooling directory ({part}/)"
         if low in INIT_NAMES:

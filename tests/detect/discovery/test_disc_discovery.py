@@ -349,6 +349,8 @@ def test_a_package_with_an_inferred_start_nobody_depends_on_is_a_service() -> No
         ({"generated/client/app.ini": "dep x\n"}, "generated"),
         ({"client/app.ini": "dep x\n", "client/.openapi-generator-ignore": ""}, "generated"),
         ({".devcontainer/Dockerfile": "FROM mcr.microsoft.com/devcontainers/base\n"}, "hidden"),
+        ({"third_party/zlib/app.ini": "dep x\n"}, "vendored"),
+        ({"load-tests/app.ini": "dep locust\nstart locust\n"}, "test harness"),
     ],
 )
 def test_init_scripts_generated_code_and_hidden_directories(files: dict[str, str], fragment: str) -> None:
