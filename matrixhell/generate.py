@@ -470,6 +470,17 @@ def plan_files(
     for s in built:
         per_context[_dir(s.path)] = per_context.get(_dir(s.path), 0) + 1
 
+    compose_path = "compose.yaml"
+    for name in COMPOSE_NAMES:
+        text = read(name)
+        if text is not None and not is_generated(name, text):
+            compose_path = "compose.matrixhell.yaml"
+            break
+        if text is not None:
+            compose_path = name
+            break
+    repo_outputs = (compose_path, K8S_DIR, OCI_DIR)
+
     files: list[GeneratedFile] = []
     specs: list[ImageSpec] = []
     entries: list[ComposeEntry] = []
@@ -529,7 +540,9 @@ def plan_files(
         entries.append(ComposeEntry(service, spec, _join(out_prefix, dockerfile)))
         if not selected:
             continue
-        generated_names = sorted({posixpath.relpath(p, context) for p in (dockerfile, ignore)})
+        # the generated files inside this build context stay out of it
+        generated_names = sorted({rel for p in (dockerfile, ignore, *repo_outputs)
+                                  if not (rel := posixpath.relpath(p, context)).startswith("..")})
         files.append(GeneratedFile(_join(out_prefix, dockerfile), render_dockerfile(spec), "dockerfile",
                                    service.name))
         files.append(GeneratedFile(_join(out_prefix, ignore),
@@ -544,15 +557,6 @@ def plan_files(
 
     _port_collisions(entries, findings)
     if not only:
-        compose_path = "compose.yaml"
-        for name in COMPOSE_NAMES:
-            text = read(name)
-            if text is not None and not is_generated(name, text):
-                compose_path = "compose.matrixhell.yaml"
-                break
-            if text is not None:
-                compose_path = name
-                break
         files.append(GeneratedFile(_join(out_prefix, compose_path),
                                    render_compose(entries, out_prefix, anchor), "compose"))
         for name, text in render_kubernetes(specs, project, frozenset(own_images)).items():

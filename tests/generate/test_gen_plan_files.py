@@ -98,3 +98,14 @@ def test_skips_unknown_overrides_and_missing_targets() -> None:
     codes = {(f.code, f.service) for f in gen.findings}
     assert ("override-unknown-service", None) in codes and ("no-target", "orphan") in codes
     assert not any(f.service == "orphan" for f in gen.files)
+
+
+def test_a_root_context_ignores_every_generated_file() -> None:
+    app = make_service("app", path=".", files=("requirements.txt",))
+    gen = plan_files(_scan(app), _plan("app"), Overrides(), read=lambda p: None)
+    ignore = next(f.text for f in gen.files if f.path == ".dockerignore").splitlines()
+    assert {"Dockerfile", ".dockerignore", "compose.yaml", "k8s", ".matrixhell"} <= set(ignore)
+    sub = make_service("api", path="api", files=("requirements.txt",))
+    gen = plan_files(_scan(sub), _plan("api"), Overrides(), read=lambda p: None)
+    ignore = next(f.text for f in gen.files if f.path == "api/.dockerignore").splitlines()
+    assert "k8s" not in ignore and "Dockerfile" in ignore
