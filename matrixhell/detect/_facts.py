@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Iterable
+import posixpath
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from matrixhell.detect.base import DetectContext, finding_from_error
+from matrixhell.detect.base import DetectContext, finding_from_error, join
 from matrixhell.detect.repoview import RepoView
 from matrixhell.errors import InputError
 from matrixhell.model import Finding, Origin, Severity
 from matrixhell.model.facts import Detection, PackageReq, Port, RuntimeReq, StartCommand
 
-__all__ = ["Facts", "has_marker", "member_dirs", "read_or_note", "read_text_or_note"]
+__all__ = ["Facts", "ancestors", "has_marker", "member_dirs", "nearest", "read_or_note", "read_text_or_note"]
 
 T = TypeVar("T")
 
@@ -21,6 +22,25 @@ T = TypeVar("T")
 def has_marker(files: Iterable[str], markers: Iterable[str]) -> bool:
     pats = tuple(markers)
     return any(fnmatch.fnmatchcase(f, m) for f in files for m in pats)
+
+
+def ancestors(ctx: DetectContext) -> Iterator[str]:
+    """The service directory, then each parent up to the repository root ('')."""
+    d = ctx.directory
+    yield d
+    while d:
+        d = posixpath.dirname(d)
+        yield d
+
+
+def nearest(ctx: DetectContext, name: str) -> str | None:
+    """``name`` in the service directory or the nearest ancestor holding it, as version managers,
+    MSBuild and the .NET SDK look for their files."""
+    for d in ancestors(ctx):
+        path = join(d, name)
+        if ctx.has(name) if d == ctx.directory else ctx.view.is_file(path):
+            return path
+    return None
 
 
 def member_dirs(ctx: DetectContext) -> tuple[str, ...]:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from matrixhell.detect._facts import Facts, read_or_note, read_text_or_note
+from matrixhell.detect._facts import Facts, ancestors, read_or_note, read_text_or_note
 from matrixhell.detect._ranges import RangeError, version_prefix
 from matrixhell.detect._tomllines import load_toml
-from matrixhell.detect.base import DetectContext
+from matrixhell.detect.base import DetectContext, join
 from matrixhell.model import Origin, Severity
 from matrixhell.model.facts import RuntimeReq
 
@@ -67,19 +67,43 @@ def read_version_managers(
     precedence: int,
     normalize: Callable[[str], str | None] = _default_version,
 ) -> None:
-    """Add ``runtime`` requirements from ``.tool-versions`` (at ``precedence``) and mise (``precedence + 1``)."""
-    if ctx.has(".tool-versions"):
-        path = ctx.path(".tool-versions")
+    """Add ``runtime`` requirements from ``.tool-versions`` (at ``precedence``) and mise (``precedence + 1``).
+
+    Like asdf and mise, each looks in the service directory and then each parent, and the nearest file
+    that names one of ``tools`` wins."""
+    for d in ancestors(ctx):
+        path = join(d, ".tool-versions")
+        if not (ctx.has(".tool-versions") if d == ctx.directory else ctx.view.is_file(path)):
+            continue
         text = read_text_or_note(facts, ctx.view, path)
+        hit = False
         for n, line in enumerate((text or "").splitlines(), start=1):
             words = line.split("#", 1)[0].split()
             if len(words) >= 2 and words[0] in tools:
                 _add(facts, runtime, words[1], Origin(path, n), "tool-versions", precedence, normalize)
+                hit = True
                 break
+        if hit:
+            break
+    for d in ancestors(ctx):
+        if _mise(facts, ctx, d, runtime, tools, precedence + 1, normalize):
+            break
+
+
+def _mise(
+    facts: Facts,
+    ctx: DetectContext,
+    d: str,
+    runtime: str,
+    tools: tuple[str, ...],
+    precedence: int,
+    normalize: Callable[[str], str | None],
+) -> bool:
     for name in ("mise.toml", ".mise.toml"):
-        if not ctx.has(name):
+        path = join(d, name)
+        if not (ctx.has(name) if d == ctx.directory else ctx.view.is_file(path)):
             continue
-        doc = read_or_note(facts, ctx.view, ctx.path(name), load_toml)
+        doc = read_or_note(facts, ctx.view, path, load_toml)
         table = doc.data.get("tools") if doc is not None else None
         if doc is None or not isinstance(table, dict):
             continue
@@ -90,6 +114,6 @@ def read_version_managers(
             if isinstance(value, dict):
                 value = value.get("version")
             if isinstance(value, str | int | float) and not isinstance(value, bool):
-                _add(facts, runtime, str(value), doc.origin("tools", tool), "mise-toml", precedence + 1, normalize)
-                break
-        break
+                _add(facts, runtime, str(value), doc.origin("tools", tool), "mise-toml", precedence, normalize)
+                return True
+    return False

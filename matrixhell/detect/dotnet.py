@@ -11,16 +11,15 @@ Core, which listens on 8080 in .NET 8 and later images (80 before).
 from __future__ import annotations
 
 import fnmatch
-import posixpath
 import re
 
-from matrixhell.detect._facts import Facts, has_marker, read_or_note
+from matrixhell.detect._facts import Facts, has_marker, nearest, read_or_note
 from matrixhell.detect._jsonlines import JsonDoc, load_json
 from matrixhell.detect._parsecache import memo
 from matrixhell.detect._ranges import RangeError, npm_range
 from matrixhell.detect._toolversions import read_version_managers
 from matrixhell.detect._xmllines import XmlElement, load_xml
-from matrixhell.detect.base import DetectContext, join
+from matrixhell.detect.base import DetectContext
 from matrixhell.detect.repoview import RepoView
 from matrixhell.model import Origin, Severity
 from matrixhell.model.facts import Detection, Ecosystem, PackageReq, RuntimeReq, Scope, StartCommand
@@ -36,18 +35,6 @@ def tfm_version(tfm: str) -> tuple[int, int] | None:
     """``net8.0`` / ``net8.0-windows`` / ``netcoreapp3.1`` -> (8, 0) / (8, 0) / (3, 1); others None."""
     m = _TFM.match(tfm.strip().lower())
     return (int(m.group(1)), int(m.group(2))) if m else None
-
-
-def _nearest(ctx: DetectContext, name: str) -> str | None:
-    """``name`` in the project directory or the nearest ancestor: where MSBuild and the SDK find it."""
-    if ctx.has(name):
-        return ctx.path(name)
-    d = ctx.directory
-    while d:
-        d = posixpath.dirname(d)
-        if ctx.view.is_file(join(d, name)):
-            return join(d, name)
-    return None
 
 
 def _shared_xml(view: RepoView, path: str) -> XmlElement:
@@ -80,7 +67,7 @@ class DotnetDetector:
         props: dict[str, tuple[str, Origin]] = {}
         central: dict[str, str] = {}
         for name in ("Directory.Build.props", "Directory.Packages.props"):
-            found = _nearest(ctx, name)
+            found = nearest(ctx, name)
             if found is not None:
                 root = read_or_note(facts, ctx.view, found, _shared_xml if found != ctx.path(name) else load_xml)
                 if root is not None:
@@ -120,7 +107,7 @@ class DotnetDetector:
             )
         if ctx.has("packages.lock.json"):
             self._lock(facts, ctx)
-        global_json = _nearest(ctx, "global.json")  # the SDK looks for it walking up, as MSBuild does props
+        global_json = nearest(ctx, "global.json")  # the SDK looks for it walking up, as MSBuild does props
         if global_json is not None:
             self._global_json(facts, ctx, global_json)
         read_version_managers(facts, ctx, "dotnet", ("dotnet", "dotnet-core"), 25)

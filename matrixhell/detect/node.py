@@ -14,7 +14,7 @@ import posixpath
 import re
 from collections.abc import Callable
 
-from matrixhell.detect._facts import Facts, has_marker, member_dirs, read_or_note, read_text_or_note
+from matrixhell.detect._facts import Facts, has_marker, member_dirs, nearest, read_or_note, read_text_or_note
 from matrixhell.detect._jsonlines import JsonDoc, load_json
 from matrixhell.detect._nodelocks import NodeLock, read_npm_lock, read_pnpm_lock, read_yarn_lock
 from matrixhell.detect._parsecache import memo
@@ -197,7 +197,7 @@ class NodeDetector:
             doc = read_or_note(facts, ctx.view, join(root, "package.json"), load_json)
             if doc is not None and isinstance(doc.data, dict):
                 pm = self._package_manager(facts, doc)
-        self._version_files(facts, ctx, root)
+        self._version_files(facts, ctx)
         read_version_managers(facts, ctx, "node", ("nodejs", "node"), 22)
         self._locks(facts, ctx, root)
         self._frameworks(facts, ctx)
@@ -298,11 +298,9 @@ class NodeDetector:
             facts.note("bad-manifest", "engines is not an object", doc.origin("engines"))
         return pm
 
-    def _version_files(self, facts: Facts, ctx: DetectContext, root: str | None) -> None:
+    def _version_files(self, facts: Facts, ctx: DetectContext) -> None:
         for name, source, precedence in ((".nvmrc", "nvmrc", 20), (".node-version", "node-version-file", 21)):
-            path = ctx.path(name) if ctx.has(name) else None
-            if path is None and root is not None and ctx.view.is_file(join(root, name)):
-                path = join(root, name)  # the workspace root's pin holds for its members
+            path = nearest(ctx, name)  # nvm and fnm look for it walking up from the directory
             if path is not None:
                 text = read_text_or_note(facts, ctx.view, path)
                 if text is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from matrixhell.detect._facts import Facts, has_marker, read_or_note, read_text_or_note
+from matrixhell.detect._facts import Facts, has_marker, nearest, read_or_note, read_text_or_note
 from matrixhell.detect._gemfile import Gemfile, GemfileLock, parse_gemfile, parse_gemfile_lock
 from matrixhell.detect._ranges import RangeError, ruby_requirement, version_prefix
 from matrixhell.detect._toolversions import read_version_managers
@@ -59,8 +59,8 @@ class RubyDetector:
             lock = read_or_note(facts, ctx.view, ctx.path(lock_name), _lock)
             if lock is not None:
                 self._locked(facts, lock, ctx.path(lock_name))
-        if ctx.has(".ruby-version"):
-            path = ctx.path(".ruby-version")
+        path = nearest(ctx, ".ruby-version")  # rbenv, chruby and rvm look for it walking up
+        if path is not None:
             text = read_text_or_note(facts, ctx.view, path)
             if text is not None:
                 self._ruby_version(facts, text, path)

@@ -70,3 +70,23 @@ def test_aliases_and_garbage() -> None:
     view2 = MemoryRepoView({"package.json": "{}", "mise.toml": "[tools\n"})
     d2 = NodeDetector().detect(DetectContext(view2, "", frozenset(view2.listdir(""))))
     assert d2.findings[0].code == "bad-toml"
+
+
+def test_version_files_are_found_walking_up_and_the_nearest_naming_the_tool_wins() -> None:
+    view = MemoryRepoView(
+        {
+            ".tool-versions": "nodejs 20.11.0\nruby 3.3.0\n",
+            "services/.tool-versions": "python 3.12.1\n",  # nearer, but names no node
+            "services/web/package.json": "{}",
+            "services/shop/Gemfile": "gem 'rack'\n",
+            "services/.ruby-version": "3.2.2\n",
+        }
+    )
+    web = NodeDetector().detect(DetectContext(view, "services/web", frozenset(view.listdir("services/web"))))
+    node = next(r for r in web.runtimes if r.source == "tool-versions")
+    assert (node.spec, node.origin.path) == ("==20.11.0", ".tool-versions")
+    shop = RubyDetector().detect(DetectContext(view, "services/shop", frozenset(view.listdir("services/shop"))))
+    assert [(r.source, r.spec, r.origin.path) for r in shop.runtimes] == [
+        ("ruby-version-file", "==3.2.2", "services/.ruby-version"),
+        ("tool-versions", "==3.3.0", ".tool-versions"),
+    ]
