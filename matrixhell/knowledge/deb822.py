@@ -13,10 +13,12 @@ from dataclasses import dataclass
 
 __all__ = [
     "Relation",
+    "compare_versions",
     "parse_relations",
     "parse_source_field",
     "parse_stanzas",
     "upstream_version",
+    "version_satisfies",
 ]
 
 
@@ -139,3 +141,73 @@ def upstream_version(version: str) -> str:
     if m is None:
         return v
     return m.group(0).rstrip(".")
+
+
+def _order(c: str) -> int:
+    # dpkg's lexical order: ~ before everything (even the end of the string), then letters, then the rest
+    if c == "~":
+        return -1
+    if c.isdigit():
+        return 0
+    if c.isalpha():
+        return ord(c)
+    return ord(c) + 256
+
+
+def _verrevcmp(a: str, b: str) -> int:
+    i = j = 0
+    while i < len(a) or j < len(b):
+        first_diff = 0
+        while (i < len(a) and not a[i].isdigit()) or (j < len(b) and not b[j].isdigit()):
+            ac = _order(a[i]) if i < len(a) else 0
+            bc = _order(b[j]) if j < len(b) else 0
+            if ac != bc:
+                return ac - bc
+            i += 1
+            j += 1
+        while i < len(a) and a[i] == "0":
+            i += 1
+        while j < len(b) and b[j] == "0":
+            j += 1
+        while i < len(a) and a[i].isdigit() and j < len(b) and b[j].isdigit():
+            if not first_diff:
+                first_diff = ord(a[i]) - ord(b[j])
+            i += 1
+            j += 1
+        if i < len(a) and a[i].isdigit():
+            return 1
+        if j < len(b) and b[j].isdigit():
+            return -1
+        if first_diff:
+            return first_diff
+    return 0
+
+
+def _split(version: str) -> tuple[int, str, str]:
+    epoch, _, rest = version.rpartition(":") if ":" in version else ("0", "", version)
+    upstream, _, revision = rest.rpartition("-") if "-" in rest else (rest, "", "")
+    if not epoch.isdigit():
+        raise ValueError(f"bad epoch in Debian version {version!r}")
+    return int(epoch), upstream, revision
+
+
+def compare_versions(a: str, b: str) -> int:
+    """Compare two Debian versions the way dpkg does: negative, zero or positive.
+
+    ``1.0~rc1 < 1.0 < 1.0a < 1.0.1``; an epoch outweighs everything (``1:0.9 > 2.0``); the Debian
+    revision decides last (``2.0-1 < 2.0-1+b1``).
+    """
+    ea, ua, ra = _split(a)
+    eb, ub, rb = _split(b)
+    if ea != eb:
+        return ea - eb
+    return _verrevcmp(ua, ub) or _verrevcmp(ra, rb)
+
+
+def version_satisfies(version: str, op: str, reference: str) -> bool:
+    """Whether *version* satisfies a relation ``(op reference)``: op is << <= = >= >>."""
+    c = compare_versions(version, reference)
+    checks = {"<<": c < 0, "<=": c <= 0, "=": c == 0, ">=": c >= 0, ">>": c > 0}
+    if op not in checks:
+        raise ValueError(f"bad relation operator {op!r}")
+    return checks[op]

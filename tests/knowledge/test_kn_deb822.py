@@ -6,10 +6,12 @@ import pytest
 
 from matrixhell.knowledge.deb822 import (
     Relation,
+    compare_versions,
     parse_relations,
     parse_source_field,
     parse_stanzas,
     upstream_version,
+    version_satisfies,
 )
 
 
@@ -76,3 +78,57 @@ def test_source_field_forms() -> None:
 )
 def test_upstream_version(debian: str, upstream: str) -> None:
     assert upstream_version(debian) == upstream
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("1.0~rc1", "1.0"),
+        ("1.0", "1.0a"),
+        ("1.0a", "1.0.1"),
+        ("2.0", "1:0.9"),
+        ("2.0-1", "2.0-1+b1"),
+        ("3.0.16-1~deb12u1", "3.0.16-1"),
+        ("1.1.1w-0+deb11u1", "3.0.2-0ubuntu1"),
+        ("2.36-9+deb12u9", "2.36-9+deb12u10"),
+        ("1.2", "1.10"),
+        ("1.0~~", "1.0~"),
+    ],
+)
+def test_compare_versions_orders_like_dpkg(a: str, b: str) -> None:
+    assert compare_versions(a, b) < 0
+    assert compare_versions(b, a) > 0
+    assert compare_versions(a, a) == 0
+
+
+def test_version_satisfies() -> None:
+    assert version_satisfies("3.5.9-1~deb13u1", ">=", "3.0.0")
+    assert not version_satisfies("1.1.1w-0+deb11u1", ">=", "3.0.0")
+    assert version_satisfies("2.41-12", "<<", "2.42")
+    assert version_satisfies("1:2.1.5-4", "=", "1:2.1.5-4")
+    assert compare_versions("0:1.0", "1.0") == 0
+    with pytest.raises(ValueError, match="operator"):
+        version_satisfies("1", "~=", "1")
+
+
+def test_compare_versions_agrees_with_dpkg_on_the_catalog_versions() -> None:
+    """Differential check against dpkg itself on real version strings from debian.json."""
+    import json
+    import random
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    dpkg = shutil.which("dpkg")
+    if dpkg is None:
+        pytest.skip("dpkg is the oracle here and is not installed")
+    data = Path(__file__).resolve().parents[2] / "matrixhell" / "knowledge" / "data" / "debian.json"
+    doc = json.loads(data.read_text(encoding="utf-8"))
+    versions = sorted({p["version"] for r in doc["releases"] for p in r["packages"].values()})
+    rng = random.Random(7)
+    for _ in range(60):
+        a, b = rng.choice(versions), rng.choice(versions)
+        ours = compare_versions(a, b)
+        lt = subprocess.run([dpkg, "--compare-versions", a, "lt", b], check=False).returncode == 0
+        gt = subprocess.run([dpkg, "--compare-versions", a, "gt", b], check=False).returncode == 0
+        assert (ours < 0, ours > 0) == (lt, gt), (a, b)
