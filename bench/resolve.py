@@ -147,6 +147,9 @@ def run_uv(reqs: list[str], wheels: Path, python: str, cache: Path, work: Path) 
             "pip",
             "compile",
             str(req_in),
+            # Name the interpreter, so uv does not search PATH for one per Python version: its best case.
+            "--python",
+            sys.executable,
             "--python-version",
             python,
             "--python-platform",
