@@ -176,9 +176,7 @@ class _ProviderFacts:
         return ResolveOutcome(True, pins={str(k): str(v) for k, v in dict(pins).items()})
 
 
-def load_knowledge(
-    catalog: CatalogLike | None = None, provider: Any = None, *, today: date | None = None
-) -> Knowledge:
+def load_knowledge(catalog: CatalogLike | None = None, provider: Any = None, *, today: date | None = None) -> Knowledge:
     """The real knowledge: the shipped catalog and offline index unless others are given."""
     if catalog is None:
         from matrixhell.knowledge.catalog import load_catalog

@@ -34,7 +34,7 @@ from matrixhell.model import Conflict, Environment, Plan, Severity, Target
 __all__ = ["EXACT_LIMIT", "make_plan", "min_colouring"]
 
 EXACT_LIMIT = 30
-_BUDGET = 2_000_000
+_BUDGET = 1_000_000
 
 Join = Callable[[tuple[int, ...], int], bool]
 
@@ -199,9 +199,7 @@ def make_plan(
     profiles = sorted(profiles, key=lambda p: p.name)
     index = {p.name: i for i, p in enumerate(profiles)}
     forbidden = _forbidden(profiles, conflicts)
-    edges = [
-        (index[a], index[b]) for a, b in (sorted(pair) for pair in forbidden) if a in index and b in index
-    ]
+    edges = [(index[a], index[b]) for a, b in (sorted(pair) for pair in forbidden) if a in index and b in index]
 
     def join(members: tuple[int, ...], v: int) -> bool:
         return can_share([profiles[i] for i in (*members, v)])
@@ -344,9 +342,7 @@ def _shared_target(
         chosen[runtime] = min(votes, key=lambda v: (-votes[v], v)) if votes else _newest(versions)
     users = Counter(p.runtime for p in group if p.runtime is not None)
     main = min(users, key=lambda r: (-users[r], r)) if users else None
-    per_service = {
-        p.name: _target_for(release, p.runtime, chosen.get(p.runtime or ""), p, view) for p in group
-    }
+    per_service = {p.name: _target_for(release, p.runtime, chosen.get(p.runtime or ""), p, view) for p in group}
     main_profile = next((p for p in group if p.runtime == main), group[0])
     env_target = _target_for(release, main, chosen.get(main or ""), main_profile, view)
     return env_target, tuple(sorted(chosen.items())), per_service

@@ -51,9 +51,7 @@ def graph_command(
 def plan_command(
     path: Annotated[Path, typer.Argument(help="Repository to plan.")] = Path("."),
     format: Annotated[PlanFormat, typer.Option("--format", help="Output format.")] = PlanFormat.text,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="The whole derivation of each conflict.")
-    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="The whole derivation of each conflict.")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the plan to a file.")] = None,
 ) -> None:
     """Which services can share an environment, the target of each, and why the others are split.

@@ -46,9 +46,7 @@ def _edge(g: Graph, u: str, v: str, etype: str, **attrs: Any) -> None:
         g.add_edge(u, v, key=etype, type=etype, **attrs)
 
 
-def build_graph(
-    services: Iterable[Service], *, knowledge: Knowledge | None = None, plan: Plan | None = None
-) -> Graph:
+def build_graph(services: Iterable[Service], *, knowledge: Knowledge | None = None, plan: Plan | None = None) -> Graph:
     """The dependency graph of ``services``; with ``knowledge`` the libraries and releases too, with
     ``plan`` the chosen release and base image of each service."""
     import networkx as nx
@@ -66,9 +64,7 @@ def build_graph(
 def _add_service(g: Graph, s: Service, kn: Knowledge | None) -> None:
     sid = _node(g, ids.service_id(s.name), s.name, path=s.path, kind=s.kind.value)
     for r in s.runtimes:
-        rid = _node(
-            g, ids.runtime_range_id(r.runtime, r.spec), f"{r.runtime} {r.spec or '*'}", runtime=r.runtime
-        )
+        rid = _node(g, ids.runtime_range_id(r.runtime, r.spec), f"{r.runtime} {r.spec or '*'}", runtime=r.runtime)
         _edge(g, sid, rid, "requires", origin=r.origin, source=r.source)
         _edge(g, rid, _node(g, ids.runtime_id(r.runtime), r.runtime), "requires", origin=None)
     for p in s.packages:
@@ -86,9 +82,7 @@ def _add_service(g: Graph, s: Service, kn: Knowledge | None) -> None:
                 scope=p.scope.value,
             )
         if p.locked:
-            vid = _node(
-                g, ids.package_version_id(eco, p.name, p.locked), f"{p.name} {p.locked}", ecosystem=eco
-            )
+            vid = _node(g, ids.package_version_id(eco, p.name, p.locked), f"{p.name} {p.locked}", ecosystem=eco)
             _edge(g, sid, vid, "locks", origin=p.origin)
             _edge(g, vid, pid, "provides", origin=None)
         needs = kn.native_needs(p.ecosystem, p.name) if kn is not None and kn.native_needs else None
@@ -108,15 +102,11 @@ def _add_service(g: Graph, s: Service, kn: Knowledge | None) -> None:
             _image_facts(g, iid, info.distro, info.release, info.runtime, info.runtime_version)
 
 
-def _image_facts(
-    g: Graph, iid: str, distro: str, release: str, runtime: str | None, version: str | None
-) -> None:
+def _image_facts(g: Graph, iid: str, distro: str, release: str, runtime: str | None, version: str | None) -> None:
     rel = _node(g, ids.release_id(distro, release), f"{distro} {release}")
     _edge(g, iid, rel, "runs-on", origin=None)
     if runtime:
-        _edge(
-            g, iid, _node(g, ids.runtime_id(runtime), runtime), "provides", origin=None, version=version or ""
-        )
+        _edge(g, iid, _node(g, ids.runtime_id(runtime), runtime), "provides", origin=None, version=version or "")
 
 
 def _add_releases(g: Graph, kn: Knowledge, plan: Plan | None) -> None:
@@ -125,9 +115,7 @@ def _add_releases(g: Graph, kn: Knowledge, plan: Plan | None) -> None:
         wanted = {(t.distro, t.release) for _n, t in plan.targets}
         releases = [r for r in releases if (r.distro, r.name) in wanted]
     libs = sorted(n for n, d in g.nodes(data=True) if d["type"] == "system-lib")
-    named = sorted(
-        (d["manager"], d["label"], n) for n, d in g.nodes(data=True) if d["type"] == "system-package"
-    )
+    named = sorted((d["manager"], d["label"], n) for n, d in g.nodes(data=True) if d["type"] == "system-package")
     for r in releases:
         manager = _MANAGER_OF_DISTRO.get(r.distro, "apt")
         rid = _node(g, ids.release_id(r.distro, r.name), f"{r.distro} {r.name}", libc=r.libc, ssl=r.ssl or "")

@@ -34,7 +34,9 @@ def _where(c: Cause) -> str:
 
 
 def _phrase(c: Cause) -> str:
-    return f"{c.subject} {c.relation} {c.object}{_where(c)}"
+    # Relations are kebab-case identifiers in the model (runs-on, needs-lib); prose wants words.
+    words = " ".join(w for w in (c.subject, c.relation.replace("-", " "), c.object) if w)
+    return f"{words}{_where(c)}"
 
 
 def _conclusion(conflict: Conflict) -> str:
@@ -118,8 +120,7 @@ def plan_text(plan: Plan, *, verbose: bool = False) -> str:
         warnings = len(plan.conflicts) - errors
         lines += [
             "",
-            f"conflicts: {errors} error{'s' if errors != 1 else ''}, "
-            f"{warnings} warning{'s' if warnings != 1 else ''}",
+            f"conflicts: {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}",
             "",
         ]
         lines.append(explain_all(plan.conflicts, verbose=verbose))

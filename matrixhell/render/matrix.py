@@ -34,12 +34,10 @@ class Matrix:
             "services": list(self.services),
             "dimensions": list(self.dimensions),
             "rows": {
-                s: dict(zip(self.dimensions, row, strict=True))
-                for s, row in zip(self.services, self.rows, strict=True)
+                s: dict(zip(self.dimensions, row, strict=True)) for s, row in zip(self.services, self.rows, strict=True)
             },
             "pairs": {
-                a: dict(zip(self.services, row, strict=True))
-                for a, row in zip(self.services, self.pairs, strict=True)
+                a: dict(zip(self.services, row, strict=True)) for a, row in zip(self.services, self.pairs, strict=True)
             },
         }
 
@@ -88,8 +86,6 @@ def matrix_table(analysis: _HasMatrix | Matrix) -> str:
     m = analysis if isinstance(analysis, Matrix) else analysis.matrix
     if not m.services:
         return "no built services to plan"
-    first = text_table(
-        ("service", *m.dimensions), [(s, *row) for s, row in zip(m.services, m.rows, strict=True)]
-    )
+    first = text_table(("service", *m.dimensions), [(s, *row) for s, row in zip(m.services, m.rows, strict=True)])
     second = text_table(("", *m.services), [(s, *row) for s, row in zip(m.services, m.pairs, strict=True)])
     return f"{first}\n\n{second}"

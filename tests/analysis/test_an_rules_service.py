@@ -166,6 +166,15 @@ def test_runtime_no_known_base_offers() -> None:
     assert profiles[0].relaxed[-1] == "runtime-version"
 
 
+def test_an_unknown_old_runtime_is_planned_on_the_nearest_known_line() -> None:
+    from matrixhell.plan import make_plan
+
+    profiles, conflicts, ctx = run([svc("mailer", runtimes=[rt("==14.*", runtime="node", source="nvmrc")])])
+    plan = make_plan(profiles, conflicts, ctx.view)
+    target = plan.target_of("mailer")
+    assert target is not None and (target.runtime, target.runtime_version) == ("node", "18")
+
+
 def test_every_rule_is_registered_once_with_a_summary() -> None:
     found = {r.kind: r for r in rules()}
     assert set(found) >= {
