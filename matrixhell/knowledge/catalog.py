@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from matrixhell.knowledge.deb822 import version_satisfies
 from matrixhell.knowledge.images import ImageInfo, ImageTable
 from matrixhell.model.analysis import Target
 
@@ -126,6 +127,18 @@ class Release:
     def has(self, name: str) -> bool:
         """Whether *name* can be installed on this release (a real package or a Provides)."""
         return bool(self.providers(name))
+
+    def satisfies(self, name: str, op: str | None = None, version: str | None = None) -> bool | None:
+        """Whether the release can install *name* at a version satisfying ``op version`` (a Debian
+        relation: << <= = >= >>); None when it has the package but the catalog keeps no version."""
+        if not self.has(name):
+            return False
+        if op is None or version is None:
+            return True
+        have = self.package_version(name)
+        if have is None:
+            return None
+        return version_satisfies(have, op, version)
 
     def runtime_version(self, runtime: str) -> str | None:
         """The distro's own version of a runtime (``python`` -> ``3.11.2``), None if not packaged."""

@@ -150,3 +150,12 @@ def test_curated_release_lists_only_what_its_sources_state(cat: Catalog) -> None
     assert not resolute.complete and resolute.runtime_version("node") is None
     assert cat.release("alpine", "3.24").runtime_version("python") is None
     assert cat.release("alpine", "3.24").libc_version == "1.2.5"
+
+
+def test_satisfies_compares_real_versions(cat: Catalog) -> None:
+    trixie = cat.release("debian", "trixie")
+    assert trixie.satisfies("libssl3", ">=", "3.0.0") is True  # through libssl3t64's Provides
+    assert cat.release("debian", "bullseye").satisfies("libssl-dev", ">=", "3.0.0") is False
+    assert trixie.satisfies("libssl1.1") is False
+    assert trixie.satisfies("emacs", ">=", "1") is None  # present, version not kept
+    assert cat.release("debian", "bookworm").satisfies("libc6", "<<", "2.37") is True
