@@ -370,9 +370,11 @@ def _poetry(poetry: dict[str, Any], path: str, lines: Lines, facts: Facts) -> No
     groups = poetry.get("group")
     if isinstance(groups, dict):
         for gname in groups:
-            sections.append(
-                (("tool", "poetry", "group", gname, "dependencies"), scope_of_group(gname), normalize(gname))
-            )
+            gkey: tuple[str | int, ...] = ("tool", "poetry", "group", gname, "dependencies")
+            if normalize(gname) == "main":  # poetry's implicit group: the main dependencies
+                sections.append((gkey, Scope.MAIN, None))
+            else:
+                sections.append((gkey, scope_of_group(gname), normalize(gname)))
     for key, scope, group in sections:
         table: Any = poetry
         for k in key[2:]:

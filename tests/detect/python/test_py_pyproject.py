@@ -334,3 +334,8 @@ def test_uv_sources_and_constraints():
         ("protobuf", "==4.25.3", "override", 7),
     ]
     assert "protobuf" not in p
+
+
+def test_poetry_main_group_is_main():
+    d = run({"pyproject.toml": '[tool.poetry.group.main.dependencies]\nrequests = "^2"\n'})
+    assert [(p.name, p.scope, p.group) for p in d.packages] == [("requests", Scope.MAIN, None)]
