@@ -213,9 +213,12 @@ def _spec(bundle: str, rootless: bool) -> int:
     if os.path.exists(path):
         raise RtError(path, "already exists (remove it first)", EXIT_STATE)
     data = default_spec(rootless=rootless, uid=os.geteuid(), gid=os.getegid())
-    with open(path, "x") as f:
-        json.dump(data, f, indent=2)
-        f.write("\n")
+    try:
+        with open(path, "x") as f:
+            json.dump(data, f, indent=2)
+            f.write("\n")
+    except OSError as e:
+        raise RtError(path, f"cannot write: {e.strerror}", EXIT_STATE) from e
     return 0
 
 

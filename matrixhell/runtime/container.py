@@ -281,8 +281,13 @@ def _intermediate(cfg: Config, state: State, rfd: int, wfd: int, console_pair: o
         denied = False
         if userns is not None and userns.path is None:
             ns.unshare(ns.CLONE_NEWUSER, "user")
+            rootless = os.geteuid() != 0
+            if rootless:  # an unprivileged P can only write the maps of a dumpable process
+                _libc.prctl(_PR_SET_DUMPABLE, 1)
             _send(wfd, "U")
             msg = reader.line()
+            if rootless:
+                _libc.prctl(_PR_SET_DUMPABLE, 0)
             if msg is None or not msg.startswith("M"):
                 os._exit(code)
             denied = msg == "M1"

@@ -43,6 +43,15 @@ def _errno_name(e: OSError) -> str:
     return os.strerror(e.errno or 0)
 
 
+def _dest(rootfd: int, m: Mount, create: str) -> int:
+    """O_PATH fd of the mount point inside the rootfs, made if missing; errors name the field."""
+    try:
+        return open_in_root(rootfd, m.destination, create=create)
+    except OSError as e:
+        raise RtError(f"{m.field}.destination", f"{m.destination}: cannot make the mount point inside the "
+                      f"rootfs: {_errno_name(e)}") from e
+
+
 def _mount_one(rootfd: int, m: Mount, userns: bool, layout: Layout | None) -> None:
     if m.bind:
         assert m.source is not None
@@ -58,7 +67,7 @@ def _mount_one(rootfd: int, m: Mount, userns: bool, layout: Layout | None) -> No
         _mount_cgroup(rootfd, m, userns, layout)
         return
     flags = m.flags
-    fd = open_in_root(rootfd, m.destination, create="dir")
+    fd = _dest(rootfd, m, "dir")
     try:
         try:
             _libc.mount(m.source or kind, fd_path(fd), kind, flags, m.data or None)
@@ -85,7 +94,7 @@ def _mount_one(rootfd: int, m: Mount, userns: bool, layout: Layout | None) -> No
 
 
 def _bind(rootfd: int, src: str, m: Mount, is_dir: bool, flags: int) -> None:
-    fd = open_in_root(rootfd, m.destination, create="dir" if is_dir else "file")
+    fd = _dest(rootfd, m, "dir" if is_dir else "file")
     try:
         _bind_fd(fd, src, m, is_dir, flags, rootfd)
     finally:
@@ -123,7 +132,7 @@ def _mount_cgroup(rootfd: int, m: Mount, userns: bool, layout: Layout | None) ->
         # cgroup v1 cannot be mounted from a user namespace: bind the host's tree read-only
         _bind(rootfd, "/sys/fs/cgroup", m, True, MS_BIND | MS_REC | base | MS_RDONLY)
         return
-    fd = open_in_root(rootfd, m.destination, create="dir")
+    fd = _dest(rootfd, m, "dir")
     try:
         if not layout.v1 and layout.v2:
             _libc.mount("cgroup2", fd_path(fd), "cgroup2", base | ro, None)

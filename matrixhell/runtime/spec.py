@@ -79,14 +79,13 @@ def default_spec(rootless: bool = False, uid: int = 0, gid: int = 0, seccomp: bo
         linux["seccomp"] = default_seccomp()
     if rootless:
         # What `runc spec --rootless` changes: a user namespace mapping the caller to root, no cgroup
-        # limits, /sys bound from the host read-only, no gid=5 on devpts (gid 5 is not mapped).
+        # limits, no gid=5 on devpts (gid 5 is not mapped). Unlike runc, /sys stays a sysfs of the
+        # container's own network namespace (the runtime binds the host's read-only only if the kernel
+        # refuses), and the cgroup mount stays (bound read-only from the host inside a user namespace).
         namespaces.append({"type": "user"})
         linux["uidMappings"] = [{"containerID": 0, "hostID": uid, "size": 1}]
         linux["gidMappings"] = [{"containerID": 0, "hostID": gid, "size": 1}]
         del linux["resources"]
-        mounts = [m for m in mounts if m["destination"] not in ("/sys", "/sys/fs/cgroup")]
-        mounts.append({"destination": "/sys", "type": "none", "source": "/sys",
-                       "options": ["rbind", "nosuid", "noexec", "nodev", "ro"]})
         for m in mounts:
             if m["destination"] == "/dev/pts":
                 m["options"] = [o for o in m["options"] if o != "gid=5"]  # type: ignore[attr-defined]

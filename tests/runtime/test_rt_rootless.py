@@ -1,0 +1,248 @@
+"""Rootless: the same probe as an unprivileged user (mhtest, created here when absent and we are root;
+CI creates it too). Id maps through a single self-mapping, or newuidmap/newgidmap with /etc/subuid."""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, builder, parse_probe
+
+USER = "mhtest"
+
+
+def _user_exists() -> bool:
+    try:
+        pwd.getpwnam(USER)
+        return True
+    except KeyError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def user() -> pwd.struct_passwd:
+    if os.geteuid() != 0:
+        return pwd.getpwuid(os.geteuid())  # already unprivileged: run as ourselves
+    if not _user_exists():
+        subprocess.run(["useradd", "-m", "-s", "/bin/sh", USER], check=True)
+    pw = pwd.getpwnam(USER)
+    for f in ("/etc/subuid", "/etc/subgid"):
+        text = Path(f).read_text() if os.path.exists(f) else ""
+        if not any(line.split(":")[0] == USER for line in text.splitlines()):
+            with open(f, "a") as fh:
+                fh.write(f"{USER}:100000:65536\n")
+    return pw
+
+
+@pytest.fixture(scope="session")
+def pub_rootfs() -> Iterator[Path]:
+    """A rootfs the unprivileged user can read (pytest's tmp dirs are private to root)."""
+    d = Path(tempfile.mkdtemp(prefix="mh-rootless-", dir="/tmp"))
+    os.chmod(d, 0o755)
+    builder.build(str(d))
+    if shutil.which("gcc"):
+        subprocess.run(["gcc", "-static", "-O2", "-o", str(d / "rootfs" / "bin" / "mhprobe"),
+                        str(Path(__file__).with_name("mhprobe.c"))], check=True)
+    (d / "config.json").unlink()
+    subprocess.run(["chmod", "-R", "a+rX", str(d)], check=True)
+    yield d / "rootfs"
+    shutil.rmtree(d)
+
+
+class AsUser:
+    def __init__(self, pw: pwd.struct_passwd, workdir: Path) -> None:
+        self.pw = pw
+        self.dir = workdir
+        self.root = workdir / "state"
+
+    def _argv(self, argv: list[str]) -> list[str]:
+        py = "/usr/bin/python3" if os.geteuid() == 0 else os.sys.executable  # /root/.pyenv is private
+        base = [py, "-m", "matrixhell.runtime.cli", "--root", str(self.root), *argv]
+        envs = ["env", "-i", "PATH=/usr/bin:/bin", f"HOME={self.pw.pw_dir}", f"PYTHONPATH={REPO}"]
+        if os.geteuid() == 0:
+            return ["runuser", "-u", self.pw.pw_name, "--", *envs, *base]
+        return [*envs, *base]
+
+    def cmd(self, *argv: str, **kw: object) -> subprocess.CompletedProcess:
+        kw.setdefault("capture_output", True)
+        return subprocess.run(self._argv(list(argv)), text=True, timeout=60, cwd=self.dir, **kw)
+
+    def sh(self, script: str) -> subprocess.CompletedProcess:
+        if os.geteuid() == 0:
+            argv = ["runuser", "-u", self.pw.pw_name, "--", "sh", "-c", script]
+        else:
+            argv = ["sh", "-c", script]
+        return subprocess.run(argv, capture_output=True, text=True, timeout=60)
+
+    def bundle(self, rootfs: Path, name: str, mutate=None) -> Path:  # type: ignore[no-untyped-def]
+        from matrixhell.runtime.spec import default_spec
+
+        b = self.dir / name
+        b.mkdir()
+        cfg = default_spec(rootless=True, uid=self.pw.pw_uid, gid=self.pw.pw_gid)
+        cfg["process"]["terminal"] = False
+        cfg["process"]["args"] = ["/probe.sh"]
+        cfg["root"]["path"] = str(rootfs)
+        if mutate:
+            mutate(cfg)
+        (b / "config.json").write_text(json.dumps(cfg))
+        os.chown(b, self.pw.pw_uid, self.pw.pw_gid)
+        return b
+
+
+@pytest.fixture
+def u(user: pwd.struct_passwd, tmp_path: Path) -> Iterator[AsUser]:
+    work = Path(tempfile.mkdtemp(prefix="mh-rl-work-", dir="/tmp"))
+    os.chmod(work, 0o755)
+    os.chown(work, user.pw_uid, user.pw_gid)
+    a = AsUser(user, work)
+    yield a
+    for cid in (json.loads(a.cmd("list", "--format", "json").stdout or "[]") or []):
+        a.cmd("delete", "--force", cid["id"])
+    shutil.rmtree(work)
+
+
+def _userns_available() -> bool:
+    try:
+        return int(Path("/proc/sys/user/max_user_namespaces").read_text()) > 0
+    except OSError:
+        return False
+
+
+pytestmark = pytest.mark.skipif(not _userns_available(), reason="the kernel has user namespaces disabled")
+
+
+def test_rootless_probe(u: AsUser, pub_rootfs: Path) -> None:
+    b = u.bundle(pub_rootfs, "b")
+    res = u.cmd("run", "--bundle", str(b), "rl1")
+    assert res.returncode == 0, res.stderr
+    r = parse_probe(res.stdout)
+    assert r["pid"] == "1" and r["hostname"] == "matrixhell"
+    assert r["uid"] == "0"
+    assert r["uid_map"].split() == ["0", str(u.pw.pw_uid), "1;"]
+    assert r["gid_map"].split() == ["0", str(u.pw.pw_gid), "1;"]
+    assert r["CapEff"] == "0000000020000420" and r["NoNewPrivs"] == "1" and r["Seccomp"] == "2"
+    assert r["interfaces"] == "lo,"
+    assert r["fds"] == "0,1,2,3,"
+    for m in ("/proc", "/dev", "/dev/pts", "/sys", "/proc/keys"):
+        assert m in r["mounts"].split(","), m
+
+
+def test_rootless_wide_mapping_through_newuidmap(u: AsUser, pub_rootfs: Path) -> None:
+    if shutil.which("newuidmap") is None:
+        pytest.skip("newuidmap (package uidmap) is not installed")
+    sub = next(line.split(":") for line in Path("/etc/subuid").read_text().splitlines()
+               if line.split(":")[0] in (u.pw.pw_name, str(u.pw.pw_uid)))
+    start, count = int(sub[1]), min(int(sub[2]), 65536)
+
+    def wide(cfg: dict) -> None:
+        for key in ("uidMappings", "gidMappings"):
+            own = cfg["linux"][key][0]["hostID"]
+            cfg["linux"][key] = [{"containerID": 0, "hostID": own, "size": 1},
+                                 {"containerID": 1, "hostID": start, "size": count}]
+        cfg["process"]["args"] = ["/bin/sh", "-c", "cat /proc/self/uid_map; id -u nobody 2>/dev/null; "
+                                  "touch /dev/shm/f && chown 1000:1000 /dev/shm/f 2>&1; echo chown=$?"]
+        for c in ("bounding", "effective", "permitted"):
+            cfg["process"]["capabilities"][c].append("CAP_CHOWN")
+
+    b = u.bundle(pub_rootfs, "wide", wide)
+    res = u.cmd("run", "--bundle", str(b), "rl2")
+    assert res.returncode == 0, res.stderr
+    lines = [line.split() for line in res.stdout.splitlines()]
+    assert lines[0] == ["0", str(u.pw.pw_uid), "1"]
+    assert lines[1] == ["1", str(start), str(count)]
+    assert "chown=0" in res.stdout  # uid 1000 exists in the container thanks to the subuid range
+
+
+def test_rootless_lifecycle_and_state_dir(u: AsUser, pub_rootfs: Path) -> None:
+    b = u.bundle(pub_rootfs, "lc", lambda c: c["process"].update(args=["/bin/sleep", "30"]))
+    res = u.cmd("create", "--bundle", str(b), "rl3", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                capture_output=False)
+    assert res.returncode == 0
+    st = json.loads(u.cmd("state", "rl3").stdout)
+    assert st["status"] == "created"
+    assert u.cmd("start", "rl3").returncode == 0
+    assert json.loads(u.cmd("state", "rl3").stdout)["status"] == "running"
+    assert u.cmd("kill", "rl3", "KILL").returncode == 0
+    deadline = time.monotonic() + 5
+    while json.loads(u.cmd("state", "rl3").stdout)["status"] != "stopped" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert u.cmd("delete", "rl3").returncode == 0
+    assert not (u.root / "rl3").exists()
+
+
+def test_rootless_runtime_process_is_not_dumpable(u: AsUser, pub_rootfs: Path) -> None:
+    """CVE-2019-5736 class: while created, the container process still runs our interpreter; the same
+    unprivileged user must not be able to reach its exe or memory."""
+    b = u.bundle(pub_rootfs, "nd", lambda c: c["process"].update(args=["/bin/true"]))
+    assert u.cmd("create", "--bundle", str(b), "rl4", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                 capture_output=False).returncode == 0
+    pid = json.loads(u.cmd("state", "rl4").stdout)["pid"]
+    res = u.sh(f"readlink /proc/{pid}/exe || echo denied; cat /proc/{pid}/environ > /dev/null 2>&1 || echo denied2")
+    assert res.stdout.split() == ["denied", "denied2"]
+    assert u.cmd("delete", "rl4").returncode == 0
+
+
+def test_rootless_cannot_write_root_owned_host_files(u: AsUser, pub_rootfs: Path, tmp_path: Path) -> None:
+    host = Path(tempfile.mkdtemp(prefix="mh-rl-host-", dir="/tmp"))
+    os.chmod(host, 0o755)
+    (host / "f").write_text("root's\n")
+    os.chmod(host / "f", 0o644)
+    try:
+        def bind(cfg: dict) -> None:
+            cfg["mounts"].append({"destination": "/mnt", "type": "bind", "source": str(host),
+                                  "options": ["rbind", "nodev"]})
+            cfg["process"]["args"] = ["/bin/sh", "-c", "echo x > /mnt/f 2>/dev/null; echo x > /mnt/g 2>/dev/null; "
+                                      "cat /mnt/f"]
+
+        b = u.bundle(pub_rootfs, "host", bind)
+        res = u.cmd("run", "--bundle", str(b), "rl5")
+        assert res.stdout == "root's\n", res.stderr
+        assert (host / "f").read_text() == "root's\n" and not (host / "g").exists()
+    finally:
+        shutil.rmtree(host)
+
+
+def test_rootless_limits_without_delegation_fail_clearly(u: AsUser, pub_rootfs: Path) -> None:
+    b = u.bundle(pub_rootfs, "lim", lambda c: c["linux"].update(resources={"pids": {"limit": 10}}))
+    res = u.cmd("run", "--bundle", str(b), "rl6")
+    if res.returncode == 0:
+        pytest.skip("this user has a delegated cgroup")
+    assert res.returncode == 6
+    assert res.stderr.startswith("matrixhell-runtime: error: linux.resources: cannot create cgroup")
+    assert not (u.root / "rl6").exists()
+
+
+def test_rootless_escape_attempts_fail(u: AsUser, pub_rootfs: Path) -> None:
+    def attempts(cfg: dict) -> None:
+        cfg["process"]["args"] = ["/bin/sh", "-c",
+                                  "mount -t tmpfs x /mnt 2>/dev/null; echo m=$?; ulimit -n 4096 2>/dev/null; echo u=$?; "
+                                  "echo x > /sys/fs/cgroup/memory/release_agent 2>/dev/null; echo r=$?; "
+                                  "ps -o pid | tail -n +2 | wc -l"]
+
+    b = u.bundle(pub_rootfs, "esc", attempts)
+    res = u.cmd("run", "--bundle", str(b), "rl7")
+    out = res.stdout.split()
+    assert out[:3] == ["m=1", "u=1", "r=1"] or ("m=0" not in out and "u=0" not in out and "r=0" not in out)
+    assert int(out[3]) <= 5  # sh, ps, tail, wc: no host process is visible
+
+
+def test_rootless_mount_point_errors_name_the_field(u: AsUser, pub_rootfs: Path) -> None:
+    """The unprivileged container root cannot create directories in a root-owned rootfs."""
+    def bind(cfg: dict) -> None:
+        cfg["mounts"].append({"destination": "/newdir", "type": "tmpfs", "source": "tmpfs"})
+
+    b = u.bundle(pub_rootfs, "mp", bind)
+    res = u.cmd("run", "--bundle", str(b), "rl8")
+    assert res.returncode == 6
+    assert res.stderr == ("matrixhell-runtime: error: mounts[7].destination: /newdir: cannot make the mount point "
+                          "inside the rootfs: Permission denied\n")
