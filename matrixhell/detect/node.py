@@ -14,7 +14,7 @@ import posixpath
 import re
 from collections.abc import Callable
 
-from matrixhell.detect._facts import Facts, has_marker, member_dirs, nearest, read_or_note, read_text_or_note
+from matrixhell.detect._facts import Facts, ancestors, has_marker, member_dirs, read_or_note, read_text_or_note
 from matrixhell.detect._jsonlines import JsonDoc, load_json
 from matrixhell.detect._nodelocks import NodeLock, read_npm_lock, read_pnpm_lock, read_yarn_lock
 from matrixhell.detect._parsecache import memo
@@ -299,12 +299,21 @@ class NodeDetector:
         return pm
 
     def _version_files(self, facts: Facts, ctx: DetectContext) -> None:
-        for name, source, precedence in ((".nvmrc", "nvmrc", 20), (".node-version", "node-version-file", 21)):
-            path = nearest(ctx, name)  # nvm and fnm look for it walking up from the directory
-            if path is not None:
+        """.nvmrc and .node-version of the nearest directory that has either, walking up from the service
+        as nvm, fnm and nodenv do: a service's own pin is never outranked by the repository's."""
+        files = ((".nvmrc", "nvmrc", 20), (".node-version", "node-version-file", 21))
+        for d in ancestors(ctx):
+            found = [
+                (join(d, name), source, prec)
+                for name, source, prec in files
+                if (ctx.has(name) if d == ctx.directory else ctx.view.is_file(join(d, name)))
+            ]
+            for path, source, precedence in found:
                 text = read_text_or_note(facts, ctx.view, path)
                 if text is not None:
                     nvmrc_runtime(facts, text, path, source, precedence)
+            if found:
+                return
 
     # -- lock files ----------------------------------------------------------------------------------
 

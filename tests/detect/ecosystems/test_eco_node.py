@@ -355,3 +355,19 @@ def test_a_workspace_roots_lock_is_parsed_once_for_all_members() -> None:
         assert pkg(d, "left-pad").locked == "1.3.0"
     assert view.reads["pnpm-lock.yaml"] == 1
     assert view.reads["pnpm-workspace.yaml"] == 1
+
+
+def test_a_services_own_version_file_beats_the_repositorys() -> None:
+    files = {
+        ".nvmrc": "20.14.0\n",
+        "legacy/mailer/package.json": {"engines": {"node": "14.x"}},
+        "legacy/mailer/.node-version": "14.21.3\n",
+        "apps/new/package.json": {},
+    }
+    d = run(files, "legacy/mailer")
+    assert [(r.source, r.spec) for r in d.runtimes] == [
+        ("node-version-file", "==14.21.3"),
+        ("package-json-engines", "==14.*"),
+    ]
+    d2 = run(files, "apps/new")
+    assert [(r.source, r.spec, r.origin.path) for r in d2.runtimes] == [("nvmrc", "==20.14.0", ".nvmrc")]
