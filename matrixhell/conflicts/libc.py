@@ -23,6 +23,11 @@ def _libcs(p: Profile, ctx: RuleContext) -> set[str]:
 
 
 def _musl_release(p: Profile, ctx: RuleContext) -> str | None:
+    """The musl release the service would build on: its own FROM's when it has one, else the best."""
+    slots = p.slots or p.plan_slots
+    placed = ctx.view.placement(p.from_image) if p.from_image else None
+    if placed is not None and placed[0] in slots:
+        return placed[0]
     for r in ctx.view.releases:
         key = f"{r.distro}:{r.name}"
         if r.libc == "musl" and key in (p.slots or p.plan_slots):
@@ -59,7 +64,10 @@ def musl_no_wheel(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
                 found = ctx.view.lib_packages(release, lib)
                 if found is not None:
                     build.extend(found.build)
-        build.extend(needs.build_tools)
+        for tool in needs.build_tools:
+            # Build tools are logical (c-compiler); a release that knows its packages names them.
+            named = getattr(release, "tool_packages", None)
+            build.extend((named(tool) or (tool,)) if callable(named) else (tool,))
         build_text = " ".join(dict.fromkeys(build)) or "a compiler and the -dev packages"
         where = f"{release.distro} {release.name}" if release else "Alpine"
         title = f"{pkg.name} {version} has no musllinux wheel for python {line}: it builds from source on {where}"

@@ -7,12 +7,13 @@ here so every test states its own world.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from matrixhell.conflicts import Knowledge, ResolveOutcome
+from matrixhell.conflicts import Knowledge, Profile, ResolveOutcome, RuleContext
 from matrixhell.model import (
     BaseImage,
+    Conflict,
     Ecosystem,
     Origin,
     PackageReq,
@@ -297,7 +298,7 @@ def knowledge(catalog: FakeCatalog | None = None, **overrides: object) -> Knowle
     return Knowledge(**args)  # type: ignore[arg-type]
 
 
-def failing_resolver(bad: str) -> object:
+def failing_resolver(bad: str) -> Callable[[tuple[str, ...], tuple[str, ...], str, object], ResolveOutcome]:
     """A resolver that fails whenever ``bad`` is among the requirements."""
     from matrixhell.model import Cause
 
@@ -370,7 +371,9 @@ def svc(
     )
 
 
-def run(services: Sequence[Service], kn: Knowledge | None = None) -> tuple[object, tuple[object, ...], object]:
+def run(
+    services: Sequence[Service], kn: Knowledge | None = None
+) -> tuple[tuple[Profile, ...], tuple[Conflict, ...], RuleContext]:
     """Profiles, conflicts and the rule context for ``services`` in the fake world."""
     from matrixhell.conflicts import build_profiles, find_conflicts, make_context
 
@@ -380,9 +383,9 @@ def run(services: Sequence[Service], kn: Knowledge | None = None) -> tuple[objec
     return profiles, find_conflicts(ctx), ctx
 
 
-def kinds(conflicts: Sequence[object]) -> list[tuple[str, tuple[str, ...]]]:
-    return sorted((c.kind, c.subjects) for c in conflicts)  # type: ignore[attr-defined]
+def kinds(conflicts: Sequence[Conflict]) -> list[tuple[str, tuple[str, ...]]]:
+    return sorted((c.kind, c.subjects) for c in conflicts)
 
 
-def of_kind(conflicts: Sequence[object], kind: str) -> list[object]:
-    return [c for c in conflicts if c.kind == kind]  # type: ignore[attr-defined]
+def of_kind(conflicts: Sequence[Conflict], kind: str) -> list[Conflict]:
+    return [c for c in conflicts if c.kind == kind]

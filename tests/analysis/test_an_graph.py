@@ -5,10 +5,10 @@ from __future__ import annotations
 from an_fakes import apt, frm, knowledge, pkg, rt, svc
 
 from matrixhell.graph import EDGE_TYPES, NODE_TYPES, build_graph, closure, shared_nodes, why_needs
-from matrixhell.model import Origin
+from matrixhell.model import Origin, Service
 
 
-def _services() -> list[object]:
+def _services() -> list[Service]:
     return [
         svc(
             "api",
@@ -87,10 +87,10 @@ def test_plan_adds_where_each_service_runs() -> None:
 
     kn = knowledge()
     services = _services()
-    profiles = build_profiles(services, kn)  # type: ignore[arg-type]
+    profiles = build_profiles(services, kn)
     ctx = make_context(profiles, kn)
     plan = make_plan(profiles, find_conflicts(ctx), ctx.view)
-    g = build_graph(services, knowledge=kn, plan=plan)  # type: ignore[arg-type]
+    g = build_graph(services, knowledge=kn, plan=plan)
     target = plan.target_of("admin")
     assert target is not None
     edge = g.edges["service:admin", f"release:{target.distro}:{target.release}", "runs-on"]

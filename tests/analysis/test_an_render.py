@@ -11,14 +11,14 @@ from an_fakes import apt, frm, knowledge, pkg, rt, svc
 
 from matrixhell.conflicts import build_profiles, find_conflicts, make_context
 from matrixhell.graph import build_graph
-from matrixhell.model import Cause, Conflict, Origin, Plan, Severity
+from matrixhell.model import Cause, Conflict, Origin, Plan, Service, Severity
 from matrixhell.plan import make_plan
 from matrixhell.render.explain import explain, plan_text
 from matrixhell.render.graph_formats import render_graph, to_dot, to_graphml, to_json, to_mermaid
 from matrixhell.render.matrix import build_matrix, matrix_table
 
 
-def _world() -> tuple[list[object], Plan]:
+def _world() -> tuple[list[Service], Plan]:
     services = [
         svc(
             "api",
@@ -34,14 +34,14 @@ def _world() -> tuple[list[object], Plan]:
         svc("front", runtimes=[rt("==20.*", runtime="node")], base=[frm("node:20-alpine", "front/Dockerfile")]),
     ]
     kn = knowledge()
-    profiles = build_profiles(services, kn)  # type: ignore[arg-type]
+    profiles = build_profiles(services, kn)
     ctx = make_context(profiles, kn)
     return services, make_plan(profiles, find_conflicts(ctx), ctx.view)
 
 
-def _graph() -> nx.MultiDiGraph:
+def _graph() -> nx.MultiDiGraph[str]:
     services, plan = _world()
-    return build_graph(services, knowledge=knowledge(), plan=plan)  # type: ignore[arg-type]
+    return build_graph(services, knowledge=knowledge(), plan=plan)
 
 
 def test_dot_has_a_cluster_per_service_and_typed_edges() -> None:
