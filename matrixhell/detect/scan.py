@@ -42,15 +42,23 @@ class CachedView:
     def inner(self) -> RepoView:
         return self._inner
 
+    def _read(self, path: str) -> bytes | InputError:
+        try:
+            data = self._inner.read_bytes(path)
+        except InputError as e:
+            return e
+        if self._reporter is not None:
+            self._reporter.file_read(path)
+        return data
+
     def read_bytes(self, path: str) -> bytes:
         hit = self._bytes.get(path)
         if hit is None:
-            try:
-                hit = self._inner.read_bytes(path)
-                if self._reporter is not None:
-                    self._reporter.file_read(path)
-            except InputError as e:
-                hit = e
+            text = self._text.get(path)
+            if isinstance(text, InputError) and text.code not in ("not-utf8", "binary-file"):
+                hit = text  # the file could not be read at all: no second try
+            else:
+                hit = self._read(path)
             self._bytes[path] = hit
         if isinstance(hit, InputError):
             raise hit
@@ -61,8 +69,12 @@ class CachedView:
         if hit is None:
             from matrixhell.detect.repoview import _decode, _norm  # the view's own strict decoding
 
+            # the text alone is kept (not the bytes too): lock files of a large monorepo add up
+            data = self._bytes.get(path)
+            if data is None:
+                data = self._read(path)
             try:
-                hit = _decode(self.read_bytes(path), _norm(path))
+                hit = data if isinstance(data, InputError) else _decode(data, _norm(path))
             except InputError as e:
                 hit = e
             self._text[path] = hit
