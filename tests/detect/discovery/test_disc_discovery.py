@@ -613,3 +613,31 @@ def test_marker_matcher_exact_suffix_and_other_globs() -> None:
     assert match(["requirements-dev.txt"]) and not match(["requirements-dev.md"])
     assert match(["base-reqs-x.in"]) and not match(["base-req.in"])
     assert not match(["apt.txt"])  # an auxiliary detector's marker makes no root
+
+
+def test_cached_view_reads_once_and_remembers_errors() -> None:
+    from matrixhell.detect.scan import CachedView
+    from matrixhell.errors import InputError
+
+    class Counting(MemoryRepoView):
+        n = 0
+
+        def read_bytes(self, path: str) -> bytes:
+            Counting.n += 1
+            return super().read_bytes(path)
+
+    view = CachedView(Counting({"a.txt": "\ufeffhello", "bad.txt": b"\xff\xfe"}))
+    assert view.read_text("a.txt") == "hello"  # BOM dropped, as the view does
+    assert view.read_text("a.txt") == "hello"
+    assert Counting.n == 1
+    for _ in range(2):
+        with pytest.raises(InputError) as err:
+            view.read_text("bad.txt")
+        assert err.value.code == "not-utf8"
+    assert view.read_bytes("bad.txt") == b"\xff\xfe"  # raw bytes still readable
+    for _ in range(2):
+        with pytest.raises(InputError):
+            view.read_text("missing.txt")
+        with pytest.raises(InputError):
+            view.read_bytes("missing.txt")
+    assert Counting.n == 4  # a.txt, bad.txt (text), bad.txt (bytes), missing.txt once
