@@ -9,16 +9,20 @@ are Maven coordinates ``group:artifact`` (Ecosystem.MAVEN).  Spring Boot listens
 
 from __future__ import annotations
 
+import functools
+import posixpath
 import re
 from collections.abc import Callable
 
 from matrixhell.detect._facts import Facts, has_marker, read_or_note, read_text_or_note
 from matrixhell.detect._gradle import GradleBuild, parse_gradle
+from matrixhell.detect._parsecache import memo
 from matrixhell.detect._tomllines import load_toml
 from matrixhell.detect._toolversions import read_version_managers
 from matrixhell.detect._xmllines import XmlElement, load_xml
-from matrixhell.detect.base import DetectContext
+from matrixhell.detect.base import DetectContext, join
 from matrixhell.detect.repoview import RepoView
+from matrixhell.errors import InputError
 from matrixhell.model import Origin, Severity
 from matrixhell.model.facts import Detection, Ecosystem, PackageReq, RuntimeReq, Scope, StartCommand
 
@@ -61,7 +65,7 @@ class JavaDetector:
         if ctx.has("pom.xml"):
             root = read_or_note(facts, ctx.view, ctx.path("pom.xml"), load_xml)
             if root is not None:
-                self._pom(facts, root, ctx.path("pom.xml"))
+                self._pom(facts, ctx, root, ctx.path("pom.xml"))
         for name in ("build.gradle.kts", "build.gradle"):
             if ctx.has(name):
                 build = read_or_note(facts, ctx.view, ctx.path(name), _gradle)
@@ -103,7 +107,35 @@ class JavaDetector:
         spec = f"=={major}.*" if exact else f">={major}"
         facts.runtimes.append(RuntimeReq("java", spec, raw, source, origin, precedence))
 
-    def _pom(self, facts: Facts, root: XmlElement, path: str) -> None:
+    def _parents(self, facts: Facts, ctx: DetectContext, root: XmlElement, path: str) -> list[tuple[str, XmlElement]]:
+        """The parent POMs found in the repository (``<relativePath>``, by default ``../pom.xml``), nearest
+        first; a module of a multi-module build takes its Java level and managed versions from them."""
+        out: list[tuple[str, XmlElement]] = []
+        cur, cur_path = root, path
+        for _ in range(8):
+            parent = cur.find("parent")
+            if parent is None:
+                break
+            rel = parent.findtext("relativePath")
+            if rel == "":  # an explicit empty relativePath: the parent comes from a repository only
+                break
+            cand = posixpath.normpath(join(posixpath.dirname(cur_path), rel or "../pom.xml"))
+            if not cand.endswith(".xml"):
+                cand = join(cand, "pom.xml")
+            if cand.startswith(("../", "/")) or cand == ".." or not ctx.view.is_file(cand):
+                break
+            try:
+                proot = memo(ctx.view, "xml", cand, functools.partial(load_xml, ctx.view, cand))
+            except InputError:
+                break  # reported where that POM is a service of its own
+            if proot.tag != "project" or proot.findtext("artifactId") != parent.findtext("artifactId"):
+                break
+            out.append((cand, proot))
+            facts.files.append(cand)
+            cur, cur_path = proot, cand
+        return out
+
+    def _pom(self, facts: Facts, ctx: DetectContext, root: XmlElement, path: str) -> None:
         if root.tag != "project":
             facts.note(
                 "bad-manifest",
@@ -112,22 +144,26 @@ class JavaDetector:
                 severity=Severity.ERROR,
             )
             return
-        props: dict[str, tuple[str, int]] = {}
+        props: dict[str, tuple[str, Origin]] = {}
+        parents = self._parents(facts, ctx, root, path)
+        for ppath, proot in reversed(parents):  # the farthest first, so nearer ones override
+            pe = proot.find("properties")
+            for prop in pe.children if pe is not None else ():
+                props[prop.tag] = (prop.text.strip(), Origin(ppath, prop.line))
         for key in ("groupId", "artifactId", "version"):
             el = root.find(key)
             if el is not None:
-                props[f"project.{key}"] = (el.text.strip(), el.line)
+                props[f"project.{key}"] = (el.text.strip(), Origin(path, el.line))
         parent = root.find("parent")
         if parent is not None:
             for key in ("groupId", "artifactId", "version"):
                 el = parent.find(key)
                 if el is not None:
-                    props[f"project.parent.{key}"] = (el.text.strip(), el.line)
-                    props.setdefault(f"project.{key}", (el.text.strip(), el.line))
+                    props[f"project.parent.{key}"] = (el.text.strip(), Origin(path, el.line))
+                    props.setdefault(f"project.{key}", (el.text.strip(), Origin(path, el.line)))
         pe = root.find("properties")
-        if pe is not None:
-            for el in pe.children:
-                props[el.tag] = (el.text.strip(), el.line)
+        for prop in pe.children if pe is not None else ():
+            props[prop.tag] = (prop.text.strip(), Origin(path, prop.line))
 
         def sub(text: str, depth: int = 0) -> str:
             if depth > 10:
@@ -142,8 +178,8 @@ class JavaDetector:
             ("maven.compiler.target", "maven-compiler-target", 31),
         ):
             if key in props:
-                value, line = props[key]
-                self._runtime(facts, sub(value), source, Origin(path, line), prec, exact=False)
+                value, origin = props[key]
+                self._runtime(facts, sub(value), source, origin, prec, exact=False)
         for plugin in root.path("build", "plugins", "plugin"):
             aid = plugin.findtext("artifactId") or ""
             gid = plugin.findtext("groupId") or ""
@@ -179,21 +215,36 @@ class JavaDetector:
             )
             if gid == _SPRING:
                 facts.framework("spring-boot")
-        for scope_el, deps in (
-            ("dependencies", root.path("dependencies", "dependency")),
-            ("dependencyManagement", root.path("dependencyManagement", "dependencies", "dependency")),
-        ):
-            for dep in deps:
-                self._pom_dep(facts, dep, path, sub, managed=scope_el == "dependencyManagement")
+        managed: dict[str, str] = {}  # group:artifact -> version the parents' dependencyManagement sets
+        for _, proot in parents:
+            for dep in proot.path("dependencyManagement", "dependencies", "dependency"):
+                key = f"{sub(dep.findtext('groupId') or '')}:{sub(dep.findtext('artifactId') or '')}"
+                managed.setdefault(key, sub(dep.findtext("version") or ""))
+            pparent = proot.find("parent")
+            if pparent is not None and (pparent.findtext("groupId") or "") == _SPRING:
+                facts.framework("spring-boot")
+        for dep in root.path("dependencyManagement", "dependencies", "dependency"):
+            self._pom_dep(facts, dep, path, sub, managed=True)
+        for dep in root.path("dependencies", "dependency"):
+            self._pom_dep(facts, dep, path, sub, managed=False, inherited=managed)
 
-    def _pom_dep(self, facts: Facts, dep: XmlElement, path: str, sub: Callable[[str], str], *, managed: bool) -> None:
+    def _pom_dep(
+        self,
+        facts: Facts,
+        dep: XmlElement,
+        path: str,
+        sub: Callable[[str], str],
+        *,
+        managed: bool,
+        inherited: dict[str, str] | None = None,
+    ) -> None:
         gid = sub(dep.findtext("groupId") or "")
         aid = sub(dep.findtext("artifactId") or "")
         origin = Origin(path, dep.line)
         if not gid or not aid:
             facts.note("bad-manifest", "a <dependency> needs groupId and artifactId", origin)
             return
-        version = sub(dep.findtext("version") or "")
+        version = sub(dep.findtext("version") or "") or (inherited or {}).get(f"{gid}:{aid}", "")
         if "${" in version:
             facts.note(
                 "unresolved-property",

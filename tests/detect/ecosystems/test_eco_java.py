@@ -179,3 +179,64 @@ def test_bad_pom_and_bad_gradle() -> None:
 def test_unresolved_catalog_reference_is_noted() -> None:
     d = run({"build.gradle.kts": "dependencies {\n    implementation(libs.missing.lib)\n}\n"})
     assert d.findings[0].code == "unresolved-catalog"
+
+
+PARENT = """<project>
+  <groupId>com.acme</groupId>
+  <artifactId>platform</artifactId>
+  <version>1.0.0</version>
+  <packaging>pom</packaging>
+  <parent>
+    <groupId>org.springframework.boot</groupId>
+    <artifactId>spring-boot-starter-parent</artifactId>
+    <version>3.2.1</version>
+    <relativePath/>
+  </parent>
+  <properties>
+    <maven.compiler.release>21</maven.compiler.release>
+    <jackson.version>2.16.1</jackson.version>
+  </properties>
+  <dependencyManagement>
+    <dependencies>
+      <dependency>
+        <groupId>com.fasterxml.jackson.core</groupId>
+        <artifactId>jackson-databind</artifactId>
+        <version>${jackson.version}</version>
+      </dependency>
+    </dependencies>
+  </dependencyManagement>
+</project>
+"""
+
+MODULE = """<project>
+  <parent>
+    <groupId>com.acme</groupId>
+    <artifactId>platform</artifactId>
+    <version>1.0.0</version>
+  </parent>
+  <artifactId>orders</artifactId>
+  <dependencies>
+    <dependency>
+      <groupId>com.fasterxml.jackson.core</groupId>
+      <artifactId>jackson-databind</artifactId>
+    </dependency>
+  </dependencies>
+</project>
+"""
+
+
+def test_module_takes_java_level_and_managed_versions_from_its_parent_pom() -> None:
+    d = run({"pom.xml": PARENT, "orders/pom.xml": MODULE}, "orders")
+    assert [(r.source, r.spec, r.origin.path, r.origin.line) for r in d.runtimes] == [
+        ("maven-compiler-release", ">=21", "pom.xml", 13)
+    ]
+    jackson = next(p for p in d.packages if p.name.endswith("jackson-databind"))
+    assert (jackson.specifier, jackson.origin.path) == ("2.16.1", "orders/pom.xml")
+    assert "spring-boot" in d.frameworks  # the grandparent is Spring Boot's
+    assert "pom.xml" in d.files
+
+
+def test_parent_not_in_the_repository_or_not_matching_is_ignored() -> None:
+    other = PARENT.replace("<artifactId>platform</artifactId>", "<artifactId>something-else</artifactId>", 1)
+    d = run({"pom.xml": other, "orders/pom.xml": MODULE}, "orders")
+    assert d.runtimes == () and "pom.xml" not in d.files
