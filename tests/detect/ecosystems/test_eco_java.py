@@ -240,3 +240,17 @@ def test_parent_not_in_the_repository_or_not_matching_is_ignored() -> None:
     other = PARENT.replace("<artifactId>platform</artifactId>", "<artifactId>something-else</artifactId>", 1)
     d = run({"pom.xml": other, "orders/pom.xml": MODULE}, "orders")
     assert d.runtimes == () and "pom.xml" not in d.files
+
+
+def test_subproject_uses_the_builds_catalog_and_wrapper() -> None:
+    d = run(
+        {
+            "settings.gradle.kts": 'include("api")\n',
+            "gradle/libs.versions.toml": '[libraries]\nguava = "com.google.guava:guava:33.0.0-jre"\n',
+            "gradle/wrapper/gradle-wrapper.properties": "distributionUrl=https\\://x/gradle-8.6-all.zip\n",
+            "api/build.gradle.kts": "dependencies {\n    implementation(libs.guava)\n}\n",
+        },
+        "api",
+    )
+    assert d.packages[0].name == "com.google.guava:guava" and d.packages[0].specifier == "33.0.0-jre"
+    assert next(r for r in d.runtimes if r.runtime == "gradle").spec == "==8.6"
