@@ -38,7 +38,7 @@ def nearest(ctx: DetectContext, name: str) -> str | None:
     MSBuild and the .NET SDK look for their files."""
     for d in ancestors(ctx):
         path = join(d, name)
-        if ctx.has(name) if d == ctx.directory else ctx.view.is_file(path):
+        if ctx.has(name) if d == ctx.directory and "/" not in name else ctx.view.is_file(path):
             return path
     return None
 

@@ -14,7 +14,7 @@ import posixpath
 import re
 from collections.abc import Callable
 
-from matrixhell.detect._facts import Facts, has_marker, read_or_note, read_text_or_note
+from matrixhell.detect._facts import Facts, has_marker, nearest, read_or_note, read_text_or_note
 from matrixhell.detect._gradle import GradleBuild, parse_gradle
 from matrixhell.detect._parsecache import memo
 from matrixhell.detect._tomllines import load_toml
@@ -354,8 +354,8 @@ class JavaDetector:
                 facts.language("kotlin")
 
     def _catalog(self, facts: Facts, ctx: DetectContext) -> dict[str, str]:
-        path = ctx.path("gradle/libs.versions.toml")
-        if not ctx.view.is_file(path):
+        path = nearest(ctx, "gradle/libs.versions.toml")  # the catalog sits at the root of the build
+        if path is None:
             return {}
         doc = read_or_note(facts, ctx.view, path, load_toml)
         if doc is None:
@@ -381,8 +381,8 @@ class JavaDetector:
         return out
 
     def _wrapper(self, facts: Facts, ctx: DetectContext) -> None:
-        path = ctx.path("gradle/wrapper/gradle-wrapper.properties")
-        if not ctx.view.is_file(path):
+        path = nearest(ctx, "gradle/wrapper/gradle-wrapper.properties")  # so does the wrapper
+        if path is None:
             return
         text = read_text_or_note(facts, ctx.view, path)
         if text is None:
