@@ -12,6 +12,7 @@ from typing import Any
 from matrixhell.detect.python import poetry_constraints
 from matrixhell.detect.python._common import Facts, get_table, load_toml, normalize, scope_of_group
 from matrixhell.detect.python._locate import Lines, array_table_lines, table_key_line, toml_lines
+from matrixhell.detect.python.pyproject import widen
 from matrixhell.detect.python.runtimes import PRECEDENCE, python_req
 from matrixhell.detect.repoview import RepoView
 from matrixhell.model import Ecosystem, Origin, PackageReq, RuntimeReq, Scope, Severity
@@ -100,7 +101,7 @@ def read_poetry_lock(view: RepoView, path: str, facts: Facts) -> None:
         except ValueError as e:
             facts.sink.add("poetry-bad-constraint", Severity.ERROR, f"metadata.python-versions: {e}", origin)
             return
-        spec = alts[0] if len(alts) == 1 else ""
+        spec = alts[0] if len(alts) == 1 else widen(alts, raw, origin, facts, "metadata.python-versions")
         facts.runtimes.append(
             RuntimeReq(
                 "python",

@@ -18,7 +18,7 @@ import re
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-__all__ = ["translate", "translate_one"]
+__all__ = ["hull", "translate", "translate_one"]
 
 _TOKEN = re.compile(r"\s*(===|==|!=|~=|>=|<=|\^|~|>|<|=)?\s*(\*|[0-9A-Za-z][0-9A-Za-z.*+!_-]*)\s*(,)?")
 
@@ -86,3 +86,60 @@ def translate_one(text: str) -> str:
 def translate(text: str) -> tuple[str, ...]:
     """Every ``||`` alternative, each as a PEP 440 specifier string (``""`` means any version)."""
     return tuple(translate_one(alt) for alt in re.split(r"\|\|?", text))
+
+
+_Bound = tuple[Version, bool]  # (version, inclusive)
+
+
+def _bounds(spec: str) -> tuple[_Bound | None, _Bound | None]:
+    """Lower and upper bound of one alternative (None: unbounded); ValueError for != and ~=."""
+    lo: _Bound | None = None
+    hi: _Bound | None = None
+
+    def tighter_lo(b: _Bound) -> None:
+        nonlocal lo
+        if lo is None or b[0] > lo[0] or (b[0] == lo[0] and not b[1]):
+            lo = b
+
+    def tighter_hi(b: _Bound) -> None:
+        nonlocal hi
+        if hi is None or b[0] < hi[0] or (b[0] == hi[0] and not b[1]):
+            hi = b
+
+    for s in SpecifierSet(spec):
+        op, ver = s.operator, s.version
+        if op == "==" and ver.endswith(".*"):
+            release = [int(p) for p in ver[:-2].split(".")]
+            tighter_lo((Version(ver[:-2]), True))
+            tighter_hi((Version(_bump(tuple(release), len(release) - 1, len(release))), False))
+        elif op in ("==", "==="):
+            tighter_lo((Version(ver), True))
+            tighter_hi((Version(ver), True))
+        elif op in (">=", ">"):
+            tighter_lo((Version(ver), op == ">="))
+        elif op in ("<=", "<"):
+            tighter_hi((Version(ver), op == "<="))
+        else:
+            raise ValueError(f"{op}{ver} has no single range")
+    return lo, hi
+
+
+def hull(alternatives: tuple[str, ...]) -> str:
+    """The smallest single range holding every alternative (``||`` widened to one PEP 440 set).
+
+    Raises ValueError when an alternative uses ``!=`` or ``~=`` (no single range to widen).
+    """
+    los: list[_Bound | None] = []
+    his: list[_Bound | None] = []
+    for alt in alternatives:
+        lo, hi = _bounds(alt)
+        los.append(lo)
+        his.append(hi)
+    parts: list[str] = []
+    if all(b is not None for b in los):
+        lo = min((b for b in los if b is not None), key=lambda b: (b[0], not b[1]))
+        parts.append(f"{'>=' if lo[1] else '>'}{lo[0]}")
+    if all(b is not None for b in his):
+        hi = max((b for b in his if b is not None), key=lambda b: (b[0], b[1]))
+        parts.append(f"{'<=' if hi[1] else '<'}{hi[0]}")
+    return ",".join(parts)

@@ -24,7 +24,7 @@ from matrixhell.detect.python.runtimes import PRECEDENCE
 from matrixhell.detect.repoview import RepoView
 from matrixhell.model import Ecosystem, Origin, PackageReq, RuntimeReq, Scope, Severity
 
-__all__ = ["poetry_python_marker", "read_pyproject", "resolve_dependency_groups"]
+__all__ = ["poetry_python_marker", "read_pyproject", "resolve_dependency_groups", "widen"]
 
 
 def read_pyproject(view: RepoView, path: str, facts: Facts) -> dict[str, Any] | None:
@@ -343,6 +343,15 @@ def _poetry_spec(raw: str, origin: Origin, facts: Facts, what: str) -> str | Non
         )
         return None
     if len(alts) > 1:
+        return widen(alts, raw, origin, facts, what)
+    return alts[0]
+
+
+def widen(alts: tuple[str, ...], raw: str, origin: Origin, facts: Facts, what: str) -> str:
+    """One PEP 440 set for ``||`` alternatives: their hull, noted; any version when there is none."""
+    try:
+        spec = poetry_constraints.hull(alts)
+    except ValueError:
         facts.sink.add(
             "poetry-or-constraint",
             Severity.WARNING,
@@ -351,7 +360,14 @@ def _poetry_spec(raw: str, origin: Origin, facts: Facts, what: str) -> str | Non
             "narrow it to one range",
         )
         return ""
-    return alts[0]
+    facts.sink.add(
+        "range-widened",
+        Severity.INFO,
+        f"{what}: {raw!r} is read as {spec or 'any version'}; versions between the alternatives are admitted",
+        origin,
+        "write one range if the gap matters",
+    )
+    return spec
 
 
 def _poetry(poetry: dict[str, Any], path: str, lines: Lines, facts: Facts) -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from matrixhell.detect.python.poetry_constraints import translate_one
+from matrixhell.detect.python.poetry_constraints import hull, translate, translate_one
 
 poetry_version = pytest.importorskip("poetry.core.constraints.version")
 
@@ -44,3 +44,18 @@ def test_same_versions_as_poetry_core(text: str, probes: list[list[int]]) -> Non
     for p in probes:
         v = _text(p)
         assert (Version(v) in ours) == theirs.allows(poetry_version.Version.parse(v)), (text, v, str(ours))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(constraint().filter(lambda c: not c.startswith(("!=", "~="))), min_size=2, max_size=3),
+    st.lists(parts, min_size=1, max_size=8),
+)
+def test_hull_of_alternatives_holds_every_version_poetry_allows(alts: list[str], probes: list[list[int]]) -> None:
+    text = " || ".join(alts)
+    ours = SpecifierSet(hull(translate(text)))
+    theirs = poetry_version.parse_constraint(text)
+    for p in probes:
+        v = _text(p)
+        if theirs.allows(poetry_version.Version.parse(v)):
+            assert Version(v) in ours, (text, v, str(ours))

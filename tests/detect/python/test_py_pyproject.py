@@ -219,10 +219,18 @@ def test_poetry_python_constraint_is_runtime():
     assert (rt.spec, rt.raw, rt.source, rt.origin.line) == (">=3.8,<4.0", "^3.8", "poetry-python", 5)
 
 
-def test_poetry_or_constraint_warns():
-    d = run({"pyproject.toml": '[tool.poetry.dependencies]\npython = ">=2.7,<2.8 || >=3.5"\n'})
+def test_poetry_or_constraint_is_widened_to_its_hull():
+    d = run({"pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.8 || ^4.1"\n'})
     (rt,) = d.runtimes
-    assert rt.spec == ""
+    assert (rt.spec, rt.raw) == (">=3.8,<5.0", "^3.8 || ^4.1")
+    (f,) = d.findings
+    assert (f.code, f.severity, str(f.origin)) == ("range-widened", Severity.INFO, "svc/pyproject.toml:2")
+
+
+def test_poetry_or_constraint_without_hull_warns():
+    d = run({"pyproject.toml": '[tool.poetry.dependencies]\nflask = "!=2.0 || >=3"\n'})
+    (p,) = d.packages
+    assert p.specifier == ""
     assert [f.code for f in d.findings] == ["poetry-or-constraint"]
 
 
