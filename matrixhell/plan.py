@@ -97,10 +97,15 @@ class _Colouring:
         return best
 
     def dsatur(self) -> list[list[int]]:
+        """Greedy DSATUR with saturation kept up to date as vertices are coloured (fast on 200+)."""
         colour_of = [-1] * self.n
         classes: list[list[int]] = []
+        seen: list[set[int]] = [set() for _ in range(self.n)]  # colours among each vertex's neighbours
+        free_deg = [len(a) for a in self.adj]  # uncoloured neighbours
+        uncoloured = set(range(self.n))
         for _ in range(self.n):
-            v = self.pick(colour_of, classes)
+            v = max(uncoloured, key=lambda u: (len(seen[u]), free_deg[u], -u))
+            uncoloured.discard(v)
             for ci, members in enumerate(classes):
                 if self.fits(members, v):
                     members.append(v)
@@ -109,6 +114,9 @@ class _Colouring:
             else:
                 classes.append([v])
                 colour_of[v] = len(classes) - 1
+            for u in self.adj[v]:
+                seen[u].add(colour_of[v])
+                free_deg[u] -= 1
         return classes
 
     def exact(self, upper: list[list[int]], lower: int) -> tuple[list[list[int]], bool]:

@@ -657,6 +657,14 @@ def joint_slots(profiles: Sequence[Profile], *, which: str = "plan_slots") -> di
     return out
 
 
+def _point(r: VersionRange) -> Version | None:
+    if len(r.intervals) == 1:
+        iv = r.intervals[0]
+        if iv.lo is not None and iv.lo == iv.hi:
+            return iv.lo
+    return None
+
+
 def joint_pins(profiles: Sequence[Profile]) -> list[tuple[tuple[str, str], list[Pin]]]:
     """Packages pinned by several of ``profiles`` with no version in common across them."""
     by_key: dict[tuple[str, str], list[Pin]] = {}
@@ -667,6 +675,12 @@ def joint_pins(profiles: Sequence[Profile]) -> list[tuple[tuple[str, str], list[
     for key in sorted(by_key):
         pins = by_key[key]
         if len(pins) < 2:
+            continue
+        points = {_point(pin.range) for pin in pins}
+        if None not in points:
+            # Every side an exact pin (the usual lock-file case): they meet only if all are equal.
+            if len(points) > 1:
+                bad.append((key, pins))
             continue
         rng = VersionRange.any()
         for pin in pins:

@@ -207,3 +207,35 @@ def test_plan_beyond_the_exact_limit_says_it_is_a_heuristic() -> None:
 def test_has_errors_follows_the_conflicts() -> None:
     assert _plan(_shop()).has_errors()
     assert not _plan([svc("api", runtimes=[rt("==3.11.*")])]).has_errors()
+
+
+def test_plan_of_200_services_is_valid() -> None:
+    from matrixhell.conflicts import can_share
+
+    rng = random.Random(11)
+    specs = ["==3.8.*", "==3.11.*", ">=3.10", "==3.12.*", ">=3.12", "==3.9.*"]
+    services = []
+    for i in range(200):
+        system = [apt("libssl1.1")] if rng.random() < 0.1 else []
+        base = [frm("python:3.11-alpine3.19")] if rng.random() < 0.1 else []
+        packages = [pkg("django", rng.choice(["3.2.25", "4.2.13", "5.0.6"]))]
+        services.append(svc(f"s{i:03d}", runtimes=[rt(rng.choice(specs))], packages=packages, system=system, base=base))
+    kn = knowledge()
+    profiles = build_profiles(services, kn)
+    ctx = make_context(profiles, kn)
+    conflicts = find_conflicts(ctx)
+    from matrixhell.plan import make_plan
+
+    plan = make_plan(profiles, conflicts, ctx.view)
+    assert not plan.exact
+    by_name = {p.name: p for p in profiles}
+    assert sorted(s for e in plan.environments for s in e.services) == sorted(by_name)
+    for env in plan.environments:
+        assert can_share([by_name[s] for s in env.services])
+        members = set(env.services)
+        for c in conflicts:
+            if c.between_services and c.severity.value == "error":
+                assert not set(c.subjects) <= members, c.title
+        for s in env.services:
+            t = plan.target_of(s)
+            assert t is not None and (t.distro, t.release) == (env.target.distro, env.target.release)
