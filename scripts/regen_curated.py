@@ -185,6 +185,7 @@ LIBRARIES: list[Lib] = [
     ("librabbitmq", ["librabbitmq-dev"], (["rabbitmq-c-dev"], ["rabbitmq-c"])),
     ("libtidy", ["libtidy-dev"], (["tidyhtml-dev"], ["tidyhtml-libs"])),
     ("htslib", ["libhts-dev"], (["htslib-dev"], ["htslib"])),
+    ("libgd", ["libgd-dev"], (["gd-dev"], ["libgd"])),
 ]
 
 # Debian run-time packages that are not found through a -dev package's Depends.

@@ -464,7 +464,7 @@ CURATED_COMPOSER: dict[str, dict[str, Any]] = {
     "ext-rdkafka": {"libraries": ["librdkafka"], "build_tools": _PHPIZE},
     "ext-mongodb": {"libraries": ["openssl"], "build_tools": _PHPIZE},
     "ext-grpc": {"libraries": ["zlib"], "build_tools": [*_PHPIZE, "c++-compiler"]},
-    "ext-amqp": {"libraries": [], "build_tools": _PHPIZE, "note": "needs librabbitmq (librabbitmq-dev)"},
+    "ext-amqp": {"libraries": ["librabbitmq"], "build_tools": _PHPIZE},
     "ext-ssh2": {"libraries": ["libssh2"], "build_tools": _PHPIZE},
     "ext-uuid": {"libraries": ["libuuid"], "build_tools": _PHPIZE},
     "ext-event": {"libraries": ["libevent", "openssl"], "build_tools": _PHPIZE},
@@ -486,7 +486,7 @@ CURATED_COMPOSER: dict[str, dict[str, Any]] = {
     "ext-gettext": {"libraries": [], "build_tools": _PHPIZE},
     "ext-openssl": {"libraries": ["openssl"], "build_tools": _PHPIZE},
     "ext-zlib": {"libraries": ["zlib"], "build_tools": _PHPIZE},
-    "ext-tidy": {"libraries": [], "build_tools": _PHPIZE, "note": "needs libtidy (libtidy-dev)"},
+    "ext-tidy": {"libraries": ["libtidy"], "build_tools": _PHPIZE},
 }
 CURATED_GO: dict[str, dict[str, Any]] = {
     "github.com/mattn/go-sqlite3": {
@@ -706,6 +706,80 @@ def derive_entry(
     }
 
 
+# Binary-package families whose arch-dependent members are one language's native extensions.
+_RUNTIME_BASE = re.compile(
+    r"^(ruby|ruby\d.*|libruby.*|libnode\d+|nodejs|node-.*|php\d.*-common|phpapi-.*|php-common|ucf)$"
+)
+_PHP_SAPIS = {"cli", "fpm", "cgi", "phpdbg", "dev", "common", "sybase", "interbase", "snmp", "enchant"}
+
+
+def _extension_entry(
+    binary: str,
+    packages: Mapping[str, Mapping[str, Any]],
+    maps: tuple[Mapping[str, str], Mapping[str, str], Mapping[str, str]],
+    tools: list[str],
+) -> dict[str, Any]:
+    """A gem's, npm module's or PHP extension's needs from its Debian package's Depends."""
+    info = packages[binary]
+    libraries: list[str] = []
+    found_tools = set(tools)
+    for group in info["depends"]:
+        name = group[0][0]
+        if name in _TOOL_DEPENDS:
+            found_tools.add(_TOOL_DEPENDS[name])
+            continue
+        if _BASE.match(name) or _RUNTIME_BASE.match(name):
+            continue
+        lib = _logical(name, packages, maps)
+        if lib is not None and lib not in libraries:
+            libraries.append(lib)
+    return {
+        "libraries": libraries,
+        "build_tools": sorted(found_tools),
+        "wheel_bundles": [],
+        "source": f"debian:{binary}",
+    }
+
+
+def derive_extensions(
+    packages: Mapping[str, Mapping[str, Any]],
+    maps: tuple[Mapping[str, str], Mapping[str, str], Mapping[str, str]],
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """gem, npm and composer entries from Debian's arch-dependent ruby-*, node-* and phpX.Y-* packages.
+
+    Debian names them by policy: ``ruby-<gem>`` (``_`` becomes ``-``), ``node-<module>``,
+    ``phpX.Y-<ext>`` whose Provides name every extension it carries (php8.4-pgsql provides
+    php8.4-pdo-pgsql: ``ext-pgsql`` and ``ext-pdo_pgsql``).
+    """
+    out: dict[str, dict[str, dict[str, Any]]] = {"gem": {}, "npm": {}, "composer": {}}
+    php = re.compile(r"php(\d+\.\d+)-(?P<ext>[a-z0-9-]+)")
+    for binary, info in sorted(packages.items()):
+        if info["architecture"] == "all" or binary.endswith(("-dbgsym", "-dbg", "-doc", "-dev")):
+            continue
+        if binary.startswith("ruby-"):
+            out["gem"][binary.removeprefix("ruby-")] = _extension_entry(binary, packages, maps, ["c-compiler", "make"])
+        elif binary.startswith("node-"):
+            entry = _extension_entry(binary, packages, maps, ["python3", "make", "c++-compiler"])
+            out["npm"][binary.removeprefix("node-")] = entry
+        elif (m := php.fullmatch(binary)) is not None and m["ext"] not in _PHP_SAPIS:
+            entry = _extension_entry(binary, packages, maps, ["c-compiler", "make", "autotools", "pkg-config"])
+            exts = {m["ext"]}
+            for virtual in info["provides"]:
+                v = php.fullmatch(virtual)
+                if v is not None:
+                    exts.add(v["ext"])
+            for ext in sorted(exts):
+                out["composer"][f"ext-{ext.replace('-', '_')}"] = entry
+    return out
+
+
+def merge_curated(curated: Mapping[str, Any], derived: Mapping[str, Any]) -> dict[str, Any]:
+    """Curated entries win (they know what prebuilt binaries bundle); derived ones fill the rest."""
+    out = dict(derived)
+    out.update(curated)
+    return dict(sorted(out.items()))
+
+
 def derive_pypi(
     fallback: Mapping[str, str],
     suites: Mapping[str, tuple[Mapping[str, Mapping[str, Any]], Mapping[str, list[str]]]],
@@ -837,6 +911,7 @@ def main(argv: list[str] | None = None) -> int:
                 sources = index_sources(parse_stanzas(f))
             suites[suite] = (packages, sources)
     derived = derive_pypi(fallback, suites, maps)
+    extensions = derive_extensions(suites[SUITES[0]][0], maps)
     bundles_path = DATA / "wheel_bundles.json"
     probed: dict[str, list[str]] = {}
     bundles_source = "curated"
@@ -858,7 +933,9 @@ def main(argv: list[str] | None = None) -> int:
             "source": "Debian main amd64 Packages and Sources of "
             + "; ".join(dates)
             + f"; dh-python's cpython3_fallback ({fallback_desc}); wheel bundles from {bundles_source}; "
-            "curated tables in the script for npm, gem, Composer, Go, Cargo and NuGet packages",
+            "gem, npm and Composer ext-* entries derived from the newest suite's arch-dependent ruby-*, "
+            "node-* and phpX.Y-* packages, with curated tables in the script winning (and alone for "
+            "Go, Cargo and NuGet)",
             "retrieved": dt.date.today().isoformat(),
             "command": COMMAND,
             "method": "derived: PyPI name -> Debian binary (dh-python map) -> Depends (run-time "
@@ -868,9 +945,9 @@ def main(argv: list[str] | None = None) -> int:
         },
         "ecosystems": {
             "pypi": pypi,
-            "npm": _curated(CURATED_NPM),
-            "gem": _curated(CURATED_GEM),
-            "composer": _curated(CURATED_COMPOSER),
+            "npm": merge_curated(_curated(CURATED_NPM), extensions["npm"]),
+            "gem": merge_curated(_curated(CURATED_GEM), extensions["gem"]),
+            "composer": merge_curated(_curated(CURATED_COMPOSER), extensions["composer"]),
             "go": _curated(CURATED_GO, normalize=False),
             "cargo": _curated(CURATED_CARGO),
             "nuget": _curated(CURATED_NUGET, normalize=False),

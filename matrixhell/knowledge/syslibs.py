@@ -79,7 +79,10 @@ def native_needs(ecosystem: Ecosystem, name: str) -> NativeNeeds | None:
     key = normalize_name(ecosystem, name)
     if ecosystem is Ecosystem.NUGET:
         key = key.lower()
-    entry = _table().get(ecosystem.value, {}).get(key)
+    table = _table().get(ecosystem.value, {})
+    entry = table.get(key)
+    if entry is None and ecosystem is Ecosystem.GEM:
+        entry = table.get(key.replace("_", "-"))  # Debian's ruby-<gem> names spell _ as -
     if entry is None:
         return None
     return NativeNeeds(

@@ -314,3 +314,52 @@ def test_probed_wheel_bundles_reach_the_map() -> None:
         needs = native_needs(Ecosystem.PYPI, name)
         if needs is not None:
             assert needs.wheel_bundles == tuple(entry["bundles"]), name
+
+
+EXTENSIONS = """\
+Package: ruby-pg
+Version: 1.5.9-1
+Architecture: amd64
+Depends: libc6 (>= 2.29), libpq5 (>= 15~~), libruby3.3 (>= 3.3.0), ruby
+
+Package: php8.4-pgsql
+Source: php8.4
+Version: 8.4.11-1
+Architecture: amd64
+Provides: php-pdo-pgsql, php-pgsql, php8.4-pdo-pgsql
+Depends: php-common (>= 2:95~), ucf, php8.4-common (= 8.4.11-1), libc6 (>= 2.38), libpq5 (>= 17~~)
+
+Package: php8.4-cli
+Source: php8.4
+Version: 8.4.11-1
+Architecture: amd64
+Depends: libc6 (>= 2.38)
+
+Package: node-sqlite3
+Version: 5.1.7+ds-1
+Architecture: amd64
+Depends: libc6 (>= 2.14), libnode115 (>= 20.19.0), libsqlite3-0 (>= 3.7.15), libstdc++6 (>= 14)
+
+Package: libpq5
+Source: postgresql-17
+Version: 17.5-1
+Architecture: amd64
+
+Package: libsqlite3-0
+Source: sqlite3
+Version: 3.46.1-7
+Architecture: amd64
+"""
+
+
+def test_derive_extensions_from_ruby_node_php_packages(sys_script: ModuleType) -> None:
+    packages = _load("regen_catalog").index_packages(parse_stanzas(EXTENSIONS.splitlines()))
+    maps: tuple[dict[str, str], ...] = ({"libpq5": "libpq", "libsqlite3-0": "libsqlite3"}, {}, {})
+    out = sys_script.derive_extensions(packages, maps)
+    assert out["gem"]["pg"]["libraries"] == ["libpq"] and out["gem"]["pg"]["source"] == "debian:ruby-pg"
+    assert set(out["composer"]) == {"ext-pgsql", "ext-pdo_pgsql"}  # the SAPI package is no extension
+    assert out["composer"]["ext-pdo_pgsql"]["libraries"] == ["libpq"]
+    assert out["npm"]["sqlite3"]["libraries"] == ["libsqlite3"]
+    assert "c++-compiler" in out["npm"]["sqlite3"]["build_tools"]
+    merged = sys_script.merge_curated({"sqlite3": {"libraries": [], "source": "curated"}}, out["npm"])
+    assert merged["sqlite3"]["source"] == "curated"

@@ -106,3 +106,12 @@ def test_every_library_and_tool_named_resolves_on_every_release(ecosystem: Ecosy
                 rel.library_packages(lib)  # KeyError for a name no release table knows
         for tool in needs.build_tools:
             assert bookworm.tool_packages(tool), (name, tool)
+
+
+def test_gems_and_extensions_debian_packages_derive() -> None:
+    blank = native_needs(Ecosystem.GEM, "fast_blank")  # ruby-fast-blank: _ spelled -
+    assert blank is not None and blank.source == "debian:ruby-fast-blank" and blank.needs_compiler
+    zstd = native_needs(Ecosystem.COMPOSER, "ext-zstd")
+    assert zstd is not None and zstd.libraries == ("zstd",) and zstd.source.startswith("debian:php")
+    amqp = native_needs(Ecosystem.COMPOSER, "ext-amqp")
+    assert amqp is not None and amqp.libraries == ("librabbitmq",)
