@@ -514,7 +514,19 @@ class _Discoverer:
                 self.skipped.append(Skip(paths[0], f"compose file not used for services: {reason}"))
                 continue
             self.skipped.extend(Skip(t, "compose file of a test harness") for t in test_variants)
-            cf = parse_compose(self.view, paths, variants=variants)
+            try:
+                cf = parse_compose(self.view, paths, variants=variants)
+            except Exception as e:  # a bug on one compose file must not end the scan of the rest
+                self.findings.append(
+                    Finding(
+                        "compose-parser-failed",
+                        Severity.ERROR,
+                        f"could not be read: {type(e).__name__}: {e}",
+                        Origin(paths[0]),
+                        hint="this is a bug in matrixhell; please report it with the compose file",
+                    )
+                )
+                continue
             self.findings.extend(cf.findings)
             self.files_read.extend(cf.files)
             self.skipped.extend(cf.skipped)

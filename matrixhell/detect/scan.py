@@ -355,7 +355,18 @@ def scan_repo(
             df = runner.dockerfile_detection(planned)
             if df is not None:
                 detections.append(df)
-        services.append(merge_service(planned, detections))
+        try:
+            services.append(merge_service(planned, detections))
+        except Exception as e:  # a bug merging one service must not lose the others
+            failed = Finding(
+                "merge-failed",
+                Severity.ERROR,
+                f"the facts of this service could not be merged: {type(e).__name__}: {e}",
+                Origin(planned.path),
+                hint="this is a bug in matrixhell; please report it",
+                service=planned.name,
+            )
+            services.append(merge_service(planned, [], findings=[failed]))
     services.sort(key=lambda s: s.name)
     seen_problems = {(f.code, f.origin) for f in findings}
     # walk problems found late (a compose context read outside the walk) still reach the report

@@ -641,3 +641,25 @@ def test_cached_view_reads_once_and_remembers_errors() -> None:
         with pytest.raises(InputError):
             view.read_bytes("missing.txt")
     assert Counting.n == 4  # a.txt, bad.txt (text), bad.txt (bytes), missing.txt once
+
+
+def test_a_bug_in_the_compose_reader_or_the_merge_is_contained(monkeypatch: pytest.MonkeyPatch) -> None:
+    import matrixhell.detect.discovery as disc_mod
+    import matrixhell.detect.scan as scan_mod
+
+    def broken_compose(*args: object, **kw: object) -> None:
+        raise KeyError("boom")
+
+    real_merge = scan_mod.merge_service
+
+    def picky_merge(planned, detections, findings=()):  # type: ignore[no-untyped-def]
+        if planned.name == "b" and detections:
+            raise ValueError("bad merge")
+        return real_merge(planned, detections, findings)
+
+    monkeypatch.setattr(disc_mod, "parse_compose", broken_compose)
+    monkeypatch.setattr(scan_mod, "merge_service", picky_merge)
+    r = scan({"compose.yaml": "services: {}\n", "a/app.ini": "dep x\n", "b/app.ini": "dep y\n"})
+    assert names(r) == {"a": "a", "b": "b"}
+    assert [f.code for f in r.findings] == ["compose-parser-failed"]
+    assert [f.code for f in r.service("b").findings] == ["merge-failed"]
