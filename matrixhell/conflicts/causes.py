@@ -18,7 +18,7 @@ def req_cause(service: str, req: RuntimeReq) -> Cause:
     return Cause(service, "requires", f"{req.runtime} {req.spec}", req.origin, because=(source_cause(req),))
 
 
-def exclusion_cause(ex: Exclusion) -> Cause:
+def exclusion_cause(ex: Exclusion, service: str) -> Cause:
     pkg = ex.package
     how = "locks" if pkg.locked else "pins"
     return Cause(
@@ -26,7 +26,7 @@ def exclusion_cause(ex: Exclusion) -> Cause:
         "requires",
         f"python {ex.range}",
         pkg.origin,
-        because=(Cause("service", how, f"{pkg.name}=={ex.version}", pkg.origin),),
+        because=(Cause(service, how, f"{pkg.name}=={ex.version}", pkg.origin),),
     )
 
 
@@ -35,7 +35,7 @@ def range_cause(p: Profile, *, narrowed: bool = True) -> Cause:
     rng = p.range if narrowed else p.declared
     because = tuple(source_cause(s) for s in p.sources)
     if narrowed:
-        because += tuple(exclusion_cause(n) for n in p.narrowing)
+        because += tuple(exclusion_cause(n, p.name) for n in p.narrowing)
         if len(p.resolve_failures) < len(p.versions) + len(p.resolve_failures):
             for line, outcome in p.resolve_failures:
                 why = outcome.message or "the resolver finds no solution"

@@ -54,7 +54,7 @@ def requires_python(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
             Severity.ERROR,
             (p.name,),
             title,
-            (range_cause(p, narrowed=False), exclusion_cause(ex)),
+            (range_cause(p, narrowed=False), exclusion_cause(ex, p.name)),
             hint,
         )
 

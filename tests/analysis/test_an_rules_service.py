@@ -71,6 +71,8 @@ def test_requires_python_of_a_locked_package_excludes_the_runtime() -> None:
     assert "pandas==2.0.3" in (c.hint or "")
     assert "python 3.9 or newer" in (c.hint or "")
     assert str(c.causes[1].origin) == "reports/requirements.txt:1"
+    pinned = c.causes[1].because[0]
+    assert (pinned.subject, pinned.relation, pinned.object) == ("reports", "locks", "pandas==2.2.2")
 
 
 def test_requires_python_narrows_a_wide_range_without_a_conflict() -> None:
