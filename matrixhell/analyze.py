@@ -169,9 +169,10 @@ class _ProviderFacts:
                 # What the offline index does not carry is a gap in knowledge, not a conflict.
                 return ResolveOutcome(True, message=e.message, decided=False)
             return ResolveOutcome(False, causes=e.to_causes(), message=e.message)
-        except MatrixhellError as e:
-            # The search gave up (too deep) or the input was unreadable: no verdict, so no conflict.
-            return ResolveOutcome(True, message=e.message, decided=False)
+        except (MatrixhellError, ValueError) as e:
+            # The search gave up (too deep) or a line was unreadable (InvalidRequirement is a
+            # ValueError): no verdict, so no conflict.
+            return ResolveOutcome(True, message=str(e), decided=False)
         pins = getattr(result, "pins", {})
         return ResolveOutcome(True, pins={str(k): str(v) for k, v in dict(pins).items()})
 

@@ -34,6 +34,7 @@ from matrixhell.conflicts.ranges import Interval, RangeSyntaxError, VersionRange
 from matrixhell.model import Ecosystem, Origin, PackageReq, RuntimeReq, Scope, Service, ServiceKind
 
 __all__ = [
+    "SHARED_INSTALL",
     "CatalogView",
     "Disagreement",
     "Exclusion",
@@ -353,10 +354,16 @@ def _agree(
     return tuple(used), combined, tuple(dropped)
 
 
+# Ecosystems whose packages land in one place shared by every app of an environment.  npm's
+# node_modules, Composer's vendor/, Go's and Cargo's module caches are per project (and RubyGems and
+# NuGet keep several versions side by side), so two services may pin those apart and still share.
+SHARED_INSTALL = frozenset({Ecosystem.PYPI})
+
+
 def _pins(service: Service, line: str | None) -> tuple[Pin, ...]:
     by_key: dict[tuple[str, str], Pin] = {}
     for p in service.packages:
-        if p.scope is not Scope.MAIN or p.url or p.editable:
+        if p.ecosystem not in SHARED_INSTALL or p.scope is not Scope.MAIN or p.url or p.editable:
             continue
         if not marker_holds(p.marker, line):
             continue

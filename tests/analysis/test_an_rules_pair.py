@@ -64,6 +64,16 @@ def test_a_lock_pin_outside_the_others_specifier_is_disjoint() -> None:
     assert ">=5.0" in c.title and "==3.2.25" in c.title
 
 
+def test_npm_pins_apart_do_not_stop_sharing() -> None:
+    from matrixhell.model import Ecosystem
+
+    a = svc("a", runtimes=[rt("==20.*", runtime="node")], packages=[pkg("react", "17.0.2", ecosystem=Ecosystem.NPM)])
+    b = svc("b", runtimes=[rt("==20.*", runtime="node")], packages=[pkg("react", "18.3.1", ecosystem=Ecosystem.NPM)])
+    profiles, conflicts, _c = run([a, b])
+    assert not of_kind(conflicts, "disjoint-pins")
+    assert can_share(profiles)
+
+
 def test_transitive_pins_that_differ_only_warn_and_do_not_split() -> None:
     a = svc("a", packages=[pkg("certifi", "2024.2.2", direct=False)])
     b = svc("b", packages=[pkg("certifi", "2024.7.4", direct=False)])
