@@ -140,5 +140,5 @@ class PhpDetector:
                         group="composer.lock",
                     )
                 )
-                if name == "laravel/framework":
-                    facts.framework("laravel")
+                if name in _FRAMEWORKS and scope is Scope.MAIN:
+                    facts.framework(_FRAMEWORKS[name])

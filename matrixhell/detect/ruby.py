@@ -114,6 +114,18 @@ class RubyDetector:
         for i, p in enumerate(facts.packages):
             if p.name in versions:
                 facts.packages[i] = dataclasses.replace(p, locked=versions[p.name])
+        # DEPENDENCIES names the direct gems too: those a gemspec brings, or all of them when the
+        # Gemfile could not be read
+        for name, req, line in lock.dependencies:
+            if name not in direct:
+                direct.add(name)
+                facts.packages.append(
+                    PackageReq(
+                        Ecosystem.GEM, name, req, Origin(path, line), locked=versions.get(name), group="Gemfile.lock"
+                    )
+                )
+                if name in _FRAMEWORKS:
+                    facts.framework(_FRAMEWORKS[name])
         for name, version, line in lock.specs:
             if name not in direct:
                 facts.packages.append(

@@ -126,3 +126,17 @@ def test_gemspec_is_noted() -> None:
     d = run({"Gemfile": 'source "https://rubygems.org"\ngemspec\n'})
     assert d.findings[0].code == "gemspec-dependencies" and d.findings[0].origin is not None
     assert d.findings[0].origin.line == 2
+
+
+def test_lock_dependencies_name_direct_gems_the_gemfile_did_not() -> None:
+    lock = LOCK.replace("DEPENDENCIES\n", "DEPENDENCIES\n  nokogiri (~> 1.15)\n")
+    d = run({"Gemfile": 'source "https://rubygems.org"\ngemspec\ngem "rails", "~> 7.1.0"\n', "Gemfile.lock": lock})
+    noko = next(p for p in d.packages if p.name == "nokogiri")
+    assert noko.direct and (noko.specifier, noko.locked, noko.origin.path) == ("~> 1.15", "1.15.4", "Gemfile.lock")
+    assert not next(p for p in d.packages if p.name == "actionpack").direct
+
+
+def test_unreadable_gemfile_still_gets_direct_gems_from_the_lock() -> None:
+    d = run({"Gemfile": 'gem "rails\n', "Gemfile.lock": LOCK})
+    direct = sorted(p.name for p in d.packages if p.direct)
+    assert direct == ["pg", "rails"] and d.frameworks == ("rails",)
