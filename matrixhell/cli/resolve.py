@@ -33,9 +33,7 @@ def _read_requirements(path: Path, seen: frozenset[Path] = frozenset()) -> list[
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
-        raise InputError(
-            f"cannot read requirements file {path}: {e.strerror}", origin=Origin(str(path))
-        ) from e
+        raise InputError(f"cannot read requirements file {path}: {e.strerror}", origin=Origin(str(path))) from e
     out: list[tuple[str, Origin]] = []
     pending = ""
     start = 0
@@ -87,9 +85,7 @@ def resolve_command(
     python: Annotated[str, typer.Option("--python", help="Target Python version, X.Y or X.Y.Z.")] = "3.11",
     platform: Annotated[
         str,
-        typer.Option(
-            "--platform", help="Target platform tag: manylinux_2_36_x86_64, musllinux_1_2_x86_64 ..."
-        ),
+        typer.Option("--platform", help="Target platform tag: manylinux_2_36_x86_64, musllinux_1_2_x86_64 ..."),
     ] = "manylinux_2_36_x86_64",
     implementation: Annotated[str, typer.Option("--implementation", help="cp or pp.")] = "cp",
     index_url: Annotated[
@@ -98,25 +94,21 @@ def resolve_command(
     find_links: Annotated[
         list[Path] | None, typer.Option("--find-links", help="A folder of wheels and sdists.")
     ] = None,
-    snapshot: Annotated[
-        Path | None, typer.Option("--snapshot", help="An offline index snapshot (JSON).")
-    ] = None,
+    snapshot: Annotated[Path | None, typer.Option("--snapshot", help="An offline index snapshot (JSON).")] = None,
     requirement_file: Annotated[
         list[Path] | None, typer.Option("-r", "--requirement", help="Read requirements from a file.")
     ] = None,
     constraint_file: Annotated[
         list[Path] | None, typer.Option("-c", "--constraint", help="Constrain versions from a file.")
     ] = None,
-    format: Annotated[
-        ResolveFormat, typer.Option("--format", "-f", help="Output format.")
-    ] = ResolveFormat.text,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="The whole derivation on failure.")
-    ] = False,
-    offline: Annotated[bool, typer.Option("--offline", help="Use only the on-disk index cache.")] = False,
-    cache_dir: Annotated[
-        Path | None, typer.Option("--cache-dir", help="Where index pages are cached.")
+    only_binary: Annotated[
+        list[str] | None,
+        typer.Option("--only-binary", help="Refuse sdists: ':all:' or comma-separated project names (as pip)."),
     ] = None,
+    format: Annotated[ResolveFormat, typer.Option("--format", "-f", help="Output format.")] = ResolveFormat.text,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="The whole derivation on failure.")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="Use only the on-disk index cache.")] = False,
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Where index pages are cached.")] = None,
 ) -> int:
     """Resolve requirements for a target Python and platform, never the host, and print the pins.
 
@@ -141,7 +133,9 @@ def resolve_command(
     target = ResolveTarget(python_version=python, platform=platform, implementation=implementation)
     provider = _provider(list(index_url or []), list(find_links or []), snapshot, offline, cache_dir)
     try:
-        result = resolve(lines, target, provider, constraints, origins=origins)
+        result = resolve(
+            lines, target, provider, constraints, origins=origins, only_binary=_binary_policy(only_binary or [])
+        )
     except ResolutionImpossible as e:
         if format is ResolveFormat.json:
             data: dict[str, Any] = {
@@ -167,6 +161,20 @@ def resolve_command(
     else:
         sys.stdout.write("".join(line + "\n" for line in result.lines()))
     return int(ExitCode.OK)
+
+
+def _binary_policy(values: list[str]) -> bool | list[str]:
+    names: list[str] = []
+    for value in values:
+        for item in value.split(","):
+            item = item.strip()
+            if item == ":all:":
+                return True
+            if item == ":none:":
+                names = []
+            elif item:
+                names.append(item)
+    return names
 
 
 def _target_data(target: Any) -> dict[str, str]:

@@ -8,7 +8,7 @@ Without it a conflict deep in a big tree takes minutes of backtracking over unre
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from packaging.specifiers import SpecifierSet
@@ -16,6 +16,7 @@ from packaging.version import Version
 from resolvelib import AbstractProvider, BaseReporter
 
 from matrixhell.resolution.candidates import Candidate, Catalog, Requirement, split_identifier
+from matrixhell.resolution.wheels import FileChoice
 
 if TYPE_CHECKING:
     from resolvelib.structs import RequirementInformation
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     Info = RequirementInformation[Requirement, Candidate]
 
 __all__ = ["Provider", "TraceReporter"]
+
+_NOTHING = FileChoice(None, None)
 
 
 class Provider(AbstractProvider[Requirement, Candidate, str]):
@@ -32,8 +35,10 @@ class Provider(AbstractProvider[Requirement, Candidate, str]):
         constraints: Mapping[str, Sequence[Requirement]],
         user_order: Mapping[str, int],
         contains_memo: dict[tuple[SpecifierSet, Version], bool],
+        only_binary: Callable[[str], bool] = lambda _name: False,
     ) -> None:
         self.catalog = catalog
+        self.only_binary = only_binary
         self.constraints = constraints
         self.user_order = user_order
         self._depths: dict[str, float] = {}
@@ -112,15 +117,20 @@ class Provider(AbstractProvider[Requirement, Candidate, str]):
         # PEP 440: pre-releases only when asked for explicitly or when nothing else exists.
         allow_pre = any(s.prereleases for s in specs) or self.catalog.all_prereleases(name)
         pins = frozenset().union(*(r.exact_pins for r in reqs)) if reqs else frozenset()
+        binary = self.only_binary(name)
         out = []
         for entry in self.catalog.entries(name):
             v = entry.version
             if v in bad or (v.is_prerelease and not allow_pre):
                 continue
             files = entry.files
+            if binary and files.wheel is None:
+                files = _NOTHING  # --only-binary: an sdist does not count
             if not files.usable:
                 # A yanked version is still taken when pinned exactly (PEP 592).
                 if v not in pins or not entry.yanked_files.usable:
+                    continue
+                if binary and entry.yanked_files.wheel is None:
                     continue
                 files = entry.yanked_files
             if all(self._allows(s, v) for s in specs):

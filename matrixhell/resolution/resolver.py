@@ -7,7 +7,7 @@ repeats the same resolution.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import resolvelib
@@ -17,7 +17,7 @@ from packaging.version import Version
 from resolvelib.structs import RequirementInformation
 
 from matrixhell.errors import InputError, ResolutionError
-from matrixhell.knowledge.index.base import MetadataProvider
+from matrixhell.knowledge.index.base import MetadataProvider, normalize
 from matrixhell.model.origin import Origin
 from matrixhell.resolution.candidates import Candidate, Catalog, Requirement, parse_requirement
 from matrixhell.resolution.explain import ConflictCause, Exclusion, Requirer, ResolutionImpossible
@@ -93,15 +93,20 @@ class Resolver:
         constraints: Sequence[str] = (),
         *,
         origins: Mapping[str, Origin] | None = None,
+        only_binary: bool | Collection[str] = False,
     ) -> Resolution:
+        """``only_binary``: True (pip's ``:all:``) or project names that must install from a wheel."""
         origins = origins or {}
         catalog = self.catalog(target)
         roots = _parse_roots(requirements, target, catalog, origins, "requirement")
         cons = _parse_roots(constraints, target, catalog, origins, "constraint")
-        key = (target, frozenset(roots), frozenset(cons))
+        policy: bool | frozenset[str] = (
+            only_binary if isinstance(only_binary, bool) else frozenset(normalize(n) for n in only_binary)
+        )
+        key = (target, frozenset(roots), frozenset(cons), policy)
         cached = self._results.get(key)
         if cached is None:
-            cached = self._run(roots, cons, catalog, origins)
+            cached = self._run(roots, cons, catalog, origins, _binary_predicate(policy))
             self._results[key] = cached
         if isinstance(cached, ResolutionImpossible):
             raise cached
@@ -113,19 +118,20 @@ class Resolver:
         cons: list[Requirement],
         catalog: Catalog,
         origins: Mapping[str, Origin],
+        binary: Callable[[str], bool],
     ) -> Resolution | ResolutionImpossible:
         by_name: dict[str, list[Requirement]] = {}
         for c in cons:
             by_name.setdefault(c.name, []).append(Requirement(c.name, frozenset(), c.specifier))
         order = {r.identifier: i for i, r in enumerate(roots)}
-        provider = Provider(catalog, by_name, order, self._contains)
+        provider = Provider(catalog, by_name, order, self._contains, binary)
         reporter = TraceReporter()
         resolver: resolvelib.Resolver[Requirement, Candidate, str] = resolvelib.Resolver(provider, reporter)
         try:
             result = resolver.resolve(roots, max_rounds=self.max_rounds)
         except resolvelib.ResolutionImpossible as e:
-            found = _impossible(e.causes, catalog, reporter, by_name, roots, origins)
-            return found if found.genuine() else self._narrowed(found, roots, by_name, catalog, origins)
+            found = _impossible(e.causes, catalog, reporter, by_name, roots, origins, binary)
+            return found if found.genuine() else self._narrowed(found, roots, by_name, catalog, origins, binary)
         except resolvelib.ResolutionTooDeep as e:
             raise ResolutionError(
                 f"resolution for {catalog.target.label()} gave up after {e.round_count} rounds",
@@ -155,10 +161,16 @@ class Resolver:
         return Resolution(pins, wheel, catalog.target, files, tuple(edges), reporter.rounds)
 
     def _attempt(
-        self, roots: list[Requirement], cons: Mapping[str, Sequence[Requirement]], catalog: Catalog, rounds: int
+        self,
+        roots: list[Requirement],
+        cons: Mapping[str, Sequence[Requirement]],
+        catalog: Catalog,
+        rounds: int,
+        binary: Callable[[str], bool],
     ) -> tuple[bool | None, TraceReporter, object]:
         """(resolvable?, trace, causes) for a subset of the roots; None when it ran out of rounds."""
-        provider = Provider(catalog, cons, {r.identifier: i for i, r in enumerate(roots)}, self._contains)
+        order = {r.identifier: i for i, r in enumerate(roots)}
+        provider = Provider(catalog, cons, order, self._contains, binary)
         reporter = TraceReporter()
         try:
             resolvelib.Resolver(provider, reporter).resolve(roots, max_rounds=rounds)
@@ -175,6 +187,7 @@ class Resolver:
         cons: Mapping[str, Sequence[Requirement]],
         catalog: Catalog,
         origins: Mapping[str, Origin],
+        binary: Callable[[str], bool] = lambda _name: False,
     ) -> ResolutionImpossible:
         """resolvelib reports the last conflict it backtracked from, which after a long search may be
         a bystander (``drf needs django>=5.2``) and not why nothing works.  Shrink the roots to a
@@ -187,17 +200,17 @@ class Resolver:
             i = 0
             while i < len(core) and len(core) > 1:
                 trial = core[:i] + core[i + chunk :]
-                if trial and self._attempt(trial, cons, catalog, rounds)[0] is False:
+                if trial and self._attempt(trial, cons, catalog, rounds, binary)[0] is False:
                     core = trial
                 else:
                     i += chunk
             if chunk == 1:
                 break
             chunk = max(1, chunk // 2)
-        ok, reporter, causes = self._attempt(core, cons, catalog, rounds)
+        ok, reporter, causes = self._attempt(core, cons, catalog, rounds, binary)
         if ok is not False or causes is None:
             return found
-        narrowed = _impossible(causes, catalog, reporter, cons, core, origins)  # type: ignore[arg-type]
+        narrowed = _impossible(causes, catalog, reporter, cons, core, origins, binary)  # type: ignore[arg-type]
         narrowed.core = tuple(str(r) for r in core)
         return narrowed if narrowed.genuine() or not found.genuine() else found
 
@@ -302,6 +315,7 @@ def _impossible(
     constraints: Mapping[str, Sequence[Requirement]],
     roots: Sequence[Requirement],
     origins: Mapping[str, Origin],
+    binary: Callable[[str], bool],
 ) -> ResolutionImpossible:
     root_origin = {}
     for text, origin in origins.items():
@@ -319,11 +333,20 @@ def _impossible(
     for project, infos in grouped.items():
         entries = catalog.entries(project)
         allow_pre = catalog.all_prereleases(project) or any(r.specifier.prereleases for r, _ in infos)
-        available = [str(e.version) for e in entries if e.files.usable and (allow_pre or not e.version.is_prerelease)]
+        wheels_only = binary(project)
+        available = [
+            str(e.version)
+            for e in entries
+            if e.files.usable
+            and (allow_pre or not e.version.is_prerelease)
+            and (not wheels_only or e.files.wheel is not None)
+        ]
         excluded = []
         for e in entries:
             if e.excluded:
                 excluded.append(Exclusion(str(e.version), e.excluded))
+            elif wheels_only and e.files.usable and e.files.wheel is None:
+                excluded.append(Exclusion(str(e.version), "has only an sdist, and only binary wheels are allowed"))
             elif not e.files.usable:
                 excluded.append(Exclusion(str(e.version), "is yanked"))
             elif e.version.is_prerelease and not allow_pre:
@@ -376,6 +399,12 @@ def _impossible(
     return ResolutionImpossible(out, catalog.target.label())
 
 
+def _binary_predicate(policy: bool | frozenset[str]) -> Callable[[str], bool]:
+    if isinstance(policy, bool):
+        return lambda _name: policy
+    return lambda name: name in policy
+
+
 def _dedupe(rs: list[Requirer]) -> list[Requirer]:
     """Versions of one parent merged into a range ask once, not once per version."""
     seen: set[tuple[str, str | None]] = set()
@@ -410,6 +439,10 @@ def resolve(
     constraints: Sequence[str] = (),
     *,
     origins: Mapping[str, Origin] | None = None,
+    only_binary: bool | Collection[str] = False,
 ) -> Resolution:
-    """Resolve ``requirements`` for ``target``; raises :class:`ResolutionImpossible` with causes."""
-    return Resolver(provider).resolve(requirements, target, constraints, origins=origins)
+    """Resolve ``requirements`` for ``target``; raises :class:`ResolutionImpossible` with causes.
+
+    ``only_binary`` (True, or project names) refuses sdists, as pip's and uv's ``--only-binary``.
+    """
+    return Resolver(provider).resolve(requirements, target, constraints, origins=origins, only_binary=only_binary)

@@ -109,6 +109,7 @@ def uv_compile(
     platform: str,
     work: Path,
     constraints: Sequence[str] = (),
+    only_binary: str | Sequence[str] | None = None,
 ) -> tuple[bool, dict[str, str], str]:
     """(resolved?, pins, uv's output) from ``uv pip compile`` over the find-links ``folder``."""
     assert UV is not None, "uv is a test dependency (pip install uv)"
@@ -131,6 +132,8 @@ def uv_compile(
         "--no-strip-extras",
         "--quiet",
     ]
+    if only_binary:
+        cmd += ["--only-binary", only_binary if isinstance(only_binary, str) else ",".join(only_binary)]
     if constraints:
         cons = work / "constraints.txt"
         cons.write_text("".join(c + "\n" for c in constraints))

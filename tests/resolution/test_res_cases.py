@@ -19,10 +19,15 @@ UV_CASES = [p for p in CASES if load_case(p).get("uv", True)]
 def _verdict(case: dict[str, Any], provider: Any) -> tuple[bool, dict[str, str], Any]:
     target = ResolveTarget(python_version=case["python"], platform=case["platform"])
     try:
-        res = resolve(case["requested"], target, provider, case.get("constraints", ()))
+        res = resolve(case["requested"], target, provider, case.get("constraints", ()), only_binary=_only_binary(case))
     except ResolutionImpossible as e:
         return False, {}, e
     return True, res.pins, res
+
+
+def _only_binary(case: dict[str, Any]) -> bool | list[str]:
+    value = case.get("only_binary", False)
+    return True if value == ":all:" else value
 
 
 def _check_expected(case: dict[str, Any], ok: bool, pins: dict[str, str], detail: Any) -> None:
@@ -72,7 +77,13 @@ def test_res_case_against_uv(path: Path, tmp_path: Path) -> None:
     folder = build_wheelhouse(case["index"], tmp_path / "wheels")
     ours_ok, ours_pins, _detail = _verdict(case, FindLinks(folder))
     uv_ok, uv_pins, uv_out = uv_compile(
-        case["requested"], folder, case["python"], case["platform"], tmp_path, case.get("constraints", ())
+        case["requested"],
+        folder,
+        case["python"],
+        case["platform"],
+        tmp_path,
+        case.get("constraints", ()),
+        only_binary=case.get("only_binary"),
     )
     assert ours_ok == uv_ok, f"uv says {'resolvable' if uv_ok else 'impossible'}: {uv_out}"
     assert ours_pins == uv_pins, uv_out

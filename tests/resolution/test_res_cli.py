@@ -114,3 +114,16 @@ def test_res_cli_default_snapshot(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out.splitlines()
     assert "django==3.2.25" in out
     assert any(line.startswith("sqlparse==") for line in out)
+
+
+def test_res_cli_only_binary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    index = {"db": {"1.0": {}, "2.0": {"files": ["db-2.0.tar.gz"]}}}
+    snap = tmp_path / "snap.json"
+    snap.write_text(json.dumps({"format": 1, "projects": index}))
+    assert _run(["resolve", "db", "--snapshot", str(snap), "-f", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["pins"] == {"db": "2.0"} and data["sdist_only"] == ["db"]
+    assert _run(["resolve", "db", "--snapshot", str(snap), "--only-binary", ":all:"]) == 0
+    assert capsys.readouterr().out == "db==1.0\n"
+    assert _run(["resolve", "db==2.0", "--snapshot", str(snap), "--only-binary", "other,db"]) == 4
+    assert "only binary wheels are allowed" in capsys.readouterr().err
