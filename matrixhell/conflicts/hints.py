@@ -41,6 +41,15 @@ def _newest(versions: frozenset[str]) -> str:
 
 def fits(profile: Profile, view: CatalogView, slots: Mapping[str, frozenset[str]] | None = None) -> str:
     """``billing fits debian bullseye (python 3.8, python:3.8-slim-bullseye)``, or why nothing does."""
+    # Asked once per pair a service is in: remember the answer for the life of the view.
+    key = ("fits", profile.name, id(profile), id(slots))
+    hit = view.memo.get(key)
+    if hit is None:
+        hit = view.memo[key] = _fits(profile, view, slots)
+    return str(hit)
+
+
+def _fits(profile: Profile, view: CatalogView, slots: Mapping[str, frozenset[str]] | None) -> str:
     best = best_slot(profile, view, slots)
     if best is None:
         return f"{profile.name} fits no known release"

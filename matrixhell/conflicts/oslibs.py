@@ -16,11 +16,16 @@ __all__ = ["no_release_for_lib", "os_lib_clash"]
 
 def _shipping(need: LibNeed, p: Profile, ctx: RuleContext) -> list[str]:
     """Releases (of the profile's libc, if it has one) that satisfy ``need``."""
-    return [
-        f"{r.distro}:{r.name}"
-        for r in ctx.view.releases
-        if (p.libc is None or r.libc == p.libc) and ctx.view.satisfies(r, need)
-    ]
+    key = ("shipping", need, p.libc)
+    hit = ctx.view.memo.get(key)
+    if hit is None:
+        hit = ctx.view.memo[key] = [
+            f"{r.distro}:{r.name}"
+            for r in ctx.view.releases
+            if (p.libc is None or r.libc == p.libc) and ctx.view.satisfies(r, need)
+        ]
+    assert isinstance(hit, list)
+    return list(hit)
 
 
 def _runtime_text(p: Profile) -> str:

@@ -189,6 +189,7 @@ class CatalogView:
         self._tracked: dict[tuple[str, str], bool] = {}
         self._lib_tracked: dict[str, bool] = {}
         self._by_key = {release_key(r.distro, r.name): r for r in self.releases}
+        self.memo: dict[tuple[object, ...], object] = {}  # answers rules ask again for every pair
 
     def release(self, key: str) -> ReleaseLike | None:
         return self._by_key.get(key)
