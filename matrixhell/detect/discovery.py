@@ -283,9 +283,53 @@ def _package_name(view: RepoView, directory: str, files: frozenset[str]) -> str 
                     poetry = doc.get("tool", {}).get("poetry", {})
                     if isinstance(poetry, dict) and isinstance(poetry.get("name"), str):
                         return str(poetry["name"]).lower().replace("_", "-")
+        if "pom.xml" in files:
+            pom = _pom(view, p("pom.xml"))
+            if pom is not None and pom[1]:
+                return f"{pom[0]}:{pom[1]}".lower()
     except (InputError, ValueError, AttributeError):
         return None
     return None
+
+
+def _pom(view: RepoView, path: str) -> tuple[str, str, str, tuple[str, ...]] | None:
+    """(groupId, artifactId, packaging, modules) of a pom.xml; groupId falls back to the parent's."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(view.read_text(path))
+    except (InputError, ET.ParseError):
+        return None
+
+    def child(el: ET.Element | None, name: str) -> ET.Element | None:
+        if el is None:
+            return None
+        return next((c for c in el if c.tag.rsplit("}", 1)[-1] == name), None)
+
+    def text(el: ET.Element | None, name: str) -> str:
+        found = child(el, name)
+        return (found.text or "").strip() if found is not None else ""
+
+    group = text(root, "groupId") or text(child(root, "parent"), "groupId")
+    modules = child(root, "modules")
+    names = tuple((m.text or "").strip() for m in modules if m.tag.rsplit("}", 1)[-1] == "module") if modules else ()
+    return group, text(root, "artifactId"), text(root, "packaging") or "jar", tuple(n for n in names if n)
+
+
+def _maven_modules(view: RepoView, directory: str, files: frozenset[str]) -> list[str]:
+    """The module directories of a Maven aggregator (``<packaging>pom</packaging>`` with ``<modules>``):
+    a multi-module build is a workspace, its modules are its members."""
+    if "pom.xml" not in files:
+        return []
+    pom = _pom(view, f"{directory}/pom.xml" if directory else "pom.xml")
+    if pom is None or pom[2] != "pom":
+        return []
+    out = []
+    for m in pom[3]:
+        target = _path_target(m, f"{directory}/pom.xml" if directory else "pom.xml", local=True)
+        if target is not None:
+            out.append(target)
+    return sorted(set(out))
 
 
 _PATH_PREFIXES = ("file:", "link:", "portal:", "workspace:")
@@ -501,6 +545,7 @@ class _Discoverer:
         for d in self.marker_dirs:
             if d not in self.excluded and d in above_roots:
                 members = _members_of(self.workspace_fn, self.view, d, self.findings)
+                members = sorted({*members, *_maven_modules(self.view, d, self.files(d))})
                 if members:
                     self.ws_members[d] = members
 
@@ -631,7 +676,9 @@ class _Discoverer:
         if c.directory in self.compose_dirs or self.has_dockerfile(c.directory):
             return True
         strong, anyone = _start_strength(c.detections)
-        return strong or (anyone and not c.depended_by)
+        # an inferred start (a package.json main, a Spring Boot parent) does not make a library, nor a
+        # workspace root whose members are what runs, deployable
+        return strong or (anyone and not c.depended_by and not c.members)
 
     def decide(self) -> None:
         self.service_dirs = set(self.compose_dirs)
@@ -677,7 +724,8 @@ class _Discoverer:
         if ancestor is not None:
             c.decision, c.into = "fold", ancestor
             return
-        if c.depended_by or c.workspace_of is not None:
+        if (c.depended_by or c.workspace_of is not None) and not c.members:
+            # (a workspace root others build against - a parent POM - is decided with its members below)
             c.decision, c.reason = "skip", _not_taken_reason(c)
             return
         lib_dir = next((p for p in d.split("/")[:-1] if p.lower() in LIBRARY_NAMES), None) if d else None

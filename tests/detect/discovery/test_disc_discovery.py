@@ -663,3 +663,29 @@ def test_a_bug_in_the_compose_reader_or_the_merge_is_contained(monkeypatch: pyte
     assert names(r) == {"a": "a", "b": "b"}
     assert [f.code for f in r.findings] == ["compose-parser-failed"]
     assert [f.code for f in r.service("b").findings] == ["merge-failed"]
+
+
+def test_maven_multi_module_build_is_a_workspace() -> None:
+    pom_root = (
+        "<project><groupId>acme</groupId><artifactId>parent</artifactId><version>1</version>"
+        "<packaging>pom</packaging><parent><groupId>org.springframework.boot</groupId>"
+        "<artifactId>spring-boot-starter-parent</artifactId><version>3.2.0</version></parent>"
+        "<modules><module>app</module><module>lib</module></modules></project>"
+    )
+    pom_app = (
+        "<project><parent><groupId>acme</groupId><artifactId>parent</artifactId><version>1</version></parent>"
+        "<artifactId>app</artifactId><dependencies>"
+        "<dependency><groupId>org.springframework.boot</groupId><artifactId>spring-boot-starter-web</artifactId>"
+        "</dependency><dependency><groupId>acme</groupId><artifactId>lib</artifactId><version>1</version>"
+        "</dependency></dependencies></project>"
+    )
+    pom_lib = (
+        "<project><parent><groupId>acme</groupId><artifactId>parent</artifactId><version>1</version></parent>"
+        "<artifactId>lib</artifactId></project>"
+    )
+    files = {"pom.xml": pom_root, "app/pom.xml": pom_app, "lib/pom.xml": pom_lib}
+    r = scan_repo(MemoryRepoView(files), detectors=load_detectors())
+    assert names(r) == {"app": "app"}
+    s = skips(r)
+    assert s["."].startswith("workspace root")
+    assert s["lib"].startswith("shared library used by app")
