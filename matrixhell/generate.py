@@ -525,16 +525,16 @@ def plan_files(
             continue
         if handwritten:
             dockerfile = _join(posixpath.dirname(hand or "Dockerfile"), "Dockerfile.matrixhell")
-            ignore = dockerfile + ".dockerignore"
         elif hand is not None:  # ours from an earlier run: keep its place
             dockerfile = hand
-            ignore = _join(context, ".dockerignore") if posixpath.basename(hand) == "Dockerfile" and \
-                posixpath.dirname(hand) == (context if context != "." else "") else hand + ".dockerignore"
         elif per_context[context] == 1:
-            dockerfile, ignore = _join(context, "Dockerfile"), _join(context, ".dockerignore")
+            dockerfile = _join(context, "Dockerfile")
         else:
             dockerfile = _join(context, f"{service.name}.Dockerfile")
-            ignore = dockerfile + ".dockerignore"
+        build_context = spec.context  # a workspace member builds from the workspace root
+        # BuildKit reads <context>/.dockerignore, or <Dockerfile>.dockerignore beside any other Dockerfile
+        ignore = (_join(build_context, ".dockerignore")
+                  if dockerfile == _join(build_context, "Dockerfile") else dockerfile + ".dockerignore")
         specs.append(spec)
         own_images.add(service.name)
         entries.append(ComposeEntry(service, spec, _join(out_prefix, dockerfile)))
@@ -542,7 +542,7 @@ def plan_files(
             continue
         # the generated files inside this build context stay out of it
         generated_names = sorted({rel for p in (dockerfile, ignore, *repo_outputs)
-                                  if not (rel := posixpath.relpath(p, context)).startswith("..")})
+                                  if not (rel := posixpath.relpath(p, build_context)).startswith("..")})
         files.append(GeneratedFile(_join(out_prefix, dockerfile), render_dockerfile(spec), "dockerfile",
                                    service.name))
         files.append(GeneratedFile(_join(out_prefix, ignore),

@@ -163,6 +163,7 @@ class _Ctx:
     base: str  # the image the service runs on (after override)
     findings: list[Finding] = field(default_factory=list)
     planned_build: str | None = None  # a build image (golang, rust, sdk, maven) the plan named
+    member_dir: str | None = None  # the service's directory inside the context, for workspace members
 
     def has(self, name: str) -> bool:
         return name in self.files
@@ -452,41 +453,71 @@ def _python(ctx: _Ctx) -> _Recipe:
     return _Recipe((run,), argv)
 
 
-def _node(ctx: _Ctx) -> _Recipe:
-    manifests = ctx.named("package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock",
-                          "pnpm-lock.yaml", ".yarnrc.yml")
-    manifests = tuple(f for f in manifests if "/" not in f)
+_NODE_LOCKS = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml")
+
+
+def _node_install(ctx: _Ctx) -> str:
     if ctx.has("package-lock.json") or ctx.has("npm-shrinkwrap.json"):
-        install = "npm ci --omit=dev && npm cache clean --force"
-    elif ctx.has("yarn.lock"):
-        install = "corepack enable && yarn install --frozen-lockfile --production && yarn cache clean"
-    elif ctx.has("pnpm-lock.yaml"):
-        install = "corepack enable && pnpm install --frozen-lockfile --prod && pnpm store prune"
+        return "npm ci --omit=dev && npm cache clean --force"
+    if ctx.has("yarn.lock"):
+        return "corepack enable && yarn install --frozen-lockfile --production && yarn cache clean"
+    if ctx.has("pnpm-lock.yaml"):
+        return "corepack enable && pnpm install --frozen-lockfile --prod && pnpm store prune"
+    ctx.warn("no-lock-file", "no lock file: the image installs whatever versions npm picks today",
+             hint="commit a lock file (npm install --package-lock-only)")
+    return "npm install --omit=dev && npm cache clean --force"
+
+
+def _node(ctx: _Ctx) -> _Recipe:
+    member = ctx.member_dir
+    if member:
+        # a workspace member: its lock file and sibling packages live at the workspace root, which is
+        # the build context; the install needs every member's manifest, so the source comes first
+        manifests: tuple[str, ...] = ()
     else:
-        install = "npm install --omit=dev && npm cache clean --force"
-        ctx.warn("no-lock-file", "no package-lock.json: the image installs whatever versions npm picks today",
-                 hint="commit a lock file (npm install --package-lock-only)")
-    env = (("NODE_ENV", "production"),)
+        manifests = tuple(f for f in ctx.named("package.json", *_NODE_LOCKS, ".yarnrc.yml") if "/" not in f)
+    install = _node_install(ctx)
+    env: tuple[tuple[str, str], ...] = (("NODE_ENV", "production"),)
+    if "corepack" in install:
+        # corepack keeps the package manager it fetched where the unprivileged user can read it
+        env += (("COREPACK_HOME", "/opt/corepack"),)
     argv = _start_argv(ctx) or _no_start(ctx, ("npm", "start"))
-    deps = (*_copy(manifests, "./", comment="dependency manifests first: this layer is rebuilt only when "
-                                             "they change"),
-            _run(install))
+    if member:
+        deps: tuple[Step, ...] = (Step(StepKind.COPY, (".", "."), comment="a workspace member: the whole "
+                                       "workspace, since installing needs every member's package.json"),
+                                  _run(install))
+    else:
+        deps = (*_copy(manifests, "./", comment="dependency manifests first: this layer is rebuilt only "
+                                                 "when they change"),
+                _run(install))
+    app_dir = f"{_WORKDIR}/{member}" if member else _WORKDIR
     frameworks = set(ctx.service.frameworks)
+    ro = not (frameworks & _WRITES_APP_DIR)
     if ctx.needs.compile:
         build_pkgs = ctx.needs.build + _compilers(ctx, ("g++", "make", "python3"), ("g++", "make", "python3"))
         build = Stage("build", ctx.base, (
             *_packages(ctx, build_pkgs, "node-gyp needs a compiler, make and python for native modules"),
             _env(*env), _workdir(), *deps))
+        carried: tuple[Step, ...]
+        if member:
+            carried = (Step(StepKind.COPY, ("/app", "/app"), from_stage="build"),)
+        else:
+            carried = (Step(StepKind.COPY, ("/app/node_modules", "./node_modules"), from_stage="build"),
+                       Step(StepKind.COPY, (".", ".")))
+        if "corepack" in install:
+            carried += (Step(StepKind.COPY, ("/opt/corepack", "/opt/corepack"), from_stage="build"),
+                        _run("corepack enable"))
         run = Stage("runtime", ctx.base, (
             *_packages(ctx, ctx.needs.run, "run-time libraries only"),
-            _user_create(_uid(ctx)), _env(*env), _workdir(),
-            Step(StepKind.COPY, ("/app/node_modules", "./node_modules"), from_stage="build"),
-            Step(StepKind.COPY, (".", "."))))
-        return _Recipe((build, run), argv, read_only_ok=not (frameworks & _WRITES_APP_DIR))
+            _user_create(_uid(ctx)), _env(*env), _workdir(), *carried,
+            *((_workdir(app_dir),) if member else ())))
+        return _Recipe((build, run), argv, read_only_ok=ro)
+    steps = (*deps, *(() if member else (Step(StepKind.COPY, (".", ".")),)),
+             *((_workdir(app_dir),) if member else ()))
     run = Stage("runtime", ctx.base, (
         *_packages(ctx, ctx.needs.run, "run-time libraries"),
-        _user_create(_uid(ctx)), _env(*env), _workdir(), *deps, Step(StepKind.COPY, (".", "."))))
-    return _Recipe((run,), argv, read_only_ok=not (frameworks & _WRITES_APP_DIR))
+        _user_create(_uid(ctx)), _env(*env), _workdir(), *steps))
+    return _Recipe((run,), argv, read_only_ok=ro)
 
 
 def _go(ctx: _Ctx) -> _Recipe:
@@ -733,6 +764,22 @@ def _is_dockerfile(path: str) -> bool:
     return name == "dockerfile" or name.startswith("dockerfile.") or name.endswith(".dockerfile")
 
 
+def _workspace_root(service: Service, context: str) -> str | None:
+    """The workspace root above ``context`` when the service's lock file lives there (npm, yarn and pnpm
+    workspaces keep one lock for every member); None when the service has a lock of its own."""
+    locks = [f for f in service.files if posixpath.basename(f) in _NODE_LOCKS]
+    if any(_dir_of(f) == context for f in locks):
+        return None
+    above = sorted((_dir_of(f) for f in locks
+                    if context != _dir_of(f) and (_dir_of(f) == "." or context.startswith(_dir_of(f) + "/"))),
+                   key=len, reverse=True)
+    return above[0] if above else None
+
+
+def _dir_of(path: str) -> str:
+    return _norm_dir(posixpath.dirname(path))
+
+
 def _health_port(ctx: _Ctx, ports: tuple[tuple[int, str], ...]) -> int | None:
     """The port to check: the first the service itself names (its start command binds it first), else
     the lowest TCP port."""
@@ -846,10 +893,14 @@ def build_spec(
         needs = SystemNeeds(build=needs.build, run=needs.run + extra, compile=needs.compile,
                             reasons=needs.reasons)
     context = _norm_dir(service.path)
+    member_dir = None
+    root = _workspace_root(service, context) if runtime == "node" else None
+    if root is not None:
+        member_dir, context = posixpath.relpath(context, root) if context != "." else None, root
     files = sorted({r for f in service.files if (r := _relative(f, context)) is not None})
     apk = target.distro == "alpine" or "alpine" in (parse_image_ref(base).tag or "")
     ctx = _Ctx(service, target, needs, override, context, tuple(files), apk, runtime, version, base,
-               planned_build=_planned_build(runtime, target.base_image))
+               planned_build=_planned_build(runtime, target.base_image), member_dir=member_dir)
     detected = _ports(_Ctx(service, target, needs, ServiceOverride(service.name, Origin("?")), context,
                            tuple(files), apk, runtime, version, base))
     _check_override(ctx, detected, missing_packages)

@@ -288,3 +288,21 @@ def test_ports_below_1024_are_flagged_for_a_non_root_image() -> None:
     assert "80" in f.message and f.hint
     ok = build_spec(make_service(ports=(8080,), files=("requirements.txt",)), make_target())
     assert not [f for f in ok.findings if f.code == "privileged-port"]
+
+
+def test_a_workspace_member_builds_from_the_workspace_root() -> None:
+    from dataclasses import replace
+
+    svc = make_service("web", "node", "", path="apps/web", files=("package.json",), argv=("pnpm", "start"))
+    svc = replace(svc, files=(*svc.files, "package.json", "pnpm-lock.yaml"))  # type: ignore[type-var]
+    spec = build_spec(svc, make_target("node", "20.1.0"))
+    assert spec.context == "."
+    steps = spec.final.steps
+    copy_all = next(i for i, s in enumerate(steps) if s.kind is StepKind.COPY and s.args == (".", "."))
+    install = next(i for i, s in enumerate(steps) if s.kind is StepKind.RUN and "pnpm install" in s.args[0])
+    assert copy_all < install, "every member's package.json is needed to install"
+    assert steps[-2].kind is StepKind.WORKDIR and steps[-2].args == ("/app/apps/web",)
+    assert ("COREPACK_HOME", "/opt/corepack") in spec.env
+    own = build_spec(make_service("m", "node", "", path="legacy/m", files=("package.json", "yarn.lock")),
+                     make_target("node", "20.1.0"))
+    assert own.context == "legacy/m"
