@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from matrixhell.knowledge.deb822 import (  # noqa: E402
+    compare_versions,
     parse_relations,
     parse_source_field,
     parse_stanzas,
@@ -162,6 +163,17 @@ def archive_uri(
     raise SystemExit("no Debian archive found in this machine's apt sources")
 
 
+def security_uri(sources_dir: Path = Path("/etc/apt/sources.list.d")) -> str:
+    """The security archive this machine's apt uses; else the main archive's ``-security`` sibling."""
+    for path in sorted(sources_dir.glob("*.sources")):
+        with path.open(encoding="utf-8") as f:
+            for stanza in parse_stanzas(f):
+                suites = stanza.get("Suites", "").split()
+                if suites and all(x.endswith("-security") for x in suites) and "URIs" in stanza:
+                    return stanza["URIs"].split()[0]
+    return archive_uri(sources_dir).rstrip("/") + "-security"
+
+
 def apt_fetch(workdir: Path, suites: Iterable[str], *, sources: bool = False) -> Path:
     """Run ``apt-get update`` on a private configuration under *workdir*; return the lists directory."""
     lists = workdir / "lists"
@@ -170,9 +182,14 @@ def apt_fetch(workdir: Path, suites: Iterable[str], *, sources: bool = False) ->
     parts = workdir / "sources.list.d"
     parts.mkdir(exist_ok=True)
     types = "deb deb-src" if sources else "deb"
+    signed = "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n"
+    suites = list(suites)
     (parts / "matrixhell.sources").write_text(
-        f"Types: {types}\nURIs: {archive_uri()}\nSuites: {' '.join(suites)}\nComponents: main\n"
-        "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg\n",
+        f"Types: {types}\nURIs: {archive_uri()}\nSuites: {' '.join(suites)}\nComponents: main\n{signed}\n"
+        f"Types: deb\nURIs: {archive_uri()}\nSuites: {' '.join(f'{x}-updates' for x in suites)}\n"
+        f"Components: main\n{signed}\n"
+        f"Types: deb\nURIs: {security_uri()}\nSuites: {' '.join(f'{x}-security' for x in suites)}\n"
+        f"Components: main\n{signed}",
         encoding="utf-8",
     )
     cmd = [
@@ -198,7 +215,7 @@ def apt_fetch(workdir: Path, suites: Iterable[str], *, sources: bool = False) ->
     return lists
 
 
-def list_file(lists: Path, suite: str, kind: str) -> Path:
+def list_file(lists: Path, suite: str, kind: str, *, required: bool = True) -> Path | None:
     """The lists/ file of *suite*: kind is Packages, Sources or InRelease."""
     suffix = {
         "Packages": f"_dists_{suite}_main_binary-{ARCH}_Packages",
@@ -206,9 +223,16 @@ def list_file(lists: Path, suite: str, kind: str) -> Path:
         "InRelease": f"_dists_{suite}_InRelease",
     }[kind]
     found = [p for p in lists.iterdir() if p.name.endswith(suffix)]
-    if len(found) != 1:
-        raise SystemExit(f"expected one *{suffix} in {lists}, found {len(found)}")
-    return found[0]
+    if len(found) == 1:
+        return found[0]
+    if not required and not found:
+        return None
+    raise SystemExit(f"expected one *{suffix} in {lists}, found {len(found)}")
+
+
+def need(path: Path | None) -> Path:
+    assert path is not None  # list_file(required=True) raised already
+    return path
 
 
 # ----------------------------------------------------------------------------------- pure parsing
@@ -387,6 +411,33 @@ def load_index(path: Path) -> dict[str, dict[str, Any]]:
         return index_packages(parse_stanzas(f))
 
 
+def overlay(base: dict[str, dict[str, Any]], pocket: Mapping[str, dict[str, Any]]) -> int:
+    """Apply a pocket (``-updates``, ``-security``) onto a suite's index the way apt would pick:
+    a package the pocket has at a higher version replaces the suite's.  Returns how many changed."""
+    changed = 0
+    for name, info in pocket.items():
+        old = base.get(name)
+        if old is None or compare_versions(info["version"], old["version"]) > 0:
+            base[name] = info
+            changed += 1
+    return changed
+
+
+def load_suite(lists: Path, suite: str) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """A suite's index with its -updates and -security pockets applied, and what each pocket said."""
+    index = load_index(need(list_file(lists, suite, "Packages")))
+    notes: list[str] = []
+    for pocket in (f"{suite}-updates", f"{suite}-security"):
+        path = list_file(lists, pocket, "Packages", required=False)
+        if path is None:
+            continue
+        release = list_file(lists, pocket, "InRelease", required=False)
+        date = parse_inrelease(release.read_text(encoding="utf-8")).get("Date") if release else None
+        n = overlay(index, load_index(path))
+        notes.append(f"{pocket} ({date}, {n} newer)")
+    return index, notes
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lists", type=Path, help="use an existing apt lists/ directory, do not fetch")
@@ -404,16 +455,18 @@ def main(argv: list[str] | None = None) -> int:
         sources = []
         names: dict[str, str] = {}
         for suite in SUITES:
-            info = parse_inrelease(list_file(lists, suite, "InRelease").read_text(encoding="utf-8"))
-            index = load_index(list_file(lists, suite, "Packages"))
+            info = parse_inrelease(need(list_file(lists, suite, "InRelease")).read_text(encoding="utf-8"))
+            index, pockets = load_suite(lists, suite)
             releases.append(build_release(suite, info, index, curated["libraries"], curated["tools"]))
             names[suite] = "\n".join(sorted(index))
-            sources.append(f"{suite} ({info.get('Version')}, {info.get('Date')})")
+            extra = f" + {', '.join(pockets)}" if pockets else ""
+            sources.append(f"{suite} ({info.get('Version')}, {info.get('Date')}){extra}")
             print(f"{suite}: {len(index)} packages, kept {len(releases[-1]['packages'])}", file=sys.stderr)
     provenance: dict[str, str] = {
         "source": f"Debian main {ARCH} Packages and InRelease files of "
         + "; ".join(sources)
-        + ", fetched with apt-get update from the machine's configured Debian archive",
+        + ", fetched with apt-get update from the machine's configured Debian archive and its "
+        "security archive (a pocket's higher version wins, as apt picks)",
         "retrieved": dt.date.today().isoformat(),
         "command": COMMAND,
         "method": "derived: runtime versions from the python3/nodejs/golang-go/... metapackages' "

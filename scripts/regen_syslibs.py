@@ -903,11 +903,11 @@ def main(argv: list[str] | None = None) -> int:
         dates = []
         for suite in SUITES:
             info = regen_catalog.parse_inrelease(
-                regen_catalog.list_file(lists, suite, "InRelease").read_text(encoding="utf-8")
+                regen_catalog.need(regen_catalog.list_file(lists, suite, "InRelease")).read_text(encoding="utf-8")
             )
             dates.append(f"{suite} {info.get('Version')} ({info.get('Date')})")
-            packages = regen_catalog.load_index(regen_catalog.list_file(lists, suite, "Packages"))
-            with regen_catalog.list_file(lists, suite, "Sources").open(encoding="utf-8") as f:
+            packages, _pockets = regen_catalog.load_suite(lists, suite)
+            with regen_catalog.need(regen_catalog.list_file(lists, suite, "Sources")).open(encoding="utf-8") as f:
                 sources = index_sources(parse_stanzas(f))
             suites[suite] = (packages, sources)
     derived = derive_pypi(fallback, suites, maps)

@@ -363,3 +363,19 @@ def test_derive_extensions_from_ruby_node_php_packages(sys_script: ModuleType) -
     assert "c++-compiler" in out["npm"]["sqlite3"]["build_tools"]
     merged = sys_script.merge_curated({"sqlite3": {"libraries": [], "source": "curated"}}, out["npm"])
     assert merged["sqlite3"]["source"] == "curated"
+
+
+def test_overlay_takes_a_pockets_higher_versions(cat_script: ModuleType) -> None:
+    base = {
+        "libssl3t64": {"version": "3.5.1-1"},
+        "libc6": {"version": "2.41-12"},
+    }
+    pocket = {
+        "libssl3t64": {"version": "3.5.1-1+deb13u1"},  # a security fix
+        "libc6": {"version": "2.41-11"},  # never downgrade
+        "newpkg": {"version": "1.0-1"},
+    }
+    assert cat_script.overlay(base, pocket) == 2
+    assert base["libssl3t64"]["version"] == "3.5.1-1+deb13u1"
+    assert base["libc6"]["version"] == "2.41-12"
+    assert "newpkg" in base
