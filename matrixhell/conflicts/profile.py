@@ -45,6 +45,7 @@ __all__ = [
     "build_profiles",
     "distro_image",
     "exact_version",
+    "is_eol",
     "joint_pins",
     "joint_slots",
     "marker_holds",
@@ -160,7 +161,7 @@ def spec_range(spec: str) -> VersionRange:
 
 def rank_release(release: ReleaseLike, today: date | None) -> tuple[int, int, tuple[int, ...], str]:
     """Sort key, best first: supported before end-of-life, Debian, Ubuntu, Alpine, newest first."""
-    eol = 1 if today is not None and _is_eol(release.eol, today) else 0
+    eol = 1 if today is not None and is_eol(release.eol, today) else 0
     try:
         ver = tuple(-p for p in Version(release.version).release)
     except InvalidVersion:
@@ -168,7 +169,7 @@ def rank_release(release: ReleaseLike, today: date | None) -> tuple[int, int, tu
     return (eol, _DISTRO_RANK.get(release.distro, 9), ver, release.name)
 
 
-def _is_eol(eol: object, today: date) -> bool:
+def is_eol(eol: object, today: date) -> bool:
     if isinstance(eol, date):
         return eol <= today
     if isinstance(eol, str) and len(eol) >= 10:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from matrixhell.conflicts.causes import range_cause
+from matrixhell.conflicts.causes import lib_cause, range_cause
 from matrixhell.conflicts.hints import fits
-from matrixhell.conflicts.profile import Profile
+from matrixhell.conflicts.profile import LibNeed, Profile, is_eol
 from matrixhell.conflicts.registry import RuleContext, fallback_rule, service_rule
 from matrixhell.model import Cause, Conflict, Severity
 
-__all__ = ["no_runtime_release", "no_shared_release"]
+__all__ = ["eol_release", "no_runtime_release", "no_shared_release"]
 
 
 def _slot_text(p: Profile, ctx: RuleContext, slots: dict[str, frozenset[str]] | None = None) -> str:
@@ -47,6 +47,34 @@ def no_runtime_release(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
         else f"no known {p.runtime} line fits; known lines: {', '.join(known)}"
     )
     yield Conflict("no-runtime-release", Severity.WARNING, (p.name,), title, tuple(causes), hint)
+
+
+@service_rule(
+    "eol-release",
+    Severity.WARNING,
+    "every release the service fits is past its end of life",
+)
+def eol_release(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
+    today = ctx.kn.today
+    if today is None or not p.slots:
+        return
+    releases = [r for r in ctx.view.releases if f"{r.distro}:{r.name}" in p.slots]
+    if not releases or not all(is_eol(r.eol, today) for r in releases):
+        return
+    names = ", ".join(f"{r.distro} {r.name} (end of life {r.eol})" for r in releases)
+    title = f"{p.name} fits only releases past their end of life: {names}"
+    holding = [n for n in p.lib_needs if _restricts(n, p, ctx)]
+    causes: list[Cause] = [range_cause(p)]
+    causes += [lib_cause(p, n) for n in holding]
+    causes.append(Cause(p.name, "available-on", _slot_text(p, ctx, dict(p.slots))))
+    what = ", ".join(n.name for n in holding) if holding else f"{p.runtime} {p.range}"
+    hint = f"{what} keeps {p.name} there, without security updates: move off it to reach a supported release"
+    yield Conflict("eol-release", Severity.WARNING, (p.name,), title, tuple(causes), hint)
+
+
+def _restricts(need: LibNeed, p: Profile, ctx: RuleContext) -> bool:
+    """Whether ``need`` rules out some release the service could otherwise run on."""
+    return any(not ctx.view.satisfies(r, need) for r in ctx.view.releases if f"{r.distro}:{r.name}" in p.base_slots)
 
 
 @fallback_rule(

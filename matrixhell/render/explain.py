@@ -26,6 +26,7 @@ _CONCLUSIONS = {
     "no-release-for-lib": "no known release runs {s} as it is written",
     "musl-no-wheel": "{s} must compile it on musl",
     "no-runtime-release": "no known base image runs {s}",
+    "eol-release": "{s} runs only where security updates have stopped",
 }
 
 

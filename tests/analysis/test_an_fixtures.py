@@ -29,6 +29,7 @@ PLANTED: dict[str, set[tuple[str, tuple[str, ...]]]] = {
         ("os-lib-clash", ("billing", "web")),  # libssl1.1 lives on bullseye only
         ("libc-clash", ("frontend", "web")),  # the Alpine frontend
         ("disjoint-pins", ("billing", "reports")),  # psycopg2-binary 2.8.6 vs 2.9.9
+        ("eol-release", ("billing",)),  # OpenSSL 1.1 holds it on bullseye, past its end of life
     },
     "py-matrix": {
         ("disjoint-pins", ("catalog", "ingest")),  # Django 3.2 vs 5.0

@@ -177,6 +177,18 @@ def test_an_unknown_old_runtime_is_planned_on_the_nearest_known_line() -> None:
     assert target is not None and (target.runtime, target.runtime_version) == ("node", "18")
 
 
+def test_a_service_that_fits_only_an_end_of_life_release_is_warned() -> None:
+    s = svc("billing", runtimes=[rt("==3.8.*")], system=[apt("libssl1.1", path="billing/Dockerfile", line=5)])
+    _p, conflicts, _c = run([s])
+    [c] = of_kind(conflicts, "eol-release")
+    assert c.severity is Severity.WARNING
+    assert c.title == "billing fits only releases past their end of life: debian bullseye (end of life 2026-08-31)"
+    assert (c.hint or "").startswith("libssl1.1 keeps billing there")
+    # the same service on a supported release is not warned
+    _p, conflicts, _c = run([svc("billing", runtimes=[rt("==3.8.*")])])
+    assert not of_kind(conflicts, "eol-release")
+
+
 def test_every_rule_is_registered_once_with_a_summary() -> None:
     found = {r.kind: r for r in rules()}
     assert set(found) >= {
