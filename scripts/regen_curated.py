@@ -199,6 +199,8 @@ DEBIAN_RUN_OVERRIDES: dict[str, list[list[str]]] = {
 TOOLS: dict[str, tuple[list[str], list[str]]] = {
     "c-compiler": (["gcc", "libc6-dev"], ["gcc", "musl-dev"]),
     "c++-compiler": (["g++"], ["g++"]),
+    # the usual one-word toolchain: gcc, g++, make and the libc headers
+    "build-essential": (["build-essential"], ["build-base"]),
     "make": (["make"], ["make"]),
     "pkg-config": (["pkg-config"], ["pkgconf"]),
     "python3": (["python3"], ["python3"]),

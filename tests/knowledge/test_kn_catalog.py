@@ -159,3 +159,10 @@ def test_satisfies_compares_real_versions(cat: Catalog) -> None:
     assert trixie.satisfies("libssl1.1") is False
     assert trixie.satisfies("emacs", ">=", "1") is None  # present, version not kept
     assert cat.release("debian", "bookworm").satisfies("libc6", "<<", "2.37") is True
+
+
+def test_toolchain_meta_packages(cat: Catalog) -> None:
+    assert cat.release("alpine", "3.20").tool_packages("build-essential") == ("build-base",)
+    assert cat.release("alpine", "3.20").has("build-base")
+    assert cat.release("debian", "trixie").tool_packages("build-essential") == ("build-essential",)
+    assert cat.release("debian", "bookworm").tool_packages("rust") == ("cargo", "rustc")
