@@ -6,6 +6,7 @@ Golden files live in fixtures/golden/<repo>/; regenerate them with MATRIXHELL_RE
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -56,7 +57,21 @@ def test_golden_files(repo: Path) -> None:
                 for p in sorted(golden.rglob("*")) if p.is_file()}
     assert sorted(produced) == sorted(expected)
     for path, text in produced.items():
-        assert text == expected[path], f"{repo.name}/{path} differs from its golden file"
+        assert _unpinned(text) == _unpinned(expected[path]), f"{repo.name}/{path} differs from its golden file"
+
+
+_PIN = re.compile(r"^(\s+'?[a-z0-9][a-z0-9+.-]*)=[^\s']+('?)( \\)?$", re.MULTILINE)
+
+
+def _unpinned(text: str) -> str:
+    """The text with OS package versions masked (``libpq5=<pinned>``): a catalog refresh moves them, and
+    the golden files are about what is installed and how, not which point release of it."""
+    return _PIN.sub(lambda m: f"{m.group(1)}=<pinned>{m.group(2)}{m.group(3) or ''}", text)
+
+
+def test_pin_masking_keeps_what_is_pinned() -> None:
+    text = "RUN x \\\n        libpq5=15.6-0+deb12u1 \\\n        'libssl-dev=3.0~1' \\\n        gcc \\\n"
+    assert _unpinned(text) == "RUN x \\\n        libpq5=<pinned> \\\n        'libssl-dev=<pinned>' \\\n        gcc \\\n"
 
 
 @pytest.mark.parametrize("planner", ["fixed-plan", "analyzer"])
