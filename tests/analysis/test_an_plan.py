@@ -239,3 +239,19 @@ def test_plan_of_200_services_is_valid() -> None:
         for s in env.services:
             t = plan.target_of(s)
             assert t is not None and (t.distro, t.release) == (env.target.distro, env.target.release)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(10, 30), st.floats(0.05, 0.7), st.integers(0, 10_000))
+def test_exact_never_needs_more_colours_than_networkx_dsatur(n: int, density: float, seed: int) -> None:
+    import networkx as nx
+
+    rng = random.Random(seed)
+    edges = {(a, b) for a in range(n) for b in range(a + 1, n) if rng.random() < density}
+    g = nx.Graph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from(edges)
+    theirs = 1 + max(nx.greedy_color(g, strategy="saturation_largest_first").values())
+    classes, exact = min_colouring(n, edges)
+    assert exact and _valid(n, edges, classes)
+    assert len(classes) <= theirs
