@@ -533,8 +533,10 @@ def plan_files(
             dockerfile = _join(context, f"{service.name}.Dockerfile")
         build_context = spec.context  # a workspace member builds from the workspace root
         # BuildKit reads <context>/.dockerignore, or <Dockerfile>.dockerignore beside any other Dockerfile
+        # (with --out the Dockerfile is outside the context: only the second form reaches BuildKit)
         ignore = (_join(build_context, ".dockerignore")
-                  if dockerfile == _join(build_context, "Dockerfile") else dockerfile + ".dockerignore")
+                  if dockerfile == _join(build_context, "Dockerfile") and out_prefix == "."
+                  else dockerfile + ".dockerignore")
         specs.append(spec)
         own_images.add(service.name)
         entries.append(ComposeEntry(service, spec, _join(out_prefix, dockerfile)))

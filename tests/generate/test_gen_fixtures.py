@@ -199,6 +199,9 @@ def test_out_dir_outside_the_repository(tmp_path: Path) -> None:
     out = tmp_path / "generated"
     _gen, _report = generate(work, plan_fn=hand_plan, out=out)
     assert (out / "compose.yaml").is_file() and (out / "k8s" / "kustomization.yaml").is_file()
+    # the Dockerfile lies outside its context, so its ignore file sits beside it (BuildKit's rule)
+    assert (out / "catalog" / "Dockerfile.dockerignore").is_file()
+    assert not (out / "catalog" / ".dockerignore").exists()
     assert not (work / "compose.yaml").exists()
     doc = yaml.safe_load((out / "compose.yaml").read_text())
     for svc in doc["services"].values():
