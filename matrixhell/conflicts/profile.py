@@ -20,6 +20,7 @@ from datetime import date
 from functools import lru_cache
 
 from packaging.markers import InvalidMarker, Marker
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from matrixhell.conflicts.knowledge import (
@@ -317,11 +318,15 @@ def marker_holds(marker: str | None, line: str | None) -> bool:
 
 
 def exact_version(p: PackageReq) -> str | None:
+    """The one version a package is held to: its lock pin, or a lone ``==X`` specifier."""
     if p.locked:
         return p.locked
-    spec = p.specifier.strip()
-    if spec.startswith("==") and "," not in spec and not spec.endswith(".*"):
-        return spec[2:].strip()
+    try:
+        specs = list(SpecifierSet(p.specifier))
+    except InvalidSpecifier:
+        return None
+    if len(specs) == 1 and specs[0].operator in ("==", "===") and not specs[0].version.endswith(".*"):
+        return specs[0].version
     return None
 
 
