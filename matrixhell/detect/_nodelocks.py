@@ -148,8 +148,14 @@ def _clean_version(v: object, old: bool) -> str | None:
     return s.lstrip("/") or None
 
 
+#: what the reading of a pnpm lock never looks at: v9's peer-resolved copy of ``packages``
+_PNPM_SKIP = frozenset({"snapshots", "settings", "overrides", "patchedDependencies"})
+
+
 def read_pnpm_lock(view: RepoView, path: str, importers: tuple[str, ...] = (".",)) -> NodeLock:
-    doc = memo(view, "yaml", path, lambda: load_yaml(view, path, max_depth=3))  # importers differ per member
+    doc = memo(
+        view, "yaml", path, lambda: load_yaml(view, path, max_depth=3, lite_depth=5, skip=_PNPM_SKIP)
+    )  # importers differ per member
     data = doc.data
     if not isinstance(data, dict):
         raise InputError("is not a pnpm lock mapping", origin=Origin(path, 1), code="bad-lock-file")

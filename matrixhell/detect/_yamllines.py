@@ -7,6 +7,8 @@ node, so an alias bomb cannot make the line walk explode.
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import Any
 
 from matrixhell.detect.repoview import RepoView
@@ -60,14 +62,111 @@ class YamlDoc:
                 self._walk(v, p, seen)
 
 
-def parse_yaml(text: str, path: str, *, max_depth: int = 4) -> YamlDoc:
+_BOOL = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+
+
+def _lite(node: Any, depth: int, skip: frozenset[str]) -> Any:
+    """A node's value built directly from the composed tree, ``depth`` levels deep at most, the top-level
+    keys in ``skip`` left out.  The scalars are typed by the tag the composer resolved; this is many
+    times faster than PyYAML's constructor on a multi-megabyte lock file, of which only a part is read."""
+    import yaml
+
+    if isinstance(node, yaml.ScalarNode):
+        tag, value = node.tag.rsplit(":", 1)[-1], node.value
+        if tag == "null":
+            return None
+        if tag == "bool":
+            return _BOOL.get(value.lower(), value)
+        if tag == "int":
+            try:
+                return int(value.replace("_", ""), 0)
+            except ValueError:
+                return value
+        if tag == "float":
+            try:
+                return float(value)
+            except ValueError:
+                return value
+        return value
+    if depth <= 0:
+        return None
+    if isinstance(node, yaml.SequenceNode):
+        return [_lite(v, depth - 1, frozenset()) for v in node.value]
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for k, v in node.value:
+            key = _lite(k, 1, frozenset())
+            if isinstance(key, list | dict) or key in skip:
+                continue
+            out[key] = _lite(v, depth - 1, frozenset())
+        return out
+    return None
+
+
+_TOP_KEY = re.compile(r"^(?![#\s-])(\"[^\"\n]*\"|'[^'\n]*'|[^\s:#][^:\n]*?):(?=\s|$)", re.MULTILINE)
+
+
+def _blank_sections(text: str, skip: frozenset[str]) -> str:
+    """``text`` with the block-style top-level entries named in ``skip`` replaced by as many empty lines,
+    so the composer never builds them and every other line keeps its number."""
+    keys = list(_TOP_KEY.finditer(text))
+    if not keys:
+        return text  # flow style or no mapping: compose it all
+    out: list[str] = []
+    last = 0
+    for i, m in enumerate(keys):
+        name = m.group(1).strip("\"'")
+        if name not in skip:
+            continue
+        end = keys[i + 1].start() if i + 1 < len(keys) else len(text)
+        out.append(text[last : m.start()])
+        out.append("\n" * text.count("\n", m.start(), end))
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=4)
+def _fast_loader(base: Any) -> Any:
+    """``base`` whose scalar resolution is left to _lite (the resolver is Python, called per scalar)."""
+    import yaml
+
+    class _Fast(base):  # type: ignore[misc]
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+            if kind is yaml.ScalarNode and implicit[0]:
+                return (
+                    str(super().resolve(kind, value, implicit))
+                    if value[:1] in _TYPED_START
+                    else "tag:yaml.org,2002:str"
+                )
+            return str(super().resolve(kind, value, implicit))
+
+    return _Fast
+
+
+# a plain scalar can be other than a string only if it starts like a number, bool, null or merge key
+_TYPED_START = frozenset("0123456789+-.~<nNtTfFyYoO")
+
+
+def parse_yaml(
+    text: str, path: str, *, max_depth: int = 4, lite_depth: int | None = None, skip: frozenset[str] = frozenset()
+) -> YamlDoc:
+    """Parse ``text``.  With ``lite_depth`` the values are built only that deep (and without the
+    top-level keys in ``skip``), for large machine-written files read in part."""
     import yaml
 
     loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    loader = loader_cls(text)
+    if lite_depth is not None:
+        loader_cls = _fast_loader(loader_cls)
+    loader = loader_cls(_blank_sections(text, skip) if skip else text)
     try:
         node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        if node is None:
+            data = None
+        elif lite_depth is not None:
+            data = _lite(node, lite_depth, skip)
+        else:
+            data = loader.construct_document(node)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -85,5 +184,7 @@ def parse_yaml(text: str, path: str, *, max_depth: int = 4) -> YamlDoc:
     return YamlDoc(node, data, path, max_depth)
 
 
-def load_yaml(view: RepoView, path: str, *, max_depth: int = 4) -> YamlDoc:
-    return parse_yaml(view.read_text(path), path, max_depth=max_depth)
+def load_yaml(
+    view: RepoView, path: str, *, max_depth: int = 4, lite_depth: int | None = None, skip: frozenset[str] = frozenset()
+) -> YamlDoc:
+    return parse_yaml(view.read_text(path), path, max_depth=max_depth, lite_depth=lite_depth, skip=skip)

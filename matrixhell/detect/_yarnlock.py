@@ -184,7 +184,7 @@ def parse_yarn_lock(text: str, path: str) -> YarnLock:
         from matrixhell.detect._yamllines import parse_yaml
 
         try:
-            doc = parse_yaml(text, path, max_depth=2)
+            doc = parse_yaml(text, path, max_depth=2, lite_depth=2)  # only each entry's version is read
         except InputError:
             doc = None
         if doc is not None and isinstance(doc.data, dict) and "__metadata" in doc.data:

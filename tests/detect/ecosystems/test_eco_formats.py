@@ -187,3 +187,20 @@ def test_gradle_buildscript_classpath_is_not_a_dependency() -> None:
         "build.gradle",
     )
     assert build.deps == []
+
+
+def test_yaml_lite_reading_skips_sections_keeps_lines_and_types_scalars() -> None:
+    text = (
+        "lockfileVersion: 5.4\nimporters:\n  .:\n    x: {a: 1}\nsnapshots:\n  big: [1, 2, 3]\n  more: yes\n"
+        "packages:\n  '/a/1.0.0':\n    dev: true\n    deep: {b: {c: {d: 1}}}\n  /b/2.0.0: {optional: false}\n"
+        "'quoted': ~\n"
+    )
+    doc = parse_yaml(text, "pnpm-lock.yaml", max_depth=3, lite_depth=3, skip=frozenset({"snapshots"}))
+    assert "snapshots" not in doc.data
+    assert doc.data["lockfileVersion"] == 5.4 and doc.data["quoted"] is None
+    assert doc.data["packages"]["/a/1.0.0"]["dev"] is True
+    assert doc.data["packages"]["/a/1.0.0"]["deep"] is None  # a fourth level of mapping: cut
+    assert doc.data["packages"]["/b/2.0.0"] == {"optional": False}
+    assert doc.line("packages", "/b/2.0.0") == 12  # lines after a skipped section are unchanged
+    full = parse_yaml(text, "pnpm-lock.yaml")
+    assert full.data["snapshots"]["more"] is True
