@@ -738,9 +738,12 @@ class _Discoverer:
     def _drop_umbrellas(self) -> None:
         """A workspace root, or an umbrella manifest (no main dependency of its own), whose deployable
         parts are services is not one itself; a root with dependencies of its own stays one."""
+        above_services: set[str] = set()  # directories with a service somewhere below them
+        for x in self.service_dirs:
+            above_services.update(_parent_dirs(x))
         for d in self.order:
             c = self.candidates[d]
-            if c.decision != "service" or d in self.compose_dirs or self.deployable(c):
+            if c.decision != "service" or d in self.compose_dirs or d not in above_services or self.deployable(c):
                 continue
             if not c.members and _has_main_dependencies(c.detections):
                 continue
