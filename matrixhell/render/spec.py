@@ -596,7 +596,9 @@ def _java(ctx: _Ctx) -> _Recipe:
             *_copy(("pom.xml",), "./", comment="the pom first: dependencies are fetched once"),
             _run("mvn -B -q dependency:go-offline"),
             Step(StepKind.COPY, (".", ".")),
-            _run("mvn -B -q -o package -DskipTests && mkdir -p /out && cp target/*.jar /out/app.jar"),
+            _run("mvn -B -q package -DskipTests && mkdir -p /out && find target -maxdepth 1 -name '*.jar' "
+                 "! -name 'original-*' ! -name '*-sources.jar' ! -name '*-javadoc.jar' "
+                 "-exec cp {} /out/app.jar ';'", comment="the runnable jar, not the sources or the unshaded one"),
         )
     run = Stage("runtime", ctx.base, (
         *_packages(ctx, ctx.needs.run, "run-time libraries only"),
