@@ -15,6 +15,7 @@ carry a protocol (``express@npm:^4.18.2``); the protocol is kept apart from the 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,52 +55,67 @@ def split_descriptor(text: str) -> tuple[str, str, str]:
     return name, "", rng
 
 
+_TOKEN = re.compile(
+    r'(?P<ws>[ \t]+)|(?P<comment>\#.*)|(?P<str>"(?:[^"\\]|\\.)*")|(?P<comma>,)|(?P<colon>:(?=[ \t]|$))'
+    r"|(?P<word>[^\s,:\"]+(?::(?![ \t]|$)[^\s,:\"]*)*|:(?![ \t]|$)[^\s,:\"]*)"
+)
+
+
 def _tokens(content: str, path: str, n: int) -> list[tuple[str, Any]]:
+    """One line's tokens: strings (JSON-style escapes), bare words, commas and a key's colon."""
     out: list[tuple[str, Any]] = []
-    i, size = 0, len(content)
-    while i < size:
-        c = content[i]
-        if c in " \t":
-            i += 1
-        elif c == "#":
+    pos, size = 0, len(content)
+    while pos < size:
+        m = _TOKEN.match(content, pos)
+        if m is None:  # only an unterminated string can fail to match
+            raise InputError(
+                "unterminated string in yarn.lock",
+                origin=Origin(path, n, pos + 1),
+                code="bad-yarn-lock",
+                hint="regenerate it with `yarn install`",
+            )
+        kind = m.lastgroup
+        pos = m.end()
+        if kind == "ws":
+            continue
+        if kind == "comment":
             break
-        elif c == '"':
-            j = i + 1
-            while j < size and content[j] != '"':
-                j += 2 if content[j] == "\\" else 1
-            if j >= size:
-                raise InputError(
-                    "unterminated string in yarn.lock",
-                    origin=Origin(path, n, i + 1),
-                    code="bad-yarn-lock",
-                    hint="regenerate it with `yarn install`",
-                )
+        text = m.group()
+        if kind == "str":
             try:
-                out.append(("str", json.loads(content[i : j + 1])))
+                out.append(("str", json.loads(text) if "\\" in text else text[1:-1]))
             except ValueError as e:
                 raise InputError(
-                    "bad string escape in yarn.lock", origin=Origin(path, n, i + 1), code="bad-yarn-lock"
+                    "bad string escape in yarn.lock", origin=Origin(path, n, m.start() + 1), code="bad-yarn-lock"
                 ) from e
-            i = j + 1
-        elif c == ",":
-            out.append((",", c))
-            i += 1
-        elif c == ":" and (i + 1 == size or content[i + 1] in " \t"):
-            out.append((":", c))
-            i += 1
+        elif kind == "comma":
+            out.append((",", text))
+        elif kind == "colon":
+            out.append((":", text))
         else:
-            j = i
-            while (
-                j < size
-                and content[j] not in " \t,"
-                and not (content[j] == ":" and (j + 1 == size or content[j + 1] in " \t"))
-            ):
-                j += 1
-            word = content[i:j]
-            value: Any = {"true": True, "false": False}.get(word, word)
-            out.append(("word", value))
-            i = j
+            out.append(("word", {"true": True, "false": False}.get(text, text)))
     return out
+
+
+_QUOTED = r'"(?:[^"\\]|\\.)*"'
+_PAIR = re.compile(rf"^({_QUOTED}|[^\s\",:#][^\s\",]*) +({_QUOTED}|[^\s\",:#][^\s\",]*)$")
+
+
+def _unquote(text: str, path: str, n: int) -> str:
+    if not text.startswith('"'):
+        return text
+    if "\\" not in text:
+        return text[1:-1]
+    try:
+        return str(json.loads(text))
+    except ValueError as e:
+        raise InputError("bad string escape in yarn.lock", origin=Origin(path, n), code="bad-yarn-lock") from e
+
+
+def _scalar(text: str, path: str, n: int) -> Any:
+    if text.startswith('"'):
+        return _unquote(text, path, n)
+    return {"true": True, "false": False}.get(text, text)
 
 
 def _classic(text: str, path: str) -> YarnLock:
@@ -118,10 +134,14 @@ def _classic(text: str, path: str) -> YarnLock:
                 hint="yarn.lock indents with spaces; regenerate it with `yarn install`",
             )
         indent = len(raw) - len(stripped)
-        toks = _tokens(stripped, path, n)
         while stack[-1][0] >= indent:
             stack.pop()
         parent = stack[-1][1]
+        pair = _PAIR.match(stripped)
+        if pair:  # the common `key "value"` line, read without the general tokenizer
+            parent[_unquote(pair.group(1), path, n)] = _scalar(pair.group(2), path, n)
+            continue
+        toks = _tokens(stripped, path, n)
         kinds = [k for k, _ in toks]
         if (
             kinds
