@@ -332,6 +332,42 @@ def _maven_modules(view: RepoView, directory: str, files: frozenset[str]) -> lis
     return sorted(set(out))
 
 
+_GRADLE_SETTINGS = frozenset({"settings.gradle", "settings.gradle.kts"})
+
+
+def _gradle_includes(view: RepoView, directory: str, files: frozenset[str]) -> list[str]:
+    """The project directories a Gradle settings file ``include``s (``':app'``, ``":libs:core"`` ->
+    ``app``, ``libs/core``): a multi-project build is a workspace, its projects the members."""
+    name = next((n for n in sorted(files & _GRADLE_SETTINGS)), None)
+    if name is None:
+        return []
+    try:
+        from matrixhell.detect._gradle import _tokenize  # the Gradle script reader of the java detector
+    except ImportError:
+        return []
+    path = f"{directory}/{name}" if directory else name
+    try:
+        toks = _tokenize(view.read_text(path), path)
+    except InputError:
+        return []
+    out: list[str] = []
+    i = 0
+    while i < len(toks):
+        if toks[i].kind == "id" and toks[i].value == "include":
+            i += 1
+            while i < len(toks) and toks[i].kind != "nl":
+                t = toks[i]
+                if t.kind == "str":
+                    rel = t.value.strip(":").replace(":", "/")
+                    if rel:
+                        out.append(f"{directory}/{rel}" if directory else rel)
+                elif not (t.kind == "op" and t.value in "(),"):
+                    break
+                i += 1
+        i += 1
+    return out
+
+
 _PATH_PREFIXES = ("file:", "link:", "portal:", "workspace:")
 
 
@@ -542,12 +578,20 @@ class _Discoverer:
         above_roots: set[str] = set()
         for d in self.marker_dirs:
             above_roots.update(_parent_dirs(d))
-        for d in self.marker_dirs:
-            if d not in self.excluded and d in above_roots:
-                members = _members_of(self.workspace_fn, self.view, d, self.findings)
-                members = sorted({*members, *_maven_modules(self.view, d, self.files(d))})
-                if members:
-                    self.ws_members[d] = members
+        # a Gradle build's root may hold only settings.gradle: it is still the root of its projects
+        roots = set(self.marker_dirs)
+        gradle_roots = [d for d in above_roots if d not in roots and self.files(d) & _GRADLE_SETTINGS]
+        for d in sorted({*self.marker_dirs, *gradle_roots}):
+            if d in self.excluded or d not in above_roots:
+                continue
+            members = _members_of(self.workspace_fn, self.view, d, self.findings)
+            members += _maven_modules(self.view, d, self.files(d))
+            members += [m for m in _gradle_includes(self.view, d, self.files(d)) if m in self.tree.files]
+            if members:
+                self.ws_members[d] = sorted(set(members))
+                if d not in roots and excluded_reason(d, self.files(d)) is None:
+                    self.marker_dirs.append(d)
+        self.marker_dirs.sort()
 
     # ---- 2. compose
 

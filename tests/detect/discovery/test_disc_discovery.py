@@ -689,3 +689,19 @@ def test_maven_multi_module_build_is_a_workspace() -> None:
     s = skips(r)
     assert s["."].startswith("workspace root")
     assert s["lib"].startswith("shared library used by app")
+
+
+def test_gradle_multi_project_build_is_a_workspace() -> None:
+    files = {
+        "settings.gradle.kts": 'rootProject.name = "shop"\ninclude(":app", ":libs:core")\n',
+        "app/build.gradle.kts": (
+            'plugins { id("org.springframework.boot") version "3.2.0" }\n'
+            'dependencies { implementation(project(":libs:core")) }\n'
+        ),
+        "libs/core/build.gradle.kts": 'dependencies { implementation("com.google.guava:guava:33.0.0-jre") }\n',
+    }
+    r = scan_repo(MemoryRepoView(files), detectors=load_detectors())
+    assert names(r) == {"app": "app"}
+    s = skips(r)
+    assert s["."].startswith("workspace root")
+    assert "libs/core" in s
