@@ -90,6 +90,12 @@ CONTENT = {
     "Procfile": ["web: gunicorn app\n", "nonsense\n"],
     "apt.txt": ["libpq5\n", "curl; rm -rf /\n"],
     "package.json": ['{"name": "lib"}', "{bad"],
+    "pom.xml": [
+        "<project><packaging>pom</packaging><modules><module>api</module><module>../x</module></modules></project>",
+        "<project><artifactId>lib</artifactId></project>",
+        "<bad",
+    ],
+    "settings.gradle": ["include ':api', ':web', ':lib:x'\n", "include(\n", "/* open"],
 }
 
 
