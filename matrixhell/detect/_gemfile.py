@@ -164,51 +164,58 @@ def _statements(toks: list[_Tok]) -> list[list[_Tok]]:
     return out
 
 
-def _value(toks: list[_Tok], i: int) -> tuple[str, int]:
-    """Text of one argument value starting at ``toks[i]`` and the index after it."""
-    t = toks[i]
-    if t.kind == "op" and t.value in "[{":
-        depth, j, parts = 0, i, []
-        while j < len(toks):
-            tj = toks[j]
-            if tj.kind == "op" and tj.value in "[{":
+def _split(toks: list[_Tok]) -> list[list[_Tok]]:
+    """A call's arguments, split at the commas outside brackets; a ``do``/``if``/``unless`` outside them
+    ends the list (a block, or a statement modifier)."""
+    if toks and toks[0].kind == "op" and toks[0].value == "(":
+        depth, end = 0, len(toks)
+        for k, t in enumerate(toks):
+            if t.kind == "op" and t.value in "([{":
                 depth += 1
-            elif tj.kind == "op" and tj.value in "]}":
+            elif t.kind == "op" and t.value in ")]}":
                 depth -= 1
                 if depth == 0:
+                    end = k
                     break
-            elif tj.kind in ("str", "sym", "ident", "num"):
-                parts.append(tj.value)
-            j += 1
-        return ",".join(parts), j + 1
-    return t.value, i + 1
+        toks = toks[1:end]
+    args: list[list[_Tok]] = [[]]
+    depth = 0
+    for t in toks:
+        if t.kind == "op" and t.value in "([{":
+            depth += 1
+        elif t.kind == "op" and t.value in ")]}":
+            depth -= 1
+        elif depth == 0 and t.kind == "ident" and t.value in ("do", "if", "unless"):
+            break
+        if depth == 0 and t.kind == "op" and t.value == ",":
+            args.append([])
+            continue
+        args[-1].append(t)
+    return [a for a in args if a]
+
+
+def _text(toks: list[_Tok]) -> tuple[str, str]:
+    """(kind, text) of one argument: a lone literal keeps its kind; an array is the comma-joined
+    literals in it; anything else is an ``expr`` (``ENV.fetch("V", "1.0")``), whose text is not used."""
+    if len(toks) == 1:
+        return toks[0].kind, toks[0].value
+    if toks[0].kind == "op" and toks[0].value in "[{":
+        return "array", ",".join(t.value for t in toks if t.kind in ("str", "sym", "ident", "num"))
+    return "expr", " ".join(t.value for t in toks)
 
 
 def _args(toks: list[_Tok]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(positional (kind, text), options (key, text)) of a call's argument list."""
-    if toks and toks[0].kind == "op" and toks[0].value == "(":
-        toks = toks[1:-1] if toks[-1].kind == "op" and toks[-1].value == ")" else toks[1:]
     pos: list[tuple[str, str]] = []
     opts: list[tuple[str, str]] = []
-    i = 0
-    while i < len(toks):
-        t = toks[i]
-        if t.kind == "op" and t.value == ",":
-            i += 1
-            continue
-        if t.kind == "label" and i + 1 < len(toks):
-            v, i = _value(toks, i + 1)
-            opts.append((t.value, v))
-            continue
-        if t.kind in ("sym", "str") and i + 2 < len(toks) and toks[i + 1].kind == "op" and toks[i + 1].value == "=>":
-            v, i = _value(toks, i + 2)
-            opts.append((t.value, v))
-            continue
-        if t.kind == "ident" and t.value in ("do", "if", "unless"):
-            break
-        kind = t.kind
-        v, i = _value(toks, i)
-        pos.append((kind, v))
+    for arg in _split(toks):
+        head = arg[0]
+        if head.kind == "label" and len(arg) > 1:
+            opts.append((head.value, _text(arg[1:])[1]))
+        elif head.kind in ("sym", "str") and len(arg) > 2 and arg[1].kind == "op" and arg[1].value == "=>":
+            opts.append((head.value, _text(arg[2:])[1]))
+        else:
+            pos.append(_text(arg))
     return pos, opts
 
 

@@ -204,3 +204,20 @@ def test_yaml_lite_reading_skips_sections_keeps_lines_and_types_scalars() -> Non
     assert doc.line("packages", "/b/2.0.0") == 12  # lines after a skipped section are unchanged
     full = parse_yaml(text, "pnpm-lock.yaml")
     assert full.data["snapshots"]["more"] is True
+
+
+def test_gemfile_expressions_are_not_requirements() -> None:
+    gf = parse_gemfile(
+        'gem "rails", ENV.fetch("RAILS_VERSION", "7.1")\n'
+        'gem("pg", "~> 1.5", require: false)\n'
+        'gem "x", "1.0" if ENV["CI"]\n'
+        "gem 'y', git: 'https://g/y', branch: 'main', platforms: [:mri, :windows]\n",
+        "Gemfile",
+    )
+    assert [(g.name, g.requirements) for g in gf.gems] == [
+        ("rails", ()),
+        ("pg", ("~> 1.5",)),
+        ("x", ("1.0",)),
+        ("y", ()),
+    ]
+    assert gf.gems[3].option("platforms") == "mri,windows" and gf.gems[3].option("branch") == "main"
