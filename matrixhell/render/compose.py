@@ -96,7 +96,8 @@ def compose_document(entries: Sequence[ComposeEntry], compose_dir: str = ".", an
             env_keys = sorted({v.key for v in (*svc.env, *(cs.env if cs else ()))})
         else:
             spec = e.spec
-            context = spec.context
+            # a Dockerfile of the user's own builds from the context the user's compose file names
+            context = cs.context if (e.handwritten and cs is not None and cs.context is not None) else spec.context
             build: dict[str, object] = {"context": _rel(context, compose_dir, anchor)}
             if e.dockerfile:
                 build["dockerfile"] = _rel(e.dockerfile, context, anchor).removeprefix("./")
