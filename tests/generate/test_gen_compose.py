@@ -110,3 +110,11 @@ def test_unstated_ports_are_published_once() -> None:
 
 def test_compose_is_deterministic() -> None:
     assert render_compose(_entries()) == render_compose(list(reversed(_entries())))
+
+
+def test_handwritten_dockerfiles_build_from_the_compose_context() -> None:
+    cs = ComposeService("api", Origin("compose.yaml", 4), context="", dockerfile="src/Api/Dockerfile")
+    api = make_service("api", "dotnet", "", path="src/Api", files=("Api.csproj",), compose=cs)
+    doc = compose_document([ComposeEntry(api, build_spec(api, make_target("dotnet", "8.0")), "src/Api/Dockerfile",
+                                         handwritten=True)])
+    assert doc["services"]["api"]["build"] == {"context": ".", "dockerfile": "src/Api/Dockerfile"}  # type: ignore[index]
