@@ -112,6 +112,10 @@ def _tokenize(text: str, path: str) -> list[_Tok]:
 _CONFIG_SKIP = {"project", "files", "fileTree", "gradleApi", "localGroovy"}
 
 
+def _at(toks: list[_Tok], i: int) -> _Tok | None:
+    return toks[i] if 0 <= i < len(toks) else None
+
+
 def _is(t: _Tok | None, kind: str, value: str | None = None) -> bool:
     return t is not None and t.kind == kind and (value is None or t.value == value)
 
@@ -119,7 +123,7 @@ def _is(t: _Tok | None, kind: str, value: str | None = None) -> bool:
 def _java_version(toks: list[_Tok], i: int) -> tuple[str, int] | None:
     """A Java version written at toks[i]: 17, "17", '1.8', JavaVersion.VERSION_17, JavaVersion.toVersion(17),
     JavaLanguageVersion.of(17), JvmTarget.JVM_17."""
-    t = toks[i] if i < len(toks) else None
+    t = _at(toks, i)
     if t is None:
         return None
     if t.kind in ("num", "str"):
@@ -165,9 +169,9 @@ def parse_gradle(text: str, path: str) -> GradleBuild:
         at_statement_start = False
         if t.kind == "id":
             last_id = t.value
-            nxt = toks[i + 1] if i + 1 < len(toks) else None
+            nxt = _at(toks, i + 1)
             # java { toolchain { languageVersion = JavaLanguageVersion.of(17) } } / .set(...)
-            if t.value == "JavaLanguageVersion" and _is(toks[i + 2] if i + 2 < len(toks) else None, "id", "of"):
+            if t.value == "JavaLanguageVersion" and _is(_at(toks, i + 2), "id", "of"):
                 v = _java_version(toks, i)
                 if v is not None and out.toolchain is None:
                     out.toolchain = v
@@ -179,10 +183,10 @@ def parse_gradle(text: str, path: str) -> GradleBuild:
                 t.value in ("sourceCompatibility", "targetCompatibility") and i > 0 and _is(toks[i - 1], "op", ".")
             ):
                 j = i + 1
-                if _is(toks[j] if j < len(toks) else None, "op", "="):
+                if _is(_at(toks, j), "op", "="):
                     j += 1
-                elif _is(toks[j] if j < len(toks) else None, "op", "."):  # jvmTarget.set(JvmTarget.JVM_17)
-                    j += 3 if _is(toks[j + 1] if j + 1 < len(toks) else None, "id", "set") else 0
+                elif _is(_at(toks, j), "op", "."):  # jvmTarget.set(JvmTarget.JVM_17)
+                    j += 3 if _is(_at(toks, j + 1), "id", "set") else 0
                 v = _java_version(toks, j)
                 if v is not None:
                     out.compatibility.append((t.value, v[0], t.line))
@@ -201,11 +205,7 @@ def parse_gradle(text: str, path: str) -> GradleBuild:
             elif starts and t.value == "apply" and not stack:
                 # apply plugin: 'org.springframework.boot'
                 j = i + 1
-                if (
-                    _is(toks[j] if j < len(toks) else None, "id", "plugin")
-                    and j + 2 < len(toks)
-                    and toks[j + 2].kind == "str"
-                ):
+                if _is(_at(toks, j), "id", "plugin") and j + 2 < len(toks) and toks[j + 2].kind == "str":
                     out.plugins.append((toks[j + 2].value, None, t.line))
         i += 1
     return out
@@ -214,7 +214,7 @@ def parse_gradle(text: str, path: str) -> GradleBuild:
 def _call_args(toks: list[_Tok], i: int) -> tuple[list[_Tok], int]:
     """Tokens of the argument list starting at toks[i] (with or without parentheses), and the end index."""
     args: list[_Tok] = []
-    if _is(toks[i] if i < len(toks) else None, "op", "("):
+    if _is(_at(toks, i), "op", "("):
         depth, j = 0, i
         while j < len(toks):
             if _is(toks[j], "op", "("):

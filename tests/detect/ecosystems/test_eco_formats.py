@@ -221,3 +221,14 @@ def test_gemfile_expressions_are_not_requirements() -> None:
         ("y", ()),
     ]
     assert gf.gems[3].option("platforms") == "mri,windows" and gf.gems[3].option("branch") == "main"
+
+
+def test_gradle_compatibility_forms() -> None:
+    build = parse_gradle(
+        "java.sourceCompatibility = JavaVersion.VERSION_11\n"
+        "kotlin {\n    compilerOptions {\n        jvmTarget.set(JvmTarget.JVM_17)\n    }\n}\n"
+        'java {\n    toolchain {\n        languageVersion.set(JavaLanguageVersion.of("21"))\n    }\n}\n',
+        "build.gradle.kts",
+    )
+    assert build.compatibility == [("sourceCompatibility", "11", 1), ("jvmTarget", "17", 4)]
+    assert build.toolchain == ("21", 9)
