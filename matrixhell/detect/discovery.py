@@ -240,11 +240,16 @@ def _compose_projects(tree: RepoTree) -> list[tuple[str, list[str], list[str], l
 
 
 def _code_dir(
-    svc: ComposeService, tree: RepoTree, is_root: Callable[[str], bool], ws_members: Mapping[str, list[str]]
+    svc: ComposeService,
+    tree: RepoTree,
+    is_root: Callable[[str], bool],
+    ws_members: Mapping[str, list[str]],
+    view: RepoView | None = None,
 ) -> str:
     """The directory a compose service's code lives in: the build context - unless the context is a
     broad directory (no manifest of its own, or a workspace root, as with ``context: ..``) and a manifest
-    root inside it is plainly the service's: the Dockerfile's own directory, or the one named like it."""
+    root inside it is plainly the service's: the Dockerfile's own directory, the one directory the
+    Dockerfile copies code from, or the one named like the service."""
     ctx = svc.context or ""
     if is_root(ctx) and ctx not in ws_members:
         return ctx
@@ -252,13 +257,62 @@ def _code_dir(
         df_dir = posixpath.dirname(svc.dockerfile)
         if df_dir != ctx and _is_under(df_dir, ctx) and is_root(df_dir):
             return df_dir
+        if view is not None:
+            copied = _copied_roots(view, svc.dockerfile, ctx, tree, is_root)
+            if len(copied) == 1:
+                return copied[0]
     named = f"{ctx}/{svc.name}" if ctx else svc.name
     if is_root(named):
         return named
     for m in ws_members.get(ctx, ()):
         if posixpath.basename(m) == svc.name and is_root(m):
             return m
+    same_name = [d for d in tree.dirs if d != ctx and _is_under(d, ctx) and posixpath.basename(d) == svc.name]
+    same_name = [d for d in same_name if is_root(d)]
+    if len(same_name) == 1:
+        return same_name[0]
     return ctx
+
+
+def _copied_roots(
+    view: RepoView, dockerfile: str, ctx: str, tree: RepoTree, is_root: Callable[[str], bool]
+) -> list[str]:
+    """The manifest roots below ``ctx`` that the Dockerfile's COPY/ADD (from the context, not from a
+    stage) take files from: ``COPY services/api/ /app`` says the code is ``services/api``."""
+    import shlex
+
+    from matrixhell.detect.dockerfile import parse_dockerfile
+
+    try:
+        df = parse_dockerfile(view.read_text(dockerfile), dockerfile)
+    except InputError:
+        return []
+    roots: set[str] = set()
+    for stage in df.stages:
+        for ins in stage.instructions:
+            if ins.keyword not in ("COPY", "ADD") or ins.heredocs:
+                continue
+            text = ins.value.strip()
+            try:
+                words = json.loads(text) if text.startswith("[") else shlex.split(text)
+            except ValueError:
+                continue
+            if not isinstance(words, list) or any(str(w).startswith("--from") for w in words):
+                continue
+            sources = [str(w) for w in words if not str(w).startswith("--")][:-1]
+            for src in sources:
+                if "$" in src or "://" in src:
+                    continue
+                rel = posixpath.normpath(posixpath.join(ctx, src)) if ctx else posixpath.normpath(src)
+                if rel == "." or rel.startswith(".."):
+                    continue
+                directory = rel if rel in tree.files else posixpath.dirname(rel)
+                # the nearest manifest root at or above what is copied, but below the context
+                while directory and directory != ctx and not is_root(directory):
+                    directory = posixpath.dirname(directory)
+                if directory and directory != ctx and _is_under(directory, ctx):
+                    roots.add(directory)
+    return sorted(roots)
 
 
 def _package_name(view: RepoView, directory: str, files: frozenset[str]) -> str | None:
@@ -659,7 +713,7 @@ class _Discoverer:
                 why = "does not exist"
             self.skipped.append(Skip(_where(svc), f"compose service whose build context {svc.context} {why}"))
             return
-        code = _code_dir(svc, self.tree, self.is_root, self.ws_members)
+        code = _code_dir(svc, self.tree, self.is_root, self.ws_members, self.view)
         self.compose_planned.append(
             PlannedService(
                 name=name,

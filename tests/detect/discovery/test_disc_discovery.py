@@ -705,3 +705,24 @@ def test_gradle_multi_project_build_is_a_workspace() -> None:
     s = skips(r)
     assert s["."].startswith("workspace root")
     assert "libs/core" in s
+
+
+def test_code_dir_from_what_the_dockerfile_copies_or_a_unique_directory_name() -> None:
+    r = scan(
+        {
+            "compose.yaml": (
+                "services:\n"
+                "  api:\n    build:\n      context: .\n      dockerfile: docker/api.Dockerfile\n"
+                "  jobs:\n    build:\n      context: .\n      dockerfile: docker/jobs.Dockerfile\n"
+                "  billing:\n    build:\n      context: .\n      dockerfile: docker/billing.Dockerfile\n"
+            ),
+            "docker/api.Dockerfile": "FROM python:3.12\nCOPY services/api/requirements.txt /app/\nCOPY services/api/ /app\n",
+            "docker/jobs.Dockerfile": 'FROM python:3.12 AS b\nCOPY --from=b /x /x\nCOPY ["workers/jobs", "/app"]\n',
+            "docker/billing.Dockerfile": "FROM python:3.12\nCOPY . /app\n",
+            "services/api/app.ini": "dep flask\n",
+            "workers/jobs/app.ini": "dep celery\n",
+            "legacy/billing/app.ini": "dep django\n",
+        }
+    )
+    assert names(r) == {"api": "services/api", "billing": "legacy/billing", "jobs": "workers/jobs"}
+    assert {p.name for p in r.service("api").packages} == {"flask"}
