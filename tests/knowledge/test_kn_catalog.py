@@ -166,3 +166,12 @@ def test_toolchain_meta_packages(cat: Catalog) -> None:
     assert cat.release("alpine", "3.20").has("build-base")
     assert cat.release("debian", "trixie").tool_packages("build-essential") == ("build-essential",)
     assert cat.release("debian", "bookworm").tool_packages("rust") == ("cargo", "rustc")
+
+
+def test_package_exports_load_lazily() -> None:
+    import matrixhell.knowledge as kn
+
+    assert kn.load_catalog is load_catalog
+    assert kn.native_needs.__module__ == "matrixhell.knowledge.syslibs"
+    with pytest.raises(AttributeError):
+        _ = kn.no_such_name  # type: ignore[attr-defined]
