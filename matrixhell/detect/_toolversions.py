@@ -54,7 +54,12 @@ def _add(
             raise RangeError(value)
         spec = version_prefix(version).spec
     except RangeError:
-        facts.note("unreadable-version", f"{origin.path}: {value!r} is not a {runtime} version", origin)
+        facts.note(
+            "unreadable-version",
+            f"{origin.path}: {value!r} is not a {runtime} version",
+            origin,
+            hint="write a version number such as 20.11.1",
+        )
         return
     facts.runtimes.append(RuntimeReq(runtime, spec, value, source, origin, precedence))
 

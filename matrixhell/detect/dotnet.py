@@ -152,7 +152,12 @@ class DotnetDetector:
                     hint="port the project to net8.0 or later to run it in a Linux container",
                 )
             else:
-                facts.note("unreadable-version", f"{tfm!r} is not a target framework matrixhell knows", origin)
+                facts.note(
+                    "unreadable-version",
+                    f"{tfm!r} is not a target framework matrixhell knows",
+                    origin,
+                    hint="use a target framework such as net8.0",
+                )
         if not versions:
             return None
         rng = " || ".join(f"{a}.{b}.x" for a, b in sorted(set(versions)))

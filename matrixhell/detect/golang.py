@@ -166,11 +166,22 @@ class GoDetector:
             path, version = ln.args
             indirect = ln.comment.split(";", 1)[0].strip() == "indirect"
             if (path, version) in excluded:
-                facts.note("excluded-version", f"{path} {version} is both required and excluded", origin)
+                facts.note(
+                    "excluded-version",
+                    f"{path} {version} is both required and excluded",
+                    origin,
+                    hint="drop the exclude line or require another version",
+                )
             facts.packages.append(PackageReq(Ecosystem.GO, path, version, origin, locked=version, direct=not indirect))
         for ln in mod.all("replace"):
             if "=>" not in ln.args:
-                facts.note("bad-go-mod", "replace needs =>", Origin(mod.path, ln.line), severity=Severity.ERROR)
+                facts.note(
+                    "bad-go-mod",
+                    "replace needs =>",
+                    Origin(mod.path, ln.line),
+                    severity=Severity.ERROR,
+                    hint="write: replace old/module => new/module v1.2.3 (or a ../path)",
+                )
                 continue
             at = ln.args.index("=>")
             old, new = ln.args[:at], ln.args[at + 1 :]

@@ -142,6 +142,7 @@ class JavaDetector:
                 "pom.xml has no <project> root",
                 Origin(path, root.line),
                 severity=Severity.ERROR,
+                hint="the root element of a POM is <project>",
             )
             return
         props: dict[str, tuple[str, Origin]] = {}
@@ -242,7 +243,12 @@ class JavaDetector:
         aid = sub(dep.findtext("artifactId") or "")
         origin = Origin(path, dep.line)
         if not gid or not aid:
-            facts.note("bad-manifest", "a <dependency> needs groupId and artifactId", origin)
+            facts.note(
+                "bad-manifest",
+                "a <dependency> needs groupId and artifactId",
+                origin,
+                hint="give the dependency a <groupId> and an <artifactId>",
+            )
             return
         version = sub(dep.findtext("version") or "") or (inherited or {}).get(f"{gid}:{aid}", "")
         if "${" in version:

@@ -233,7 +233,13 @@ class NodeDetector:
                     continue  # a sibling workspace member, part of this service
                 origin = doc.origin(section, name)
                 if not isinstance(spec, str):
-                    facts.note("bad-manifest", f"{section}.{name} is not a string", origin, severity=Severity.ERROR)
+                    facts.note(
+                        "bad-manifest",
+                        f"{section}.{name} is not a string",
+                        origin,
+                        severity=Severity.ERROR,
+                        hint='write the range as a string, such as "^1.2.0"',
+                    )
                     continue
                 url = None
                 text = spec.strip()
@@ -295,7 +301,12 @@ class NodeDetector:
                         30 if tool == "node" else 92,
                     )
         elif engines is not None:
-            facts.note("bad-manifest", "engines is not an object", doc.origin("engines"))
+            facts.note(
+                "bad-manifest",
+                "engines is not an object",
+                doc.origin("engines"),
+                hint='write "engines": {"node": ">=20"}',
+            )
         return pm
 
     def _version_files(self, facts: Facts, ctx: DetectContext) -> None:

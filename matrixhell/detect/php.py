@@ -45,6 +45,7 @@ class PhpDetector:
                 "composer.json is not a JSON object",
                 Origin(doc.path, 1),
                 severity=Severity.ERROR,
+                hint="composer.json must hold an object",
             )
             doc = None
         if doc is not None:
@@ -65,12 +66,19 @@ class PhpDetector:
                     f"{section} is not an object",
                     doc.origin(section),
                     severity=Severity.ERROR,
+                    hint='write "require": {"vendor/package": "^1.0"}',
                 )
                 continue
             for name, constraint in reqs.items():
                 origin = doc.origin(section, name)
                 if not isinstance(constraint, str):
-                    facts.note("bad-manifest", f"{section}.{name} is not a string", origin, severity=Severity.ERROR)
+                    facts.note(
+                        "bad-manifest",
+                        f"{section}.{name} is not a string",
+                        origin,
+                        severity=Severity.ERROR,
+                        hint='write the constraint as a string, such as "^1.0"',
+                    )
                     continue
                 key = name.lower()
                 if key == "php" and scope is Scope.MAIN:
@@ -89,7 +97,12 @@ class PhpDetector:
             try:
                 spec = version_prefix(raw).spec
             except RangeError:
-                facts.note("unreadable-version", f"config.platform.php {raw!r} is not a version", origin)
+                facts.note(
+                    "unreadable-version",
+                    f"config.platform.php {raw!r} is not a version",
+                    origin,
+                    hint='write a version such as "8.2.12"',
+                )
             else:
                 facts.runtimes.append(RuntimeReq("php", spec, raw, "composer-platform", origin, 20))
 

@@ -162,7 +162,12 @@ class RubyDetector:
                     )
                 )
             except RangeError:
-                facts.note("unreadable-version", f"BUNDLED WITH {raw!r} is not a version", Origin(path, line))
+                facts.note(
+                    "unreadable-version",
+                    f"BUNDLED WITH {raw!r} is not a version",
+                    Origin(path, line),
+                    hint="write a version such as 2.5.6",
+                )
 
     def _ruby_version(self, facts: Facts, text: str, path: str) -> None:
         for n, line in enumerate(text.splitlines(), start=1):

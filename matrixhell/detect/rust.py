@@ -55,7 +55,12 @@ def _toolchain(facts: Facts, raw: str, origin: Origin, source: str, precedence: 
     try:
         spec = version_prefix(value.split("-", 1)[0]).spec
     except RangeError:
-        facts.note("unreadable-version", f"toolchain {value!r} is not a rustc version", origin)
+        facts.note(
+            "unreadable-version",
+            f"toolchain {value!r} is not a rustc version",
+            origin,
+            hint='write a version such as channel = "1.79"',
+        )
         return
     facts.runtimes.append(RuntimeReq("rust", spec, value, source, origin, precedence))
 
