@@ -109,6 +109,10 @@ def compose_document(entries: Sequence[ComposeEntry], compose_dir: str = ".", an
             proto_of = dict(spec.ports)
             published = [_port(n, pub, proto_of.get(n, "tcp")) for n, pub in host_ports[svc.name]]
             env_keys = list(spec.env_keys)
+        if cs is not None and cs.command is not None and (e.handwritten or e.spec is None):
+            # the user's own image keeps the command the user's compose file gives it (one Dockerfile
+            # may serve a web and a worker service); a generated image has its own CMD
+            out["command"] = list(cs.command.argv) if cs.command.argv else cs.command.shell
         if published:
             out["ports"] = published
         if env_keys:

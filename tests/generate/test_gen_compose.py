@@ -118,3 +118,16 @@ def test_handwritten_dockerfiles_build_from_the_compose_context() -> None:
     doc = compose_document([ComposeEntry(api, build_spec(api, make_target("dotnet", "8.0")), "src/Api/Dockerfile",
                                          handwritten=True)])
     assert doc["services"]["api"]["build"] == {"context": ".", "dockerfile": "src/Api/Dockerfile"}  # type: ignore[index]
+
+
+def test_a_shared_handwritten_dockerfile_keeps_each_services_command() -> None:
+    from matrixhell.model import StartCommand
+
+    o = Origin("compose.yaml", 20)
+    cs = ComposeService("worker", o, context="web", dockerfile="docker/web.Dockerfile", target="runtime",
+                        command=StartCommand(o, "compose-command", shell="celery -A shop worker"))
+    worker = make_service("worker", path="web", files=("pyproject.toml",), compose=cs)
+    doc = compose_document([ComposeEntry(worker, build_spec(worker, make_target()), "docker/web.Dockerfile",
+                                         handwritten=True)])
+    assert doc["services"]["worker"]["command"] == "celery -A shop worker"  # type: ignore[index]
+    assert list(compose_validator().iter_errors(doc)) == []  # type: ignore[attr-defined]
