@@ -716,7 +716,9 @@ def test_code_dir_from_what_the_dockerfile_copies_or_a_unique_directory_name() -
                 "  jobs:\n    build:\n      context: .\n      dockerfile: docker/jobs.Dockerfile\n"
                 "  billing:\n    build:\n      context: .\n      dockerfile: docker/billing.Dockerfile\n"
             ),
-            "docker/api.Dockerfile": "FROM python:3.12\nCOPY services/api/requirements.txt /app/\nCOPY services/api/ /app\n",
+            "docker/api.Dockerfile": (
+                "FROM python:3.12\nCOPY services/api/requirements.txt /app/\nCOPY services/api/ /app\n"
+            ),
             "docker/jobs.Dockerfile": 'FROM python:3.12 AS b\nCOPY --from=b /x /x\nCOPY ["workers/jobs", "/app"]\n',
             "docker/billing.Dockerfile": "FROM python:3.12\nCOPY . /app\n",
             "services/api/app.ini": "dep flask\n",
