@@ -174,4 +174,4 @@ def test_package_exports_load_lazily() -> None:
     assert kn.load_catalog is load_catalog
     assert kn.native_needs.__module__ == "matrixhell.knowledge.syslibs"
     with pytest.raises(AttributeError):
-        _ = kn.no_such_name  # type: ignore[attr-defined]
+        _ = kn.no_such_name
