@@ -87,7 +87,12 @@ def _tokenize(text: str, path: str) -> list[_Tok]:
             close = _PAIRS[text[i + 2]]
             j = text.find(close, i + 3)
             if j < 0:
-                raise InputError("unterminated %-literal", origin=Origin(path, line), code="bad-gemfile")
+                raise InputError(
+                    "unterminated %-literal",
+                    origin=Origin(path, line),
+                    code="bad-gemfile",
+                    hint="close the %q / %w literal",
+                )
             body = text[i + 3 : j]
             if text[i + 1] == "w":
                 toks.append(_Tok("op", "[", line))
@@ -109,7 +114,9 @@ def _tokenize(text: str, path: str) -> list[_Tok]:
         elif c == ":" and i + 1 < n and text[i + 1] in "\"'":
             j = text.find(text[i + 1], i + 2)
             if j < 0:
-                raise InputError("unterminated symbol", origin=Origin(path, line), code="bad-gemfile")
+                raise InputError(
+                    "unterminated symbol", origin=Origin(path, line), code="bad-gemfile", hint="close the quoted symbol"
+                )
             toks.append(_Tok("sym", text[i + 2 : j], line))
             i = j + 1
         elif c.isalpha() or c == "_":

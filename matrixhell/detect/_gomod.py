@@ -65,12 +65,22 @@ def _lex(text: str, path: str, n: int) -> tuple[list[str], str]:
             try:
                 toks.append(json.loads(text[i : j + 1]))
             except ValueError as e:
-                raise InputError("bad string escape", origin=Origin(path, n, i + 1), code="bad-go-mod") from e
+                raise InputError(
+                    "bad string escape",
+                    origin=Origin(path, n, i + 1),
+                    code="bad-go-mod",
+                    hint="use Go string escapes, or a `raw` string",
+                ) from e
             i = j + 1
         elif c == "`":
             j = text.find("`", i + 1)
             if j < 0:
-                raise InputError("unterminated raw string", origin=Origin(path, n, i + 1), code="bad-go-mod")
+                raise InputError(
+                    "unterminated raw string",
+                    origin=Origin(path, n, i + 1),
+                    code="bad-go-mod",
+                    hint="close the backquote",
+                )
             toks.append(text[i + 1 : j])
             i = j + 1
         else:
@@ -128,7 +138,12 @@ def parse_gomod(text: str, path: str) -> GoModFile:
             block, block_line = verb, n
             continue
         if "(" in toks or ")" in toks:
-            raise InputError("unexpected parenthesis", origin=Origin(path, n), code="bad-go-mod")
+            raise InputError(
+                "unexpected parenthesis",
+                origin=Origin(path, n),
+                code="bad-go-mod",
+                hint="a block opens with `(` at the end of its directive line and closes on a line of its own",
+            )
         out.lines.append(GoLine(verb, tuple(toks[1:]), n, comment))
     if block is not None:
         raise InputError(

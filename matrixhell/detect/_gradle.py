@@ -69,7 +69,9 @@ def _tokenize(text: str, path: str) -> list[_Tok]:
             q = text[i : i + 3]
             j = text.find(q, i + 3)
             if j < 0:
-                raise InputError("unterminated string", origin=Origin(path, line), code="bad-gradle")
+                raise InputError(
+                    "unterminated string", origin=Origin(path, line), code="bad-gradle", hint="close the triple quote"
+                )
             toks.append(_Tok("str", text[i + 3 : j], line))
             line += text.count("\n", i, j)
             i = j + 3

@@ -116,7 +116,9 @@ def parse_json(text: str, path: str, *, max_depth: int = 4) -> JsonDoc:
             hint="fix the JSON syntax at that line",
         ) from e
     except RecursionError as e:
-        raise InputError("is nested too deeply to read", origin=Origin(path), code="bad-json") from e
+        raise InputError(
+            "is nested too deeply to read", origin=Origin(path), code="bad-json", hint="flatten the document"
+        ) from e
     return JsonDoc(text, data, path, max_depth)
 
 

@@ -55,7 +55,12 @@ def read_npm_lock(view: RepoView, path: str) -> NodeLock:
     doc = load_json(view, path, max_depth=24)
     data = doc.data
     if not isinstance(data, dict):
-        raise InputError("is not a package-lock object", origin=Origin(path, 1), code="bad-lock-file")
+        raise InputError(
+            "is not a package-lock object",
+            origin=Origin(path, 1),
+            code="bad-lock-file",
+            hint="regenerate it with `npm install`",
+        )
     lv = data.get("lockfileVersion", 1)
     lock = NodeLock("package-lock", path, str(lv))
     packages = data.get("packages")
@@ -158,7 +163,12 @@ def read_pnpm_lock(view: RepoView, path: str, importers: tuple[str, ...] = (".",
     )  # importers differ per member
     data = doc.data
     if not isinstance(data, dict):
-        raise InputError("is not a pnpm lock mapping", origin=Origin(path, 1), code="bad-lock-file")
+        raise InputError(
+            "is not a pnpm lock mapping",
+            origin=Origin(path, 1),
+            code="bad-lock-file",
+            hint="regenerate it with `pnpm install`",
+        )
     lv = str(data.get("lockfileVersion", ""))
     major = lv.split(".", 1)[0]
     old = major.isdigit() and int(major) < 6  # v5 keys read /name/version, later ones name@version

@@ -102,7 +102,12 @@ def parse_xml(text: str, path: str) -> XmlElement:
             hint="remove the <!ENTITY> declarations",
         ) from e
     if not root:
-        raise InputError("has no XML root element", origin=Origin(path, 1), code="bad-xml")
+        raise InputError(
+            "has no XML root element",
+            origin=Origin(path, 1),
+            code="bad-xml",
+            hint="the file needs one root element, such as <Project>",
+        )
     return root[0]
 
 

@@ -178,7 +178,9 @@ def parse_yaml(
             hint="fix the YAML syntax at that line",
         ) from e
     except (yaml.YAMLError, RecursionError) as e:
-        raise InputError(f"is not valid YAML: {e}", origin=Origin(path), code="bad-yaml") from e
+        raise InputError(
+            f"is not valid YAML: {e}", origin=Origin(path), code="bad-yaml", hint="fix the YAML syntax"
+        ) from e
     finally:
         loader.dispose()
     return YamlDoc(node, data, path, max_depth)

@@ -86,7 +86,10 @@ def _tokens(content: str, path: str, n: int) -> list[tuple[str, Any]]:
                 out.append(("str", json.loads(text) if "\\" in text else text[1:-1]))
             except ValueError as e:
                 raise InputError(
-                    "bad string escape in yarn.lock", origin=Origin(path, n, m.start() + 1), code="bad-yarn-lock"
+                    "bad string escape in yarn.lock",
+                    origin=Origin(path, n, m.start() + 1),
+                    code="bad-yarn-lock",
+                    hint="regenerate it with `yarn install`",
                 ) from e
         elif kind == "comma":
             out.append((",", text))
@@ -109,7 +112,12 @@ def _unquote(text: str, path: str, n: int) -> str:
     try:
         return str(json.loads(text))
     except ValueError as e:
-        raise InputError("bad string escape in yarn.lock", origin=Origin(path, n), code="bad-yarn-lock") from e
+        raise InputError(
+            "bad string escape in yarn.lock",
+            origin=Origin(path, n),
+            code="bad-yarn-lock",
+            hint="regenerate it with `yarn install`",
+        ) from e
 
 
 def _scalar(text: str, path: str, n: int) -> Any:
