@@ -156,12 +156,18 @@ class _ProviderFacts:
         return False
 
     def resolve(
-        self, reqs: tuple[str, ...], constraints: tuple[str, ...], python: str, origins: Mapping[str, Origin]
+        self,
+        reqs: tuple[str, ...],
+        constraints: tuple[str, ...],
+        python: str,
+        libc: str,
+        origins: Mapping[str, Origin],
     ) -> ResolveOutcome:
         from matrixhell.errors import MatrixhellError
         from matrixhell.resolution import ResolutionImpossible, ResolveTarget
 
-        target = ResolveTarget(python_version=python, platform="manylinux_2_36_x86_64")
+        platform = "musllinux_1_2_x86_64" if libc == "musl" else "manylinux_2_36_x86_64"
+        target = ResolveTarget(python_version=python, platform=platform)
         try:
             result = self.resolver.resolve(reqs, target, constraints, origins=dict(origins))
         except ResolutionImpossible as e:

@@ -131,8 +131,9 @@ class Knowledge:
       and raises LookupError when the provider does not know the version
     - ``versions_of(name)``: every (version, Requires-Python) the provider knows, for hints
     - ``has_wheel(name, version, python, libc)``: True / False, or None when nobody knows
-    - ``resolve(requirements, constraints, python, origins)``: the resolver's outcome on PEP 508
-      lines for CPython ``python`` on glibc; ``origins`` maps a project name to where it was asked for
+    - ``resolve(requirements, constraints, python, libc, origins)``: the resolver's outcome on PEP 508
+      lines for CPython ``python`` on ``libc`` (glibc | musl); ``origins`` maps a project name to where
+      it was asked for
     - ``today``: the date "supported" is judged at (EOL), never read from the host by the core
     """
 
@@ -142,7 +143,7 @@ class Knowledge:
     requires_python: Callable[[str, str], str | None] | None = None
     versions_of: Callable[[str], Sequence[tuple[str, str | None]]] | None = None
     has_wheel: Callable[[str, str, str, str], bool | None] | None = None
-    resolve: Callable[[tuple[str, ...], tuple[str, ...], str, Mapping[str, Origin]], ResolveOutcome] | None = None
+    resolve: Callable[[tuple[str, ...], tuple[str, ...], str, str, Mapping[str, Origin]], ResolveOutcome] | None = None
     today: date | None = None
 
     def releases(self) -> tuple[ReleaseLike, ...]:

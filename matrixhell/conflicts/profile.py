@@ -453,7 +453,9 @@ def requirement_lines(service: Service) -> tuple[tuple[str, ...], tuple[str, ...
     return tuple(sorted(reqs)), tuple(sorted(pins))
 
 
-def _resolve_lines(service: Service, lines: tuple[str, ...], kn: Knowledge) -> tuple[tuple[str, ResolveOutcome], ...]:
+def _resolve_lines(
+    service: Service, lines: tuple[str, ...], libc: str | None, kn: Knowledge
+) -> tuple[tuple[str, ResolveOutcome], ...]:
     """Resolve at each line, newest first, until one works: the failures before it, with causes."""
     if kn.resolve is None or not lines:
         return ()
@@ -463,7 +465,7 @@ def _resolve_lines(service: Service, lines: tuple[str, ...], kn: Knowledge) -> t
     origins = {p.name: p.origin for p in service.packages if p.ecosystem is Ecosystem.PYPI}
     failures: list[tuple[str, ResolveOutcome]] = []
     for line in lines:
-        outcome = kn.resolve(reqs, constraints, line, origins)
+        outcome = kn.resolve(reqs, constraints, line, libc or "glibc", origins)
         if outcome.ok or not outcome.decided:
             break
         failures.append((line, outcome))
@@ -547,11 +549,12 @@ def _profile(service: Service, kn: Knowledge, images: CatalogView) -> Profile:
     used, declared, disagreements = _agree(_runtime_sources(service, runtime))
     all_lines = tuple(kn.runtime_versions.get(runtime, ())) if runtime else ()
     known = bool(all_lines)
+    libc, libc_origin, libc_reason, from_image = _libc(service, kn)
     exclusions, narrowing, rng = _requires_python(service, declared, all_lines, kn)
     lines = tuple(v for v in all_lines if rng.allows_line(v))
     failures: tuple[tuple[str, ResolveOutcome], ...] = ()
     if runtime == "python" and not exclusions:
-        failures = _resolve_lines(service, lines, kn)
+        failures = _resolve_lines(service, lines, libc, kn)
         failed = {line for line, _o in failures}
         if failed and len(failed) < len(lines):
             # Installable on some lines only (a wheel missing for the newest Python): narrow to those.
@@ -559,7 +562,6 @@ def _profile(service: Service, kn: Knowledge, images: CatalogView) -> Profile:
             lines = tuple(v for v in lines if v not in failed)
             rng = rng.intersect(_below_line(failures[-1][0]))
     declared_lines = tuple(v for v in all_lines if declared.allows_line(v))
-    libc, libc_origin, libc_reason, from_image = _libc(service, kn)
     needs = _lib_needs(service, kn)
     pins = _pins(service, lines[0] if lines else (declared_lines[0] if declared_lines else None))
     version_lines: tuple[str, ...] | None = lines if known else None

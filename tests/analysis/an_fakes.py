@@ -298,11 +298,13 @@ def knowledge(catalog: FakeCatalog | None = None, **overrides: object) -> Knowle
     return Knowledge(**args)  # type: ignore[arg-type]
 
 
-def failing_resolver(bad: str) -> Callable[[tuple[str, ...], tuple[str, ...], str, object], ResolveOutcome]:
+def failing_resolver(bad: str) -> Callable[[tuple[str, ...], tuple[str, ...], str, str, object], ResolveOutcome]:
     """A resolver that fails whenever ``bad`` is among the requirements."""
     from matrixhell.model import Cause
 
-    def resolve(reqs: tuple[str, ...], constraints: tuple[str, ...], python: str, origins: object) -> ResolveOutcome:
+    def resolve(
+        reqs: tuple[str, ...], constraints: tuple[str, ...], python: str, libc: str, origins: object
+    ) -> ResolveOutcome:
         if any(r.startswith(bad) for r in reqs):
             causes = (
                 Cause(bad, "requires", "urllib3>=2", None),

@@ -248,7 +248,7 @@ def test_exact_never_needs_more_colours_than_networkx_dsatur(n: int, density: fl
 
     rng = random.Random(seed)
     edges = {(a, b) for a in range(n) for b in range(a + 1, n) if rng.random() < density}
-    g = nx.Graph()
+    g: nx.Graph[int] = nx.Graph()
     g.add_nodes_from(range(n))
     g.add_edges_from(edges)
     theirs = 1 + max(nx.greedy_color(g, strategy="saturation_largest_first").values())

@@ -106,7 +106,7 @@ def test_unsatisfiable_requirements_carry_the_resolver_causes() -> None:
 def test_a_failure_on_some_python_lines_only_narrows_the_range() -> None:
     from matrixhell.conflicts import ResolveOutcome
 
-    def resolve(reqs: object, cons: object, python: str, origins: object) -> ResolveOutcome:
+    def resolve(reqs: object, cons: object, python: str, libc: str, origins: object) -> ResolveOutcome:
         return ResolveOutcome(python not in ("3.13", "3.12"), message=f"no wheel for {python}")
 
     s = svc("ingest", runtimes=[rt(">=3.11", source="requires-python")], packages=[pkg("psycopg", "3.1.19")])
