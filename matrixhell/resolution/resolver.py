@@ -19,6 +19,7 @@ from resolvelib.structs import RequirementInformation
 from matrixhell.errors import InputError, ResolutionError
 from matrixhell.knowledge.index.base import MetadataProvider, normalize
 from matrixhell.model.origin import Origin
+from matrixhell.reporting import Reporter
 from matrixhell.resolution.candidates import Candidate, Catalog, Requirement, parse_requirement
 from matrixhell.resolution.explain import ConflictCause, Exclusion, Requirer, ResolutionImpossible
 from matrixhell.resolution.provider import Provider, TraceReporter
@@ -72,9 +73,12 @@ def _parse_roots(
 class Resolver:
     """Resolves against one provider; shares per-target catalogs and results across calls."""
 
-    def __init__(self, provider: MetadataProvider, *, max_rounds: int = 200_000) -> None:
+    def __init__(
+        self, provider: MetadataProvider, *, max_rounds: int = 200_000, reporter: Reporter | None = None
+    ) -> None:
         self.provider = provider
         self.max_rounds = max_rounds
+        self.reporter = reporter or Reporter()
         self._catalogs: dict[ResolveTarget, Catalog] = {}
         self._results: dict[tuple[object, ...], Resolution | ResolutionImpossible] = {}
         self._contains: dict[tuple[SpecifierSet, Version], bool] = {}
@@ -106,6 +110,7 @@ class Resolver:
         key = (target, frozenset(roots), frozenset(cons), policy)
         cached = self._results.get(key)
         if cached is None:
+            self.reporter.step(f"resolving {len(roots)} requirements for {target.label()}")
             cached = self._run(roots, cons, catalog, origins, _binary_predicate(policy))
             self._results[key] = cached
         if isinstance(cached, ResolutionImpossible):

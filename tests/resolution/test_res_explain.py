@@ -204,3 +204,21 @@ def test_res_bystander_causes_are_narrowed_to_a_minimal_core() -> None:
     assert set(narrowed.core) == {"jobs[redis]", "store<4.5"}
     assert "cannot be satisfied together: " in narrowed.explain()
     assert narrowed.causes[0].project == "store"
+
+
+def test_res_progress_goes_through_the_reporter() -> None:
+    from matrixhell.reporting import Reporter
+
+    class Steps(Reporter):
+        def __init__(self) -> None:
+            self.steps: list[str] = []
+
+        def step(self, message: str) -> None:
+            self.steps.append(message)
+
+    steps = Steps()
+    c = _case("transitive")
+    resolver = Resolver(SnapshotIndex.from_mapping(c["index"]), reporter=steps)
+    resolver.resolve(c["requested"], ResolveTarget())
+    resolver.resolve(c["requested"], ResolveTarget())  # shared: no second resolution
+    assert steps.steps == ["resolving 1 requirements for python 3.11 on manylinux_2_36_x86_64"]
