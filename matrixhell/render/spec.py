@@ -280,7 +280,8 @@ def _build_base(runtime: str, version: str, target: Target, run_base: str) -> st
     if runtime == "java":
         return f"maven:3.9-eclipse-temurin-{version}" + ("-alpine" if target.distro == "alpine" else "")
     if runtime == "dotnet":
-        suffix = "-alpine" if target.distro == "alpine" else (f"-{codename}" if codename else "")
+        # the .NET images name their Debian variant <codename>-slim, the SDK too
+        suffix = "-alpine" if target.distro == "alpine" else (f"-{codename}-slim" if codename else "")
         return f"mcr.microsoft.com/dotnet/sdk:{version}{suffix}"
     return run_base  # interpreted runtimes build on the image they run on: same ABI, same libc
 

@@ -70,7 +70,8 @@ def test_every_runtime_runs_as_the_fixed_uid_and_checks_its_port(runtime: str) -
     ("go", "golang:1.22-bookworm", "debian:bookworm-slim"),
     ("rust", "rust:1.78-slim-bookworm", "debian:bookworm-slim"),
     ("java", "maven:3.9-eclipse-temurin-17", "eclipse-temurin:17-jre"),
-    ("dotnet", "mcr.microsoft.com/dotnet/sdk:8.0-bookworm", "mcr.microsoft.com/dotnet/aspnet:8.0-bookworm-slim"),
+    ("dotnet", "mcr.microsoft.com/dotnet/sdk:8.0-bookworm-slim",
+     "mcr.microsoft.com/dotnet/aspnet:8.0-bookworm-slim"),
 ])
 def test_compiled_languages_build_on_the_sdk_and_run_on_a_small_base(runtime: str, build_base: str,
                                                                       run_base: str) -> None:
