@@ -15,8 +15,15 @@ from matrixhell.errors import ExitCode, MatrixhellError
 
 __all__ = ["app", "exit_with", "run"]
 
+def _exit_with_result(result: object, **_params: object) -> None:
+    """A command may also return its exit status (an int) instead of raising typer.Exit."""
+    if isinstance(result, int) and not isinstance(result, bool) and result != 0:
+        raise typer.Exit(result)
+
+
 app = typer.Typer(
     name="matrixhell",
+    result_callback=_exit_with_result,
     help="Scan a multi-service repo, find who cannot share an environment, generate and run its images.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
