@@ -6,10 +6,11 @@ every locked package with its line, so transitive ones can be reported with ``di
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from matrixhell.detect._jsonlines import load_json
+from matrixhell.detect._jsonlines import load_json, parse_json
 from matrixhell.detect._parsecache import memo
 from matrixhell.detect._yamllines import load_yaml
 from matrixhell.detect._yarnlock import parse_yarn_lock
@@ -17,7 +18,7 @@ from matrixhell.detect.repoview import RepoView
 from matrixhell.errors import InputError
 from matrixhell.model.origin import Origin
 
-__all__ = ["LockedPackage", "NodeLock", "read_npm_lock", "read_pnpm_lock", "read_yarn_lock"]
+__all__ = ["LockedPackage", "NodeLock", "read_bun_lock", "read_npm_lock", "read_pnpm_lock", "read_yarn_lock"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,39 @@ def read_npm_lock(view: RepoView, path: str) -> NodeLock:
                 nested = body.get("dependencies")
                 if isinstance(nested, dict):
                     stack.append(((*at, name, "dependencies"), nested, False))
+    return lock
+
+
+_TRAILING = re.compile(r'("(?:[^"\\]|\\.)*")|,(\s*[}\]])')
+
+
+def read_bun_lock(view: RepoView, path: str) -> NodeLock:
+    """bun.lock (Bun 1.2+): JSON with trailing commas; ``packages`` maps a key to
+    ``["name@version", registry, {dependencies}, integrity]``."""
+    text = view.read_text(path)
+    # drop the trailing commas (outside strings) that bun writes; the newlines stay, and with them the lines
+    doc = parse_json(_TRAILING.sub(lambda m: m.group(1) or m.group(2), text), path, max_depth=2)
+    data = doc.data
+    if not isinstance(data, dict):
+        raise InputError(
+            "is not a bun lock object",
+            origin=Origin(path, 1),
+            code="bad-lock-file",
+            hint="regenerate it with `bun install`",
+        )
+    lock = NodeLock("bun", path, str(data.get("lockfileVersion", "")))
+    pkgs = data.get("packages")
+    for key, entry in pkgs.items() if isinstance(pkgs, dict) else ():
+        if not isinstance(entry, list) or not entry or not isinstance(entry[0], str):
+            continue
+        ident = entry[0]
+        at = ident.rfind("@")
+        if at <= 0 or ident[at + 1 :].startswith(("workspace:", "link:", "file:")):
+            continue
+        name, version = ident[:at], ident[at + 1 :]
+        lock.packages.append(LockedPackage(name, version, doc.origin("packages", key)))
+        if len(key.split("/")) == (2 if key.startswith("@") else 1):  # not a nested copy (parent/child)
+            lock.top.setdefault(name, version)
     return lock
 
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from matrixhell.detect._facts import Facts, ancestors, has_marker, member_dirs, read_or_note, read_text_or_note
 from matrixhell.detect._jsonlines import JsonDoc, load_json
-from matrixhell.detect._nodelocks import NodeLock, read_npm_lock, read_pnpm_lock, read_yarn_lock
+from matrixhell.detect._nodelocks import NodeLock, read_bun_lock, read_npm_lock, read_pnpm_lock, read_yarn_lock
 from matrixhell.detect._parsecache import memo
 from matrixhell.detect._ranges import RangeError, npm_range, version_prefix
 from matrixhell.detect._toolversions import read_version_managers
@@ -80,8 +80,9 @@ _LOCKS: tuple[tuple[str, Callable[[RepoView, str], NodeLock]], ...] = (
     ("package-lock.json", read_npm_lock),
     ("npm-shrinkwrap.json", read_npm_lock),
     ("yarn.lock", read_yarn_lock),
+    ("bun.lock", read_bun_lock),
 )
-_LOCK_NAMES = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml")
+_LOCK_NAMES = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "bun.lock", "pnpm-lock.yaml")
 
 
 def _runtime(facts: Facts, runtime: str, raw: str, source: str, origin: Origin, precedence: int) -> None:

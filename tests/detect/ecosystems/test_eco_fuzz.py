@@ -10,7 +10,7 @@ from matrixhell.detect.base import DetectContext
 from matrixhell.detect.repoview import MemoryRepoView
 
 FILES = {
-    "node": ["package.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml", ".nvmrc"],
+    "node": ["package.json", "package-lock.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock", ".nvmrc"],
     "go": ["go.mod", "go.work", "main.go"],
     "ruby": ["Gemfile", "Gemfile.lock", ".ruby-version", "config.ru"],
     "java": ["pom.xml", "build.gradle", "build.gradle.kts", "gradle/libs.versions.toml"],

@@ -371,3 +371,30 @@ def test_a_services_own_version_file_beats_the_repositorys() -> None:
     ]
     d2 = run(files, "apps/new")
     assert [(r.source, r.spec, r.origin.path) for r in d2.runtimes] == [("nvmrc", "==20.14.0", ".nvmrc")]
+
+
+def test_bun_lock() -> None:
+    lock = (
+        "{\n"
+        '  "lockfileVersion": 1,\n'
+        '  "workspaces": {\n'
+        '    "": {\n'
+        '      "name": "app",\n'
+        '      "dependencies": {\n'
+        '        "express": "^4.18.2",\n'
+        "      },\n"
+        "    },\n"
+        "  },\n"
+        '  "packages": {\n'
+        '    "express": ["express@4.18.2", "", { "dependencies": { "debug": "2.6.9" } }, "sha512-x"],\n'
+        '    "debug": ["debug@2.6.9", "", {}, "sha512-y"],\n'
+        '    "express/debug": ["debug@2.6.8", "", {}, "sha512-z"],\n'
+        '    "app": ["app@workspace:."],\n'
+        "  },\n"
+        "}\n"
+    )
+    d = run({"package.json": {"name": "app", "dependencies": {"express": "^4.18.2"}}, "bun.lock": lock})
+    assert pkg(d, "express").locked == "4.18.2"
+    debug = sorted((p.locked, p.origin.line) for p in d.packages if p.name == "debug")
+    assert debug == [("2.6.8", 14), ("2.6.9", 13)]
+    assert all(p.name != "app" for p in d.packages)
