@@ -50,6 +50,12 @@ def _owners(g: Graph) -> dict[str, str]:
     return {n: owners[0] for n, owners in count.items() if len(owners) == 1}
 
 
+def _edge_label(g: Graph, u: str, v: str, k: str) -> str:
+    """The edge type, and the specifier a requirement was written with (``requires >=5.0,<5.1``)."""
+    spec = g.edges[u, v, k].get("specifier") or ""
+    return f"{k} {spec}" if spec else k
+
+
 def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
@@ -75,7 +81,7 @@ def to_dot(g: Graph) -> str:
         lines.append("  }")
     lines.extend(node_line(n, "  ") for n in sorted(g.nodes) if n not in owners)
     for u, v, k in sorted(g.edges(keys=True)):
-        lines.append(f"  {_q(u)} -> {_q(v)} [label={_q(k)}];")
+        lines.append(f"  {_q(u)} -> {_q(v)} [label={_q(_edge_label(g, u, v, k))}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -100,7 +106,8 @@ def to_mermaid(g: Graph) -> str:
         lines.append("  end")
     lines.extend(node_line(n, "  ") for n in sorted(g.nodes) if n not in owners)
     for u, v, k in sorted(g.edges(keys=True)):
-        lines.append(f"  {short[u]} -->|{k}| {short[v]}")
+        label = _edge_label(g, u, v, k).replace('"', "#quot;").replace("|", "#124;")
+        lines.append(f'  {short[u]} -->|"{label}"| {short[v]}')
     return "\n".join(lines) + "\n"
 
 

@@ -50,6 +50,7 @@ def test_dot_has_a_cluster_per_service_and_typed_edges() -> None:
     for s in ("api", "web", "front"):
         assert f'subgraph "cluster_{s}"' in text
     assert '"service:api" -> "package:pypi:psycopg2" [label="requires"];' in text
+    assert '"service:web" -> "runtime-range:python >=3.12" [label="requires"];' in text
     assert '"package:pypi:psycopg2" -> "system-lib:libpq" [label="needs-lib"];' in text
 
 
@@ -64,7 +65,7 @@ def test_mermaid_is_a_flowchart_with_short_ids_and_labels() -> None:
     lines = text.splitlines()
     assert lines[0] == "flowchart LR"
     assert any(line.endswith('[["api"]]') for line in lines)
-    assert any("-->|needs-lib|" in line for line in lines)
+    assert any('-->|"needs-lib"|' in line for line in lines)
     # node ids are short and safe; the typed ids (with colons) only appear inside quoted labels
     body = [line.strip() for line in lines[1:] if not line.strip().startswith(("subgraph", "end"))]
     assert all(re.match(r"^n\d+(\W|$)", line) for line in body)
