@@ -187,8 +187,6 @@ class _Ctx:
 class _Recipe:
     stages: tuple[Stage, ...]
     cmd: tuple[str, ...]
-    env: tuple[tuple[str, str], ...] = ()
-    health: tuple[str, ...] | None = None  # argv prefix builder result, None -> generic tcp check
     read_only_ok: bool = True
 
 
