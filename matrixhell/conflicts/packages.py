@@ -70,7 +70,7 @@ def unsatisfiable_requirements(p: Profile, ctx: RuleContext) -> Iterator[Conflic
     if not failed or any(v not in failed for v in p.versions):
         return
     line, outcome = p.resolve_failures[0]
-    causes = outcome.causes or (Cause(p.name, "requires", ", ".join(requirement_lines(p.service)[0]), p.origin),)
+    causes = tuple(_own(c, p.name) for c in outcome.causes) or (Cause(p.name, "requires", ", ".join(requirement_lines(p.service)[0]), p.origin),)
     title = outcome.message or f"the requirements of {p.name} cannot be satisfied together on python {line}"
     asked = [c.object for c in causes[:2] if c.relation == "requires"]
     tried = ", ".join(failed)
@@ -78,6 +78,15 @@ def unsatisfiable_requirements(p: Profile, ctx: RuleContext) -> Iterator[Conflic
     if asked:
         hint = f"loosen {' or '.join(asked)}; " + hint
     yield Conflict("unsatisfiable-requirements", Severity.ERROR, (p.name,), title, causes, hint)
+
+
+_ROOTS = {"requirements": "{s}", "constraints": "the pins of {s}"}
+
+
+def _own(c: Cause, service: str) -> Cause:
+    """The resolver speaks of "requirements" and "constraints": say whose."""
+    subject = _ROOTS[c.subject].format(s=service) if c.subject in _ROOTS else c.subject
+    return Cause(subject, c.relation, c.object, c.origin, tuple(_own(b, service) for b in c.because))
 
 
 @pair_rule(

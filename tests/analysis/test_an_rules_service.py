@@ -100,6 +100,7 @@ def test_unsatisfiable_requirements_carry_the_resolver_causes() -> None:
     assert c.severity is Severity.ERROR
     assert c.title == "stripe and the constraints disagree on urllib3"
     assert [x.object for x in c.causes] == ["urllib3>=2", "urllib3<2"]
+    assert [x.subject for x in c.causes] == ["stripe", "the pins of billing"]
     assert "loosen urllib3>=2 or urllib3<2" in (c.hint or "")
 
 
