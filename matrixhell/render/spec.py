@@ -392,10 +392,18 @@ def _python(ctx: _Ctx) -> _Recipe:
                  if "requirements" in f.lower() or f.startswith("requirements/"))
     # files a main-scope requirement came from (-r / -c includes) must be copied too
     included = set()
+    outside: set[str] = set()
     for p in _main_packages(ctx, Ecosystem.PYPI):
         rel = _relative(p.origin.path, ctx.context)
         if rel and rel.endswith(".txt"):
             included.add(rel)
+        elif rel is None and p.origin.path.endswith(".txt"):
+            outside.add(p.origin.path)
+    for path in sorted(outside):
+        ctx.warn("manifest-outside-context",
+                 f"{path} is outside the build context {ctx.context}: the image cannot copy it, so its "
+                 "requirements fail to install", origin=Origin(path),
+                 hint="move it into the service directory, or build from a context that holds both")
     prod = tuple(sorted({f for f in reqs if not _is_dev_file(f)}))
     tops = tuple(f for f in prod if posixpath.basename(f) == "requirements.txt") or prod
     env = (("PIP_NO_CACHE_DIR", "1"), ("PIP_DISABLE_PIP_VERSION_CHECK", "1"),

@@ -307,3 +307,10 @@ def test_a_workspace_member_builds_from_the_workspace_root() -> None:
     own = build_spec(make_service("m", "node", "", path="legacy/m", files=("package.json", "yarn.lock")),
                      make_target("node", "20.1.0"))
     assert own.context == "legacy/m"
+
+
+def test_a_requirements_include_outside_the_context_is_reported() -> None:
+    pkgs = (PackageReq(Ecosystem.PYPI, "fastapi", "==0.110.0", origin=Origin("requirements/common.txt", 1)),)
+    spec = build_spec(make_service("ml", files=("requirements.txt",), packages=pkgs), make_target())
+    f = next(f for f in spec.findings if f.code == "manifest-outside-context")
+    assert f.origin == Origin("requirements/common.txt") and "ml" in f.message
