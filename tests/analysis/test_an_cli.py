@@ -65,3 +65,22 @@ def test_a_repository_without_conflicts_exits_0(app: typer.Typer, tmp_path: Path
     r = CliRunner().invoke(app, ["plan", str(tmp_path)])
     assert r.exit_code == 0, r.output
     assert "1 service in 1 environment" in r.output and "no conflicts" in r.output
+
+
+def test_requirements_the_resolver_cannot_satisfy_are_explained(app: typer.Typer, tmp_path: Path) -> None:
+    # Real resolver over the shipped offline index: fastapi 0.111.0 needs starlette <0.38.
+    (tmp_path / "requirements.txt").write_text("fastapi==0.111.0\nstarlette==0.44.0\n")
+    (tmp_path / ".python-version").write_text("3.12\n")
+    r = CliRunner().invoke(app, ["plan", str(tmp_path), "--verbose"])
+    assert r.exit_code == 1, r.output
+    assert "error[unsatisfiable-requirements]" in r.output
+    assert "fastapi==0.111.0 requires starlette<0.38.0,>=0.37.2" in r.output
+    assert "requires starlette==0.44.0 (requirements.txt:2)" in r.output
+
+
+def test_requires_python_from_the_offline_index(app: typer.Typer, tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("pandas==2.2.2\n")
+    (tmp_path / ".python-version").write_text("3.8\n")
+    r = CliRunner().invoke(app, ["plan", str(tmp_path)])
+    assert r.exit_code == 1
+    assert "python >=3.8,<3.9 and >=3.9 (Requires-Python of pandas 2.2.2) have no version in common" in r.output
