@@ -20,6 +20,7 @@ from matrixhell.detect._nodelocks import NodeLock, read_bun_lock, read_npm_lock,
 from matrixhell.detect._parsecache import memo
 from matrixhell.detect._ranges import RangeError, npm_range, version_prefix
 from matrixhell.detect._toolversions import read_version_managers
+from matrixhell.detect._yamllines import load_yaml
 from matrixhell.detect.base import DetectContext, join
 from matrixhell.detect.repoview import RepoView
 from matrixhell.model import Origin, Severity
@@ -200,6 +201,7 @@ class NodeDetector:
                 pm = self._package_manager(facts, doc)
         self._version_files(facts, ctx)
         read_version_managers(facts, ctx, "node", ("nodejs", "node"), 22)
+        self._catalogs(facts, ctx, root)
         self._locks(facts, ctx, root)
         self._frameworks(facts, ctx)
         if "typescript" in {p.name for p in facts.packages} or ctx.has("tsconfig.json"):
@@ -326,6 +328,35 @@ class NodeDetector:
                     nvmrc_runtime(facts, text, path, source, precedence)
             if found:
                 return
+
+    def _catalogs(self, facts: Facts, ctx: DetectContext, root: str | None) -> None:
+        """``"react": "catalog:"`` takes its range from the ``catalog`` (or ``catalogs.<name>``) of the
+        pnpm-workspace.yaml at the workspace root."""
+        if not any(p.specifier.startswith("catalog:") for p in facts.packages):
+            return
+        path = join(root if root is not None else ctx.directory, "pnpm-workspace.yaml")
+        if not ctx.view.is_file(path):
+            return
+        doc = read_or_note(facts, ctx.view, path, lambda v, p: memo(v, "yaml", p, lambda: load_yaml(v, p)))
+        data = doc.data if doc is not None and isinstance(doc.data, dict) else {}
+        catalogs = dict(data.get("catalogs") or {}) if isinstance(data.get("catalogs"), dict) else {}
+        if isinstance(data.get("catalog"), dict):
+            catalogs.setdefault("default", data["catalog"])
+        for i, p in enumerate(facts.packages):
+            if not p.specifier.startswith("catalog:"):
+                continue
+            name = p.specifier[len("catalog:") :].strip() or "default"
+            table = catalogs.get(name)
+            rng = table.get(p.name) if isinstance(table, dict) else None
+            if isinstance(rng, str | int | float) and not isinstance(rng, bool):
+                facts.packages[i] = dataclasses.replace(p, specifier=str(rng), group=f"catalog:{name}")
+            else:
+                facts.note(
+                    "unresolved-catalog",
+                    f"{p.name} asks for catalog {name!r}, which {path} does not list it in",
+                    p.origin,
+                    hint=f"add {p.name} to the catalog in {path}",
+                )
 
     # -- lock files ----------------------------------------------------------------------------------
 

@@ -398,3 +398,18 @@ def test_bun_lock() -> None:
     debug = sorted((p.locked, p.origin.line) for p in d.packages if p.name == "debug")
     assert debug == [("2.6.8", 14), ("2.6.9", 13)]
     assert all(p.name != "app" for p in d.packages)
+
+
+def test_pnpm_catalog_ranges() -> None:
+    files = {
+        "package.json": {"name": "root"},
+        "pnpm-workspace.yaml": "packages:\n  - apps/*\ncatalog:\n  react: ^18.3.1\n"
+        "catalogs:\n  legacy:\n    react: ^17.0.2\n",
+        "apps/web/package.json": {"dependencies": {"react": "catalog:", "react-dom": "catalog:"}},
+        "apps/old/package.json": {"dependencies": {"react": "catalog:legacy"}},
+    }
+    web = run(files, "apps/web")
+    assert (pkg(web, "react").specifier, pkg(web, "react").group) == ("^18.3.1", "catalog:default")
+    assert any(f.code == "unresolved-catalog" for f in web.findings)  # react-dom is in no catalog
+    old = run(files, "apps/old")
+    assert pkg(old, "react").specifier == "^17.0.2"
