@@ -353,7 +353,7 @@ class NodeDetector:
             else:
                 facts.note(
                     "unresolved-catalog",
-                    f"{p.name} asks for catalog {name!r}, which {path} does not list it in",
+                    f"{p.name} asks for the {name!r} catalog, but {path} has no {p.name} in it",
                     p.origin,
                     hint=f"add {p.name} to the catalog in {path}",
                 )
