@@ -117,3 +117,33 @@ def test_analysis_is_deterministic() -> None:
     again = analyze(scan_repo(FsRepoView(REPOS / "shop")), knowledge=_knowledge())
     assert first.plan == again.plan
     assert sorted(first.graph.edges(keys=True)) == sorted(again.graph.edges(keys=True))
+
+
+_PRINT_ALL = """
+import sys
+from datetime import date
+from matrixhell.analyze import analyze, load_knowledge
+from matrixhell.detect.repoview import FsRepoView
+from matrixhell.detect.scan import scan_repo
+from matrixhell.render.explain import plan_text
+from matrixhell.render.graph_formats import to_dot, to_json
+a = analyze(scan_repo(FsRepoView(sys.argv[1])), knowledge=load_knowledge(today=date(2026, 12, 1)))
+sys.stdout.write(plan_text(a.plan, verbose=True) + to_json(a.graph) + to_dot(a.graph))
+"""
+
+
+@pytest.mark.parametrize("case", ["shop", "py-matrix"])
+def test_output_does_not_depend_on_hash_seeds(case: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    outputs = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        done = subprocess.run(
+            [sys.executable, "-c", _PRINT_ALL, str(REPOS / case)], capture_output=True, text=True, env=env, check=True
+        )
+        outputs.append(done.stdout)
+    assert outputs[0] == outputs[1]
+    assert "env-1" in outputs[0]
