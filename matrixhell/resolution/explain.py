@@ -98,15 +98,16 @@ class ResolutionImpossible(ResolutionError):
     derivation; ``to_causes()`` gives the analyzer's :class:`~matrixhell.model.Cause` chains.
     """
 
-    def __init__(self, causes: Sequence[ConflictCause], target_label: str) -> None:
+    def __init__(self, causes: Sequence[ConflictCause], target_label: str, suggestion: str | None = None) -> None:
         self.causes: tuple[ConflictCause, ...] = tuple(causes)
         self.target_label = target_label
+        self.suggestion = suggestion  # a target that would work, when only the target is at fault
         # The smallest set of root requirements found that still cannot be satisfied together
         # (empty when the failure was explained without narrowing).
         self.core: tuple[str, ...] = ()
         super().__init__(
             self._headline(),
-            hint="run `matrixhell resolve` with the same requirements to see the whole derivation",
+            hint=suggestion or "run `matrixhell resolve` with the same requirements to see the whole derivation",
         )
 
     def _headline(self) -> str:
@@ -136,6 +137,8 @@ class ResolutionImpossible(ResolutionError):
     # -- text ----------------------------------------------------------------------------------
     def explain(self, verbose: bool = False) -> str:
         lines = [f"No solution for {self.target_label}:"]
+        if self.suggestion:
+            lines.append(f"  hint: {self.suggestion}")
         if self.core:
             lines.append(f"  These requirements cannot be satisfied together: {', '.join(self.core)}")
         for cause in self.causes:

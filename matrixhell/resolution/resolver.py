@@ -17,14 +17,14 @@ from packaging.version import Version
 from resolvelib.structs import RequirementInformation
 
 from matrixhell.errors import InputError, ResolutionError
-from matrixhell.knowledge.index.base import MetadataProvider, normalize
+from matrixhell.knowledge.index.base import DistFile, MetadataProvider, normalize
 from matrixhell.model.origin import Origin
 from matrixhell.reporting import Reporter
-from matrixhell.resolution.candidates import Candidate, Catalog, Requirement, parse_requirement
+from matrixhell.resolution.candidates import Candidate, Catalog, Entry, Requirement, parse_requirement
 from matrixhell.resolution.explain import ConflictCause, Exclusion, Requirer, ResolutionImpossible
 from matrixhell.resolution.provider import Provider, TraceReporter
 from matrixhell.resolution.target import ResolveTarget
-from matrixhell.resolution.wheels import FileChoice
+from matrixhell.resolution.wheels import FileChoice, choose_file
 
 __all__ = ["Resolution", "Resolver", "resolve"]
 
@@ -401,7 +401,47 @@ def _impossible(
                 requirers[k] = replace(me, others=_other_versions(origin_pair[0], me, catalog, reporter))
         out.append(ConflictCause(project, tuple(requirers), tuple(available), tuple(excluded), bool(entries)))
     out.sort(key=lambda c: (len(c.requirers) < 2, c.project))
-    return ResolutionImpossible(out, catalog.target.label())
+    return ResolutionImpossible(out, catalog.target.label(), suggestion=_suggest(out, catalog, binary))
+
+
+_PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
+
+
+def _suggest(causes: Sequence[ConflictCause], catalog: Catalog, binary: Callable[[str], bool]) -> str | None:
+    """A target that would take the version asked for, when the failure is about the target alone:
+    every version a requirement allows is excluded by Requires-Python or by missing wheels."""
+    if not causes or len(causes[0].requirers) != 1 or not causes[0].excluded:
+        return None
+    cause = causes[0]
+    spec = parse_requirement(cause.requirers[0].requirement).specifier if cause.requirers else SpecifierSet()
+    wanted = [e for e in catalog.entries(cause.project) if spec.contains(e.version, prereleases=True)]
+    if not wanted:
+        return None
+    target = catalog.target
+    wheels_only = binary(cause.project)
+
+    def fits(e: Entry, where: ResolveTarget) -> bool:
+        choice = choose_file(_files(catalog, cause.project, e.version), where)
+        return choice.wheel is not None if wheels_only else choice.usable
+
+    for python in _PYTHONS:
+        if python == target.python_short:
+            continue
+        other = ResolveTarget(python, target.platform, target.implementation)
+        hit = next((e for e in wanted if fits(e, other)), None)
+        if hit is not None:
+            how = "has a wheel" if wheels_only else "installs"
+            return f"{cause.project}=={hit.version} {how} on Python {python} ({target.platform})"
+    if target.libc == "musl":
+        glibc = ResolveTarget(target.python_version, f"manylinux_2_36_{target.arch}", target.implementation)
+        hit = next((e for e in wanted if choose_file(_files(catalog, cause.project, e.version), glibc).wheel), None)
+        if hit is not None:
+            return f"{cause.project}=={hit.version} has a wheel for glibc (manylinux): use a glibc base"
+    return None
+
+
+def _files(catalog: Catalog, name: str, version: Version) -> Sequence[DistFile]:
+    return next((pv.files for pv in catalog.provider.project_versions(name) if pv.version == version), ())
 
 
 def _binary_predicate(policy: bool | frozenset[str]) -> Callable[[str], bool]:

@@ -222,3 +222,20 @@ def test_res_progress_goes_through_the_reporter() -> None:
     resolver.resolve(c["requested"], ResolveTarget())
     resolver.resolve(c["requested"], ResolveTarget())  # shared: no second resolution
     assert steps.steps == ["resolving 1 requirements for python 3.11 on manylinux_2_36_x86_64"]
+
+
+def test_res_hint_names_a_python_that_would_work() -> None:
+    e = _fail("requires-python-none")
+    assert e.suggestion == "a==1.0 installs on Python 3.12 (manylinux_2_36_x86_64)"
+    assert e.hint == e.suggestion and "hint: a==1.0 installs on Python 3.12" in e.explain()
+
+
+def test_res_hint_names_glibc_when_musl_has_no_wheel() -> None:
+    index = {"fastlib": {"1.0": {"files": ["fastlib-1.0-cp311-cp311-manylinux_2_17_x86_64.whl"]}}}
+    with pytest.raises(ResolutionImpossible) as e:
+        resolve(["fastlib"], ResolveTarget("3.11", "musllinux_1_2_x86_64"), SnapshotIndex.from_mapping(index))
+    assert e.value.suggestion == "fastlib==1.0 has a wheel for glibc (manylinux): use a glibc base"
+
+
+def test_res_no_hint_for_a_real_conflict() -> None:
+    assert _fail("diamond-conflict").suggestion is None
