@@ -157,14 +157,14 @@ class _Server:
         c.status = 128 - code if code < 0 else code
         self.by_pid.pop(c.launched.pid, None)
         waited = bool(c.waiters)
-        for w in c.waiters:
-            w.reply({"ok": True, "status": c.status})
-        c.waiters = []
-        if c.remove:
+        if c.remove:  # gone before anyone hears of the exit
             c.launched.cgroup.remove()
             c.launched.state.remove_dir()
             if waited:
                 self.containers.pop(c.id, None)
+        for w in c.waiters:
+            w.reply({"ok": True, "status": c.status})
+        c.waiters = []
 
     def _forget(self, c: _Container) -> None:
         self.containers.pop(c.id, None)
@@ -226,9 +226,11 @@ class _Server:
         except FileNotFoundError:
             pass
         lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        lsock.bind(self.path)
-        os.chmod(self.path, 0o600)
+        tmp = f"{self.path}.{os.getpid()}.tmp"
+        lsock.bind(tmp)
+        os.chmod(tmp, 0o600)
         lsock.listen(64)
+        os.rename(tmp, self.path)  # the path appears only once connections are accepted
         rfd, wfd = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         signal.set_wakeup_fd(wfd)
         signal.signal(signal.SIGCHLD, lambda *_: None)

@@ -1,0 +1,63 @@
+"""Create/start/delete cycles leave nothing behind: mounts, cgroups, network namespaces, processes, fds.
+(bench/runtime.py runs the same check with 500 cycles.)"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import RT, Bundle, Runtime, env, privileged
+from leakcount import snapshot
+from matrixhell.runtime.supervisor import SupervisorClient
+
+pytestmark = [pytest.mark.privileged, privileged, pytest.mark.slow]
+CYCLES = 25
+
+
+def _settle(rootfs: str, pid: int | None = None) -> dict[str, int]:
+    deadline = time.monotonic() + 5
+    snap = snapshot(rootfs, pid)
+    while (snap["processes"] or snap["netns"]) and time.monotonic() < deadline:
+        time.sleep(0.02)
+        snap = snapshot(rootfs, pid)
+    return snap
+
+
+def test_cli_cycles_leak_nothing(rt: Runtime, bundle: Bundle) -> None:
+    bundle.linux["resources"]["pids"] = {"limit": 50}
+    bundle.args("/bin/true")
+    rootfs = bundle.config["root"]["path"]
+    before = _settle(rootfs)
+    for i in range(CYCLES):
+        cid = f"leak{i}"
+        assert rt.cmd("create", "--bundle", str(bundle.path), cid, stdout=subprocess.DEVNULL,
+                      stderr=subprocess.DEVNULL, capture_output=False).returncode == 0
+        rt.cmd("start", cid, check=True)
+        rt.cmd("delete", "--force", cid, check=True)
+    assert _settle(rootfs) == before
+
+
+def test_supervisor_cycles_leak_nothing(bundle: Bundle, tmp_path: Path) -> None:
+    bundle.linux["resources"]["pids"] = {"limit": 50}
+    bundle.args("/bin/true")
+    bundle.write()
+    sock = str(tmp_path / "s.sock")
+    p = subprocess.Popen([*RT, "--root", str(tmp_path / "st"), "supervisor", "--socket", sock], env=env())
+    try:
+        while not os.path.exists(sock):
+            time.sleep(0.01)
+        rootfs = bundle.config["root"]["path"]
+        with SupervisorClient(sock) as c:
+            c.run(str(bundle.path), "warm")
+            before = _settle(rootfs, p.pid)
+            for i in range(CYCLES):
+                assert c.run(str(bundle.path), f"s{i}") == 0
+            after = _settle(rootfs, p.pid)
+        assert after == before
+    finally:
+        p.terminate()
+        p.wait(10)
