@@ -255,3 +255,12 @@ def test_exact_never_needs_more_colours_than_networkx_dsatur(n: int, density: fl
     classes, exact = min_colouring(n, edges)
     assert exact and _valid(n, edges, classes)
     assert len(classes) <= theirs
+
+
+def test_a_search_out_of_budget_keeps_a_valid_colouring_and_says_it_is_not_proven() -> None:
+    # A 5-cycle: its largest clique is 2, it needs 3 colours, so only the search can prove 3.
+    edges = {(0, 1), (1, 2), (2, 3), (3, 4), (4, 0)}
+    classes, exact = min_colouring(5, edges, budget=1)
+    assert not exact and _valid(5, edges, classes) and len(classes) == 3
+    classes, exact = min_colouring(5, edges)
+    assert exact and len(classes) == 3
