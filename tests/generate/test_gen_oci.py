@@ -58,3 +58,50 @@ def test_arm_targets_map_to_oci_names() -> None:
     doc = oci_config(spec)
     assert doc["architecture"] == "arm64"
     assert "ExposedPorts" not in doc["config"]  # type: ignore[operator]
+
+
+def _layout(tmp: object, config: bytes) -> str:
+    """A one-image OCI layout with ``config`` and no layers (the builder adds those)."""
+    import hashlib
+    from pathlib import Path
+
+    root = Path(str(tmp)) / "layout"
+    blobs = root / "blobs" / "sha256"
+    blobs.mkdir(parents=True)
+
+    def put(data: bytes) -> tuple[str, int]:
+        digest = hashlib.sha256(data).hexdigest()
+        (blobs / digest).write_bytes(data)
+        return f"sha256:{digest}", len(data)
+
+    cd, cl = put(config)
+    manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                           "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd,
+                                      "size": cl}, "layers": []}).encode()
+    md, ml = put(manifest)
+    (root / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [{
+        "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": md, "size": ml,
+        "annotations": {"org.opencontainers.image.ref.name": "latest"}}]}))
+    (root / "oci-layout").write_text(json.dumps({"imageLayoutVersion": "1.0.0"}))
+    return str(root)
+
+
+def test_skopeo_and_umoci_read_the_config(tmp_path: object) -> None:
+    """Real OCI tools accept it: skopeo reads it back, umoci turns it into a runtime bundle."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    spec = _spec()
+    layout = _layout(tmp_path, render_oci_config(spec).encode())  # type: ignore[arg-type]
+    out = subprocess.run(["skopeo", "inspect", "--config", f"oci:{layout}:latest"], capture_output=True,
+                         text=True, check=True, timeout=60)
+    assert json.loads(out.stdout)["config"] == oci_config(spec)["config"]  # type: ignore[arg-type]
+    bundle = Path(str(tmp_path)) / "bundle"
+    cmd = ["umoci", "unpack", *([] if os.geteuid() == 0 else ["--rootless"]), "--image", f"{layout}:latest",
+           str(bundle)]
+    subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=60)
+    process = json.loads((bundle / "config.json").read_text())["process"]
+    assert process["user"]["uid"] == 10001 and process["user"]["gid"] == 10001
+    assert process["args"] == ["gunicorn", "app:app"] and process["cwd"] == "/app"
+    assert any(e.startswith("PATH=/opt/venv/bin:") for e in process["env"])
