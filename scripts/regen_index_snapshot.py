@@ -44,15 +44,77 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "matrixhell" / "knowledge" / "index" / "data" / "snapshot.json"
 
 # What the example repos and typical web/data services use; dependencies follow transitively.
-ROOTS = """
-django djangorestframework django-cors-headers django-environ django-redis django-celery-beat channels
-flask flask-sqlalchemy flask-cors flask-login fastapi starlette uvicorn gunicorn httpx aiohttp
-celery kombu redis psycopg2 psycopg2-binary psycopg asyncpg pymysql mysqlclient sqlalchemy alembic
-pillow lxml cryptography pyopenssl bcrypt argon2-cffi cffi numpy pandas scipy scikit-learn matplotlib
-requests urllib3 pydantic pydantic-settings python-dotenv boto3 botocore stripe pyyaml orjson ujson
-jinja2 markupsafe click python-dateutil pytz sentry-sdk grpcio protobuf greenlet gevent whitenoise
-structlog uvloop httptools websockets watchfiles python-multipart email-validator
-""".split()
+ROOTS = [
+    "django",
+    "djangorestframework",
+    "django-cors-headers",
+    "django-environ",
+    "django-redis",
+    "django-celery-beat",
+    "channels",
+    "flask",
+    "flask-sqlalchemy",
+    "flask-cors",
+    "flask-login",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "gunicorn",
+    "httpx",
+    "aiohttp",
+    "celery",
+    "kombu",
+    "redis",
+    "psycopg2",
+    "psycopg2-binary",
+    "psycopg",
+    "asyncpg",
+    "pymysql",
+    "mysqlclient",
+    "sqlalchemy",
+    "alembic",
+    "pillow",
+    "lxml",
+    "cryptography",
+    "pyopenssl",
+    "bcrypt",
+    "argon2-cffi",
+    "cffi",
+    "numpy",
+    "pandas",
+    "scipy",
+    "scikit-learn",
+    "matplotlib",
+    "requests",
+    "urllib3",
+    "pydantic",
+    "pydantic-settings",
+    "python-dotenv",
+    "boto3",
+    "botocore",
+    "stripe",
+    "pyyaml",
+    "orjson",
+    "ujson",
+    "jinja2",
+    "markupsafe",
+    "click",
+    "python-dateutil",
+    "pytz",
+    "sentry-sdk",
+    "grpcio",
+    "protobuf",
+    "greenlet",
+    "gevent",
+    "whitenoise",
+    "structlog",
+    "uvloop",
+    "httptools",
+    "websockets",
+    "watchfiles",
+    "python-multipart",
+    "email-validator",
+]
 
 # Extras whose dependencies are followed (the ones services install); others stay out to keep it small.
 EXTRAS = {"standard", "redis", "binary", "email", "bcrypt", "argon2", "socks", "asyncio", "crypto", "pool"}
@@ -117,8 +179,7 @@ def _linux_file(filename: str) -> bool:
     except ValueError:
         return False
     return any(
-        t.platform == "any"
-        or (t.platform.startswith(("manylinux", "musllinux")) and _LINUX_ARCH.search(t.platform))
+        t.platform == "any" or (t.platform.startswith(("manylinux", "musllinux")) and _LINUX_ARCH.search(t.platform))
         for t in tags
     )
 
@@ -153,9 +214,12 @@ def repo_pins(repos: Path) -> dict[str, set[str]]:
                 data = tomllib.loads(path.read_text(encoding="utf-8"))
                 for pkg in data.get("package", []):
                     source = pkg.get("source", {})
-                    local = set(source) & {"editable", "virtual", "directory", "path", "git"} or source.get(
-                        "type"
-                    ) in ("directory", "file", "git", "url")
+                    local = set(source) & {"editable", "virtual", "directory", "path", "git"} or source.get("type") in (
+                        "directory",
+                        "file",
+                        "git",
+                        "url",
+                    )
                     if "name" in pkg and "version" in pkg and not local:
                         pins[str(canonicalize_name(pkg["name"]))].add(str(pkg["version"]))
             elif path.name == "Pipfile.lock":
@@ -210,12 +274,11 @@ class Builder:
         )
         # Ask for PEP 658 metadata even when the page does not advertise it: some mirrors serve it
         # without saying so; a 404 falls through to the JSON API.
-        for f in wheels[:1]:
-            if True:
-                resp = self.http.get(f["url"].split("#", 1)[0] + ".metadata")
-                if resp.status_code == 200:
-                    raw, _ = parse_email(resp.content)
-                    return list(raw.get("requires_dist", []))
+        if wheels:
+            resp = self.http.get(wheels[0]["url"].split("#", 1)[0] + ".metadata")
+            if resp.status_code == 200:
+                raw, _ = parse_email(resp.content)
+                return list(raw.get("requires_dist", []))
         resp = self.http.get(f"{self.api}/{name}/{version}/json", "application/json")
         if resp.status_code == 200:
             return list(resp.json().get("info", {}).get("requires_dist") or [])
@@ -228,17 +291,13 @@ class Builder:
                 return _sdist_requires(self.http.get(f["url"].split("#", 1)[0]).content)
         return []
 
-    def select(
-        self, name: str, specs: Iterable[SpecifierSet], pinned: Iterable[str], root: bool
-    ) -> set[Version]:
+    def select(self, name: str, specs: Iterable[SpecifierSet], pinned: Iterable[str], root: bool) -> set[Version]:
         versions = sorted((v for v in self.page(name) if not v.is_prerelease), reverse=True)
         chosen: set[Version] = set()
         newest_minor: dict[tuple[int, ...], Version] = {}
         for v in versions:
             newest_minor.setdefault(v.release[:2], v)
-        minors = sorted(newest_minor.values(), reverse=True)[
-            : self.minors if root else max(3, self.minors // 2)
-        ]
+        minors = sorted(newest_minor.values(), reverse=True)[: self.minors if root else max(3, self.minors // 2)]
         chosen.update(minors)
         for spec in [SpecifierSet(), *specs]:
             matching = [v for v in versions if spec.contains(v)]
@@ -433,9 +492,7 @@ def _dump(data: dict[str, Any]) -> str:
     items = list(data["projects"].items())
     for i, (name, entry) in enumerate(items):
         comma = "," if i < len(items) - 1 else ""
-        lines.append(
-            f"  {json.dumps(name)}: {json.dumps(entry, sort_keys=True, separators=(',', ':'))}{comma}"
-        )
+        lines.append(f"  {json.dumps(name)}: {json.dumps(entry, sort_keys=True, separators=(',', ':'))}{comma}")
     lines.append(" }\n}\n")
     return "\n".join(lines)
 
