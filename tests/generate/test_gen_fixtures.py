@@ -231,3 +231,14 @@ def test_an_override_base_of_an_older_release_is_warned_and_resolved_for_it(tmp_
     pin = next(line.strip(" \\") for line in dockerfile.splitlines() if "libpq5=" in line)
     assert "deb11" in pin, pin
     assert hadolint(work / "catalog" / "Dockerfile") == []
+
+
+def test_out_dir_inside_the_repository_is_stable(tmp_path: Path) -> None:
+    repo = next(r for r in REPOS if r.name == "py-matrix")
+    work = _copy(repo, tmp_path)
+    generate(work, plan_fn=hand_plan, out=work / "deploy")
+    doc = yaml.safe_load((work / "deploy" / "compose.yaml").read_text())
+    assert doc["services"]["catalog"]["build"]["context"] == "../catalog"
+    assert doc["services"]["catalog"]["build"]["dockerfile"] == "../deploy/catalog/Dockerfile"
+    _, again = generate(work, plan_fn=hand_plan, out=work / "deploy")
+    assert again.written == [], "the files under deploy/ are outputs, not inputs of the next scan"
