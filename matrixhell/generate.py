@@ -443,6 +443,12 @@ def plan_files(
     from matrixhell.render.spec import build_spec
 
     findings: list[Finding] = []
+    errors = [c for c in plan.conflicts if c.severity is Severity.ERROR]
+    if errors:
+        findings.append(Finding(
+            "plan-has-conflicts", Severity.WARNING,
+            f"the plan has {len(errors)} unresolved conflict(s) (first: {errors[0].title}); the images follow "
+            "its best effort", hint="see `matrixhell plan` for the causes"))
     names = {s.name for s in scan.services}
     for o in overrides.services:
         if o.name not in names:

@@ -109,3 +109,16 @@ def test_a_root_context_ignores_every_generated_file() -> None:
     gen = plan_files(_scan(sub), _plan("api"), Overrides(), read=lambda p: None)
     ignore = next(f.text for f in gen.files if f.path == "api/.dockerignore").splitlines()
     assert "k8s" not in ignore and "Dockerfile" in ignore
+
+
+def test_an_erroneous_plan_is_said_out_loud() -> None:
+    from matrixhell.model import Conflict, Severity
+
+    api = make_service("api", files=("requirements.txt",))
+    bad = Conflict("runtime-disjoint", Severity.ERROR, ("api",), "python ==3.8.* and >=3.12 have no version in common",
+                   causes=())
+    plan = Plan(targets=(("api", make_target()),), environments=(), conflicts=(bad,))
+    gen = plan_files(_scan(api), plan, Overrides(), read=lambda p: None)
+    f = next(f for f in gen.findings if f.code == "plan-has-conflicts")
+    assert "no version in common" in f.message
+    assert any(g.path == "api/Dockerfile" for g in gen.files), "still generated: the plan's best effort"
