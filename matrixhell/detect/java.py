@@ -70,8 +70,7 @@ class JavaDetector:
             if ctx.has(name):
                 build = read_or_note(facts, ctx.view, ctx.path(name), _gradle)
                 if build is not None:
-                    if name.endswith(".kts"):
-                        facts.language("kotlin")
+                    # the Kotlin DSL says nothing of the sources: the Kotlin plugin or stdlib does
                     self._gradle(facts, ctx, build, ctx.path(name))
         self._wrapper(facts, ctx)
         read_version_managers(facts, ctx, "java", ("java",), 16)

@@ -254,3 +254,8 @@ def test_subproject_uses_the_builds_catalog_and_wrapper() -> None:
     )
     assert d.packages[0].name == "com.google.guava:guava" and d.packages[0].specifier == "33.0.0-jre"
     assert next(r for r in d.runtimes if r.runtime == "gradle").spec == "==8.6"
+
+
+def test_kotlin_dsl_alone_is_not_kotlin() -> None:
+    d = run({"build.gradle.kts": 'plugins {\n    java\n}\ndependencies {\n    implementation("g:a:1")\n}\n'})
+    assert d.languages == ("java",)
