@@ -64,9 +64,9 @@ def _ranges(versions: Sequence[str], available: Sequence[str]) -> str:
     chosen = set(versions)
     order = list(reversed(available))  # oldest first
     runs: list[list[str]] = []
-    for v in order:
+    for i, v in enumerate(order):
         if v in chosen:
-            if runs and runs[-1][-1] == order[order.index(v) - 1]:
+            if runs and i > 0 and runs[-1][-1] == order[i - 1]:
                 runs[-1].append(v)
             else:
                 runs.append([v])
@@ -75,7 +75,7 @@ def _ranges(versions: Sequence[str], available: Sequence[str]) -> str:
         if len(run) == 1:
             parts.append(f"=={run[0]}")
         elif run[0] == order[0] and run[-1] == order[-1]:
-            parts.append(" (all versions)")
+            parts.append("(all versions)")
         elif run[0] == order[0]:
             parts.append(f"<={run[-1]}")
         elif run[-1] == order[-1]:
@@ -169,12 +169,13 @@ class ResolutionImpossible(ResolutionError):
                 excl = "; ".join(f"{c.project}=={e.version} {e.reason}" for e in c.excluded[:3])
                 lead = f"Because {excl}"
             else:
-                have = _ranges(c.available, c.available) if c.available else "no version"
-                lead = (
-                    f"Because only {c.project}{have} is available"
-                    if c.available
-                    else (f"Because no version of {c.project} can be used here")
-                )
+                if len(c.available) == 1:
+                    lead = f"Because only {c.project}=={c.available[0]} is available"
+                elif c.available:
+                    shown = ", ".join(c.available[:4]) + (", …" if len(c.available) > 4 else "")
+                    lead = f"Because only versions {shown} of {c.project} are available"
+                else:
+                    lead = f"Because no version of {c.project} can be used here"
             if r.parent is None:
                 return [f"{lead} and {self._depends(r)}, your requirements are unsatisfiable."]
             return [f"{lead} and {self._depends(r)}, {r.parent} cannot be used.", *self._climb([r])]
