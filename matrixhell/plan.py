@@ -29,6 +29,7 @@ from matrixhell.conflicts.engine import can_share
 from matrixhell.conflicts.knowledge import ReleaseLike
 from matrixhell.conflicts.profile import CatalogView, Profile, joint_slots
 from matrixhell.conflicts.ranges import line_range
+from matrixhell.conflicts.target import group_conflict
 from matrixhell.model import Conflict, Environment, Plan, Severity, Target
 
 __all__ = ["EXACT_LIMIT", "make_plan", "min_colouring"]
@@ -222,23 +223,44 @@ def make_plan(
         environments.append(Environment(f"env-{number}", tuple(p.name for p in group), env_target, runtimes))
         targets.update(per_service)
     env_of = {name: env.name for env in environments for name in env.services}
-    splits = sorted(
-        {
-            (*sorted(c.subjects), c.kind)
-            for c in conflicts
-            if c.between_services
-            and c.severity is Severity.ERROR
-            and all(s in env_of for s in c.subjects)
-            and env_of[c.subjects[0]] != env_of[c.subjects[1]]
-        }
-    )
+    splits: set[tuple[str, str, str]] = set()
+    for c in conflicts:
+        if len(c.subjects) != 2 or c.severity is not Severity.ERROR or not all(s in env_of for s in c.subjects):
+            continue
+        if env_of[c.subjects[0]] != env_of[c.subjects[1]]:
+            a, b = sorted(c.subjects)
+            splits.add((a, b, c.kind))
+    extra = _group_splits(environments, profiles, forbidden, view)
+    for c, (e1, e2) in extra:
+        splits.add((min(e1.services), min(e2.services), c.kind))
     return Plan(
         targets=tuple(sorted(targets.items())),
         environments=tuple(environments),
-        conflicts=tuple(conflicts),
-        splits=tuple((a, b, kind) for a, b, kind in splits),
+        conflicts=tuple(conflicts) + tuple(c for c, _envs in extra),
+        splits=tuple(sorted(splits)),
         exact=exact,
     )
+
+
+def _group_splits(
+    environments: list[Environment],
+    profiles: Sequence[Profile],
+    forbidden: set[frozenset[str]],
+    view: CatalogView,
+) -> list[tuple[Conflict, tuple[Environment, Environment]]]:
+    """Two environments with no conflict between any of their members are apart only because all of
+    them together fit no release: say so, or the split would have no reason."""
+    by_name = {p.name: p for p in profiles}
+    out: list[tuple[Conflict, tuple[Environment, Environment]]] = []
+    for i, e1 in enumerate(environments):
+        for e2 in environments[i + 1 :]:
+            if any(frozenset((a, b)) in forbidden for a in e1.services for b in e2.services):
+                continue
+            members = [by_name[n] for n in sorted((*e1.services, *e2.services))]
+            if can_share(members):
+                continue  # the heuristic could have merged them: no conflict to claim
+            out.append((group_conflict(members, view), (e1, e2)))
+    return out
 
 
 def _affinity(v: Profile, members: Iterable[Profile], view: CatalogView) -> tuple[int, int]:

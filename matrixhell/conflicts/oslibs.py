@@ -62,7 +62,7 @@ def no_release_for_lib(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
     title = f"no release ships {names} with {_runtime_text(p)}"
     causes: list[Cause] = [range_cause(p)]
     causes += [lib_cause(p, n, releases_text(_shipping(n, p, ctx), ctx.view)) for n in culprits]
-    causes.append(Cause(_runtime_text(p), "available-on", releases_text(sorted(runnable), ctx.view)))
+    causes.append(Cause(_runtime_text(p), "is-offered-on", releases_text(sorted(runnable), ctx.view)))
     first = culprits[0]
     offer = _offers(first, p, ctx)
     hint = (

@@ -70,7 +70,9 @@ def unsatisfiable_requirements(p: Profile, ctx: RuleContext) -> Iterator[Conflic
     if not failed or any(v not in failed for v in p.versions):
         return
     line, outcome = p.resolve_failures[0]
-    causes = tuple(_own(c, p.name) for c in outcome.causes) or (Cause(p.name, "requires", ", ".join(requirement_lines(p.service)[0]), p.origin),)
+    causes = tuple(_own(c, p.name) for c in outcome.causes) or (
+        Cause(p.name, "requires", ", ".join(requirement_lines(p.service)[0]), p.origin),
+    )
     title = outcome.message or f"the requirements of {p.name} cannot be satisfied together on python {line}"
     asked = [c.object for c in causes[:2] if c.relation == "requires"]
     tried = ", ".join(failed)

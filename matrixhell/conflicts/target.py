@@ -8,16 +8,17 @@ from collections.abc import Iterator
 
 from matrixhell.conflicts.causes import lib_cause, range_cause
 from matrixhell.conflicts.hints import fits
-from matrixhell.conflicts.profile import LibNeed, Profile, is_eol
+from matrixhell.conflicts.profile import CatalogView, LibNeed, Profile, is_eol
 from matrixhell.conflicts.registry import RuleContext, fallback_rule, service_rule
 from matrixhell.model import Cause, Conflict, Severity
 
-__all__ = ["eol_release", "no_runtime_release", "no_shared_release"]
+__all__ = ["eol_release", "group_conflict", "no_runtime_release", "no_shared_release", "slot_text"]
 
 
-def _slot_text(p: Profile, ctx: RuleContext, slots: dict[str, frozenset[str]] | None = None) -> str:
+def slot_text(p: Profile, view: CatalogView, slots: dict[str, frozenset[str]] | None = None) -> str:
+    """``debian bookworm (python 3.11, 3.12); debian trixie (python 3.12)``: where a service can run."""
     slots = dict(p.plan_slots if slots is None else slots)
-    order = {f"{r.distro}:{r.name}": i for i, r in enumerate(ctx.view.releases)}
+    order = {f"{r.distro}:{r.name}": i for i, r in enumerate(view.releases)}
     parts = []
     for key in sorted(slots, key=lambda k: order.get(k, 1 << 30)):
         versions = sorted(slots[key])
@@ -66,7 +67,7 @@ def eol_release(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
     holding = [n for n in p.lib_needs if _restricts(n, p, ctx)]
     causes: list[Cause] = [range_cause(p)]
     causes += [lib_cause(p, n) for n in holding]
-    causes.append(Cause(p.name, "available-on", _slot_text(p, ctx, dict(p.slots))))
+    causes.append(Cause(p.name, "runs-on", slot_text(p, ctx.view, dict(p.slots))))
     what = ", ".join(n.name for n in holding) if holding else f"{p.runtime} {p.range}"
     hint = f"{what} keeps {p.name} there, without security updates: move off it to reach a supported release"
     yield Conflict("eol-release", Severity.WARNING, (p.name,), title, tuple(causes), hint)
@@ -85,8 +86,19 @@ def _restricts(need: LibNeed, p: Profile, ctx: RuleContext) -> bool:
 def no_shared_release(a: Profile, b: Profile, ctx: RuleContext) -> Iterator[Conflict]:
     title = f"{a.name} and {b.name} fit no release together"
     causes = (
-        Cause(a.name, "available-on", _slot_text(a, ctx), a.origin, because=(range_cause(a),)),
-        Cause(b.name, "available-on", _slot_text(b, ctx), b.origin, because=(range_cause(b),)),
+        Cause(a.name, "runs-on", slot_text(a, ctx.view), a.origin, because=(range_cause(a),)),
+        Cause(b.name, "runs-on", slot_text(b, ctx.view), b.origin, because=(range_cause(b),)),
     )
     hint = f"{fits(a, ctx.view, a.plan_slots)}; {fits(b, ctx.view, b.plan_slots)}"
     yield Conflict("no-shared-release", Severity.ERROR, (a.name, b.name), title, causes, hint)
+
+
+def group_conflict(members: list[Profile], view: CatalogView) -> Conflict:
+    """Services that meet pairwise but fit no one release all together (found by the planner)."""
+    names = [p.name for p in members]
+    who = ", ".join(names[:-1]) + f" and {names[-1]}"
+    causes = tuple(Cause(p.name, "runs-on", slot_text(p, view), p.origin) for p in members)
+    hint = "each pair of them meets on some release, but no release suits them all: they take two environments"
+    return Conflict(
+        "no-shared-release", Severity.ERROR, tuple(names), f"{who} fit no one release all together", causes, hint
+    )

@@ -41,6 +41,8 @@ def _phrase(c: Cause) -> str:
 
 
 def _conclusion(conflict: Conflict) -> str:
+    if len(conflict.subjects) > 2:
+        return "they cannot all share one environment"
     if conflict.between_services:
         a, b = conflict.subjects[0], conflict.subjects[1]
         if conflict.severity.value == "error":

@@ -188,6 +188,10 @@ def test_three_services_that_meet_pairwise_but_not_all_at_once_need_two_environm
     plan = _plan(services, kn=knowledge(cat))
     assert len(plan.environments) == 2  # ... yet one environment cannot hold all three
     assert plan.exact
+    # and the plan says why, so the split has a reason
+    [group] = [c for c in plan.conflicts if len(c.subjects) == 3]
+    assert group.kind == "no-shared-release" and group.title == "a, b and c fit no one release all together"
+    assert len(plan.splits) == 1 and plan.splits[0][2] == "no-shared-release"
 
 
 def test_plan_is_deterministic_whatever_the_input_order() -> None:
