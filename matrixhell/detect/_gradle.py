@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from matrixhell.errors import InputError
 from matrixhell.model.origin import Origin
 
-__all__ = ["GradleBuild", "GradleDep", "parse_gradle"]
+__all__ = ["GradleBuild", "GradleDep", "GradlePlugin", "parse_gradle"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +32,20 @@ class GradleDep:
     platform: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class GradlePlugin:
+    id: str
+    version: str | None
+    line: int
+    applied: bool = True  # False for `apply false`: declared for subprojects, not used here
+
+
 @dataclass
 class GradleBuild:
     deps: list[GradleDep] = field(default_factory=list)
     toolchain: tuple[str, int] | None = None  # languageVersion / jvmToolchain
     compatibility: list[tuple[str, str, int]] = field(default_factory=list)  # (which, version, line)
-    plugins: list[tuple[str, str | None, int]] = field(default_factory=list)  # (id, version, line)
+    plugins: list[GradlePlugin] = field(default_factory=list)
 
 
 def _tokenize(text: str, path: str) -> list[_Tok]:
@@ -208,7 +216,7 @@ def parse_gradle(text: str, path: str) -> GradleBuild:
                 # apply plugin: 'org.springframework.boot'
                 j = i + 1
                 if _is(_at(toks, j), "id", "plugin") and j + 2 < len(toks) and toks[j + 2].kind == "str":
-                    out.plugins.append((toks[j + 2].value, None, t.line))
+                    out.plugins.append(GradlePlugin(toks[j + 2].value, None, t.line))
         i += 1
     return out
 
@@ -287,19 +295,29 @@ def _dependency(toks: list[_Tok], i: int, out: GradleBuild) -> int:
 
 
 def _plugin(toks: list[_Tok], i: int, out: GradleBuild) -> int:
+    """``id("x") version "1" apply false`` / ``id 'x' version '1'`` / ``kotlin("jvm") version "1.9"``."""
     t = toks[i]
-    args, end = _call_args(toks, i + 1)
-    strs = [a.value for a in args if a.kind == "str"]
+    j = i + 1
+    stmt: list[_Tok] = []
+    depth = 0
+    while j < len(toks):
+        tj = toks[j]
+        if depth == 0 and (tj.kind == "nl" or _is(tj, "op", ";") or _is(tj, "op", "}")):
+            break
+        if _is(tj, "op", "("):
+            depth += 1
+        elif _is(tj, "op", ")"):
+            depth -= 1
+        stmt.append(tj)
+        j += 1
+    strs = [a for a in stmt if a.kind == "str"]
     if not strs:
-        return end
-    pid = strs[0] if t.value == "id" else f"org.jetbrains.kotlin.{strs[0]}"
+        return j
+    pid = strs[0].value if t.value == "id" else f"org.jetbrains.kotlin.{strs[0].value}"
     version = None
-    j = end
-    if j + 1 < len(toks) and _is(toks[j], "id", "version") and toks[j + 1].kind == "str":
-        version = toks[j + 1].value
-        j += 2
-    elif j + 2 < len(toks) and _is(toks[j], "id", "version") and _is(toks[j + 1], "op", "("):
-        version = toks[j + 2].value if toks[j + 2].kind == "str" else None
-        j += 4
-    out.plugins.append((pid, version, t.line))
+    for k, a in enumerate(stmt):
+        if _is(a, "id", "version"):
+            version = next((b.value for b in stmt[k + 1 : k + 3] if b.kind == "str"), None)
+    applied = not any(_is(a, "id", "apply") and _is(_at(stmt, k + 1), "id", "false") for k, a in enumerate(stmt))
+    out.plugins.append(GradlePlugin(pid, version, t.line, applied))
     return j

@@ -62,10 +62,12 @@ class JavaDetector:
     def detect(self, ctx: DetectContext) -> Detection:
         facts = Facts(self.name)
         facts.language("java")
+        aggregator = False
         if ctx.has("pom.xml"):
             root = read_or_note(facts, ctx.view, ctx.path("pom.xml"), load_xml)
             if root is not None:
                 self._pom(facts, ctx, root, ctx.path("pom.xml"))
+                aggregator = (root.findtext("packaging") or "jar") == "pom"
         for name in ("build.gradle.kts", "build.gradle"):
             if ctx.has(name):
                 build = read_or_note(facts, ctx.view, ctx.path(name), _gradle)
@@ -74,7 +76,8 @@ class JavaDetector:
                     self._gradle(facts, ctx, build, ctx.path(name))
         self._wrapper(facts, ctx)
         read_version_managers(facts, ctx, "java", ("java",), 16)
-        if "spring-boot" in facts.frameworks:
+        # a <packaging>pom</packaging> parent or aggregator builds nothing to run, whatever it inherits
+        if "spring-boot" in facts.frameworks and not aggregator:
             origin = next(
                 (p.origin for p in facts.packages if p.name.startswith(_SPRING)),
                 Origin(ctx.path(next(iter(sorted(ctx.files & set(self.markers)))))),
@@ -299,19 +302,19 @@ class JavaDetector:
             }.get(which, "gradle-kotlin-jvm-target")
             prec = {"gradle-source-compatibility": 30, "gradle-target-compatibility": 31}.get(source, 32)
             self._runtime(facts, raw, source, Origin(path, line), prec, exact=False)
-        for pid, version, line in build.plugins:
-            if pid == _SPRING:
+        for plugin in build.plugins:
+            if plugin.applied and plugin.id == _SPRING:
                 facts.framework("spring-boot")
-            if pid.startswith("org.jetbrains.kotlin"):
+            if plugin.applied and plugin.id.startswith("org.jetbrains.kotlin"):
                 facts.language("kotlin")
-            if version:
+            if plugin.version:
                 facts.packages.append(
                     PackageReq(
                         Ecosystem.MAVEN,
-                        f"{pid}:{pid}.gradle.plugin",
-                        version,
-                        Origin(path, line),
-                        locked=version,
+                        f"{plugin.id}:{plugin.id}.gradle.plugin",
+                        plugin.version,
+                        Origin(path, plugin.line),
+                        locked=plugin.version,
                         scope=Scope.BUILD,
                         group="plugin",
                     )

@@ -259,3 +259,16 @@ def test_subproject_uses_the_builds_catalog_and_wrapper() -> None:
 def test_kotlin_dsl_alone_is_not_kotlin() -> None:
     d = run({"build.gradle.kts": 'plugins {\n    java\n}\ndependencies {\n    implementation("g:a:1")\n}\n'})
     assert d.languages == ("java",)
+
+
+def test_parent_pom_and_apply_false_plugins_are_not_services() -> None:
+    d = run({"pom.xml": PARENT})
+    assert "spring-boot" in d.frameworks and d.start_commands == () and d.ports == ()
+    root = run(
+        {
+            "build.gradle.kts": 'plugins {\n    id("org.springframework.boot") version "3.2.0" apply false\n'
+            "    id 'org.jetbrains.kotlin.jvm' version '1.9.24' apply false\n}\n"
+        }
+    )
+    assert root.frameworks == () and root.languages == ("java",) and root.start_commands == ()
+    assert sorted(p.specifier for p in root.packages) == ["1.9.24", "3.2.0"]  # groovy-style versions too
