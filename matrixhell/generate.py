@@ -113,11 +113,18 @@ def detected_needs(service: Service, target: Target) -> SystemNeeds:
     )
 
 
-def _pin(needs: SystemNeeds, versions: Callable[[str], str | None]) -> SystemNeeds:
+# packages the recipes add themselves (compilers, node-gyp's tools, unzip for composer, phpize's tools)
+_TOOLCHAIN = ("autoconf", "build-base", "build-essential", "dpkg", "dpkg-dev", "file", "g++", "gcc",
+              "libc-dev", "make", "musl-dev", "pkg-config", "pkgconf", "python3", "re2c", "unzip")
+
+
+def _pin(needs: SystemNeeds, versions: Callable[[str], str | None],
+         extra: Sequence[str] = ()) -> SystemNeeds:
     def pin(pkgs: tuple[PinnedPackage, ...]) -> tuple[PinnedPackage, ...]:
         return tuple(PinnedPackage(p.name, p.version or versions(p.name)) for p in pkgs)
 
-    return SystemNeeds(pin(needs.build), pin(needs.run), needs.compile, needs.reasons)
+    known = tuple((n, v) for n in sorted(set(_TOOLCHAIN) | set(extra)) if (v := versions(n)) is not None)
+    return SystemNeeds(pin(needs.build), pin(needs.run), needs.compile, needs.reasons, known)
 
 
 def _knowledge_needs() -> NeedsFn:

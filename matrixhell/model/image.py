@@ -49,6 +49,14 @@ class SystemNeeds:
     run: tuple[PinnedPackage, ...] = ()
     compile: bool = False
     reasons: tuple[str, ...] = ()  # "psycopg2 (sdist) needs libpq-dev", for the docs and --verbose
+    # versions, on the target release, of packages a recipe may add itself (compilers, unzip...)
+    known_versions: tuple[tuple[str, str], ...] = ()
+
+    def version_of(self, name: str) -> str | None:
+        for n, v in self.known_versions:
+            if n == name:
+                return v
+        return None
 
 
 class StepKind(enum.Enum):

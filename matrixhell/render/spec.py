@@ -347,7 +347,7 @@ def _workdir(path: str = _WORKDIR) -> Step:
 
 def _compilers(ctx: _Ctx, apt: tuple[str, ...], apk: tuple[str, ...]) -> tuple[PinnedPackage, ...]:
     have = {p.name for p in ctx.needs.build}
-    return tuple(PinnedPackage(n) for n in (apk if ctx.apk else apt) if n not in have)
+    return tuple(PinnedPackage(n, ctx.needs.version_of(n)) for n in (apk if ctx.apk else apt) if n not in have)
 
 
 def _start_argv(ctx: _Ctx) -> tuple[str, ...] | None:
@@ -897,10 +897,10 @@ def build_spec(
             base = slim_variant(planned)
         else:
             base = _default_run_base(runtime, version, target)
-    extra = tuple(PinnedPackage(n) for n in override.system_packages)
+    extra = tuple(PinnedPackage(n, needs.version_of(n)) for n in override.system_packages)
     if extra:
         needs = SystemNeeds(build=needs.build, run=needs.run + extra, compile=needs.compile,
-                            reasons=needs.reasons)
+                            reasons=needs.reasons, known_versions=needs.known_versions)
     context = _norm_dir(service.path)
     member_dir = None
     root = _workspace_root(service, context) if runtime == "node" else None
