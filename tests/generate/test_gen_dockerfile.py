@@ -135,3 +135,15 @@ def test_hadolint_is_really_strict(tmp_path: Path) -> None:
     path.write_text("FROM python\nRUN apt-get update && apt-get install -y libpq5\nCMD python app.py\n")
     codes = {p["code"] for p in hadolint(path)}
     assert {"DL3006", "DL3008", "DL3009", "DL3015", "DL3025"} <= codes
+
+
+def test_paths_with_spaces_use_json_copy_and_quoted_shell(tmp_path: Path) -> None:
+    spec = build_spec(make_service("api", "dotnet", "", files=("My App.csproj",), ports=(8080,)),
+                      make_target("dotnet", "8.0"))
+    text = render_dockerfile(spec)
+    assert 'COPY ["My App.csproj", "./"]' in text
+    assert "RUN dotnet restore 'My App.csproj'" in text
+    assert 'CMD ["dotnet", "/app/My App.dll"]' in text
+    path = tmp_path / "Dockerfile"
+    path.write_text(text, encoding="utf-8")
+    assert hadolint(path) == []
