@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import posixpath
 import re
+import shlex
 from collections.abc import Callable
 
 from matrixhell.detect._facts import Facts, ancestors, has_marker, member_dirs, read_or_note, read_text_or_note
@@ -24,9 +25,9 @@ from matrixhell.detect._yamllines import load_yaml
 from matrixhell.detect.base import DetectContext, join
 from matrixhell.detect.repoview import RepoView
 from matrixhell.model import Origin, Severity
-from matrixhell.model.facts import Detection, Ecosystem, PackageReq, RuntimeReq, Scope, StartCommand
+from matrixhell.model.facts import Detection, Ecosystem, PackageReq, Port, RuntimeReq, Scope, StartCommand
 
-__all__ = ["NodeDetector", "nvmrc_runtime"]
+__all__ = ["NodeDetector", "nvmrc_runtime", "script_port"]
 
 _SECTIONS: tuple[tuple[str, Scope, str | None], ...] = (
     ("dependencies", Scope.MAIN, None),
@@ -136,6 +137,26 @@ def nvmrc_runtime(facts: Facts, text: str, path: str, source: str, precedence: i
             return
         facts.runtimes.append(RuntimeReq("node", spec, value, source, origin, precedence))
         return
+
+
+def script_port(script: str) -> int | None:
+    """The port a start script sets: ``PORT=4000 node app.js``, ``next start -p 4000``,
+    ``vite preview --port=4173``.  None when it sets none (or is not shell words)."""
+    try:
+        words = shlex.split(script)
+    except ValueError:
+        return None
+    found: str | None = None
+    for i, w in enumerate(words):
+        if w.startswith("PORT=") and (i == 0 or "=" in words[i - 1]):  # an environment prefix
+            found = w[5:]
+        elif w in ("-p", "--port") and i + 1 < len(words):
+            found = words[i + 1]
+        elif w.startswith("--port="):
+            found = w[7:]
+        if w in ("&&", ";", "||", "|"):
+            break  # only the first command of a chain
+    return int(found) if found is not None and found.isdigit() and 0 < int(found) < 65536 else None
 
 
 def _shared(reader: Callable[[RepoView, str], NodeLock]) -> Callable[[RepoView, str], NodeLock]:
@@ -435,9 +456,13 @@ class NodeDetector:
         scripts = data.get("scripts")
         if isinstance(scripts, dict) and isinstance(scripts.get("start"), str) and scripts["start"].strip():
             # `npm start` puts node_modules/.bin on PATH, which the script itself may rely on.
-            facts.start_commands.append(
-                StartCommand(doc.origin("scripts", "start"), "package-json-start", shell=f"{pm} start", precedence=40)
-            )
+            origin = doc.origin("scripts", "start")
+            facts.start_commands.append(StartCommand(origin, "package-json-start", shell=f"{pm} start", precedence=40))
+            port = script_port(scripts["start"])
+            if port is not None:  # written in the script: it outranks a framework's default
+                facts.ports[:] = [p for p in facts.ports if p.source is None]
+                if all(p.number != port for p in facts.ports):
+                    facts.ports.append(Port(port, origin=origin))
             return
         main = data.get("main")
         if isinstance(main, str) and main.strip():

@@ -413,3 +413,16 @@ def test_pnpm_catalog_ranges() -> None:
     assert any(f.code == "unresolved-catalog" for f in web.findings)  # react-dom is in no catalog
     old = run(files, "apps/old")
     assert pkg(old, "react").specifier == "^17.0.2"
+
+
+def test_start_script_port_outranks_the_framework_default() -> None:
+    from matrixhell.detect.node import script_port
+
+    assert script_port("next start -p 4000") == 4000
+    assert script_port("PORT=8081 node server.js") == 8081
+    assert script_port("NODE_ENV=production PORT=8082 node server.js") == 8082
+    assert script_port("vite preview --port=4173 --host") == 4173
+    assert script_port("node build.js && serve -p 9000") is None  # not the first command
+    assert script_port("node 'unbalanced") is None
+    d = run({"package.json": {"scripts": {"start": "next start -p 4000"}, "dependencies": {"next": "^14"}}})
+    assert [(p.number, p.source) for p in d.ports] == [(4000, None)]
