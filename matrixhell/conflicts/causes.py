@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matrixhell.conflicts.profile import Exclusion, LibNeed, Pin, Profile
+from matrixhell.conflicts.profile import Exclusion, LibNeed, Pin, Profile, spec_range
 from matrixhell.model import Cause, RuntimeReq
 
 __all__ = ["exclusion_cause", "lib_cause", "pin_cause", "range_cause", "req_cause", "source_cause"]
@@ -40,7 +40,9 @@ def range_cause(p: Profile, *, narrowed: bool = True) -> Cause:
             for line, outcome in p.resolve_failures:
                 why = outcome.message or "the resolver finds no solution"
                 because += (Cause(p.name, "cannot-install-on", f"python {line}", because=(Cause(why, "", ""),)),)
-    return Cause(p.name, "requires", f"{p.runtime} {rng}", p.origin, because=because)
+    # Point at the source that says the whole range when one does (runtime.txt's ==3.8.18), else the best.
+    origin = next((src.origin for src in p.sources if spec_range(src.spec) == rng), p.origin)
+    return Cause(p.name, "requires", f"{p.runtime} {rng}", origin, because=because)
 
 
 def pin_cause(p: Profile, pin: Pin) -> Cause:

@@ -166,3 +166,19 @@ def test_conflicts_are_sorted_errors_first_and_deduplicated() -> None:
     ranks = [c.severity.rank for c in conflicts]
     assert ranks == sorted(ranks, reverse=True)
     assert len({c.key() for c in conflicts}) == len(conflicts)
+
+
+def test_the_range_cause_points_at_the_source_that_says_the_merged_range() -> None:
+    billing = svc(
+        "billing",
+        runtimes=[
+            rt("==3.8.*", path="billing/.python-version"),
+            rt("==3.8.18", source="runtime-txt", path="billing/runtime.txt"),
+        ],
+    )
+    web = svc("web", runtimes=[rt(">=3.12", source="requires-python", path="web/pyproject.toml")])
+    _p, conflicts, _c = run([billing, web])
+    [c] = of_kind(conflicts, "disjoint-runtime")
+    mine = next(x for x in c.causes if x.subject == "billing")
+    assert (mine.object, str(mine.origin)) == ("python ==3.8.18", "billing/runtime.txt:1")
+    assert [str(b.origin) for b in mine.because] == ["billing/.python-version:1", "billing/runtime.txt:1"]
