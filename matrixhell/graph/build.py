@@ -94,6 +94,11 @@ def _add_service(g: Graph, s: Service, kn: Knowledge | None) -> None:
     for sp in s.system_packages:
         spid = _node(g, ids.system_package_id(sp.manager, sp.name), sp.name, manager=sp.manager)
         _edge(g, sid, spid, "needs-lib", origin=sp.origin, phase=sp.phase)
+    if s.image:
+        # An image-only service (compose ``image: postgres:16``) runs that image as it is.
+        iid = _node(g, ids.image_id(s.image), s.image)
+        origin = s.compose.origin if s.compose is not None else None
+        _edge(g, sid, iid, "based-on", origin=origin, stage="", final=True, planned=False)
     for b in s.base_images:
         iid = _node(g, ids.image_id(b.reference), b.reference)
         _edge(g, sid, iid, "based-on", origin=b.origin, stage=b.stage or "", final=b.final, planned=False)

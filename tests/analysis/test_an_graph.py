@@ -97,3 +97,18 @@ def test_plan_adds_where_each_service_runs() -> None:
     assert edge["environment"] == "env-1"
     # only the planned releases are drawn
     assert {n for n in g if n.startswith("release:")} == {f"release:{target.distro}:{target.release}"}
+
+
+def test_an_image_only_service_points_at_its_image() -> None:
+    from matrixhell.model import ServiceKind
+
+    db = Service(name="db", path=".", kind=ServiceKind.EXTERNAL, image="postgres:16-alpine")
+    g = build_graph([db])
+    assert g.nodes["service:db"]["kind"] == "external"
+    assert g.has_edge("service:db", "image:postgres:16-alpine", key="based-on")
+
+
+def test_without_knowledge_the_graph_holds_the_facts_only() -> None:
+    g = build_graph(_services())
+    assert not any(n.startswith(("release:", "system-lib:")) for n in g)
+    assert g.has_edge("service:api", "system-package:apt:libpq5", key="needs-lib")
