@@ -39,6 +39,7 @@ class Requirer:
     constraint: bool = False  # from a constraints file, not a requirement
     chain_reqs: tuple[str, ...] = ()  # the requirement that chose each pin: ("x", "a<2")
     others: tuple[str, ...] = ()  # other versions of the parent its requirers allow (also no use)
+    chain_labels: tuple[str, ...] = ()  # per pin but the last: its merged range, or the pin
 
     def who(self) -> str:
         if self.parent is None:
@@ -210,7 +211,10 @@ class ResolutionImpossible(ResolutionError):
     def _climb(rs: Sequence[Requirer]) -> list[str]:
         """From the incompatible parents up to what the user asked for, one step per line."""
         chains = [list(zip(r.chain, r.chain_reqs or r.chain, strict=False)) for r in rs if r.parent is not None]
-        labels = {r.chain[-1]: r.who() for r in rs if r.parent is not None and r.chain}
+        labels: dict[str, str] = {}
+        for r in rs:
+            labels.update(zip(r.chain, r.chain_labels, strict=False))
+        labels.update({r.chain[-1]: r.who() for r in rs if r.parent is not None and r.chain})
         tops = [r.requirement for r in rs if r.parent is None]
         lines = []
         while any(len(ch) > 1 for ch in chains):
@@ -225,7 +229,9 @@ class ResolutionImpossible(ResolutionError):
             heads = _uniq([labels.get(ch[-1][0], ch[-1][0]) for ch in chains] + tops)
             chose = f" (which chose {child})" if via != child and child not in labels else ""
             verdict = f"{heads[0]} cannot be used" if len(heads) == 1 else f"{' and '.join(heads)} are incompatible"
-            lines.append(f"And because {parent} depends on {via}{chose}, {verdict}.")
+            who = labels.get(parent, parent)
+            verb = "depends on" if who == parent else "depend on"
+            lines.append(f"And because {who} {verb} {via}{chose}, {verdict}.")
         heads = _uniq([ch[0][1] for ch in chains if ch] + tops)
         lines.append(f"And because you require {' and '.join(heads)}, your requirements are unsatisfiable.")
         return lines

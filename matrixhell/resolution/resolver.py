@@ -7,6 +7,7 @@ repeats the same resolution.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -222,20 +223,31 @@ class Resolver:
 
 def _chain(
     cand: Candidate, reporter: TraceReporter, seen: frozenset[str] = frozenset()
-) -> tuple[list[tuple[str, str]], Requirement | None]:
+) -> tuple[list[tuple[Candidate, Requirement]], Requirement | None]:
     """Pins from the root down to ``cand`` with the requirement that chose each, and the root one."""
     options = reporter.requested_by.get(cand.identifier, [])
     matching = [(r, p) for r, p in options if r.specifier.contains(cand.version, prereleases=True)]
     matching.sort(key=lambda rp: rp[1] is not None)  # a root requirement explains best
     for req, parent in matching:
         if parent is None:
-            return [(str(cand), str(req))], req
+            return [(cand, req)], req
         if str(parent) in seen:
             continue
         upper, root = _chain(parent, reporter, seen | {str(cand)})
         if upper:
-            return [*upper, (str(cand), str(req))], root
+            return [*upper, (cand, req)], root
     return [], None
+
+
+def _chain_labels(
+    chain: Sequence[tuple[Candidate, Requirement]], catalog: Catalog, reporter: TraceReporter
+) -> tuple[str, ...]:
+    """For each pin of the chain but the last, the merged range of its versions that ask the same of
+    the next link (``all versions of orm``), or the pin itself."""
+    labels = []
+    for (parent, _), (_child, via) in itertools.pairwise(chain):
+        labels.append(_parent_range(parent, via, catalog, reporter)[0] or str(parent))
+    return tuple(labels)
 
 
 def _parent_range(
@@ -370,8 +382,9 @@ def _impossible(
                     requirement=str(req),
                     parent=str(parent),
                     parent_range=_parent_range(parent, req, catalog, reporter)[0],
-                    chain=tuple(pin for pin, _ in chain) or (str(parent),),
-                    chain_reqs=tuple(r for _, r in chain) or (str(parent),),
+                    chain=tuple(str(pin) for pin, _ in chain) or (str(parent),),
+                    chain_reqs=tuple(str(r) for _, r in chain) or (str(parent),),
+                    chain_labels=_chain_labels(chain, catalog, reporter),
                     allows=allows,
                     origin=root_origin.get(root.identifier) if root is not None else None,
                 )
