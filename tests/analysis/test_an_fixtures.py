@@ -151,3 +151,22 @@ def test_output_does_not_depend_on_hash_seeds(case: str) -> None:
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1]
     assert "env-1" in outputs[0]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_graph_format_renders_and_reads_back(case: str) -> None:
+    import io
+    import json
+
+    import networkx as nx
+
+    from matrixhell.render.graph_formats import render_graph
+
+    g = _analysis(case).graph
+    back = nx.read_graphml(io.BytesIO(render_graph(g, "graphml").encode()))
+    assert set(back.nodes) == set(g.nodes) and back.number_of_edges() == g.number_of_edges()
+    doc = json.loads(render_graph(g, "json"))
+    assert len(doc["nodes"]) == g.number_of_nodes() and len(doc["edges"]) == g.number_of_edges()
+    dot = render_graph(g, "dot")
+    assert dot.count(" -> ") == g.number_of_edges()
+    assert render_graph(g, "mermaid").count(" -->|") == g.number_of_edges()
