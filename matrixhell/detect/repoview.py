@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Protocol
@@ -92,33 +92,67 @@ def _decode(data: bytes, path: str) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
+_Matcher = Callable[[str], bool]
+
+
+def _matcher(lines: list[str]) -> _Matcher:
+    import pathspec
+
+    # GitIgnoreSpec follows git's own rules (a later negation re-includes, dir-only patterns).
+    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    backend = getattr(getattr(spec, "_backend", None), "match_file", None)
+    if backend is None:  # another pathspec release: the public (normalizing) entry point
+        return spec.match_file  # type: ignore[no-any-return]
+    # Only an including pattern can make a path ignored, and most paths match none: one search of
+    # their union rules those out before the pattern-by-pattern pass that settles precedence.
+    sources = [p.regex.pattern for p in spec.patterns if p.include and getattr(p, "regex", None) is not None]
+    if not sources:
+        return _never
+    try:
+        import re
+
+        union = re.compile("|".join(f"(?:{src.replace('(?P<ps_d>', '(?:')})" for src in sources)).search
+    except (re.error, AttributeError, TypeError):
+        union = None
+
+    # The walk's paths are already clean and relative, which is all normalize_file would ensure.
+    def match(path: str) -> bool:
+        if union is not None and union(path) is None:
+            return False
+        return bool(backend(path)[0])
+
+    return match
+
+
+def _never(path: str) -> bool:
+    return False
+
+
 class _Ignore:
     """Stacked gitignore specs: one per directory that has a .gitignore, plus .matrixhellignore."""
 
     def __init__(self) -> None:
-        import pathspec
-
-        self._pathspec = pathspec
-        self._specs: list[tuple[str, object]] = []
+        self._specs: list[tuple[str, _Matcher]] = []
 
     def add(self, base: str, text: str) -> None:
-        lines = text.splitlines()
-        # GitIgnoreSpec follows git's own rules (a later negation re-includes, dir-only patterns).
-        spec = self._pathspec.GitIgnoreSpec.from_lines(lines)
-        self._specs.append((base, spec))
+        self._specs.append((base, _matcher(text.splitlines())))
+
+    def specs_for(self, directory: str) -> tuple[tuple[str, _Matcher], ...]:
+        """The specs that can match below ``directory``: its own and its ancestors', in added order."""
+        return tuple(
+            (base, spec)
+            for base, spec in self._specs
+            if not base or directory == base or directory.startswith(base + "/")
+        )
 
     def ignored(self, rel: str, is_dir: bool) -> bool:
-        hit = False
-        for base, spec in self._specs:
+        for base, match in self._specs:
             if base and not (rel == base or rel.startswith(base + "/")):
                 continue
             sub = rel[len(base) + 1 :] if base else rel
-            if not sub:
-                continue
-            probe = sub + "/" if is_dir else sub
-            if spec.match_file(probe):  # type: ignore[attr-defined]
-                hit = True
-        return hit
+            if sub and match(sub + "/" if is_dir else sub):
+                return True
+        return False
 
 
 class FsRepoView:
@@ -227,74 +261,105 @@ class FsRepoView:
     def walk(self) -> Iterator[tuple[str, list[str], list[str]]]:
         """Top-down walk: yields (dir, subdirs, files) with ignored and skipped entries removed.
 
-        Callers may prune ``subdirs`` in place, as with os.walk.
+        Callers may prune ``subdirs`` in place, as with os.walk.  One scandir per directory (its type
+        information answers is-dir without a stat), a .gitignore is opened only where the listing has
+        one, and ignore rules are consulted only under the directories whose specs apply.
         """
         ignore = _Ignore()
-        top = self.root / ".matrixhellignore"
-        if top.is_file():
-            with contextlib.suppress(OSError):
-                ignore.add("", top.read_text(encoding="utf-8", errors="replace"))
+        root = self._root_str
+        top = f"{root}/.matrixhellignore"
+        if os.path.isfile(top):
+            with contextlib.suppress(OSError), open(top, encoding="utf-8", errors="replace") as fh:
+                ignore.add("", fh.read())
         seen_real: set[tuple[int, int]] = set()
-        stack: list[str] = [""]
+        problems = self._problems
+        safe = self._safe_dirs
+        skipped = ALWAYS_SKIPPED
+        # a pending directory carries the specs that apply inside it (its parents') and whether its
+        # parent's listing showed it as a symlink (None: not known, ask)
+        stack: list[tuple[str, tuple[tuple[str, _Matcher], ...], bool | None]] = [("", ignore.specs_for(""), None)]
         while stack:
-            rel = stack.pop()
-            full = self.root / rel if rel else self.root
+            rel, specs, listed_as_link = stack.pop()
+            full = f"{root}/{rel}" if rel else root
             try:
-                st = full.stat()
+                st = os.stat(full)
             except OSError:
                 continue
             key = (st.st_dev, st.st_ino)
             if key in seen_real:
-                self._problems.append(WalkProblem("symlink-loop", rel, "directory reached twice (symlink loop)"))
+                problems.append(WalkProblem("symlink-loop", rel, "directory reached twice (symlink loop)"))
                 continue
             seen_real.add(key)
-            if not os.path.islink(full):
-                self._safe_dirs.add(rel)
-            gi = full / ".gitignore"
+            if not (os.path.islink(full) if listed_as_link is None else listed_as_link):
+                safe.add(rel)
             try:
-                with open(gi, encoding="utf-8", errors="replace") as fh:
-                    ignore.add(rel, fh.read())
-            except OSError:
-                pass
-            dirs: list[str] = []
-            files: list[str] = []
-            try:
-                entries = sorted(os.scandir(full), key=lambda e: e.name)
+                with os.scandir(full) as it:
+                    entries = sorted(it, key=_entry_name)
             except OSError as e:
-                self._problems.append(WalkProblem("unreadable", rel or ".", f"cannot list: {e.strerror}"))
+                # the old walk probed .gitignore before listing; an unlistable directory keeps that order
+                self._add_gitignore(ignore, full, rel)
+                problems.append(WalkProblem("unreadable", rel or ".", f"cannot list: {e.strerror}"))
                 continue
+            if any(e.name == ".gitignore" for e in entries) and self._add_gitignore(ignore, full, rel):
+                specs = ignore.specs_for(rel)
+            dirs: list[str] = []
+            links: set[str] = set()
+            files: list[str] = []
+            prefix = f"{rel}/" if rel else ""
             for entry in entries:
                 name = entry.name
-                child = f"{rel}/{name}" if rel else name
                 try:
                     is_link = entry.is_symlink()
                     is_dir = entry.is_dir()  # follows links
                 except OSError as e:
                     if e.errno == 40:  # ELOOP: links that point at each other
-                        self._problems.append(WalkProblem("symlink-loop", child, "symlink loop"))
+                        problems.append(WalkProblem("symlink-loop", prefix + name, "symlink loop"))
                     continue
                 if is_link:
+                    child = prefix + name
                     try:
                         target = Path(entry.path).resolve(strict=True)
                     except (OSError, RuntimeError):
-                        self._problems.append(WalkProblem("symlink-loop", child, "symlink loop or dangling"))
+                        problems.append(WalkProblem("symlink-loop", child, "symlink loop or dangling"))
                         continue
                     if target != self.root and self.root not in target.parents:
-                        self._problems.append(
-                            WalkProblem("symlink-escape", child, "symlink points out of the repository")
-                        )
+                        problems.append(WalkProblem("symlink-escape", child, "symlink points out of the repository"))
                         continue
                 if is_dir:
-                    if name in ALWAYS_SKIPPED or ignore.ignored(child, True):
+                    if name in skipped or (specs and _ignored(specs, prefix + name, True)):
                         continue
                     dirs.append(name)
-                else:
-                    if ignore.ignored(child, False):
-                        continue
+                    if is_link:
+                        links.add(name)
+                elif not (specs and _ignored(specs, prefix + name, False)):
                     files.append(name)
+            names = set(dirs)
             yield rel, dirs, files
-            for d in reversed(dirs):
-                stack.append(f"{rel}/{d}" if rel else d)
+            for d in reversed(dirs):  # callers may have pruned or reordered ``dirs``
+                stack.append((prefix + d, specs, d in links if d in names else None))
+
+    @staticmethod
+    def _add_gitignore(ignore: _Ignore, full: str, rel: str) -> bool:
+        try:
+            with open(f"{full}/.gitignore", encoding="utf-8", errors="replace") as fh:
+                text = fh.read()
+        except OSError:
+            return False
+        ignore.add(rel, text)
+        return True
+
+
+def _entry_name(entry: os.DirEntry[str]) -> str:
+    return entry.name
+
+
+def _ignored(specs: tuple[tuple[str, _Matcher], ...], rel: str, is_dir: bool) -> bool:
+    """``_Ignore.ignored`` restricted to the specs known to apply above ``rel``."""
+    for base, match in specs:
+        sub = rel[len(base) + 1 :] if base else rel
+        if match(sub + "/" if is_dir else sub):
+            return True
+    return False
 
 
 class MemoryRepoView:
@@ -308,11 +373,17 @@ class MemoryRepoView:
         self._problems: list[WalkProblem] = []
         self._files_read = 0
         dirs: set[str] = {""}
+        # the names directly in each directory, built once: listdir and walk stay linear
+        children: dict[str, set[str]] = {"": set()}
         for k in self._files:
             parts = k.split("/")
-            for i in range(1, len(parts)):
-                dirs.add("/".join(parts[:i]))
+            for i in range(1, len(parts) + 1):
+                parent = "/".join(parts[: i - 1])
+                children.setdefault(parent, set()).add(parts[i - 1])
+                if i < len(parts):
+                    dirs.add("/".join(parts[:i]))
         self._dirs = dirs
+        self._children = children
 
     @property
     def problems(self) -> list[WalkProblem]:
@@ -346,12 +417,7 @@ class MemoryRepoView:
         return _norm(path) in self._dirs
 
     def listdir(self, path: str) -> list[str]:
-        rel = _norm(path)
-        prefix = rel + "/" if rel else ""
-        names = {
-            k[len(prefix):].split("/")[0] for k in (*self._files, *self._dirs) if k.startswith(prefix) and k != rel
-        }
-        return sorted(n for n in names if n)
+        return sorted(n for n in self._children.get(_norm(path), ()) if n)
 
     def walk(self) -> Iterator[tuple[str, list[str], list[str]]]:
         ignore = _Ignore()

@@ -1,0 +1,215 @@
+"""The scandir walk and the indexed in-memory listing give what the straightforward versions gave.
+
+``_reference_walk`` is the walk FsRepoView had before it was made cheaper (a pathlib stat, an open() of
+.gitignore per directory, every ignore spec asked about every path); the trees below are the tricky ones:
+nested .gitignore files with negations and directory-only patterns, .matrixhellignore, symlinks inside,
+out of the repository, dangling and looping, a .gitignore that is a directory, always-skipped names.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pathspec
+import pytest
+
+from matrixhell.detect.repoview import ALWAYS_SKIPPED, FsRepoView, MemoryRepoView, WalkProblem
+
+
+def _reference_walk(view: FsRepoView) -> Iterator[tuple[str, list[str], list[str]]]:
+    specs: list[tuple[str, pathspec.GitIgnoreSpec]] = []
+
+    def ignored(rel: str, is_dir: bool) -> bool:
+        hit = False
+        for base, spec in specs:
+            if base and not (rel == base or rel.startswith(base + "/")):
+                continue
+            sub = rel[len(base) + 1 :] if base else rel
+            if sub and spec.match_file(sub + "/" if is_dir else sub):
+                hit = True
+        return hit
+
+    root = view.root
+    top = root / ".matrixhellignore"
+    if top.is_file():
+        specs.append(("", pathspec.GitIgnoreSpec.from_lines(top.read_text(errors="replace").splitlines())))
+    seen: set[tuple[int, int]] = set()
+    stack = [""]
+    while stack:
+        rel = stack.pop()
+        full = root / rel if rel else root
+        try:
+            st = full.stat()
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) in seen:
+            view.problems.append(WalkProblem("symlink-loop", rel, "directory reached twice (symlink loop)"))
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        with contextlib.suppress(OSError), open(full / ".gitignore", errors="replace") as fh:
+            specs.append((rel, pathspec.GitIgnoreSpec.from_lines(fh.read().splitlines())))
+        dirs: list[str] = []
+        files: list[str] = []
+        for entry in sorted(os.scandir(full), key=lambda e: e.name):
+            child = f"{rel}/{entry.name}" if rel else entry.name
+            try:
+                is_link, is_dir = entry.is_symlink(), entry.is_dir()
+            except OSError as e:
+                if e.errno == 40:
+                    view.problems.append(WalkProblem("symlink-loop", child, "symlink loop"))
+                continue
+            if is_link:
+                try:
+                    target = Path(entry.path).resolve(strict=True)
+                except (OSError, RuntimeError):
+                    view.problems.append(WalkProblem("symlink-loop", child, "symlink loop or dangling"))
+                    continue
+                if target != root and root not in target.parents:
+                    view.problems.append(WalkProblem("symlink-escape", child, "symlink points out of the repository"))
+                    continue
+            if is_dir:
+                if entry.name not in ALWAYS_SKIPPED and not ignored(child, True):
+                    dirs.append(entry.name)
+            elif not ignored(child, False):
+                files.append(entry.name)
+        yield rel, dirs, files
+        stack.extend(f"{rel}/{d}" if rel else d for d in reversed(dirs))
+
+
+def _tricky(root: Path) -> None:
+    files = {
+        ".gitignore": "*.log\n/build/\n!keep.log\ncache/\n",
+        ".matrixhellignore": "legacy/\n*.bak\n",
+        "a.log": "", "keep.log": "", "x.bak": "", "build/out.txt": "", "sub/build/kept.txt": "",
+        "legacy/requirements.txt": "flask\n",
+        "svc/.gitignore": "*.tmp\n!important.tmp\ndata/\n/local-only\n",
+        "svc/important.tmp": "", "svc/junk.tmp": "", "svc/data/x.csv": "", "svc/local-only": "",
+        "svc/deep/local-only": "", "svc/deep/cache/c.txt": "", "svc/requirements.txt": "flask\n",
+        "svc/node_modules/left/package.json": "{}", "svc/.venv/lib/x.py": "", "web/package.json": "{}",
+        "web/.gitignore/odd.txt": "",  # a .gitignore that is a directory
+        "web/deep/er/still.txt": "", ".hidden/inside.txt": "", "other/.gitignore": "\n# only comments\n",
+        "other/x.log": "", "other/y.txt": "",
+    }
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    outside = root.parent / "outside"
+    outside.mkdir(exist_ok=True)
+    (outside / "secret.txt").write_text("s")
+    os.symlink(outside, root / "escape-dir")
+    os.symlink(outside / "secret.txt", root / "svc" / "escape-file")
+    os.symlink(root / "svc", root / "svc-link")  # a directory link inside the repository
+    os.symlink(root / "web" / "package.json", root / "web" / "pkg-link.json")
+    os.symlink(root / "nowhere", root / "dangling")
+    os.symlink(root / "loop-b", root / "loop-a")
+    os.symlink(root / "loop-a", root / "loop-b")
+    os.symlink(root, root / "web" / "back-to-root")
+
+
+def _both(root: Path) -> tuple[tuple[object, ...], tuple[object, ...]]:
+    new, old = FsRepoView(root), FsRepoView(root)
+    got = [(d, list(ds), list(fs)) for d, ds, fs in new.walk()]
+    want = [(d, list(ds), list(fs)) for d, ds, fs in _reference_walk(old)]
+    return (got, new.problems), (want, old.problems)
+
+
+def test_walk_equals_the_reference_on_a_tricky_tree(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    _tricky(root)
+    got, want = _both(root)
+    assert got == want
+    listed = {d: fs for d, _, fs in got[0]}
+    assert "important.tmp" in listed["svc"] and "junk.tmp" not in listed["svc"]
+    assert "keep.log" in listed[""] and "a.log" not in listed[""] and "x.bak" not in listed[""]
+    assert "legacy" not in listed and "svc/data" not in listed and "build" not in listed
+    assert "sub/build" in listed  # /build/ is anchored to the root's .gitignore
+    assert "local-only" not in listed["svc"] and "local-only" in listed["svc/deep"]
+    assert {p.code for p in got[1]} == {"symlink-escape", "symlink-loop"}
+
+
+def test_walk_safe_dirs_exclude_symlinked_directories(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    _tricky(root)
+    view = FsRepoView(root)
+    walked = [d for d, _, _ in view.walk()]
+    assert "svc-link" in walked or any(p.code == "symlink-loop" and p.path == "svc-link" for p in view.problems)
+    assert "svc" in view._safe_dirs and "svc-link" not in view._safe_dirs
+    assert view.read_text("svc/requirements.txt") == "flask\n"
+
+
+def test_walk_pruning_in_place_and_added_dirs(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    _tricky(root)
+    seen = []
+    for d, dirs, _ in FsRepoView(root).walk():
+        seen.append(d)
+        if d == "":
+            dirs[:] = [x for x in dirs if x != "svc"]
+    assert "svc" not in seen and not any(s.startswith("svc/") for s in seen) and "web" in seen
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_walk_equals_the_reference_on_random_trees(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    root = tmp_path / "repo"
+    names = ["a", "b", "build", "node_modules", "keep", "x.log", "y.txt", ".env", "data", "deep"]
+    for _ in range(60):
+        depth = rng.randint(1, 4)
+        rel = "/".join(rng.choice(names) for _ in range(depth))
+        p = root / rel
+        with contextlib.suppress(OSError):
+            p.parent.mkdir(parents=True, exist_ok=True)
+            if not p.is_dir():
+                p.write_text("x")
+    patterns = ["*.log", "!keep", "build/", "/a/b", "data", "**/deep/*.txt", "!x.log", "y.*"]
+    for d in [root, *[p for p in root.rglob("*") if p.is_dir()]][:8]:
+        with contextlib.suppress(OSError):
+            (d / ".gitignore").write_text("\n".join(rng.sample(patterns, 3)) + "\n")
+    got, want = _both(root)
+    assert got == want
+
+
+def _old_listdir(view: MemoryRepoView, path: str) -> list[str]:
+    prefix = path + "/" if path else ""
+    names = {
+        k[len(prefix):].split("/")[0]
+        for k in (*view._files, *view._dirs)
+        if k.startswith(prefix) and k != path
+    }
+    return sorted(n for n in names if n)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_memory_listdir_equals_the_scanning_version(seed: int) -> None:
+    rng = random.Random(seed)
+    files = {
+        "/".join(rng.choice(["a", "b", "c", "d.txt", ".gitignore"]) for _ in range(rng.randint(1, 4))): "x"
+        for _ in range(80)
+    }
+    view = MemoryRepoView(files)
+    for d in sorted(view._dirs) + ["nope", "a/zz"]:
+        assert view.listdir(d) == _old_listdir(view, d), d
+    for f in files:
+        assert view.listdir(f) == _old_listdir(view, f)
+
+
+def test_memory_walk_is_linear_in_the_number_of_files() -> None:
+    files = {f"services/s{i:04d}/src/m{k}.py": "x" for i in range(800) for k in range(10)}
+    view = MemoryRepoView(files)
+    calls = 0
+    real = view.listdir
+
+    def counting(path: str) -> list[str]:
+        nonlocal calls
+        calls += 1
+        return real(path)
+
+    view.listdir = counting  # type: ignore[method-assign]
+    walked = list(view.walk())
+    assert len(walked) == 1 + 1 + 800 * 2 and calls == len(walked)
+    assert len(view._children["services"]) == 800
