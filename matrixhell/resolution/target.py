@@ -187,7 +187,9 @@ def _supported_tags(implementation: str, python: tuple[int, ...], platforms: tup
     if implementation == "cp":
         specific = list(tags.cpython_tags(py, abis=[interpreter], platforms=platforms or ["none-only"]))
     else:
-        specific = list(tags.generic_tags(interpreter, abis=None, platforms=platforms or ["none-only"]))
+        # The ABI of PyPy 7.3 (every PyPy 3.x release line since 2020); abis=None would read this host.
+        abi = f"pypy{py[0]}{py[1]}_pp73"
+        specific = list(tags.generic_tags(interpreter, abis=[abi], platforms=platforms or ["none-only"]))
     if not platforms:
         specific = [t for t in specific if t.platform != "none-only"]
     ordered = specific + list(tags.compatible_tags(py, interpreter, platforms=platforms))

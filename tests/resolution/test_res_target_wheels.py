@@ -112,3 +112,14 @@ def test_res_linux_platform_takes_only_pure_wheels() -> None:
     files = [DistFile("x-1.0-cp311-cp311-linux_x86_64.whl"), DistFile("x-1.0-py3-none-any.whl")]
     choice = choose_file(files, ResolveTarget("3.11", "linux_x86_64"))
     assert choice.wheel is not None and choice.wheel.pure
+
+
+def test_res_pypy_target_takes_pypy_wheels_not_cpython_ones() -> None:
+    files = [
+        DistFile("x-1.0-cp310-cp310-manylinux_2_17_x86_64.whl"),
+        DistFile("x-1.0-pp310-pypy310_pp73-manylinux_2_17_x86_64.whl"),
+    ]
+    choice = choose_file(files, ResolveTarget("3.10", "manylinux_2_36_x86_64", "pp"))
+    assert choice.wheel is not None and choice.wheel.filename.startswith("x-1.0-pp310")
+    env = ResolveTarget("3.10", implementation="pp").marker_environment()
+    assert env["implementation_name"] == "pypy" and env["platform_python_implementation"] == "PyPy"
