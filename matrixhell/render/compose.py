@@ -136,6 +136,8 @@ def compose_document(entries: Sequence[ComposeEntry], compose_dir: str = ".", an
                 out["tmpfs"] = list(e.spec.writable_paths)
             out["cap_drop"] = ["ALL"]
             out["security_opt"] = ["no-new-privileges:true"]
+        if cs is not None and cs.profiles:
+            out["profiles"] = sorted(cs.profiles)  # a service the user starts only on demand stays so
         out["networks"] = [NETWORK]
         services[svc.name] = out
     return {"services": services, "networks": {NETWORK: {}}}

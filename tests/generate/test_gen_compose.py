@@ -131,3 +131,11 @@ def test_a_shared_handwritten_dockerfile_keeps_each_services_command() -> None:
                                          handwritten=True)])
     assert doc["services"]["worker"]["command"] == "celery -A shop worker"  # type: ignore[index]
     assert list(compose_validator().iter_errors(doc)) == []  # type: ignore[attr-defined]
+
+
+def test_profiles_of_the_users_compose_file_are_kept() -> None:
+    cs = ComposeService("adminer", Origin("compose.yaml", 30), image="adminer:4", profiles=("debug",))
+    svc = Service(name="adminer", path=".", kind=ServiceKind.EXTERNAL, image="adminer:4", compose=cs)
+    doc = compose_document([ComposeEntry(svc)])
+    assert doc["services"]["adminer"]["profiles"] == ["debug"]  # type: ignore[index]
+    assert list(compose_validator().iter_errors(doc)) == []  # type: ignore[attr-defined]
