@@ -117,7 +117,8 @@ def compose_document(entries: Sequence[ComposeEntry], compose_dir: str = ".", an
             out["ports"] = published
         if env_keys:
             out["environment"] = env_keys
-        deps = sorted(set(cs.depends_on) if cs else set())
+        # a dependency that is not in this file (skipped) cannot be waited for: compose would refuse it
+        deps = sorted({d for d in cs.depends_on if d in by_name} if cs else set())
         if deps:
             out["depends_on"] = {
                 d: {"condition": "service_healthy" if d in by_name and _has_healthcheck(by_name[d])

@@ -139,3 +139,9 @@ def test_profiles_of_the_users_compose_file_are_kept() -> None:
     doc = compose_document([ComposeEntry(svc)])
     assert doc["services"]["adminer"]["profiles"] == ["debug"]  # type: ignore[index]
     assert list(compose_validator().iter_errors(doc)) == []  # type: ignore[attr-defined]
+
+
+def test_depends_on_a_service_left_out_is_dropped() -> None:
+    entries = [e for e in _entries() if e.service.name != "cache"]
+    doc = compose_document(entries)
+    assert doc["services"]["api"]["depends_on"] == {"db": {"condition": "service_healthy"}}  # type: ignore[index]
