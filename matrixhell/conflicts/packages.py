@@ -9,14 +9,15 @@ from packaging.version import InvalidVersion, Version
 
 from matrixhell.conflicts.causes import exclusion_cause, pin_cause, range_cause
 from matrixhell.conflicts.profile import Exclusion, Profile, joint_pins, requirement_lines, spec_range
+from matrixhell.conflicts.ranges import VersionRange
 from matrixhell.conflicts.registry import RuleContext, pair_rule, service_rule
 from matrixhell.model import Cause, Conflict, Severity
 
 __all__ = ["disjoint_pins", "requires_python", "unsatisfiable_requirements"]
 
 
-def _newest_supporting(ex: Exclusion, p: Profile, ctx: RuleContext) -> str | None:
-    """The newest release of the package whose Requires-Python meets the service's range."""
+def _newest_supporting(ex: Exclusion, within: VersionRange, ctx: RuleContext) -> str | None:
+    """The newest release of the package whose Requires-Python meets ``within``."""
     if ctx.kn.versions_of is None:
         return None
     best: Version | None = None
@@ -25,11 +26,16 @@ def _newest_supporting(ex: Exclusion, p: Profile, ctx: RuleContext) -> str | Non
             v = Version(text)
         except InvalidVersion:
             continue
-        if v.is_prerelease or (rp and not spec_range(rp).overlaps(p.declared)):
+        if v.is_prerelease or (rp and not spec_range(rp).overlaps(within)):
             continue
         if best is None or v > best:
             best = v
     return str(best) if best is not None else None
+
+
+def _against_cause(p: Profile, against: VersionRange) -> Cause:
+    base = range_cause(p, narrowed=against != p.declared)
+    return Cause(base.subject, base.relation, f"python {against}", base.origin, base.because)
 
 
 @service_rule(
@@ -40,21 +46,29 @@ def _newest_supporting(ex: Exclusion, p: Profile, ctx: RuleContext) -> str | Non
 def requires_python(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
     for ex in p.exclusions:
         name, version = ex.package.name, ex.version
-        title = f"python {p.declared} and {ex.range} (Requires-Python of {name} {version}) have no version in common"
+        against = ex.against if ex.against is not None else p.declared
+        narrowed = against != p.declared
+        by = f" (narrowed by {', '.join(n.package.name for n in p.narrowing)})" if narrowed else ""
+        title = f"python {against}{by} and {ex.range} (Requires-Python of {name} {version}) have no version in common"
         options = []
-        older = _newest_supporting(ex, p, ctx)
+        older = _newest_supporting(ex, against, ctx)
         if older is not None and older != version:
-            options.append(f"pin {name}=={older}, the newest release that supports python {p.declared}")
-        lines = [v for v in ctx.kn.runtime_versions.get("python", ()) if ex.range.allows_line(v)]
-        if lines:
-            options.append(f"run {p.name} on python {lines[-1]} or newer")
-        hint = "; or ".join(options) if options else f"choose a {name} release that supports python {p.declared}"
+            options.append(f"pin {name}=={older}, the newest release that supports python {against}")
+        if narrowed:
+            # The runtime cannot move: what narrowed it forbids what this package needs.
+            others = ", ".join(f"{n.package.name} {n.version}" for n in p.narrowing)
+            options.append(f"upgrade {others} to a release that supports python {ex.range}")
+        else:
+            lines = [v for v in ctx.kn.runtime_versions.get("python", ()) if ex.range.allows_line(v)]
+            if lines:
+                options.append(f"run {p.name} on python {lines[-1]} or newer")
+        hint = "; or ".join(options) if options else f"choose a {name} release that supports python {against}"
         yield Conflict(
             "requires-python",
             Severity.ERROR,
             (p.name,),
             title,
-            (range_cause(p, narrowed=False), exclusion_cause(ex, p.name)),
+            (_against_cause(p, against), exclusion_cause(ex, p.name)),
             hint,
         )
 

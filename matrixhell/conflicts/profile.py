@@ -78,6 +78,7 @@ class Exclusion:
     version: str
     requires_python: str
     range: VersionRange
+    against: VersionRange | None = None  # the range it meets: the declared one, or one narrowed before it
 
 
 @dataclass(frozen=True, slots=True)
@@ -427,12 +428,16 @@ def _requires_python(
             if not any(rp_range.allows_line(v) for v in applies):
                 excl.append(Exclusion(p, version, rp, rp_range))
             continue
-        item = Exclusion(p, version, rp, rp_range)
+        item = Exclusion(p, version, rp, rp_range, declared)
+        merged = rng.intersect(rp_range)
         if declared.intersect(rp_range).is_empty():
             excl.append(item)
-        elif not rng.intersect(rp_range).is_empty() and rng.intersect(rp_range) != rng:
+        elif merged.is_empty():
+            # Fine against what the service declares, but not beside what narrowed it already.
+            excl.append(Exclusion(p, version, rp, rp_range, rng))
+        elif merged != rng:
             narrow.append(item)
-            rng = rng.intersect(rp_range)
+            rng = merged
     return tuple(excl), tuple(narrow), rng
 
 

@@ -231,3 +231,24 @@ def test_every_kind_is_documented() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "conflicts.md").read_text(encoding="utf-8")
     headings = {line[4:].strip() for line in doc.splitlines() if line.startswith("### ")}
     assert {r.kind for r in rules()} <= headings
+
+
+def test_two_requires_python_that_exclude_each_other() -> None:
+    from an_fakes import REQUIRES_PYTHON
+
+    REQUIRES_PYTHON[("legacy-lib", "1.0")] = "<3.10"
+    try:
+        s = svc(
+            "api",
+            runtimes=[rt(">=3.8", source="requires-python")],
+            packages=[pkg("legacy-lib", "1.0"), pkg("django", "5.0.6")],
+        )
+        _p, conflicts, _c = run([s])
+    finally:
+        del REQUIRES_PYTHON[("legacy-lib", "1.0")]
+    [c] = of_kind(conflicts, "requires-python")
+    # each alone fits >=3.8; together nothing does, whichever narrowed first
+    assert "(narrowed by " in c.title and "have no version in common" in c.title
+    assert {"legacy-lib", "django"} <= {w.strip(",()") for w in c.title.split()}
+    assert "run api on python" not in (c.hint or "")  # the narrowing package forbids moving the runtime
+    assert "upgrade " in (c.hint or "")
