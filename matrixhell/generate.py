@@ -672,7 +672,11 @@ def write_files(root: Path, files: Sequence[GeneratedFile], *, force: bool = Fal
     if check or dry_run:
         return report
     for dest, f in todo:
-        _atomic_write(dest, f.text)
+        try:
+            _atomic_write(dest, f.text)
+        except OSError as e:
+            raise InputError(f"cannot write {f.path}: {e.strerror or e}", origin=Origin(f.path),
+                             code="unwritable", hint="check the directory's permissions and free space") from e
         report.written.append(f.path)
     return report
 

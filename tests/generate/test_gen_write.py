@@ -108,8 +108,9 @@ def test_a_failed_write_leaves_the_old_file_whole_and_no_temp_file(tmp_path: Pat
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(InputError, match="cannot write Dockerfile: No space left") as err:
         write_files(tmp_path, _files(("Dockerfile", "FROM new\n")))
+    assert err.value.code == "unwritable" and isinstance(err.value.__cause__, OSError)
     monkeypatch.setattr(os, "replace", real)
     assert (tmp_path / "Dockerfile").read_text() == H + "FROM old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Dockerfile"]
