@@ -50,6 +50,10 @@ def fits(profile: Profile, view: CatalogView, slots: Mapping[str, frozenset[str]
 
 
 def _fits(profile: Profile, view: CatalogView, slots: Mapping[str, frozenset[str]] | None) -> str:
+    if slots is None and not profile.slots and profile.plan_slots:
+        # Nothing fits as written: say where the plan puts it, and that it is a compromise.
+        placed = _fits(profile, view, profile.plan_slots)
+        return f"{placed}, {_compromise(profile)}" if profile.relaxed else placed
     best = best_slot(profile, view, slots)
     if best is None:
         return f"{profile.name} fits no known release"
@@ -66,6 +70,20 @@ def _fits(profile: Profile, view: CatalogView, slots: Mapping[str, frozenset[str
             # Say why an image is named at all: the release's own interpreter is another version.
             detail += f"; {where} itself ships {profile.runtime} {own}"
     return f"{profile.name} fits {where} ({detail})"
+
+
+def _compromise(p: Profile) -> str:
+    """What the plan gave up to place a service nothing fits as written (the last relaxation)."""
+    last = p.relaxed[-1]
+    if last == "runtime-version":
+        return f"the nearest to its {p.runtime} {p.declared}, which no known base offers"
+    if last == "runtime-range":
+        return f"on what its best-ranked {p.runtime} source says alone"
+    if last == "libc":
+        return "if it leaves its libc"
+    if last == "system-libraries":
+        return "without the system libraries it names"
+    return "without the Requires-Python of its pins"
 
 
 def releases_text(keys: list[str] | tuple[str, ...], view: CatalogView) -> str:

@@ -182,3 +182,12 @@ def test_the_range_cause_points_at_the_source_that_says_the_merged_range() -> No
     mine = next(x for x in c.causes if x.subject == "billing")
     assert (mine.object, str(mine.origin)) == ("python ==3.8.18", "billing/runtime.txt:1")
     assert [str(b.origin) for b in mine.because] == ["billing/.python-version:1", "billing/runtime.txt:1"]
+
+
+def test_a_hint_for_a_service_nothing_fits_says_what_the_plan_gave_up() -> None:
+    old = svc("mailer", runtimes=[rt("==14.*", runtime="node", source="nvmrc")])
+    web = svc("web", runtimes=[rt("==20.*", runtime="node", source="nvmrc")])
+    _p, conflicts, _c = run([old, web])
+    [c] = of_kind(conflicts, "disjoint-runtime")
+    assert "mailer fits debian bookworm (node 18 from node:18-bookworm-slim" in (c.hint or "")
+    assert "the nearest to its node >=14,<15, which no known base offers" in (c.hint or "")
