@@ -421,6 +421,30 @@ def _final_packages(spec: ImageSpec) -> list[PinnedPackage]:
             for a in s.args]
 
 
+def _compose_path(read: ReadFn) -> str:
+    """``compose.yaml``, or the name of an earlier generated compose file; ``compose.matrixhell.yaml``
+    when the repository has a compose file of its own."""
+    from matrixhell.render.marker import is_generated
+
+    for name in COMPOSE_NAMES:
+        text = read(name)
+        if text is not None:
+            return name if is_generated(name, text) else "compose.matrixhell.yaml"
+    return "compose.yaml"
+
+
+def _dockerfile_path(service: Service, handwritten: bool, shared_dir: bool) -> str:
+    hand = service.dockerfile
+    context = _dir(service.path)
+    if handwritten:  # --alongside: beside the user's own, never over it
+        return _join(posixpath.dirname(hand or "Dockerfile"), "Dockerfile.matrixhell")
+    if hand is not None:  # ours from an earlier run (a compose file names it): keep its place
+        return hand
+    if shared_dir:  # several services in one directory: one Dockerfile each
+        return _join(context, f"{service.name}.Dockerfile")
+    return _join(context, "Dockerfile")
+
+
 def plan_files(
     scan: ScanResult,
     plan: Plan,
@@ -483,15 +507,7 @@ def plan_files(
     for s in built:
         per_context[_dir(s.path)] = per_context.get(_dir(s.path), 0) + 1
 
-    compose_path = "compose.yaml"
-    for name in COMPOSE_NAMES:
-        text = read(name)
-        if text is not None and not is_generated(name, text):
-            compose_path = "compose.matrixhell.yaml"
-            break
-        if text is not None:
-            compose_path = name
-            break
+    compose_path = _compose_path(read)
     repo_outputs = (compose_path, K8S_DIR, OCI_DIR)
 
     files: list[GeneratedFile] = []
@@ -536,14 +552,7 @@ def plan_files(
             specs.append(spec)
             entries.append(ComposeEntry(service, spec, hand, handwritten=True))
             continue
-        if handwritten:
-            dockerfile = _join(posixpath.dirname(hand or "Dockerfile"), "Dockerfile.matrixhell")
-        elif hand is not None:  # ours from an earlier run: keep its place
-            dockerfile = hand
-        elif per_context[context] == 1:
-            dockerfile = _join(context, "Dockerfile")
-        else:
-            dockerfile = _join(context, f"{service.name}.Dockerfile")
+        dockerfile = _dockerfile_path(service, handwritten, per_context[context] > 1)
         build_context = spec.context  # a workspace member builds from the workspace root
         # BuildKit reads <context>/.dockerignore, or <Dockerfile>.dockerignore beside any other Dockerfile
         # (with --out the Dockerfile is outside the context: only the second form reaches BuildKit)
