@@ -427,12 +427,9 @@ def _python(ctx: _Ctx) -> _Recipe:
             reqs_args = []
             for p in pkgs:
                 name = p.name + (f"[{','.join(sorted(p.extras))}]" if p.extras else "")
-                if p.locked:
-                    reqs_args.append(f"{name}=={p.locked}")
-                elif p.specifier:
-                    reqs_args.append(f"{name}{p.specifier}")
-                else:
-                    reqs_args.append(name)
+                req = f"{name}=={p.locked}" if p.locked else f"{name}{p.specifier}"
+                # pip evaluates a marker given on the command line against the image's Python
+                reqs_args.append(f"{req}; {p.marker}" if p.marker else req)
             unpinned = any(not (p.locked or p.specifier) for p in pkgs)
             install.append(_run(shlex.join(["pip", "install", *reqs_args]),
                                 comment="the versions " + ("the lock file pins" if lock

@@ -314,3 +314,11 @@ def test_a_requirements_include_outside_the_context_is_reported() -> None:
     spec = build_spec(make_service("ml", files=("requirements.txt",), packages=pkgs), make_target())
     f = next(f for f in spec.findings if f.code == "manifest-outside-context")
     assert f.origin == Origin("requirements/common.txt") and "ml" in f.message
+
+
+def test_lock_entries_keep_their_markers() -> None:
+    o = Origin("api/uv.lock", 9)
+    pkgs = (PackageReq(Ecosystem.PYPI, "tomli", origin=o, locked="2.0.1", marker='python_version < "3.11"'),)
+    spec = build_spec(make_service(files=("pyproject.toml", "uv.lock"), packages=pkgs), make_target())
+    run = next(s.args[0] for s in spec.final.steps if s.kind is StepKind.RUN and "pip install" in s.args[0])
+    assert "'tomli==2.0.1; python_version < \"3.11\"'" in run
