@@ -147,3 +147,16 @@ def test_paths_with_spaces_use_json_copy_and_quoted_shell(tmp_path: Path) -> Non
     path = tmp_path / "Dockerfile"
     path.write_text(text, encoding="utf-8")
     assert hadolint(path) == []
+
+
+def test_locked_requirements_with_markers_lint_clean(tmp_path: Path) -> None:
+    from matrixhell.model import Ecosystem, Origin, PackageReq
+
+    o = Origin("api/uv.lock", 9)
+    pkgs = (PackageReq(Ecosystem.PYPI, "tomli", origin=o, locked="2.0.1", marker='python_version < "3.11"'),
+            PackageReq(Ecosystem.PYPI, "flask", origin=o, locked="3.0.0"))
+    text = render_dockerfile(build_spec(make_service(files=("pyproject.toml", "uv.lock"), packages=pkgs),
+                                        make_target()))
+    path = tmp_path / "Dockerfile"
+    path.write_text(text, encoding="utf-8")
+    assert hadolint(path) == [] and "DL3013" not in text
