@@ -474,12 +474,14 @@ def plan_files(
     from matrixhell.render.spec import build_spec
 
     findings: list[Finding] = []
-    errors = [c for c in plan.conflicts if c.severity is Severity.ERROR]
-    if errors:
+    # a conflict between two services is resolved by giving them separate environments; one inside a
+    # service is not, and the image of that service is the plan's best effort
+    errors = [c for c in plan.conflicts if c.severity is Severity.ERROR and not c.between_services]
+    for c in errors:
         findings.append(Finding(
             "plan-has-conflicts", Severity.WARNING,
-            f"the plan has {len(errors)} unresolved conflict(s) (first: {errors[0].title}); the images follow "
-            "its best effort", hint="see `matrixhell plan` for the causes"))
+            f"the plan could not satisfy this service ({c.title}); its image follows the plan's best effort",
+            service=c.subjects[0] if c.subjects else None, hint="see `matrixhell plan` for the causes"))
     names = {s.name for s in scan.services}
     for o in overrides.services:
         if o.name not in names:

@@ -117,8 +117,9 @@ def test_an_erroneous_plan_is_said_out_loud() -> None:
     api = make_service("api", files=("requirements.txt",))
     bad = Conflict("runtime-disjoint", Severity.ERROR, ("api",), "python ==3.8.* and >=3.12 have no version in common",
                    causes=())
-    plan = Plan(targets=(("api", make_target()),), environments=(), conflicts=(bad,))
+    split = Conflict("libc-clash", Severity.ERROR, ("api", "web"), "glibc and musl", causes=())
+    plan = Plan(targets=(("api", make_target()),), environments=(), conflicts=(bad, split))
     gen = plan_files(_scan(api), plan, Overrides(), read=lambda p: None)
-    f = next(f for f in gen.findings if f.code == "plan-has-conflicts")
-    assert "no version in common" in f.message
+    (f,) = [f for f in gen.findings if f.code == "plan-has-conflicts"]
+    assert "no version in common" in f.message and f.service == "api", "a split between services is no news"
     assert any(g.path == "api/Dockerfile" for g in gen.files), "still generated: the plan's best effort"
