@@ -78,7 +78,9 @@ def analysis_to_data(analysis: _Analysis) -> dict[str, Any]:
     return {
         "conflicts": [_conflict(c) for c in plan.conflicts],
         "environments": [
-            {"name": e.name, "services": list(e.services), "target": _target(e.target)} for e in plan.environments
+            {"name": e.name, "services": list(e.services), "target": _target(e.target),
+             "runtimes": [{"runtime": r, "version": v} for r, v in e.runtimes]}
+            for e in plan.environments
         ],
         "targets": {name: _target(t) for name, t in plan.targets},
         "splits": [{"a": a, "b": b, "kind": k} for a, b, k in plan.splits],
