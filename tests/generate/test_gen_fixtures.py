@@ -55,9 +55,10 @@ def test_golden_files(repo: Path) -> None:
     assert golden.is_dir(), f"no golden files for {repo.name}: run with MATRIXHELL_REGEN_GOLDEN=1"
     expected = {p.relative_to(golden).as_posix(): p.read_text(encoding="utf-8")
                 for p in sorted(golden.rglob("*")) if p.is_file()}
-    assert sorted(produced) == sorted(expected)
+    again = "if the change is intended: MATRIXHELL_REGEN_GOLDEN=1 python -m pytest tests/generate -k golden"
+    assert sorted(produced) == sorted(expected), again
     for path, text in produced.items():
-        assert _unpinned(text) == _unpinned(expected[path]), f"{repo.name}/{path} differs from its golden file"
+        assert _unpinned(text) == _unpinned(expected[path]), f"{repo.name}/{path} differs; {again}"
 
 
 _PIN = re.compile(r"^(\s+'?[a-z0-9][a-z0-9+.-]*)=[^\s']+('?)( \\)?$", re.MULTILINE)
