@@ -114,14 +114,13 @@ class Provider(AbstractProvider[Requirement, Candidate, str]):
         reqs = list(requirements[identifier]) + list(self.constraints.get(name, ()))
         bad = {c.version for c in incompatibilities[identifier]}
         specs = [r.specifier for r in reqs if str(r.specifier)]
-        # PEP 440: pre-releases only when asked for explicitly or when nothing else exists.
-        allow_pre = any(s.prereleases for s in specs) or self.catalog.all_prereleases(name)
+        explicit_pre = any(s.prereleases for s in specs)
         pins = frozenset().union(*(r.exact_pins for r in reqs)) if reqs else frozenset()
         binary = self.only_binary(name)
         out = []
         for entry in self.catalog.entries(name):
             v = entry.version
-            if v in bad or (v.is_prerelease and not allow_pre):
+            if v in bad:
                 continue
             files = entry.files
             if binary and files.wheel is None:
@@ -140,7 +139,13 @@ class Provider(AbstractProvider[Requirement, Candidate, str]):
                     cand = Candidate(name, v, extras, files)
                     self._candidates[key] = cand
                 out.append(cand)
-        return out
+        if explicit_pre:
+            return out
+        # PEP 440 as uv applies it: pre-releases only when asked for explicitly, or when no final
+        # release works. Offering them after every final one gives exactly that: resolvelib reaches
+        # them only once the finals are unusable or have failed in backtracking.
+        finals = [c for c in out if not c.version.is_prerelease]
+        return finals + [c for c in out if c.version.is_prerelease]
 
     def is_satisfied_by(self, requirement: Requirement, candidate: Candidate) -> bool:
         return self._allows(requirement.specifier, candidate.version)

@@ -349,7 +349,12 @@ def _impossible(
     out = []
     for project, infos in grouped.items():
         entries = catalog.entries(project)
-        allow_pre = catalog.all_prereleases(project) or any(r.specifier.prereleases for r, _ in infos)
+        explicit_pre = any(r.specifier.prereleases for r, _ in infos)
+        has_final = any(
+            e.files.usable and not e.version.is_prerelease and all(r.specifier.contains(e.version) for r, _ in infos)
+            for e in entries
+        )
+        allow_pre = explicit_pre or not has_final
         wheels_only = binary(project)
         available = [
             str(e.version)
