@@ -87,8 +87,14 @@ def unsatisfiable_requirements(p: Profile, ctx: RuleContext) -> Iterator[Conflic
     causes = tuple(_own(c, p.name) for c in outcome.causes) or (
         Cause(p.name, "requires", ", ".join(requirement_lines(p.service)[0]), p.origin),
     )
-    title = outcome.message or f"the requirements of {p.name} cannot be satisfied together on python {line}"
-    asked = [c.object for c in causes[:2] if c.relation == "requires"]
+    title = (
+        _clash_title(causes, line)
+        or outcome.message
+        or f"the requirements of {p.name} cannot be satisfied together on python {line}"
+    )
+    # What to loosen is what the service wrote (the leaves that are its own lines), not what a
+    # dependency asks: "flask==3.0.3 requires werkzeug>=3.0.0" is not the user's to edit.
+    asked = list(dict.fromkeys(_own_lines(causes, p.name))) or [c.object for c in causes[:2] if c.relation == "requires"]
     tried = ", ".join(failed)
     hint = f"tried python {tried}; `matrixhell resolve` with these requirements shows the whole derivation"
     if asked:
@@ -97,6 +103,33 @@ def unsatisfiable_requirements(p: Profile, ctx: RuleContext) -> Iterator[Conflic
 
 
 _ROOTS = {"requirements": "{s}", "constraints": "the pins of {s}"}
+
+
+def _own_lines(causes: tuple[Cause, ...], service: str) -> list[str]:
+    out: list[str] = []
+    for c in causes:
+        if c.subject in (service, f"the pins of {service}") and c.relation in ("requires", "locks"):
+            out.append(f"{c.object} ({c.origin})" if c.origin is not None else c.object)
+        out += _own_lines(c.because, service)
+    return out
+
+
+def _clash_title(causes: tuple[Cause, ...], line: str) -> str | None:
+    """``werkzeug==2.3.8 (one) and werkzeug>=3.0.0 (flask==3.0.3) have no version in common on python
+    3.11``: the root causes when they all ask one project, else None."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    roots = [c for c in causes if c.relation == "requires"]
+    if len(roots) < 2 or len(roots) != len(causes):
+        return None
+    try:
+        names = {Requirement(c.object).name.lower().replace("_", "-") for c in roots}
+    except InvalidRequirement:
+        return None
+    if len(names) != 1:
+        return None
+    asks = " and ".join(f"{c.object} ({c.subject})" for c in roots)
+    return f"{asks} have no version of {names.pop()} in common on python {line}"
 
 
 def _own(c: Cause, service: str) -> Cause:
@@ -126,8 +159,8 @@ def disjoint_pins(a: Profile, b: Profile, ctx: RuleContext) -> Iterator[Conflict
     direct = any(any(pin.direct for pin in pins) for _k, pins in bad)
     severity = Severity.ERROR if direct else Severity.WARNING
     hint = (
-        f"give {a.name} and {b.name} separate environments, or align {pa.name} on one version both accept"
+        f"align {pa.name} on one version both accept, or keep the two in separate environments"
         if direct
-        else f"re-lock {a.name} and {b.name} together so their transitive pins agree"
+        else "re-lock the two together so their transitive pins agree"
     )
     yield Conflict("disjoint-pins", severity, (a.name, b.name), title, tuple(causes), hint)

@@ -74,8 +74,14 @@ def eol_release(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
 
 
 def _restricts(need: LibNeed, p: Profile, ctx: RuleContext) -> bool:
-    """Whether ``need`` rules out some release the service could otherwise run on."""
-    return any(not ctx.view.satisfies(r, need) for r in ctx.view.releases if f"{r.distro}:{r.name}" in p.base_slots)
+    """Whether ``need`` rules out a *supported* release the service could otherwise run on: what keeps
+    it on an old release, not a package a curated release merely does not list."""
+    today = ctx.kn.today
+    return any(
+        not ctx.view.satisfies(r, need)
+        for r in ctx.view.releases
+        if f"{r.distro}:{r.name}" in p.base_slots and not (today is not None and is_eol(r.eol, today))
+    )
 
 
 @fallback_rule(
@@ -94,11 +100,14 @@ def no_shared_release(a: Profile, b: Profile, ctx: RuleContext) -> Iterator[Conf
 
 
 def group_conflict(members: list[Profile], view: CatalogView) -> Conflict:
-    """Services that meet pairwise but fit no one release all together (found by the planner)."""
+    """Services that meet pairwise but fit no one release all together (found by the planner).
+
+    Info, not an error: no member has a problem to fix, the plan merely needs two environments for
+    them, and a scan that fails on a repo whose services all get along helps nobody."""
     names = [p.name for p in members]
     who = ", ".join(names[:-1]) + f" and {names[-1]}"
     causes = tuple(Cause(p.name, "runs-on", slot_text(p, view), p.origin) for p in members)
     hint = "each pair of them meets on some release, but no release suits them all: they take two environments"
     return Conflict(
-        "no-shared-release", Severity.ERROR, tuple(names), f"{who} fit no one release all together", causes, hint
+        "no-shared-release", Severity.INFO, tuple(names), f"{who} fit no one release all together", causes, hint
     )

@@ -9,6 +9,11 @@
 
 The root-cause pair (the first two causes) makes the "Because" sentence; ``verbose`` adds the whole
 derivation, every cause with what it rests on, indented, each with its origin.
+
+Conflicts between services repeat one root cause for every partner (billing's Python 3.8 against each
+3.11 and 3.12 service), so :func:`explain_all` says each root cause once, with every partner under it
+(:func:`group_conflicts`); ``verbose`` gives each pair in full.  The conflicts themselves stay pairwise:
+grouping is only how they read.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from collections.abc import Iterable
 
 from matrixhell.model import Cause, Conflict, Plan, Severity
 
-__all__ = ["derivation", "explain", "explain_all", "plan_text"]
+__all__ = ["derivation", "explain", "explain_all", "explain_group", "group_conflicts", "plan_text"]
 
 _CONCLUSIONS = {
     "runtime-disagreement": "the sources of {s} disagree on its runtime",
@@ -86,7 +91,140 @@ def explain(conflict: Conflict, *, verbose: bool = False) -> str:
 
 
 def explain_all(conflicts: Iterable[Conflict], *, verbose: bool = False) -> str:
-    return "\n\n".join(explain(c, verbose=verbose) for c in conflicts)
+    """Every conflict in words: one block per root cause, or each conflict in full with ``verbose``."""
+    if verbose:
+        return "\n\n".join(explain(c, verbose=True) for c in conflicts)
+    return "\n\n".join(
+        explain(g[0]) if len(g) == 1 else explain_group(g) for g in group_conflicts(conflicts)
+    )
+
+
+_Side = tuple[tuple[str, str, str], ...]
+
+
+def _side(c: Conflict, service: str) -> _Side:
+    """What one service brings to a pair conflict, without its name: how its causes read."""
+    return tuple((x.relation, x.object, str(x.origin)) for x in c.causes if x.subject == service)
+
+
+def _groupable(c: Conflict) -> bool:
+    # Only a pair whose every root cause belongs to one of its two services can share a root cause.
+    return len(c.subjects) == 2 and len(set(c.subjects)) == 2 and all(x.subject in c.subjects for x in c.causes)
+
+
+def group_conflicts(conflicts: Iterable[Conflict]) -> list[tuple[Conflict, ...]]:
+    """Pair conflicts of one kind and severity in which one service brings the same causes, together.
+
+    Greedy: the service and causes shared by the most pairs first (ties: the earliest conflict), until
+    no two pairs share one; each group is ordered as the conflicts came, the groups by their first.
+    Anything else stays alone.  Deterministic: it depends only on the order given.
+    """
+    items = list(conflicts)
+    order = {id(c): i for i, c in enumerate(items)}
+    left = {i for i, c in enumerate(items) if _groupable(c)}
+    keyed: dict[tuple[str, str, str, _Side], list[int]] = {}
+    for i in sorted(left):
+        c = items[i]
+        for s in c.subjects:
+            side = _side(c, s)
+            if side:
+                keyed.setdefault((c.kind, c.severity.value, s, side), []).append(i)
+    groups: list[tuple[Conflict, ...]] = []
+    while True:
+        best: tuple[int, int, tuple[str, str, str, _Side]] | None = None
+        for key, members in keyed.items():
+            alive = [i for i in members if i in left]
+            if len(alive) >= 2 and (best is None or (len(alive), -alive[0]) > (best[0], -best[1])):
+                best = (len(alive), alive[0], key)
+        if best is None:
+            break
+        chosen = [i for i in keyed[best[2]] if i in left]
+        left.difference_update(chosen)
+        hub = best[2][2]
+        # The hub first in every member, so the renderer reads "hub against each partner".
+        groups.append(tuple(_hub_first(items[i], hub) for i in chosen))
+    grouped = {id(m) for g in groups for m in g}
+    singles = [(c,) for c in items if id(c) not in grouped and not any(_same(c, m) for g in groups for m in g)]
+    out = groups + singles
+    out.sort(key=lambda g: min(order.get(id(m), _first_index(items, m)) for m in g))
+    return out
+
+
+def _same(a: Conflict, b: Conflict) -> bool:
+    return a.key() == b.key()
+
+
+def _first_index(items: list[Conflict], c: Conflict) -> int:
+    return next(i for i, x in enumerate(items) if x.key() == c.key())
+
+
+def _hub_first(c: Conflict, hub: str) -> Conflict:
+    if c.subjects[0] == hub:
+        return c
+    from dataclasses import replace
+
+    return replace(c, subjects=(c.subjects[1], c.subjects[0]))
+
+
+def _split_hint(hint: str) -> list[str]:
+    """A hint's clauses: hints join them with "; " outside parentheses."""
+    parts: list[str] = []
+    depth, start = 0, 0
+    for i, ch in enumerate(hint):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        elif ch == ";" and depth == 0 and hint.startswith("; ", i):
+            parts.append(hint[start:i])
+            start = i + 2
+    parts.append(hint[start:])
+    return [p.strip() for p in parts if p.strip()]
+
+
+def explain_group(group: tuple[Conflict, ...]) -> str:
+    """One root cause and every partner it parts a service from::
+
+        error[disjoint-runtime] billing vs reports, web, worker (3 pairs)
+          Because billing requires python ==3.8.18 (services/billing/runtime.txt:1) and
+            reports requires python >=3.11,<3.12 (services/reports/Dockerfile:1),
+            web requires python >=3.12,<3.13 (docker/web.Dockerfile:16), as does worker,
+          billing cannot share one environment with any of them.
+    """
+    first = group[0]
+    hub = first.subjects[0]
+    partners: dict[_Side, list[str]] = {}
+    for c in group:
+        partners.setdefault(_side(c, c.subjects[1]), []).append(c.subjects[1])
+    names = [c.subjects[1] for c in group]
+    head = f"{first.severity.value}[{first.kind}] {hub} vs {', '.join(names)} ({len(group)} pairs)"
+    hub_causes = [x for x in first.causes if x.subject == hub]
+    lines = [head, f"  Because {' and '.join(_phrase(x) for x in hub_causes)} and"]
+    rows = []
+    for side_names in partners.values():
+        c = next(m for m in group if m.subjects[1] == side_names[0])
+        text = " and ".join(_phrase(x) for x in c.causes if x.subject == side_names[0])
+        also = f", as {'do' if len(side_names) > 2 else 'does'} {', '.join(side_names[1:])}" if len(side_names) > 1 else ""
+        rows.append(f"    {text}{also}")
+    lines += [f"{r}," for r in rows]
+    if first.severity.value == "error":
+        lines.append(f"  {hub} cannot share one environment with any of them.")
+    else:
+        lines.append(f"  {hub} shares one environment with any of them only at a cost.")
+    titles = list(dict.fromkeys(c.title for c in group))
+    if any(x.because for c in group for x in c.causes) or len(titles) > 1:
+        lines.append(f"  (--verbose shows each of the {len(group)} pairs in full)")
+    hints: list[str] = []
+    for c in group:
+        for part in _split_hint(c.hint or ""):
+            if part not in hints:
+                hints.append(part)
+    if len(hints) == 1:
+        lines.append(f"  hint: {hints[0]}")
+    elif hints:
+        lines.append("  hints:")
+        lines.extend(f"    {h}" for h in hints)
+    return "\n".join(lines)
 
 
 def plan_text(plan: Plan, *, verbose: bool = False) -> str:

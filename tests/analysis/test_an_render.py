@@ -171,3 +171,61 @@ def test_plan_text_lists_environments_targets_and_splits() -> None:
     assert "env-1: debian bullseye (glibc 2.31, libssl1.1), python 3.8" in text
     assert "why they are split:" in text
     assert "  api / web: disjoint-runtime: python >=3.8,<3.9 and >=3.12 have no version in common" in text
+
+
+def _pair(kind: str, a: str, b: str, a_says: tuple[str, str, str], b_says: tuple[str, str, str]) -> Conflict:
+    def cause(who: str, says: tuple[str, str, str]) -> Cause:
+        rel, obj, path = says
+        return Cause(who, rel, obj, Origin(path, 1))
+
+    return Conflict(
+        kind, Severity.ERROR, (a, b), f"{a} vs {b}", (cause(a, a_says), cause(b, b_says)), f"{a} fits x; {b} fits y (p; q)"
+    )
+
+
+OLD = ("requires", "python ==3.8.*", "old/runtime.txt")
+NEW = ("requires", "python ==3.12.*", "web/Dockerfile")
+MID = ("requires", "python ==3.11.*", "mid/Dockerfile")
+
+
+def test_one_root_cause_is_said_once_with_every_partner() -> None:
+    from matrixhell.render.explain import explain_all, group_conflicts
+
+    conflicts = [
+        _pair("disjoint-runtime", "mid", "old", MID, OLD),
+        _pair("disjoint-runtime", "mid", "web", MID, NEW),
+        _pair("disjoint-runtime", "old", "web", OLD, NEW),
+        _pair("disjoint-runtime", "old", "worker", OLD, NEW),
+    ]
+    groups = group_conflicts(conflicts)
+    # old's python 3.8 parts it from three services: one group, old first in each of its members
+    assert sorted(len(g) for g in groups) == [1, 3]
+    [big] = [g for g in groups if len(g) == 3]
+    assert {c.subjects[0] for c in big} == {"old"} and {c.subjects[1] for c in big} == {"mid", "web", "worker"}
+    # every conflict lands in exactly one group, none is lost or repeated
+    assert sorted(c.key() for g in groups for c in g) == sorted(c.key() for c in conflicts)
+    text = explain_all(conflicts)
+    assert text.count("old requires python ==3.8.* (old/runtime.txt:1)") == 1
+    # web and worker bring the same cause from the same line: said once, "as does worker"
+    assert text.count("python ==3.12.* (web/Dockerfile:1)") == 2  # once under old, once beside mid
+    assert "as does worker" in text
+    # hint clauses are kept whole (the parenthesis holds a "; ") and said once each
+    assert text.count("old fits x") == 1 and "fits y (p; q)" in text
+    # verbose gives every pair in full, ungrouped
+    verbose = explain_all(conflicts, verbose=True)
+    assert verbose.count("derivation:") == 4 and " vs " not in verbose.split("\n")[0].split("]")[0]
+
+
+def test_grouping_keeps_kinds_severities_and_service_conflicts_apart() -> None:
+    from matrixhell.render.explain import group_conflicts
+
+    runtime = _pair("disjoint-runtime", "old", "web", OLD, NEW)
+    pins = _pair("disjoint-pins", "old", "worker", OLD, NEW)  # same causes, another kind
+    inside = Conflict("requires-python", Severity.ERROR, ("old",), "t", (Cause("old", "requires", "x"),), "h")
+    warn = Conflict(
+        "disjoint-runtime", Severity.WARNING, ("old", "mid"), "t", (Cause("old", OLD[0], OLD[1], Origin(OLD[2], 1)),
+                                                                    Cause("mid", "requires", "y")), "h"
+    )
+    groups = group_conflicts([runtime, pins, inside, warn])
+    assert [len(g) for g in groups] == [1, 1, 1, 1]
+    assert [g[0] for g in groups] == [runtime, pins, inside, warn]  # the order given
