@@ -102,16 +102,16 @@ def bench(bundles: dict[str, Path], runs: int, work: Path) -> dict[str, dict[str
         argv = COMMANDS[name]
         runners = {
             "python3 -S -c pass (floor)": lambda: _time([py, "-S", "-c", "pass"]),
-            "run (python -S -m)": lambda: _time([py, "-S", "-m", "matrixhell.runtime.cli", "--root", str(state),
+            "run (python -S -m)": lambda b=b: _time([py, "-S", "-m", "matrixhell.runtime.cli", "--root", str(state),
                                                  "run", "--bundle", str(b), cid()], env=_env(), cwd=str(REPO)),
-            "supervisor": lambda: _timed_call(lambda: client.run(str(b), cid())),
-            "runc": lambda: _time(["runc", "--root", str(work / "runc"), "run", "--bundle", str(b), cid()]),
-            "bwrap": lambda: _time(["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
+            "supervisor": lambda b=b: _timed_call(lambda: client.run(str(b), cid())),
+            "runc": lambda b=b: _time(["runc", "--root", str(work / "runc"), "run", "--bundle", str(b), cid()]),
+            "bwrap": lambda argv=argv: _time(["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
                                     "--ro-bind", rootfs, "/", "--proc", "/proc", "--dev", "/dev",
                                     "--hostname", "matrixhell", *argv]),
         }
         if console.exists():
-            runners["run (console script)"] = lambda: _time([str(console), "--root", str(state), "run", "--bundle",
+            runners["run (console script)"] = lambda b=b: _time([str(console), "--root", str(state), "run", "--bundle",
                                                              str(b), cid()])
         times: dict[str, list[float]] = {k: [] for k in runners}
         for k in runners:  # warm caches once
@@ -216,7 +216,8 @@ def main() -> int:
                       f"{'ok' if r <= target else 'MISSED'}")
     for c in res:
         if "run (console script)" in res[c]:
-            print(f"  run (console script)     / runc  [{c:4}] = {res[c]['run (console script)'] / res[c]['runc']:5.2f}")
+            r = res[c]["run (console script)"] / res[c]["runc"]
+            print(f"  run (console script)     / runc  [{c:4}] = {r:5.2f}")
         print(f"  supervisor               / bwrap [{c:4}] = {res[c]['supervisor'] / res[c]['bwrap']:5.2f}")
     if leaks:
         print(f"\nleak check, {a.cycles} cycles (after - before):")

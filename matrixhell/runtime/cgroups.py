@@ -51,7 +51,7 @@ def detect_layout() -> Layout:
         for line in f:
             left, _, right = line.partition(" - ")
             fields = left.split()
-            fstype, _src, sopts = (right.split() + ["", ""])[:3]
+            fstype, _src, sopts = [*right.split(), "", ""][:3]
             mp = _unescape(fields[4])
             if fstype == "cgroup2":
                 if v2 is None or mp == "/sys/fs/cgroup":
@@ -213,7 +213,7 @@ class Cgroup:
 
     def kill_all(self, sig: int = 9) -> None:
         for pid in self.pids():
-            try:
+            try:  # noqa: SIM105 (contextlib costs start-up time)
                 os.kill(pid, sig)
             except ProcessLookupError:
                 pass

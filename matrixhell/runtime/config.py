@@ -74,7 +74,7 @@ PROPAGATIONS = ("private", "rprivate", "slave", "rslave", "shared", "rshared", "
 
 
 class _Frozen:
-    __slots__ = ()
+    __slots__: tuple[str, ...] = ()
 
     def __init__(self, **kw: object) -> None:
         for k, v in kw.items():
@@ -97,7 +97,7 @@ class _Frozen:
 
 
 class Rlimit(_Frozen):
-    __slots__ = ("type", "resource", "soft", "hard")
+    __slots__ = ("hard", "resource", "soft", "type")
     type: str
     resource: int
     soft: int
@@ -105,9 +105,25 @@ class Rlimit(_Frozen):
 
 
 class Process(_Frozen):
-    __slots__ = ("terminal", "uid", "gid", "additional_gids", "umask", "args", "env", "cwd",
-                 "bounding", "effective", "inheritable", "permitted", "ambient", "rlimits",
-                 "no_new_privileges", "oom_score_adj", "console_size")
+    __slots__ = (
+        "additional_gids",
+        "ambient",
+        "args",
+        "bounding",
+        "console_size",
+        "cwd",
+        "effective",
+        "env",
+        "gid",
+        "inheritable",
+        "no_new_privileges",
+        "oom_score_adj",
+        "permitted",
+        "rlimits",
+        "terminal",
+        "uid",
+        "umask",
+    )
     terminal: bool
     uid: int
     gid: int
@@ -128,8 +144,18 @@ class Process(_Frozen):
 
 
 class Mount(_Frozen):
-    __slots__ = ("destination", "type", "source", "options", "flags", "clear_flags", "propagation",
-                 "data", "bind", "field")
+    __slots__ = (
+        "bind",
+        "clear_flags",
+        "data",
+        "destination",
+        "field",
+        "flags",
+        "options",
+        "propagation",
+        "source",
+        "type",
+    )
     destination: str
     type: str | None
     source: str | None
@@ -143,7 +169,7 @@ class Mount(_Frozen):
 
 
 class Namespace(_Frozen):
-    __slots__ = ("type", "flag", "path")
+    __slots__ = ("flag", "path", "type")
     type: str
     flag: int
     path: str | None
@@ -157,7 +183,7 @@ class IdMap(_Frozen):
 
 
 class DeviceRule(_Frozen):
-    __slots__ = ("allow", "type", "major", "minor", "access")
+    __slots__ = ("access", "allow", "major", "minor", "type")
     allow: bool
     type: str
     major: int | None
@@ -166,8 +192,16 @@ class DeviceRule(_Frozen):
 
 
 class Resources(_Frozen):
-    __slots__ = ("memory_limit", "memory_reservation", "memory_swap", "pids_limit", "cpu_shares",
-                 "cpu_quota", "cpu_period", "devices")
+    __slots__ = (
+        "cpu_period",
+        "cpu_quota",
+        "cpu_shares",
+        "devices",
+        "memory_limit",
+        "memory_reservation",
+        "memory_swap",
+        "pids_limit",
+    )
     memory_limit: int | None
     memory_reservation: int | None
     memory_swap: int | None
@@ -182,7 +216,7 @@ class Resources(_Frozen):
 
 
 class SeccompArg(_Frozen):
-    __slots__ = ("index", "value", "value_two", "op")
+    __slots__ = ("index", "op", "value", "value_two")
     index: int
     value: int
     value_two: int
@@ -190,7 +224,7 @@ class SeccompArg(_Frozen):
 
 
 class SeccompRule(_Frozen):
-    __slots__ = ("names", "action", "errno_ret", "args")
+    __slots__ = ("action", "args", "errno_ret", "names")
     names: tuple[str, ...]
     action: str
     errno_ret: int | None
@@ -198,7 +232,7 @@ class SeccompRule(_Frozen):
 
 
 class Seccomp(_Frozen):
-    __slots__ = ("default_action", "default_errno_ret", "architectures", "rules", "flags")
+    __slots__ = ("architectures", "default_action", "default_errno_ret", "flags", "rules")
     default_action: str
     default_errno_ret: int | None
     architectures: tuple[str, ...]
@@ -207,7 +241,7 @@ class Seccomp(_Frozen):
 
 
 class Device(_Frozen):
-    __slots__ = ("path", "type", "major", "minor", "file_mode", "uid", "gid")
+    __slots__ = ("file_mode", "gid", "major", "minor", "path", "type", "uid")
     path: str
     type: str
     major: int
@@ -218,10 +252,28 @@ class Device(_Frozen):
 
 
 class Config(_Frozen):
-    __slots__ = ("oci_version", "bundle", "root_path", "root_readonly", "hostname", "process", "mounts",
-                 "namespaces", "uid_mappings", "gid_mappings", "resources", "cgroups_path",
-                 "masked_paths", "readonly_paths", "seccomp", "sysctl", "devices", "rootfs_propagation",
-                 "annotations", "notes")
+    __slots__ = (
+        "annotations",
+        "bundle",
+        "cgroups_path",
+        "devices",
+        "gid_mappings",
+        "hostname",
+        "masked_paths",
+        "mounts",
+        "namespaces",
+        "notes",
+        "oci_version",
+        "process",
+        "readonly_paths",
+        "resources",
+        "root_path",
+        "root_readonly",
+        "rootfs_propagation",
+        "seccomp",
+        "sysctl",
+        "uid_mappings",
+    )
     oci_version: str
     bundle: str
     root_path: str
@@ -297,7 +349,8 @@ def _int(d: dict[str, object], key: str, path: str, required: bool = False,
             raise _err(full, f"must be >= {lo}, got {v}")
         if hi is not None and v > hi:
             raise _err(full, f"must be <= {hi}, got {v}")
-    return v  # type: ignore[return-value]
+        return v
+    return None
 
 
 def _bool(d: dict[str, object], key: str, path: str) -> bool:
@@ -450,7 +503,7 @@ def _mount(v: object, i: int) -> Mount:
 
 
 def _idmaps(items: list[object], path: str) -> tuple[IdMap, ...]:
-    maps = []
+    maps: list[IdMap] = []
     for i, m in enumerate(items):
         ip = f"{path}[{i}]"
         d = _obj(m, ip)
@@ -525,10 +578,10 @@ def _seccomp(v: object) -> Seccomp:
         action = _str(rd, "action", rp, required=True) or ""
         if action not in SECCOMP_ACTIONS:
             raise _err(f"{rp}.action", f"unknown or unsupported action {action!r}")
-        args = []
-        for j, a in enumerate(_list(rd, "args", rp)):
+        args: list[SeccompArg] = []
+        for j, arg in enumerate(_list(rd, "args", rp)):
             ap = f"{rp}.args[{j}]"
-            ad = _obj(a, ap)
+            ad = _obj(arg, ap)
             op = _str(ad, "op", ap, required=True) or ""
             if op not in SECCOMP_OPS:
                 raise _err(f"{ap}.op", f"unknown comparison {op!r}")
@@ -655,7 +708,7 @@ def parse_config(raw: object, bundle: str) -> Config:
         hostname=hostname, process=process, mounts=mounts, namespaces=tuple(nss), uid_mappings=uidm,
         gid_mappings=gidm, resources=resources, cgroups_path=cgpath, masked_paths=masked,
         readonly_paths=ro, seccomp=sc, sysctl=tuple(sysctl), devices=tuple(devices),
-        rootfs_propagation=prop, annotations=dict(ann), notes=tuple(notes),  # type: ignore[arg-type]
+        rootfs_propagation=prop, annotations=dict(ann), notes=tuple(notes),
     )
 
 

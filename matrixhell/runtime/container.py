@@ -75,7 +75,7 @@ def _raise_from(msg: str | None, stage: str) -> None:
     if msg is None:
         raise RtError("container", f"the container process died during {stage}", EXIT_CONTAINER_FAILED)
     if msg.startswith("E"):
-        where, message, code = (msg[1:].split("\t") + ["", "", ""])[:3]
+        where, message, code = [*msg[1:].split("\t"), "", "", ""][:3]
         raise RtError(where, message, int(code) if code.isdigit() else EXIT_SYSTEM)
 
 
@@ -193,16 +193,16 @@ def spawn(cfg: Config, cid: str, root: str, *, create: bool, stdio: tuple[int, i
         return Launched(pid_j, state, cg, reader, console)
     except BaseException:
         for pid in pids:
-            try:
+            try:  # noqa: SIM105 (contextlib costs start-up time)
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            try:
+            try:  # noqa: SIM105 (contextlib costs start-up time)
                 os.waitpid(pid, 0)
             except ChildProcessError:
                 pass
         for fd in fds:
-            try:
+            try:  # noqa: SIM105 (contextlib costs start-up time)
                 os.close(fd)
             except OSError:
                 pass
@@ -245,7 +245,7 @@ def _recv_console(sock: object, reader: _Reader) -> int:
     import socket
 
     assert isinstance(sock, socket.socket)
-    msg, fds, _flags, _addr = socket.recv_fds(sock, 16, 1)
+    _msg, fds, _flags, _addr = socket.recv_fds(sock, 16, 1)
     sock.close()
     if not fds:
         _raise_from(reader.line(), "terminal setup")
@@ -422,12 +422,12 @@ def _container(cfg: Config, state: State, reader: _Reader, wfd: int, console_pai
         os.execve(exe, list(p.args), env)
     except BaseException as e:
         msg = _error_msg(e)
-        try:
+        try:  # noqa: SIM105 (contextlib costs start-up time)
             _send(wfd, msg)
         except OSError:
             pass
         if reported_ready:
-            try:
+            try:  # noqa: SIM105 (contextlib costs start-up time)
                 os.write(2, f"matrixhell-runtime: error: {msg[1:].split(chr(9))[0]}: "
                          f"{msg.split(chr(9))[1] if chr(9) in msg else msg}\n".encode())
             except OSError:

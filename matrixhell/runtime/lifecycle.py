@@ -121,7 +121,7 @@ def delete(root: str, cid: str, force: bool = False) -> None:
     if status == "running" and not force:
         raise RtError("id", f"container {cid!r} is running (stop it first or use --force)", EXIT_STATE)
     if status != "stopped":
-        try:
+        try:  # noqa: SIM105 (contextlib costs start-up time)
             os.kill(st.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
@@ -151,7 +151,7 @@ def run(root: str, cid: str, bundle: str, detach: bool = False, pid_file: str | 
         if not target:
             pending.append(signum)
             return
-        try:
+        try:  # noqa: SIM105 (contextlib costs start-up time)
             os.kill(target[0], signum)
         except ProcessLookupError:
             pass

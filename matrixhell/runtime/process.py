@@ -90,7 +90,7 @@ def close_fds(keep: tuple[int, ...] = ()) -> None:
         for name in os.listdir("/proc/self/fd"):
             fd = int(name)
             if fd >= 3:
-                try:
+                try:  # noqa: SIM105 (contextlib costs start-up time)
                     os.set_inheritable(fd, False)
                 except OSError:
                     pass

@@ -6,10 +6,6 @@ from __future__ import annotations
 import os
 import stat
 
-TYPE_CHECKING = False  # typing costs ~2 ms to import on the start path; mypy knows this name
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
 from . import _libc
 from .cgroups import Layout
 from .config import Config, Mount
@@ -25,6 +21,10 @@ from .mounts import (
     open_in_root,
     remount,
 )
+
+TYPE_CHECKING = False  # typing costs ~2 ms to import on the start path; mypy knows this name
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 __all__ = ["mask_and_protect", "pivot", "prepare"]
 

@@ -118,11 +118,11 @@ class State:
 
     def remove_dir(self) -> None:
         for name in ("exec.fifo", "state.json", ".state.json.tmp"):
-            try:
+            try:  # noqa: SIM105 (contextlib costs start-up time)
                 os.unlink(os.path.join(self.dir, name))
             except FileNotFoundError:
                 pass
-        try:
+        try:  # noqa: SIM105 (contextlib costs start-up time)
             os.rmdir(self.dir)
         except FileNotFoundError:
             pass

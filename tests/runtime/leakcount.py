@@ -12,7 +12,7 @@ def _ours(pid: str, rootfs: str) -> bool:
         cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
-    return root.startswith(rootfs) or b"matrixhell.runtime" in cmd and b"supervisor" not in cmd
+    return root.startswith(rootfs) or (b"matrixhell.runtime" in cmd and b"supervisor" not in cmd)
 
 
 def snapshot(rootfs: str, fd_pid: int | None = None) -> dict[str, int]:

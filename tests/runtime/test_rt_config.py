@@ -172,7 +172,7 @@ def test_load_bundle_reports_json_position(tmp_path: Path) -> None:
 
 
 def test_load_bundle_missing_config_and_rootfs(tmp_path: Path) -> None:
-    with pytest.raises(RtError, match="no config.json in the bundle"):
+    with pytest.raises(RtError, match=r"no config\.json in the bundle"):
         load_bundle(str(tmp_path))
     (tmp_path / "config.json").write_text(json.dumps(default_spec()))
     with pytest.raises(RtError) as ei:

@@ -7,7 +7,6 @@ import subprocess
 import time
 
 import pytest
-
 from conftest import Bundle, Runtime, cgroup_leaves, parse_probe, privileged
 
 pytestmark = [pytest.mark.privileged, privileged]
@@ -195,7 +194,7 @@ def test_non_root_user_loses_caps_at_exec_unless_ambient(rt: Runtime, bundle: Bu
 
 def test_custom_capability_sets(rt: Runtime, bundle: Bundle) -> None:
     caps = ["CAP_NET_RAW", "CAP_CHOWN"]
-    bundle.process["capabilities"] = {"bounding": caps + ["CAP_KILL"], "effective": caps, "permitted": caps,
+    bundle.process["capabilities"] = {"bounding": [*caps, "CAP_KILL"], "effective": caps, "permitted": caps,
                                       "inheritable": ["CAP_CHOWN"], "ambient": ["CAP_CHOWN"]}
     r = rt.probe(bundle.write())
     assert int(r["CapEff"], 16) == (1 << 13) | 1

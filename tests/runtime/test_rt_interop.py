@@ -14,7 +14,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import Bundle, Runtime, parse_probe, privileged
 
 pytestmark = [pytest.mark.privileged, privileged]

@@ -36,4 +36,4 @@ def test_errors_carry_line_and_column(doc: str, line: int, col: int) -> None:
 @pytest.mark.parametrize("const", ["NaN", "Infinity", "-Infinity"])
 def test_non_json_constants_are_refused(const: str) -> None:
     with pytest.raises(JsonError, match="is not valid JSON"):
-        loads('{"a": %s}' % const)
+        loads(f'{{"a": {const}}}')

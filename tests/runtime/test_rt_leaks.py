@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import RT, Bundle, Runtime, env, privileged
 from leakcount import snapshot
+
 from matrixhell.runtime.supervisor import SupervisorClient
 
 pytestmark = [pytest.mark.privileged, privileged, pytest.mark.slow]

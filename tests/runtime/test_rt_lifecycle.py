@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import RT, Bundle, Runtime, cgroup_leaves, env, privileged
 
 priv = [pytest.mark.privileged, privileged]
@@ -71,10 +70,16 @@ def test_start_twice_is_a_state_error(rt: Runtime, bundle: Bundle) -> None:
 
 @pytest.mark.privileged
 @privileged
-def test_kill_then_delete(rt: Runtime, bundle: Bundle) -> None:
-    bundle.sh("trap 'exit 0' TERM; while :; do sleep 0.05; done")
+def test_kill_then_delete(rt: Runtime, bundle: Bundle, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    bundle.mount(destination="/out", type="bind", source=str(out), options=["rbind", "nodev"])
+    bundle.sh("trap 'exit 0' TERM; touch /out/ready; while :; do sleep 0.05; done")
     cid = _create(rt, bundle)
     rt.cmd("start", cid, check=True)
+    deadline = time.monotonic() + 5
+    while not (out / "ready").exists() and time.monotonic() < deadline:  # pid 1 has its handler now
+        time.sleep(0.01)
     res = rt.cmd("delete", cid)
     assert res.returncode == 5 and "is running" in res.stderr
     rt.cmd("kill", cid, "TERM", check=True)

@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, builder, parse_probe
 
 USER = "mhtest"
@@ -225,7 +224,8 @@ def test_rootless_limits_without_delegation_fail_clearly(u: AsUser, pub_rootfs: 
 def test_rootless_escape_attempts_fail(u: AsUser, pub_rootfs: Path) -> None:
     def attempts(cfg: dict) -> None:
         cfg["process"]["args"] = ["/bin/sh", "-c",
-                                  "mount -t tmpfs x /mnt 2>/dev/null; echo m=$?; ulimit -n 4096 2>/dev/null; echo u=$?; "
+                                  "mount -t tmpfs x /mnt 2>/dev/null; echo m=$?; "
+                                  "ulimit -n 4096 2>/dev/null; echo u=$?; "
                                   "echo x > /sys/fs/cgroup/memory/release_agent 2>/dev/null; echo r=$?; "
                                   "ps -o pid | tail -n +2 | wc -l"]
 

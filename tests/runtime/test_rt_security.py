@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import Bundle, Runtime, privileged
 
 pytestmark = [pytest.mark.privileged, privileged]

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from conftest import RT, Bundle, cgroup_leaves, env, privileged
+
 from matrixhell.runtime.supervisor import SupervisorClient, SupervisorError
 
 pytestmark = [pytest.mark.privileged, privileged]
@@ -98,10 +98,14 @@ def test_waits_from_two_clients(sup, bundle: Bundle) -> None:  # type: ignore[no
 def test_kill_and_delete(sup, bundle: Bundle) -> None:  # type: ignore[no-untyped-def]
     sock, _ = sup
     bundle.linux["resources"]["pids"] = {"limit": 20}
-    bundle.sh("trap 'exit 9' TERM; while :; do sleep 0.05; done")
+    bundle.sh("trap 'exit 9' TERM; echo ready; while :; do sleep 0.05; done")
     bundle.write()
     with SupervisorClient(sock) as c:
-        c.start(str(bundle.path), "k")
+        r, w = os.pipe()
+        c.start(str(bundle.path), "k", stdio=(0, w, 2))
+        os.close(w)
+        assert os.read(r, 6) == b"ready\n"  # the trap is set: pid 1 ignores signals it has no handler for
+        os.close(r)
         assert cgroup_leaves("k")
         with pytest.raises(SupervisorError) as ei:
             c.delete("k")
@@ -135,7 +139,7 @@ def test_errors_are_replies_not_crashes(sup, bundle: Bundle, tmp_path: Path) -> 
 
 
 def test_shutdown_kills_what_still_runs(sup, bundle: Bundle) -> None:  # type: ignore[no-untyped-def]
-    sock, root = sup
+    sock, _root = sup
     bundle.linux["resources"]["pids"] = {"limit": 20}
     bundle.args("/bin/sleep", "60")
     bundle.write()
