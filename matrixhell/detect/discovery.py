@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from matrixhell.detect.base import Detector
 from matrixhell.detect.compose import ComposeFile, compose_files_in, parse_compose
+from matrixhell.detect.repotree import RepoTree
 from matrixhell.detect.repoview import RepoView
 from matrixhell.errors import InputError
 from matrixhell.model import (
@@ -84,17 +85,6 @@ AUXILIARY_DETECTORS = frozenset({"apt"})
 WEAK_START = 45
 _DOCKERFILES = ("Dockerfile", "Containerfile")
 _VARIANT_SUFFIXES = (".yaml", ".yml")
-
-
-@dataclass(frozen=True, slots=True)
-class RepoTree:
-    """One walk of the repository: the files of every directory, after ignore rules."""
-
-    files: Mapping[str, frozenset[str]]  # directory ('' = root) -> names of the files directly in it
-    dirs: tuple[str, ...]  # every directory, sorted
-
-    def has(self, directory: str, name: str) -> bool:
-        return name in self.files.get(directory, frozenset())
 
 
 @dataclass(frozen=True, slots=True)

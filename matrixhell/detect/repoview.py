@@ -180,6 +180,23 @@ class FsRepoView:
     def files_read(self) -> int:
         return self._files_read
 
+    def abs_path(self, path: str) -> str:
+        """The absolute path of ``path``; InputError if a symlink takes it out of the repository."""
+        return self._abs(path)
+
+    def stat_signature(self, path: str) -> tuple[os.stat_result, str]:
+        """The stat of ``path`` (following links, within the repository) and its absolute path, with a
+        single lstat when the walk vouched for its directory and it is not a link itself."""
+        rel = _norm(path)
+        parent = rel.rpartition("/")[0]
+        if rel and parent in self._safe_dirs:
+            full = f"{self._root_str}/{rel}"
+            st = os.lstat(full)
+            if not stat.S_ISLNK(st.st_mode):
+                return st, full
+        full = self._abs(rel)
+        return os.stat(full), full
+
     def _abs(self, path: str) -> str:
         """The absolute path of ``path`` after checking no symlink takes it out of the repository.
 

@@ -12,16 +12,38 @@ import contextlib
 import posixpath
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from matrixhell.detect.base import DetectContext, Detector, finding_from_error, join
-from matrixhell.detect.compose import parse_dotenv
-from matrixhell.detect.discovery import Discovery, PlannedService, RepoTree, WorkspaceFn, discover
-from matrixhell.detect.merge import merge_service
+from matrixhell.detect.repotree import RepoTree
 from matrixhell.detect.repoview import RepoView, WalkProblem
 from matrixhell.errors import InputError
 from matrixhell.model import Detection, Finding, Origin, ScanResult, Service, ServiceKind, Severity
 from matrixhell.reporting import Reporter
+
+if TYPE_CHECKING:
+    from matrixhell.detect.discovery import Discovery, PlannedService, WorkspaceFn
+    from matrixhell.scancache import Recording, ScanCache
+
+# discovery, compose and merge are imported where a scan first needs them: a scan answered from the
+# cache never does
+
+
+def __getattr__(name: str) -> Any:
+    return _lazy(name)
+
+
+def _lazy(name: str) -> Any:
+    """A module attribute loaded on first use (``merge_service``), replaceable like any other."""
+    hit = globals().get(name)
+    if hit is not None:
+        return hit
+    if name == "merge_service":
+        from matrixhell.detect.merge import merge_service
+
+        globals()[name] = merge_service
+        return merge_service
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["CachedView", "load_detectors", "scan_repo", "walk_tree"]
 
@@ -29,9 +51,11 @@ __all__ = ["CachedView", "load_detectors", "scan_repo", "walk_tree"]
 class CachedView:
     """A RepoView that reads each file once: contents and errors are remembered by path."""
 
-    def __init__(self, inner: RepoView, reporter: Reporter | None = None) -> None:
+    def __init__(self, inner: RepoView, reporter: Reporter | None = None, recording: Recording | None = None) -> None:
         self._inner = inner
         self._reporter = reporter
+        # what the scan cache needs to know to tell later whether this scan's result still holds
+        self._recording = recording
         self._bytes: dict[str, bytes | InputError] = {}
         self._text: dict[str, str | InputError] = {}
         self._is_file: dict[str, bool] = {}
@@ -43,6 +67,9 @@ class CachedView:
         return self._inner
 
     def _read(self, path: str) -> bytes | InputError:
+        rec = self._recording
+        if rec is not None:
+            return self._recorded_read(path, rec)
         try:
             data = self._inner.read_bytes(path)
         except InputError as e:
@@ -50,6 +77,24 @@ class CachedView:
         if self._reporter is not None:
             self._reporter.file_read(path)
         return data
+
+    def _recorded_read(self, path: str, rec: Recording) -> bytes | InputError:
+        from matrixhell.scancache import digest, view_signature
+
+        sig, _ = view_signature(self._inner, path)
+        try:
+            data = self._inner.read_bytes(path)
+        except InputError as e:
+            rec.reads[path] = (sig, None)
+            return e
+        rec.reads[path] = (sig, digest(data))
+        if self._reporter is not None:
+            self._reporter.file_read(path)
+        return data
+
+    def _note(self, kind: str, path: str, answer: object) -> None:
+        if self._recording is not None:
+            self._recording.probes[(kind, path)] = answer
 
     def read_bytes(self, path: str) -> bytes:
         hit = self._bytes.get(path)
@@ -98,7 +143,9 @@ class CachedView:
     def _raw_names(self, directory: str) -> frozenset[str]:
         hit = self._listing.get(directory)
         if hit is None:
-            hit = self._listing[directory] = frozenset(self._inner.listdir(directory))
+            names = self._inner.listdir(directory)
+            self._note("listdir", directory, tuple(names))
+            hit = self._listing[directory] = frozenset(names)
         return hit
 
     def is_file(self, path: str) -> bool:
@@ -128,10 +175,16 @@ class CachedView:
                     return False
                 if name not in self._raw_names(directory):
                     return False
-        return self._inner.is_dir(path) if want_dir else self._inner.is_file(path)
+        answer = self._inner.is_dir(path) if want_dir else self._inner.is_file(path)
+        self._note("is_dir" if want_dir else "is_file", path, answer)
+        return answer
 
     def listdir(self, path: str) -> list[str]:
-        return sorted(self._raw_names(path)) if path in self._listing else self._inner.listdir(path)
+        if path in self._listing:
+            return sorted(self._raw_names(path))
+        names = self._inner.listdir(path)
+        self._note("listdir", path, tuple(names))
+        return names
 
     def walk(self) -> Iterator[tuple[str, list[str], list[str]]]:
         return self._inner.walk()
@@ -150,9 +203,16 @@ class CachedView:
 
 def walk_tree(view: RepoView) -> RepoTree:
     """One walk: the files of every directory (ignore rules applied by the view)."""
+    return _walk(view, None)
+
+
+def _walk(view: RepoView, fingerprint: Any) -> RepoTree:
+    """The walk; with a hash object, every listing is fed to it (the scan cache's key)."""
     files: dict[str, frozenset[str]] = {}
-    for directory, _dirs, names in view.walk():
+    for directory, dirs, names in view.walk():
         files[directory] = frozenset(names)
+        if fingerprint is not None:
+            fingerprint.update(f"{directory}\0{'/'.join(dirs)}\0{'/'.join(names)}\n".encode())
     return RepoTree(files, tuple(sorted(files)))
 
 
@@ -214,6 +274,8 @@ class _Runner:
         hit = self._env_cache.get(directory)
         if hit is None:
             hit = dict(self.env)
+            from matrixhell.detect.compose import parse_dotenv
+
             with contextlib.suppress(InputError):  # an unreadable .env only loses its values
                 hit.update({k: v for k, (v, _) in parse_dotenv(self.view.read_text(join(directory, ".env"))).items()})
             self._env_cache[directory] = hit
@@ -312,6 +374,8 @@ class _Runner:
 def _dotenv(view: CachedView, tree: RepoTree) -> dict[str, str]:
     if not view.is_file(".env"):
         return {}
+    from matrixhell.detect.compose import parse_dotenv
+
     try:
         return {k: v for k, (v, _) in parse_dotenv(view.read_text(".env")).items()}
     except InputError:
@@ -319,14 +383,93 @@ def _dotenv(view: CachedView, tree: RepoTree) -> dict[str, str]:
 
 
 def scan_repo(
-    view: RepoView, *, reporter: Reporter | None = None, detectors: Sequence[Detector] | None = None
+    view: RepoView,
+    *,
+    reporter: Reporter | None = None,
+    detectors: Sequence[Detector] | None = None,
+    cache: bool | None = None,
 ) -> ScanResult:
-    """Scan a repository: every service with its facts, the directories not taken, the findings."""
+    """Scan a repository: every service with its facts, the directories not taken, the findings.
+
+    A repository on disk scanned with the registered detectors goes through the scan cache
+    (matrixhell.scancache) unless ``cache`` is False or MATRIXHELL_NO_CACHE is set: an unchanged
+    repository gives the stored result, with the same Reporter events, for a walk and a stat per file.
+    """
     rep = reporter or Reporter()
-    cached = view if isinstance(view, CachedView) else CachedView(view, rep)
+    store = _scan_cache(view, detectors, cache)
     rep.step("walking the repository")
-    tree = walk_tree(cached)
+    if store is None:
+        cached = view if isinstance(view, CachedView) else CachedView(view, rep)
+        tree = walk_tree(cached)
+        cached.attach(tree)
+        return _scan(view, cached, tree, rep, detectors)
+    import hashlib
+
+    from matrixhell.scancache import Recording
+
+    recording = Recording()
+    fingerprint = hashlib.blake2b(digest_size=16)
+    tree = _walk(view, fingerprint)
+    for p in view.problems:
+        fingerprint.update(f"{p.code}\0{p.path}\0{p.message}\n".encode())
+    key = fingerprint.digest()
+    hit = store.load(key, view)
+    if hit is not None:
+        for name, args in hit.events:
+            getattr(rep, name)(*args)
+        return hit.result
+    recorder = _RecordingReporter(rep, recording.events)
+    cached = CachedView(view, recorder, recording)
     cached.attach(tree)
+    result = _scan(view, cached, tree, recorder, detectors)
+    store.store(key, recording, result)
+    return result
+
+
+class _RecordingReporter(Reporter):
+    """Passes every event on and keeps it, so a cached scan can report the same progress again."""
+
+    def __init__(self, inner: Reporter, events: list[tuple[str, tuple[object, ...]]]) -> None:
+        self._inner = inner
+        self._events = events
+
+    def service_found(self, name: str, path: str, discovered_by: str) -> None:
+        self._events.append(("service_found", (name, path, discovered_by)))
+        self._inner.service_found(name, path, discovered_by)
+
+    def directory_skipped(self, path: str, reason: str) -> None:
+        self._events.append(("directory_skipped", (path, reason)))
+        self._inner.directory_skipped(path, reason)
+
+    def file_read(self, path: str) -> None:
+        self._events.append(("file_read", (path,)))
+        self._inner.file_read(path)
+
+    def step(self, message: str) -> None:
+        self._events.append(("step", (message,)))
+        self._inner.step(message)
+
+
+def _scan_cache(view: RepoView, detectors: Sequence[Detector] | None, cache: bool | None) -> ScanCache | None:
+    """The cache for this scan, or None: only a plain FsRepoView (a wrapper may hide or add files the
+    cache cannot see) scanned with the registered detectors, with the cache not turned off."""
+    from matrixhell.detect.repoview import FsRepoView
+
+    if type(view) is not FsRepoView or detectors is not None:
+        return None
+    from matrixhell.scancache import ScanCache, cache_enabled
+
+    if not cache_enabled(cache):
+        return None
+    return ScanCache(view._root_str, view.size_cap)
+
+
+def _scan(
+    view: RepoView, cached: CachedView, tree: RepoTree, rep: Reporter, detectors: Sequence[Detector] | None
+) -> ScanResult:
+    from matrixhell.detect.discovery import discover
+
+    merge_service = _lazy("merge_service")
     findings: list[Finding] = [_problem_finding(p) for p in cached.problems]
     active = list(detectors) if detectors is not None else load_detectors()
     runner = _Runner(cached, tree, active, _dotenv(cached, tree))

@@ -84,15 +84,29 @@ def _tricky(root: Path) -> None:
     files = {
         ".gitignore": "*.log\n/build/\n!keep.log\ncache/\n",
         ".matrixhellignore": "legacy/\n*.bak\n",
-        "a.log": "", "keep.log": "", "x.bak": "", "build/out.txt": "", "sub/build/kept.txt": "",
+        "a.log": "",
+        "keep.log": "",
+        "x.bak": "",
+        "build/out.txt": "",
+        "sub/build/kept.txt": "",
         "legacy/requirements.txt": "flask\n",
         "svc/.gitignore": "*.tmp\n!important.tmp\ndata/\n/local-only\n",
-        "svc/important.tmp": "", "svc/junk.tmp": "", "svc/data/x.csv": "", "svc/local-only": "",
-        "svc/deep/local-only": "", "svc/deep/cache/c.txt": "", "svc/requirements.txt": "flask\n",
-        "svc/node_modules/left/package.json": "{}", "svc/.venv/lib/x.py": "", "web/package.json": "{}",
+        "svc/important.tmp": "",
+        "svc/junk.tmp": "",
+        "svc/data/x.csv": "",
+        "svc/local-only": "",
+        "svc/deep/local-only": "",
+        "svc/deep/cache/c.txt": "",
+        "svc/requirements.txt": "flask\n",
+        "svc/node_modules/left/package.json": "{}",
+        "svc/.venv/lib/x.py": "",
+        "web/package.json": "{}",
         "web/.gitignore/odd.txt": "",  # a .gitignore that is a directory
-        "web/deep/er/still.txt": "", ".hidden/inside.txt": "", "other/.gitignore": "\n# only comments\n",
-        "other/x.log": "", "other/y.txt": "",
+        "web/deep/er/still.txt": "",
+        ".hidden/inside.txt": "",
+        "other/.gitignore": "\n# only comments\n",
+        "other/x.log": "",
+        "other/y.txt": "",
     }
     for rel, text in files.items():
         p = root / rel
@@ -176,11 +190,7 @@ def test_walk_equals_the_reference_on_random_trees(tmp_path: Path, seed: int) ->
 
 def _old_listdir(view: MemoryRepoView, path: str) -> list[str]:
     prefix = path + "/" if path else ""
-    names = {
-        k[len(prefix):].split("/")[0]
-        for k in (*view._files, *view._dirs)
-        if k.startswith(prefix) and k != path
-    }
+    names = {k[len(prefix) :].split("/")[0] for k in (*view._files, *view._dirs) if k.startswith(prefix) and k != path}
     return sorted(n for n in names if n)
 
 
@@ -192,7 +202,7 @@ def test_memory_listdir_equals_the_scanning_version(seed: int) -> None:
         for _ in range(80)
     }
     view = MemoryRepoView(files)
-    for d in sorted(view._dirs) + ["nope", "a/zz"]:
+    for d in [*sorted(view._dirs), "nope", "a/zz"]:
         assert view.listdir(d) == _old_listdir(view, d), d
     for f in files:
         assert view.listdir(f) == _old_listdir(view, f)
