@@ -24,6 +24,10 @@ def _scan(path: Path) -> Any:
     from matrixhell.detect.repoview import FsRepoView
     from matrixhell.detect.scan import scan_repo
 
+    if not path.exists():
+        from matrixhell.errors import InputError
+
+        raise InputError(f"{path}: no such directory", code="not-a-directory", hint="give the path of a repository")
     view = FsRepoView(path)
     result = scan_repo(view)
     return result
@@ -38,15 +42,15 @@ def scan_command(
 ) -> None:
     """Find every service of a repository and what it needs, each fact with the file and line it came from.
 
-    Exit status: 0 no error-severity conflict, 1 error-severity conflicts found, 3 bad input
-    (docs/exit-codes.md).
+    Exit status: 0 nothing of error severity, 1 error-severity conflicts or findings (a manifest that
+    cannot be read), 3 the path is not a repository (docs/exit-codes.md).
     """
     from matrixhell.cli._output import emit
     from matrixhell.render import scan_report
 
     result = _scan(path)
     analysis = None
-    if analyze and result.services:
+    if analyze:
         from matrixhell.analyze import analyze as run_analysis
 
         analysis = run_analysis(result)
@@ -72,7 +76,10 @@ def scan_command(
 
             text += "\n" + analysis_text(analysis, verbose=verbose)
     emit(text, output)
-    if analysis is not None and analysis.plan.has_errors():
+    from matrixhell.model import Severity
+
+    bad_input = any(f.severity is Severity.ERROR for f in result.all_findings())
+    if bad_input or (analysis is not None and analysis.plan.has_errors()):
         exit_with(ExitCode.FINDINGS)
 
 

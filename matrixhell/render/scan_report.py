@@ -59,7 +59,8 @@ def scan_table(result: ScanResult, *, verbose: bool = False) -> str:
             [s.name, s.path or ".", _language_cell(s), _runtime_cell(s), str(len(_packages(s))),
              _system_cell(s), _ports_cell(s), start]
         )
-    parts = [f"{result.root}: {len(result.services)} services"]
+    n = len(result.services)
+    parts = [f"{result.root}: {n} service{'' if n == 1 else 's'}"]
     parts.append(text_table(
         ["service", "path", "language", "runtime", "packages", "OS packages", "ports", "start"], rows
     ))
@@ -74,7 +75,8 @@ def scan_table(result: ScanResult, *, verbose: bool = False) -> str:
                 ver = f" locked {p.locked}" if p.locked else ""
                 marker = f" ; {p.marker}" if p.marker else ""
                 scope = "" if p.scope is Scope.MAIN else f" [{p.scope.value}{':' + p.group if p.group else ''}]"
-                parts.append(f"  package  {p.name}{p.specifier}{ver}{marker}{scope}  {p.origin}")
+                spec = f" {p.specifier}" if p.specifier else ""
+                parts.append(f"  package  {p.name}{spec}{ver}{marker}{scope}  {p.origin}")
             for sp in s.system_packages:
                 parts.append(f"  os       {sp.name} ({sp.manager}, {sp.phase})  {sp.origin}")
             for c in s.start_commands:
@@ -183,5 +185,6 @@ def scan_markdown(result: ScanResult) -> str:
         out += ["", "## Findings", ""]
         for f in _sorted_findings(findings):
             where = f" `{f.origin}`" if f.origin else ""
-            out.append(f"- **{f.severity.value}**{where}: {_md_escape(f.message)} (`{f.code}`)")
+            hint = f" — {_md_escape(f.hint)}" if f.hint else ""
+            out.append(f"- **{f.severity.value}**{where}: {_md_escape(f.message)}{hint} (`{f.code}`)")
     return "\n".join(out) + "\n"

@@ -56,7 +56,19 @@ def test_not_a_directory_is_one_line_exit_3(tmp_path: Path) -> None:
     assert proc.returncode == 3
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("matrixhell: error: ")
-    assert "not a directory" in lines[0]
+    assert "no such directory" in lines[0]
+    (tmp_path / "file").write_text("x")
+    proc = run("scan", str(tmp_path / "file"))
+    assert proc.returncode == 3 and "not a directory" in proc.stderr
+
+
+def test_a_repo_without_services_still_has_an_empty_analysis(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("nothing to run here\n")
+    proc = run("scan", str(tmp_path), "-f", "json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["services"] == []
+    assert data["analysis"]["environments"] == [] and data["analysis"]["conflicts"] == []
 
 
 def test_bad_option_exits_2() -> None:
@@ -65,7 +77,7 @@ def test_bad_option_exits_2() -> None:
 
 def test_broken_repo_reports_every_bad_file_and_keeps_the_good_service() -> None:
     proc = run("scan", str(REPOS / "broken"), "--format", "json", "--no-analyze")
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 1, proc.stderr  # error-severity findings: unreadable manifests
     data = json.loads(proc.stdout)
     codes = {(f["code"], f["origin"]["path"] if f["origin"] else None) for f in data["findings"]}
     assert ("binary-file", "bad-binary/package.json") in codes
