@@ -161,11 +161,12 @@ class _SockFprog(ctypes.Structure):
 _SECCOMP_SET_MODE_FILTER = 1
 
 
-def seccomp_set_filter(prog: list[tuple[int, int, int, int]], flags: int = 0) -> None:
-    """Load a classic BPF program (code, jt, jf, k) as a seccomp filter (needs no_new_privs or
-    CAP_SYS_ADMIN)."""
-    arr = (_SockFilter * len(prog))(*[_SockFilter(*ins) for ins in prog])
-    fprog = _SockFprog(len(prog), ctypes.cast(arr, ctypes.POINTER(_SockFilter)))
+def seccomp_set_filter(prog: bytes, flags: int = 0) -> None:
+    """Load a classic BPF program (struct sock_filter[] in native byte order) as a seccomp filter
+    (needs no_new_privs or CAP_SYS_ADMIN)."""
+    n = len(prog) // 8
+    arr = (_SockFilter * n).from_buffer_copy(prog)
+    fprog = _SockFprog(n, ctypes.cast(arr, ctypes.POINTER(_SockFilter)))
     if _syscall(_c_long(_nr("seccomp")), ctypes.c_uint(_SECCOMP_SET_MODE_FILTER), ctypes.c_uint(flags),
                 ctypes.byref(fprog)) != 0:
         raise _fail("seccomp(SECCOMP_SET_MODE_FILTER)")

@@ -17,8 +17,8 @@ over the close-on-exec pipe as "E<where>\\t<message>\\t<code>"; EOF after "R" me
 
 from __future__ import annotations
 
+import _signal as signal  # type: ignore[import-not-found]  # ints, without the enum of `signal`
 import os
-import signal
 
 from . import _libc
 from .cgroups import Cgroup, Layout, detect_layout
@@ -102,8 +102,10 @@ class Launched:
 
 
 def spawn(cfg: Config, cid: str, root: str, *, create: bool, stdio: tuple[int, int, int] | None = None,
-          console_socket: str | None = None, subreaper: bool = True) -> Launched:
-    """Set up the container up to its exec (create=True: blocked on exec.fifo until `start`)."""
+          console_socket: str | None = None, subreaper: bool = True, one_shot: bool = False) -> Launched:
+    """Set up the container up to its exec (create=True: blocked on exec.fifo until `start`).
+    one_shot: the calling process starts no other child afterwards (the CLI), which allows it to
+    unshare the pid namespace for its children itself."""
     global _layout
     p = cfg.process
     if p is None:
@@ -115,6 +117,11 @@ def spawn(cfg: Config, cid: str, root: str, *, create: bool, stdio: tuple[int, i
         _layout = detect_layout()
     _preload(cfg)
     rootless = os.geteuid() != 0
+    prog = None
+    if cfg.seccomp is not None:
+        from .seccomp import cached_program
+
+        prog = cached_program(cfg.seccomp, os.path.join(root, ".seccomp-cache"))
     _t("spawn")
     State.reserve(root, cid)
     state = State(root, cid, cfg.bundle, cfg.root_path, 0, 0, [], cfg.annotations)
@@ -143,9 +150,23 @@ def spawn(cfg: Config, cid: str, root: str, *, create: bool, stdio: tuple[int, i
             import socket
 
             console_pair = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        pid_i = os.fork()
-        if pid_i == 0:  # I
-            _intermediate(cfg, state, p2c_r, c2p_w, console_pair, stdio, fifo, _layout, nodev)
+        userns = cfg.namespace("user")
+        # Direct mode (one-shot CLI, no user namespace, nothing joined by path): P itself unshares the
+        # pid namespace for its next child and forks J straight away, saving I's fork and a round trip.
+        direct = one_shot and userns is None and not any(n.path for n in cfg.namespaces)
+        if direct:
+            pidns = cfg.namespace("pid")
+            if pidns is not None:
+                from . import ns
+
+                ns.unshare(ns.CLONE_NEWPID, "pid")
+            pid_i = os.fork()
+            if pid_i == 0:  # J
+                _direct(cfg, state, p2c_r, c2p_w, console_pair, stdio, fifo, _layout, nodev, prog)
+        else:
+            pid_i = os.fork()
+            if pid_i == 0:  # I
+                _intermediate(cfg, state, p2c_r, c2p_w, console_pair, stdio, fifo, _layout, nodev, prog)
         pids.append(pid_i)
         if console_pair is not None:
             console_pair[1].close()
@@ -155,27 +176,30 @@ def spawn(cfg: Config, cid: str, root: str, *, create: bool, stdio: tuple[int, i
             os.close(fifo)
         fds = [p2c_w, c2p_r]
         reader = _Reader(c2p_r)
-        userns = cfg.namespace("user")
-        if userns is not None and userns.path is None:
-            msg = reader.line()
-            if msg != "U":
-                _raise_from(msg, "user namespace setup")
-            from .ns import write_id_maps
+        if direct:
+            pid_j = pid_i
+        else:
+            if userns is not None and userns.path is None:
+                msg = reader.line()
+                if msg != "U":
+                    _raise_from(msg, "user namespace setup")
+                from .ns import write_id_maps
 
-            denied = write_id_maps(cfg, pid_i)
-            _send(p2c_w, "M1" if denied else "M0")
-        msg = reader.line()
-        if msg is None or not msg.startswith("P"):
-            _raise_from(msg, "namespace setup")
-            raise RtError("container", f"unexpected message {msg!r}")
-        pid_j = int(msg[1:])
+                denied = write_id_maps(cfg, pid_i)
+                _send(p2c_w, "M1" if denied else "M0")
+            msg = reader.line()
+            if msg is None or not msg.startswith("P"):
+                _raise_from(msg, "namespace setup")
+                raise RtError("container", f"unexpected message {msg!r}")
+            pid_j = int(msg[1:])
+            pids.append(pid_j)
         _t("J forked")
-        pids.append(pid_j)
         cg.add(pid_j)
         _t("cgroup joined")
         _send(p2c_w, "C")
-        os.waitpid(pid_i, 0)
-        pids.remove(pid_i)
+        if not direct:
+            os.waitpid(pid_i, 0)
+            pids.remove(pid_i)
         console = None
         if console_pair is not None:
             console = _recv_console(console_pair[0], reader)
@@ -270,7 +294,8 @@ def _send_console(path: str, fd: int) -> None:
 
 
 def _intermediate(cfg: Config, state: State, rfd: int, wfd: int, console_pair: object,
-                  stdio: tuple[int, int, int] | None, fifo: int, layout: Layout, nodev: bool) -> None:
+                  stdio: tuple[int, int, int] | None, fifo: int, layout: Layout, nodev: bool,
+                  prog: bytes | None) -> None:
     code = EXIT_SYSTEM
     try:
         from . import ns
@@ -305,7 +330,7 @@ def _intermediate(cfg: Config, state: State, rfd: int, wfd: int, console_pair: o
         pid = os.fork()
         if pid == 0:
             _container(cfg, state, reader, wfd, console_pair, stdio, fifo, layout, userns is not None,
-                       denied, nodev)
+                       denied, nodev, prog)
         _t("I forked J")
         _send(wfd, f"P{pid}")
         os._exit(0)
@@ -314,6 +339,23 @@ def _intermediate(cfg: Config, state: State, rfd: int, wfd: int, console_pair: o
             _send(wfd, _error_msg(e))
         finally:
             os._exit(code)
+
+
+def _direct(cfg: Config, state: State, rfd: int, wfd: int, console_pair: object,
+            stdio: tuple[int, int, int] | None, fifo: int, layout: Layout, nodev: bool,
+            prog: bytes | None) -> None:
+    """J forked straight from P: make the remaining namespaces, then go on as usual."""
+    try:
+        from . import ns
+
+        ns.unshare(ns.new_flags(cfg) & ~(_CLONE_NEWCGROUP | ns.CLONE_NEWPID), "the container's")
+        _t("J unshared")
+    except BaseException as e:
+        try:
+            _send(wfd, _error_msg(e))
+        finally:
+            os._exit(EXIT_SYSTEM)
+    _container(cfg, state, _Reader(rfd), wfd, console_pair, stdio, fifo, layout, False, False, nodev, prog)
 
 
 def _setgroups_denied() -> bool:
@@ -326,7 +368,7 @@ def _setgroups_denied() -> bool:
 
 def _container(cfg: Config, state: State, reader: _Reader, wfd: int, console_pair: object,
                stdio: tuple[int, int, int] | None, fifo: int, layout: Layout, userns: bool,
-               setgroups_denied: bool, nodev: bool) -> None:
+               setgroups_denied: bool, nodev: bool, prog: bytes | None) -> None:
     """J: runs in the new namespaces, never returns."""
     reported_ready = False
     joined = [False]
@@ -353,11 +395,8 @@ def _container(cfg: Config, state: State, reader: _Reader, wfd: int, console_pai
             import socket  # noqa: F401
             import struct  # noqa: F401
             import termios  # noqa: F401
-        prog = None
-        if cfg.seccomp is not None:
+        if prog is not None:
             from . import seccomp
-
-            prog, _skipped = seccomp.compile_filter(cfg.seccomp)
         p = cfg.process
         assert p is not None
         if stdio is not None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+# _signal, not signal: the signal module's enum import costs ~1 ms of every start
+import _signal as signal  # type: ignore[import-not-found]
 import os
-import signal
 import time
 
 from .config import load_bundle
@@ -27,7 +28,8 @@ def create(root: str, cid: str, bundle: str, pid_file: str | None = None,
     if cfg.process is not None and cfg.process.terminal and not console_socket:
         raise RtError("process.terminal", "a terminal needs --console-socket with create (or use run)",
                       EXIT_USAGE)
-    launched = spawn(cfg, cid, root, create=True, console_socket=console_socket, subreaper=False)
+    launched = spawn(cfg, cid, root, create=True, console_socket=console_socket, subreaper=False,
+                     one_shot=True)
     os.close(launched.reader.fd)
     if launched.console is not None:
         os.close(launched.console)
@@ -88,9 +90,9 @@ def parse_signal(text: str) -> int:
     else:
         name = text.upper()
         name = name if name.startswith("SIG") else "SIG" + name
-        sig = getattr(signal, name, None)
-        if isinstance(sig, signal.Signals):
-            return int(sig)
+        sig = getattr(signal, name, None) if not name.startswith("SIG_") else None
+        if isinstance(sig, int):
+            return sig
     raise RtError("signal", f"unknown signal {text!r}", EXIT_USAGE)
 
 
@@ -159,7 +161,7 @@ def run(root: str, cid: str, bundle: str, detach: bool = False, pid_file: str | 
     old = {} if detach else {s: signal.signal(s, forward) for s in _FORWARD}
     try:
         launched = spawn(cfg, cid, root, create=False, console_socket=console_socket if detach else None,
-                         subreaper=not detach)
+                         subreaper=not detach, one_shot=True)
         try:
             wait_exec(launched)
             _t("exec'd")

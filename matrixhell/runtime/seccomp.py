@@ -11,7 +11,7 @@ from . import _libc
 from .config import Seccomp, SeccompArg
 from .errors import EXIT_CONFIG, RtError
 
-__all__ = ["Program", "compile_filter", "load"]
+__all__ = ["Program", "cached_program", "compile_filter", "encode", "load"]
 
 Program = list[tuple[int, int, int, int]]
 
@@ -164,7 +164,51 @@ def compile_filter(sc: Seccomp, arch: str | None = None) -> tuple[Program, list[
     return [(c, jt, jf, k) for c, jt, jf, k in a.code], skipped
 
 
-def load(prog: Program, sc: Seccomp) -> None:
+def encode(prog: Program) -> bytes:
+    """struct sock_filter[] as the kernel takes it."""
+    import struct
+
+    return b"".join(struct.pack("=HBBI", *ins) for ins in prog)
+
+
+# Bump when the generated code changes, so cached programs of an older compiler are not reused.
+_COMPILER_VERSION = "1"
+
+
+def cached_program(sc: Seccomp, cache_dir: str | None) -> bytes:
+    """The encoded program for `sc`, from <cache_dir>/<sha256 of the rules>.bpf when compiled before:
+    compiling the default profile costs ~2 ms of every start, reading it back ~0.1 ms. The cache lives
+    in the state directory, which only its owner can write."""
+    import os
+
+    if cache_dir is None:
+        return encode(compile_filter(sc)[0])
+    from _sha256 import sha256  # type: ignore[import-not-found]  # hashlib would load OpenSSL
+
+    key = sha256(f"{_COMPILER_VERSION}|{_libc.ARCH}|{sc!r}".encode()).hexdigest()
+    path = os.path.join(cache_dir, key + ".bpf")
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+        if data and len(data) % 8 == 0:
+            return data
+    except OSError:
+        pass
+    data = encode(compile_filter(sc)[0])
+    try:
+        os.makedirs(cache_dir, mode=0o700, exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.rename(tmp, path)
+    except OSError:
+        pass  # a read-only state directory only costs the compile next time
+    return data
+
+
+def load(prog: Program | bytes, sc: Seccomp) -> None:
+    if not isinstance(prog, bytes):
+        prog = encode(prog)
     flags = 0
     for i, f in enumerate(sc.flags):
         if f not in _FLAGS:
