@@ -94,7 +94,9 @@ def unsatisfiable_requirements(p: Profile, ctx: RuleContext) -> Iterator[Conflic
     )
     # What to loosen is what the service wrote (the leaves that are its own lines), not what a
     # dependency asks: "flask==3.0.3 requires werkzeug>=3.0.0" is not the user's to edit.
-    asked = list(dict.fromkeys(_own_lines(causes, p.name))) or [c.object for c in causes[:2] if c.relation == "requires"]
+    asked = list(dict.fromkeys(_own_lines(causes, p.name))) or [
+        c.object for c in causes[:2] if c.relation == "requires"
+    ]
     tried = ", ".join(failed)
     hint = f"tried python {tried}; `matrixhell resolve` with these requirements shows the whole derivation"
     if asked:

@@ -200,12 +200,17 @@ class CatalogView:
     def best_image(self, runtime: str, version: str, release: ReleaseLike, prefer: str | None = None) -> str | None:
         """The base image for ``runtime`` ``version`` on ``release``: the hand-written one when it fits,
         else a slim variant, else the catalog's first; the release's own image when none is listed."""
+        if prefer is not None and self._same_place(prefer, runtime, version, release):
+            return prefer
         found = self.images(runtime, version, release)
         if not found:
             return distro_image(release) if self.available(runtime, version, release) else None
+        if prefer is not None:
+            # Stay in the family the user chose (dotnet/runtime, not dotnet/aspnet; php's apache flavour).
+            info = self.kn.catalog.image(prefer)
+            same = [i for i in found if info is not None and _family(i) == _family(info)]
+            found = tuple(same) or found
         refs = [i.reference for i in found]
-        if prefer is not None and self._same_place(prefer, runtime, version, release):
-            return prefer
         slim = [i.reference for i in found if i.variant == "slim"]
         return slim[0] if slim else refs[0]
 
@@ -267,6 +272,11 @@ class CatalogView:
         if need.manager is None or not self.tracked(need.manager, need.name):
             return True
         return _MANAGER_OF_DISTRO.get(release.distro) == need.manager and release.has(need.name)
+
+
+def _family(image: object) -> tuple[object, object]:
+    """(repository, flavour) of an image: what a replacement for a hand-written FROM should keep."""
+    return (getattr(image, "repository", None), getattr(image, "flavor", None))
 
 
 def distro_image(release: ReleaseLike) -> str:
@@ -525,7 +535,10 @@ def _slots(
     lines: Sequence[str] | None,
     libc: str | None,
     needs: Iterable[LibNeed],
+    own: tuple[str, str] | None = None,
 ) -> dict[str, frozenset[str]]:
+    """Release key -> the runtime lines usable there; ``own`` is the (release, line) of the service's
+    hand-written FROM, usable whether or not the catalog's image table lists it."""
     needs = tuple(needs)
     out: dict[str, frozenset[str]] = {}
     for r in images.releases:
@@ -536,7 +549,8 @@ def _slots(
         if runtime is None or lines is None:
             out[release_key(r.distro, r.name)] = frozenset()
             continue
-        vs = frozenset(v for v in lines if images.available(runtime, v, r))
+        key = release_key(r.distro, r.name)
+        vs = frozenset(v for v in lines if images.available(runtime, v, r) or own == (key, v))
         if vs:
             out[release_key(r.distro, r.name)] = vs
     return out
@@ -555,6 +569,11 @@ def _profile(service: Service, kn: Knowledge, images: CatalogView) -> Profile:
     all_lines = tuple(kn.runtime_versions.get(runtime, ())) if runtime else ()
     known = bool(all_lines)
     libc, libc_origin, libc_reason, from_image = _libc(service, kn)
+    own = _own_place(images, from_image, runtime, declared)
+    if own is not None and own[1] not in all_lines:
+        # The image the user builds FROM exists even when the catalog's table no longer lists its
+        # line (php:7.4-apache-bullseye): the line is a place this service can run.
+        all_lines = _newest_first((*all_lines, own[1]))
     exclusions, narrowing, rng = _requires_python(service, declared, all_lines, kn)
     lines = tuple(v for v in all_lines if rng.allows_line(v))
     failures: tuple[tuple[str, ResolveOutcome], ...] = ()
@@ -570,12 +589,12 @@ def _profile(service: Service, kn: Knowledge, images: CatalogView) -> Profile:
     needs = _lib_needs(service, kn)
     pins = _pins(service, lines[0] if lines else (declared_lines[0] if declared_lines else None))
     version_lines: tuple[str, ...] | None = lines if known else None
-    base = _slots(images, runtime, version_lines, libc, ())
-    full = _slots(images, runtime, version_lines, libc, needs)
+    base = _slots(images, runtime, version_lines, libc, (), own)
+    full = _slots(images, runtime, version_lines, libc, needs, own)
     plan: Slots = full
     relaxed: tuple[str, ...] = ()
     if not full:
-        plan, relaxed = _relax(images, runtime, known, all_lines, declared_lines, libc, needs, used)
+        plan, relaxed = _relax(images, runtime, known, all_lines, declared_lines, libc, needs, used, own)
     return Profile(
         service=service,
         runtime=runtime,
@@ -601,6 +620,34 @@ def _profile(service: Service, kn: Knowledge, images: CatalogView) -> Profile:
     )
 
 
+def _own_place(
+    images: CatalogView, from_image: str | None, runtime: str | None, declared: VersionRange
+) -> tuple[str, str] | None:
+    """(release key, line) of the hand-written final FROM, when it is this runtime at a line the
+    service's sources allow."""
+    if from_image is None or runtime is None:
+        return None
+    info = images.kn.catalog.image(from_image)
+    placed = images.placement(from_image)
+    if info is None or placed is None or info.runtime != runtime:
+        return None
+    try:
+        ok = declared.allows_line(placed[1])
+    except InvalidVersion:
+        return None
+    return placed if ok else None
+
+
+def _newest_first(lines: Iterable[str]) -> tuple[str, ...]:
+    def key(v: str) -> Version:
+        try:
+            return Version(v)
+        except InvalidVersion:
+            return Version("0")
+
+    return tuple(sorted(set(lines), key=key, reverse=True))
+
+
 def _relax(
     images: CatalogView,
     runtime: str | None,
@@ -610,6 +657,7 @@ def _relax(
     libc: str | None,
     needs: tuple[LibNeed, ...],
     used: tuple[RuntimeReq, ...],
+    own: tuple[str, str] | None = None,
 ) -> tuple[dict[str, frozenset[str]], tuple[str, ...]]:
     """Drop constraints one at a time, in a fixed order, until some release fits."""
     if not known:
@@ -629,7 +677,7 @@ def _relax(
     dropped: list[str] = []
     for name, lines, lc, nd in steps:
         dropped.append(name)
-        slots = _slots(images, runtime, lines, lc, nd)
+        slots = _slots(images, runtime, lines, lc, nd, own)
         if slots:
             return slots, tuple(dropped)
     return {}, tuple(dropped)

@@ -94,9 +94,7 @@ def explain_all(conflicts: Iterable[Conflict], *, verbose: bool = False) -> str:
     """Every conflict in words: one block per root cause, or each conflict in full with ``verbose``."""
     if verbose:
         return "\n\n".join(explain(c, verbose=True) for c in conflicts)
-    return "\n\n".join(
-        explain(g[0]) if len(g) == 1 else explain_group(g) for g in group_conflicts(conflicts)
-    )
+    return "\n\n".join(explain(g[0]) if len(g) == 1 else explain_group(g) for g in group_conflicts(conflicts))
 
 
 _Side = tuple[tuple[str, str, str], ...]
@@ -185,11 +183,11 @@ def _split_hint(hint: str) -> list[str]:
 def explain_group(group: tuple[Conflict, ...]) -> str:
     """One root cause and every partner it parts a service from::
 
-        error[disjoint-runtime] billing vs reports, web, worker (3 pairs)
-          Because billing requires python ==3.8.18 (services/billing/runtime.txt:1) and
-            reports requires python >=3.11,<3.12 (services/reports/Dockerfile:1),
-            web requires python >=3.12,<3.13 (docker/web.Dockerfile:16), as does worker,
-          billing cannot share one environment with any of them.
+    error[disjoint-runtime] billing vs reports, web, worker (3 pairs)
+      Because billing requires python ==3.8.18 (services/billing/runtime.txt:1) and
+        reports requires python >=3.11,<3.12 (services/reports/Dockerfile:1),
+        web requires python >=3.12,<3.13 (docker/web.Dockerfile:16), as does worker,
+      billing cannot share one environment with any of them.
     """
     first = group[0]
     hub = first.subjects[0]
@@ -204,7 +202,9 @@ def explain_group(group: tuple[Conflict, ...]) -> str:
     for side_names in partners.values():
         c = next(m for m in group if m.subjects[1] == side_names[0])
         text = " and ".join(_phrase(x) for x in c.causes if x.subject == side_names[0])
-        also = f", as {'do' if len(side_names) > 2 else 'does'} {', '.join(side_names[1:])}" if len(side_names) > 1 else ""
+        also = (
+            f", as {'do' if len(side_names) > 2 else 'does'} {', '.join(side_names[1:])}" if len(side_names) > 1 else ""
+        )
         rows.append(f"    {text}{also}")
     lines += [f"{r}," for r in rows]
     if first.severity.value == "error":

@@ -29,7 +29,9 @@ def test_plan_on_the_shop_exits_1_and_names_the_splits(app: typer.Typer) -> None
     assert "billing / web: " in r.output and "disjoint-runtime" in r.output
     # one root cause, said once, with every service it parts billing from
     [head] = [line for line in r.output.splitlines() if line.startswith("error[os-lib-clash]")]
-    assert head.startswith("error[os-lib-clash] billing vs ") and {"web", "worker"} <= set(head.replace(",", " ").split())
+    assert head.startswith("error[os-lib-clash] billing vs ") and {"web", "worker"} <= set(
+        head.replace(",", " ").split()
+    )
     block = r.output.split(head, 1)[1].split("\n\n", 1)[0]
     assert block.count("billing needs libssl1.1 (services/billing/Dockerfile:5)") == 1
     assert "error[os-lib-clash] billing, web:" not in r.output

@@ -270,3 +270,36 @@ def test_a_search_out_of_budget_keeps_a_valid_colouring_and_says_it_is_not_prove
     assert not exact and _valid(5, edges, classes) and len(classes) == 3
     classes, exact = min_colouring(5, edges)
     assert exact and len(classes) == 3
+
+
+def test_a_hand_written_from_the_image_table_no_longer_lists_is_honoured() -> None:
+    from an_fakes import FakeCatalog, FakeImage
+
+    old = FakeImage(
+        "python:3.7-slim-bullseye",
+        "python",
+        "3.7-slim-bullseye",
+        "debian",
+        "bullseye",
+        "glibc",
+        "python",
+        "3.7",
+        "slim",
+    )
+
+    class _Parsing(FakeCatalog):
+        # image() reads any tag it can parse; images_for() lists only the maintained ones
+        def image(self, reference: str) -> FakeImage | None:
+            return old if reference == old.reference else super().image(reference)
+
+    kn = knowledge(_Parsing())
+    s = svc(
+        "legacy",
+        runtimes=[rt("==3.7.*", source="dockerfile-from", path="legacy/Dockerfile")],
+        base=[frm(old.reference, "legacy/Dockerfile")],
+    )
+    _p, conflicts, _c = run([s], kn)
+    assert not [c for c in conflicts if c.kind == "no-runtime-release"]
+    target = _plan([s], kn=kn).target_of("legacy")
+    assert target is not None
+    assert (target.release, target.runtime_version, target.base_image) == ("bullseye", "3.7", old.reference)

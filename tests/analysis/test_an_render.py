@@ -179,7 +179,12 @@ def _pair(kind: str, a: str, b: str, a_says: tuple[str, str, str], b_says: tuple
         return Cause(who, rel, obj, Origin(path, 1))
 
     return Conflict(
-        kind, Severity.ERROR, (a, b), f"{a} vs {b}", (cause(a, a_says), cause(b, b_says)), f"{a} fits x; {b} fits y (p; q)"
+        kind,
+        Severity.ERROR,
+        (a, b),
+        f"{a} vs {b}",
+        (cause(a, a_says), cause(b, b_says)),
+        f"{a} fits x; {b} fits y (p; q)",
     )
 
 
@@ -223,8 +228,12 @@ def test_grouping_keeps_kinds_severities_and_service_conflicts_apart() -> None:
     pins = _pair("disjoint-pins", "old", "worker", OLD, NEW)  # same causes, another kind
     inside = Conflict("requires-python", Severity.ERROR, ("old",), "t", (Cause("old", "requires", "x"),), "h")
     warn = Conflict(
-        "disjoint-runtime", Severity.WARNING, ("old", "mid"), "t", (Cause("old", OLD[0], OLD[1], Origin(OLD[2], 1)),
-                                                                    Cause("mid", "requires", "y")), "h"
+        "disjoint-runtime",
+        Severity.WARNING,
+        ("old", "mid"),
+        "t",
+        (Cause("old", OLD[0], OLD[1], Origin(OLD[2], 1)), Cause("mid", "requires", "y")),
+        "h",
     )
     groups = group_conflicts([runtime, pins, inside, warn])
     assert [len(g) for g in groups] == [1, 1, 1, 1]

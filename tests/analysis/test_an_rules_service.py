@@ -99,7 +99,10 @@ def test_unsatisfiable_requirements_carry_the_resolver_causes() -> None:
     [c] = of_kind(conflicts, "unsatisfiable-requirements")
     assert c.severity is Severity.ERROR
     # the title says who asks what, in the service's words, not the resolver's
-    assert c.title == "urllib3>=2 (stripe) and urllib3<2 (the pins of billing) have no version of urllib3 in common on python 3.11"
+    assert (
+        c.title
+        == "urllib3>=2 (stripe) and urllib3<2 (the pins of billing) have no version of urllib3 in common on python 3.11"
+    )
     assert [x.object for x in c.causes] == ["urllib3>=2", "urllib3<2"]
     assert [x.subject for x in c.causes] == ["stripe", "the pins of billing"]
     # only what billing wrote is its to loosen: stripe's own requirement is not
