@@ -167,8 +167,9 @@ class ResolutionImpossible(ResolutionError):
         if len(c.requirers) == 1:
             r = c.requirers[0]
             if c.excluded and not r.allows:
-                excl = "; ".join(f"{c.project}=={e.version} {e.reason}" for e in c.excluded[:3])
-                lead = f"Because {excl}"
+                excl = ", ".join(f"{c.project}=={e.version} {e.reason}" for e in c.excluded[:3])
+                more = f" (and {len(c.excluded) - 3} more)" if len(c.excluded) > 3 else ""
+                lead = f"Because {excl}{more},"
             else:
                 if len(c.available) == 1:
                     lead = f"Because only {c.project}=={c.available[0]} is available"
@@ -178,8 +179,8 @@ class ResolutionImpossible(ResolutionError):
                 else:
                     lead = f"Because no version of {c.project} can be used here"
             if r.parent is None:
-                return [f"{lead} and {self._depends(r)}, your requirements are unsatisfiable."]
-            return [f"{lead} and {self._depends(r)}, {r.parent} cannot be used.", *self._climb([r])]
+                return [f"{lead.rstrip(',')} and {self._depends(r)}, your requirements are unsatisfiable."]
+            return [f"{lead.rstrip(',')} and {self._depends(r)}, {r.parent} cannot be used.", *self._climb([r])]
         a, b = c.requirers[0], c.requirers[1]
         if a.parent is None and b.parent is None:
             who = "you" if not (a.constraint or b.constraint) else None
@@ -240,7 +241,7 @@ class ResolutionImpossible(ResolutionError):
         out = [f"{c.project}:"]
         width = max((len(r.requirement) for r in c.requirers), default=0)
         for r in c.requirers:
-            path = " -> ".join(("you", *r.chain)) if r.parent is not None else "you"
+            path = " -> ".join(("you", *r.chain)) if r.parent is not None else r.who()
             where = f" [{r.origin}]" if r.origin else ""
             allows = _ranges(r.allows, c.available)
             out.append(f"  {r.requirement:<{width}}  allows {allows.strip()}  (via {path}){where}")
