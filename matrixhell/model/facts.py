@@ -13,6 +13,7 @@ __all__ = [
     "Detection",
     "Ecosystem",
     "EnvVar",
+    "NativeLibrary",
     "PackageReq",
     "Port",
     "RuntimeReq",
@@ -104,6 +105,25 @@ class SystemPackage:
     phase: str  # build | run
     origin: Origin
     reason: str = ""  # "installed by Dockerfile", "needed by psycopg2 (sdist)"
+
+
+@dataclass(frozen=True, slots=True)
+class NativeLibrary:
+    """An OS library a language package needs: ``libpq`` for ``psycopg2``, at run time or to build it.
+
+    ``library`` is a logical name (matrixhell.knowledge.syslibs); a target's release turns it into real
+    packages.  ``bundled_in_wheel`` says that the package's prebuilt binaries (wheels, npm prebuilds,
+    native gems) carry the library themselves, so the OS need not provide it when such a binary fits
+    the target; whether one does is decided by the analysis.
+    """
+
+    library: str
+    needed_by: str  # the package's name
+    phase: str  # run | build
+    origin: Origin  # the package's origin
+    source: str = ""  # where the knowledge came from: debian:python3-psycopg2 | curated
+    bundled_in_wheel: bool = False
+    ecosystem: Ecosystem | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from matrixhell.model.facts import (
     BaseImage,
     Detection,
     EnvVar,
+    NativeLibrary,
     PackageReq,
     Port,
     RuntimeReq,
@@ -66,6 +67,9 @@ class Service:
     files: tuple[str, ...] = ()  # manifest files read
     findings: tuple[Finding, ...] = ()
     detections: tuple[Detection, ...] = ()
+    # OS libraries its language packages need (matrixhell.detect.native), beside system_packages,
+    # which an existing Dockerfile or apt.txt installs
+    native_libraries: tuple[NativeLibrary, ...] = ()
 
     @property
     def runtime(self) -> RuntimeReq | None:

@@ -27,7 +27,24 @@ def _packages(s: Service) -> list[PackageReq]:
 
 def _system_cell(s: Service) -> str:
     names = sorted({p.name for p in s.system_packages})
-    return ", ".join(names) if names else "-"
+    return ", ".join(names + _native_cells(s)) or "-"
+
+
+def _native_cells(s: Service) -> list[str]:
+    """``libpq (psycopg2)`` per library the OS must provide; one a prebuilt binary bundles is left out
+    (--verbose shows it), and one needed only to build from source says so."""
+    by_lib: dict[str, tuple[list[str], set[str]]] = {}
+    for n in s.native_libraries:
+        if n.bundled_in_wheel:
+            continue
+        pkgs, phases = by_lib.setdefault(n.library, ([], set()))
+        if n.needed_by not in pkgs:
+            pkgs.append(n.needed_by)
+        phases.add(n.phase)
+    return [
+        f"{lib} ({', '.join(pkgs)}{'' if 'run' in phases else ', build'})"
+        for lib, (pkgs, phases) in sorted(by_lib.items())
+    ]
 
 
 def _ports_cell(s: Service) -> str:
@@ -79,6 +96,18 @@ def scan_table(result: ScanResult, *, verbose: bool = False) -> str:
                 parts.append(f"  package  {p.name}{spec}{ver}{marker}{scope}  {p.origin}")
             for sp in s.system_packages:
                 parts.append(f"  os       {sp.name} ({sp.manager}, {sp.phase})  {sp.origin}")
+            phases: dict[tuple[str, str], list[str]] = {}
+            for lib in s.native_libraries:
+                phases.setdefault((lib.library, lib.needed_by), []).append(lib.phase)
+            for lib in s.native_libraries:
+                got = phases.pop((lib.library, lib.needed_by), None)
+                if got is None:
+                    continue  # shown with its other phase
+                bundled = ", bundled in its prebuilt binaries" if lib.bundled_in_wheel else ""
+                parts.append(
+                    f"  lib      {lib.library} ({'+'.join(got)}, needed by {lib.needed_by}{bundled})"
+                    f"  {lib.origin}  [{lib.source}]"
+                )
             for c in s.start_commands:
                 parts.append(f"  start    {c.display()}  from {c.source} at {c.origin}")
         if result.skipped:
@@ -129,6 +158,12 @@ def _service_data(s: Service) -> dict[str, Any]:
             {"name": p.name, "manager": p.manager, "phase": p.phase, "reason": p.reason,
              "origin": _origin(p.origin)}
             for p in s.system_packages
+        ],
+        "native_libraries": [
+            {"library": n.library, "needed_by": n.needed_by,
+             "ecosystem": n.ecosystem.value if n.ecosystem else None, "phase": n.phase,
+             "bundled_in_wheel": n.bundled_in_wheel, "source": n.source, "origin": _origin(n.origin)}
+            for n in s.native_libraries
         ],
         "ports": [
             {"number": p.number, "protocol": p.protocol, "published": p.published, "origin": _origin(p.origin)}
