@@ -191,7 +191,9 @@ def main() -> int:
         return 0
     if os.geteuid() != 0:
         sys.exit("run as root: runc, crun and the leak check need real cgroups")
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "matrixhell" / "runtime")], check=True)
+    # PYTHONDONTWRITEBYTECODE may be set: compile once so every run reads bytecode
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "matrixhell" / "runtime"),
+                    str(REPO / "matrixhell" / "__init__.py")], check=True)
     work = Path(tempfile.mkdtemp(prefix="mh-bench-"))
     try:
         bundles = make_bundles(work)

@@ -258,3 +258,52 @@ def test_run_detach_and_pid_file(rt: Runtime, bundle: Bundle, tmp_path: Path) ->
 
 
 _ = priv
+
+
+@pytest.mark.privileged
+@privileged
+def test_create_with_console_socket_hands_over_the_pty(rt: Runtime, bundle: Bundle, tmp_path: Path) -> None:
+    import socket
+
+    bundle.process["terminal"] = True
+    bundle.process["consoleSize"] = {"height": 30, "width": 99}
+    bundle.sh("tty; stty size; echo via-console")
+    bundle.write()
+    path = str(tmp_path / "console.sock")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    srv.listen(1)
+    srv.settimeout(20)
+    cid = rt.new_id()
+    res = rt.cmd("create", "--bundle", str(bundle.path), "--console-socket", path, cid, timeout=20,
+                 stdin=subprocess.DEVNULL)
+    assert res.returncode == 0, res.stderr
+    conn, _ = srv.accept()
+    _msg, fds, _flags, _addr = socket.recv_fds(conn, 64, 1)
+    conn.close()
+    srv.close()
+    assert len(fds) == 1
+    master = fds[0]
+    rt.cmd("start", cid, check=True)
+    out = b""
+    deadline = time.monotonic() + 10
+    while b"via-console" not in out and time.monotonic() < deadline:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    lines = [line.strip() for line in out.decode().splitlines()]
+    assert lines[0] in ("/dev/console", "/dev/pts/0")
+    assert lines[1] == "30 99"
+    assert "via-console" in lines
+
+
+def test_create_with_terminal_needs_a_console_socket(rt: Runtime, bundle: Bundle) -> None:
+    bundle.process["terminal"] = True
+    res = rt.cmd("create", "--bundle", str(bundle.write().path), rt.new_id())
+    assert res.returncode == 2
+    assert res.stderr.startswith("matrixhell-runtime: error: process.terminal: a terminal needs --console-socket")
