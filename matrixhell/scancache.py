@@ -28,19 +28,18 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import hashlib
-import importlib.util
-import io
 import os
 import pickle
+import stat as _stat
 import sys
-import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from matrixhell.detect.repoview import WalkRecord, file_signature, link_verdict
 from matrixhell.errors import InputError
 from matrixhell.model import ScanResult
 
@@ -70,11 +69,7 @@ def cache_dir() -> Path:
 
 def signature(full: str) -> Signature:
     """What a stat says about a file: enough to notice a rewrite, a replacement or a mode change."""
-    try:
-        st = os.stat(full)
-    except OSError as e:
-        return f"errno-{e.errno}"
-    return (st.st_size, st.st_mtime_ns, st.st_mode, st.st_ino)
+    return file_signature(full)
 
 
 def view_signature(view: Any, path: str) -> tuple[Signature, str | None]:
@@ -109,6 +104,8 @@ def _code_fingerprint() -> str:
     and the parsing libraries'): an edited detector or an upgrade in place never reuses older results."""
     global _CODE
     if _CODE is None:
+        import importlib.util
+
         import matrixhell
 
         pkg = Path(matrixhell.__file__).parent
@@ -119,7 +116,7 @@ def _code_fingerprint() -> str:
                 h.update(f"{path}\0{signature(path)}\n".encode())
         for lib in _LIBRARIES:  # the parsers the detectors lean on: an upgrade may read differently
             try:
-                spec = importlib.util.find_spec(lib)
+                spec = importlib.util.find_spec(lib)  # the file, without importing it
             except (ImportError, ValueError):
                 spec = None
             origin = spec.origin if spec is not None else None
@@ -138,21 +135,22 @@ def _sources(path: Path) -> list[str]:
     return out
 
 
-@dataclass
 class Recording:
     """What one scan depended on, gathered while it runs."""
 
-    started_ns: int = field(default_factory=time.time_ns)
-    #: path -> (signature before the read, digest of the bytes or None when nothing was read)
-    reads: dict[str, tuple[Signature, bytes | None]] = field(default_factory=dict)
-    #: (kind, path) -> answer, for is_file / is_dir / listdir asked of the view itself
-    probes: dict[tuple[str, str], object] = field(default_factory=dict)
-    #: Reporter calls after the walk: (method name, positional arguments)
-    events: list[tuple[str, tuple[object, ...]]] = field(default_factory=list)
+    __slots__ = ("events", "probes", "reads", "started_ns")
+
+    def __init__(self) -> None:
+        self.started_ns = time.time_ns()
+        #: path -> (signature before the read, digest of the bytes or None when nothing was read)
+        self.reads: dict[str, tuple[Signature, bytes | None]] = {}
+        #: (kind, path) -> answer, for is_file / is_dir / listdir asked of the view itself
+        self.probes: dict[tuple[str, str], object] = {}
+        #: Reporter calls after the walk: (method name, positional arguments)
+        self.events: list[tuple[str, tuple[object, ...]]] = []
 
 
-@dataclass(frozen=True)
-class CacheHit:
+class CacheHit(NamedTuple):
     result: ScanResult
     events: tuple[tuple[str, tuple[object, ...]], ...]
 
@@ -169,6 +167,18 @@ class _Prober:
 
     def __call__(self, kind: str, path: str) -> object:
         return self._calls[kind](path)
+
+
+def _loads(data: bytes) -> Any:
+    """pickle.loads without the cyclic collector: tens of thousands of new objects, none of them in a
+    cycle, would otherwise trigger collections that cost a third of the load."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(data)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 _INIT_FIELDS: dict[type, tuple[str, ...]] = {}
@@ -206,21 +216,58 @@ class ScanCache:
         name = hashlib.sha256(f"{root}\0{size_cap}".encode()).hexdigest()[:40]
         self.path = self.directory / f"{name}.scan"
 
-    def _key(self, tree_digest: bytes) -> tuple[object, ...]:
-        return (_code_fingerprint(), self.root, self.size_cap, tree_digest)
+    def _code(self) -> tuple[object, ...]:
+        return (_code_fingerprint(), self.root, self.size_cap)
 
-    def load(self, tree_digest: bytes, view: Any) -> CacheHit | None:
-        """The stored result if everything it depended on is unchanged; None otherwise."""
+    def load(self, view: Any, tree_digest: bytes | None = None, started_ns: int | None = None) -> CacheHit | None:
+        """The stored result if everything it depended on is unchanged; None otherwise.
+
+        Without ``tree_digest`` no walk has happened: the stored walk is checked instead (every
+        directory's stat, the ignore files, the symlinks) and, when it holds, ``view`` adopts it.  With
+        it, the walk just made must hash the same.  A hit whose record moved on (new directory stats,
+        files that had to be compared by content) is written back, stamped ``started_ns``.
+        """
         entry = self._read_entry()
-        if entry is None or entry.get("key") != self._key(tree_digest):
+        if entry is None or entry.get("code") != self._code():
             return None
-        reads: dict[str, tuple[Signature, bytes | None]] = entry["reads"]
         started: int = entry["started_ns"]
+        walk: dict[str, Any] = entry["walk"]
+        stale = False
+        if tree_digest is None:
+            if not self._walk_holds(walk, started):
+                return None
+            listed = walk["record"].dirs
+        else:
+            if entry.get("tree") != tree_digest:
+                return None
+            listed = {}
+            current = (view.walk_record, sorted(view.safe_dirs), list(view.problems))
+            stale = walk["record"].dirs != current[0].dirs
+            if stale:
+                entry["walk"] = {"record": current[0], "safe": current[1], "problems": current[2]}
+        if tree_digest is None:
+            before = (view.walk_record, set(view.safe_dirs), list(view.problems))
+            view.adopt_walk(walk["record"], set(walk["safe"]), list(walk["problems"]))
+            hit = self._validate(entry, view, listed, started, started_ns, stale)
+            if hit is None:
+                view.adopt_walk(*before)  # the walk that follows starts from where the view was
+            return hit
+        return self._validate(entry, view, listed, started, started_ns, stale)
+
+    def _validate(
+        self,
+        entry: dict[str, Any],
+        view: Any,
+        listed: dict[str, Any],
+        started: int,
+        started_ns: int | None,
+        stale: bool,
+    ) -> CacheHit | None:
+        reads: dict[str, tuple[Signature, bytes | None]] = entry["reads"]
         refreshed: dict[str, tuple[Signature, bytes | None]] = {}
         for path, (sig, want) in reads.items():
             now, full = view_signature(view, path)
-            racy = isinstance(sig, tuple) and sig[1] >= started - RACY_NS
-            if now == sig and not racy:
+            if now == sig and not (isinstance(sig, tuple) and sig[1] >= started - RACY_NS):
                 continue
             # same bytes under a new timestamp (a touch, a checkout) or a racy file: compare content
             if full is None or not (
@@ -236,28 +283,61 @@ class ScanCache:
             refreshed[path] = (now, want)
         probe = _Prober(view)
         for (kind, path), answer in entry["probes"].items():
+            if kind == "listdir" and path in listed:
+                continue  # the directory's stat is unchanged, so is its listing
             try:
                 if probe(kind, path) != answer:
                     return None
             except Exception:
                 return None
         try:
-            result = pickle.loads(entry["result"])
+            result = _loads(entry["result"])
         except Exception:
             return None
         if not isinstance(result, ScanResult):
             return None
-        if refreshed and all(isinstance(s, tuple) and s[1] < time.time_ns() - RACY_NS for s, _ in refreshed.values()):
-            # the files compared by content are settled now: store their new stat so the next scan
-            # is stat-only again
+        if (stale or refreshed) and started_ns is not None:
             entry["reads"] = {**reads, **refreshed}
-            entry["started_ns"] = time.time_ns()
+            entry["started_ns"] = started_ns
             self._write_entry(entry)
         return CacheHit(result, tuple(entry["events"]))
 
-    def store(self, tree_digest: bytes, recording: Recording, result: ScanResult) -> None:
+    def _walk_holds(self, walk: dict[str, Any], started: int) -> bool:
+        """Would a walk now list what the stored one listed?  Only if no directory, ignore file or
+        symlink verdict changed, and none was touched so close to the walk that a change inside the
+        same timestamp granule could hide."""
+        record: WalkRecord = walk["record"]
+        root = self.root
+        limit = started - RACY_NS
+        lstat, stat_, islnk = os.lstat, os.stat, _stat.S_ISLNK
+        try:
+            for rel, (dev, ino, mode, mtime, ctime, link) in record.dirs.items():
+                full = f"{root}/{rel}" if rel else root
+                st = stat_(full) if link else lstat(full)
+                if (
+                    st.st_mtime_ns != mtime
+                    or st.st_ctime_ns != ctime
+                    or st.st_ino != ino
+                    or st.st_dev != dev
+                    or st.st_mode != mode
+                    or mtime >= limit
+                    or ctime >= limit
+                    or (not link and islnk(st.st_mode))
+                ):
+                    return False
+        except OSError:
+            return False
+        for rel, sig in record.ignore_files.items():
+            if signature(f"{root}/{rel}") != sig or (isinstance(sig, tuple) and sig[1] >= limit):
+                return False
+        root_path = Path(root)
+        return all(link_verdict(f"{root}/{rel}", root_path) == v for rel, v in record.links.items())
+
+    def store(self, tree_digest: bytes, recording: Recording, result: ScanResult, view: Any) -> None:
         entry = {
-            "key": self._key(tree_digest),
+            "code": self._code(),
+            "tree": tree_digest,
+            "walk": {"record": view.walk_record, "safe": sorted(view.safe_dirs), "problems": list(view.problems)},
             "started_ns": recording.started_ns,
             "reads": recording.reads,
             "probes": recording.probes,
@@ -266,6 +346,8 @@ class ScanCache:
         }
         try:
             # pickled on its own: a lookup that fails validation never builds the result
+            import io
+
             buf = io.BytesIO()
             _ModelPickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(result)
             entry["result"] = buf.getvalue()
@@ -283,7 +365,7 @@ class ScanCache:
         if not raw.startswith(_MAGIC) or not sep or hashlib.sha256(body).hexdigest().encode() != head:
             return None  # truncated, overwritten or not ours: never trusted
         try:
-            entry = pickle.loads(body)
+            entry = _loads(body)
         except Exception:
             return None
         return entry if isinstance(entry, dict) else None
@@ -294,6 +376,8 @@ class ScanCache:
         except Exception:
             return  # a value that does not pickle: this scan is simply not cached
         data = _MAGIC + hashlib.sha256(body).hexdigest().encode() + b"\n" + body
+        import tempfile
+
         try:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".scan")

@@ -27,6 +27,9 @@ __all__ = [
     "MemoryRepoView",
     "RepoView",
     "WalkProblem",
+    "WalkRecord",
+    "file_signature",
+    "link_verdict",
 ]
 
 DEFAULT_SIZE_CAP = 4 * 1024 * 1024  # the largest lock files of big monorepos stay below this
@@ -43,6 +46,56 @@ class WalkProblem:
     code: str
     path: str
     message: str
+
+
+DirSignature = tuple[int, int, int, int, int, bool]
+FileSignature = tuple[int, int, int, int] | str
+
+
+def file_signature(full: str) -> FileSignature:
+    """(size, mtime_ns, mode, inode) of a file, following links; the errno when it cannot be stat'ed."""
+    try:
+        st = os.stat(full)
+    except OSError as e:
+        return f"errno-{e.errno}"
+    return (st.st_size, st.st_mtime_ns, st.st_mode, st.st_ino)
+
+
+class WalkRecord:
+    """What the last walk of an FsRepoView rested on, so a later walk can be shown unnecessary: a
+    directory's listing changes only with its mtime and ctime (git's untracked cache leans on the same
+    fact), the ignore rules only with the ignore files, a symlink's verdict only with its target.
+
+    A plain slotted class, not a dataclass: it is built on every walk and read back from every cached
+    scan, and the start-up of a cached scan is counted in milliseconds.
+    """
+
+    __slots__ = ("dirs", "ignore_files", "links")
+
+    def __init__(self) -> None:
+        #: directory -> (dev, inode, mode, mtime_ns, ctime_ns, listed as a symlink), stat taken before listing
+        self.dirs: dict[str, DirSignature] = {}
+        #: ignore files read (.matrixhellignore, every .gitignore), repo-relative -> file_signature() before
+        self.ignore_files: dict[str, FileSignature] = {}
+        #: symlink entries met -> link_verdict()
+        self.links: dict[str, str] = {}
+
+    def __getstate__(self) -> tuple[object, ...]:
+        return (self.dirs, self.ignore_files, self.links)
+
+    def __setstate__(self, state: tuple[dict[str, DirSignature], dict[str, FileSignature], dict[str, str]]) -> None:
+        self.dirs, self.ignore_files, self.links = state
+
+
+def link_verdict(path: str, root: Path) -> str:
+    """What the walk makes of a symlink: ``loop`` (or dangling), ``escape``, or ``in``."""
+    try:
+        target = Path(path).resolve(strict=True)
+    except (OSError, RuntimeError):
+        return "loop"
+    if target != root and root not in target.parents:
+        return "escape"
+    return "in"
 
 
 class RepoView(Protocol):
@@ -170,6 +223,7 @@ class FsRepoView:
         self._safe_dirs: set[str] = set()  # real (non-symlink) directories the walk entered
         self.size_cap = size_cap
         self._problems: list[WalkProblem] = []
+        self._record = WalkRecord()
         self._files_read = 0
 
     @property
@@ -179,6 +233,22 @@ class FsRepoView:
     @property
     def files_read(self) -> int:
         return self._files_read
+
+    @property
+    def walk_record(self) -> WalkRecord:
+        """What the last walk rested on (empty before the first walk)."""
+        return self._record
+
+    def adopt_walk(self, record: WalkRecord, safe_dirs: set[str], problems: list[WalkProblem]) -> None:
+        """Take over a walk shown to be still valid: its record, its vouched-for directories and its
+        problems, as if this view had walked."""
+        self._record = record
+        self._safe_dirs = set(safe_dirs)
+        self._problems[:] = problems
+
+    @property
+    def safe_dirs(self) -> frozenset[str]:
+        return frozenset(self._safe_dirs)
 
     def abs_path(self, path: str) -> str:
         """The absolute path of ``path``; InputError if a symlink takes it out of the repository."""
@@ -284,13 +354,16 @@ class FsRepoView:
         """
         ignore = _Ignore()
         root = self._root_str
+        record = self._record = WalkRecord()
         top = f"{root}/.matrixhellignore"
         if os.path.isfile(top):
+            record.ignore_files[".matrixhellignore"] = file_signature(top)
             with contextlib.suppress(OSError), open(top, encoding="utf-8", errors="replace") as fh:
                 ignore.add("", fh.read())
         seen_real: set[tuple[int, int]] = set()
         problems = self._problems
         safe = self._safe_dirs
+        dir_sigs = record.dirs
         skipped = ALWAYS_SKIPPED
         # a pending directory carries the specs that apply inside it (its parents') and whether its
         # parent's listing showed it as a symlink (None: not known, ask)
@@ -307,8 +380,10 @@ class FsRepoView:
                 problems.append(WalkProblem("symlink-loop", rel, "directory reached twice (symlink loop)"))
                 continue
             seen_real.add(key)
-            if not (os.path.islink(full) if listed_as_link is None else listed_as_link):
+            is_link_dir = os.path.islink(full) if listed_as_link is None else listed_as_link
+            if not is_link_dir:
                 safe.add(rel)
+            dir_sigs[rel] = (st.st_dev, st.st_ino, st.st_mode, st.st_mtime_ns, st.st_ctime_ns, is_link_dir)
             try:
                 with os.scandir(full) as it:
                     entries = sorted(it, key=_entry_name)
@@ -334,12 +409,11 @@ class FsRepoView:
                     continue
                 if is_link:
                     child = prefix + name
-                    try:
-                        target = Path(entry.path).resolve(strict=True)
-                    except (OSError, RuntimeError):
+                    verdict = record.links[child] = link_verdict(entry.path, self.root)
+                    if verdict == "loop":
                         problems.append(WalkProblem("symlink-loop", child, "symlink loop or dangling"))
                         continue
-                    if target != self.root and self.root not in target.parents:
+                    if verdict == "escape":
                         problems.append(WalkProblem("symlink-escape", child, "symlink points out of the repository"))
                         continue
                 if is_dir:
@@ -355,10 +429,11 @@ class FsRepoView:
             for d in reversed(dirs):  # callers may have pruned or reordered ``dirs``
                 stack.append((prefix + d, specs, d in links if d in names else None))
 
-    @staticmethod
-    def _add_gitignore(ignore: _Ignore, full: str, rel: str) -> bool:
+    def _add_gitignore(self, ignore: _Ignore, full: str, rel: str) -> bool:
+        path = f"{full}/.gitignore"
+        self._record.ignore_files[f"{rel}/.gitignore" if rel else ".gitignore"] = file_signature(path)
         try:
-            with open(f"{full}/.gitignore", encoding="utf-8", errors="replace") as fh:
+            with open(path, encoding="utf-8", errors="replace") as fh:
                 text = fh.read()
         except OSError:
             return False

@@ -45,6 +45,7 @@ def _lazy(name: str) -> Any:
         return merge_service
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 __all__ = ["CachedView", "load_detectors", "scan_repo", "walk_tree"]
 
 
@@ -408,12 +409,15 @@ def scan_repo(
     from matrixhell.scancache import Recording
 
     recording = Recording()
-    fingerprint = hashlib.blake2b(digest_size=16)
-    tree = _walk(view, fingerprint)
-    for p in view.problems:
-        fingerprint.update(f"{p.code}\0{p.path}\0{p.message}\n".encode())
-    key = fingerprint.digest()
-    hit = store.load(key, view)
+    # first without walking: the stored walk still holds if no directory it listed changed
+    hit = store.load(view)
+    if hit is None:
+        fingerprint = hashlib.blake2b(digest_size=16)
+        tree = _walk(view, fingerprint)
+        for p in view.problems:
+            fingerprint.update(f"{p.code}\0{p.path}\0{p.message}\n".encode())
+        key = fingerprint.digest()
+        hit = store.load(view, key, recording.started_ns)
     if hit is not None:
         for name, args in hit.events:
             getattr(rep, name)(*args)
@@ -422,7 +426,7 @@ def scan_repo(
     cached = CachedView(view, recorder, recording)
     cached.attach(tree)
     result = _scan(view, cached, tree, recorder, detectors)
-    store.store(key, recording, result)
+    store.store(key, recording, result, view)
     return result
 
 
