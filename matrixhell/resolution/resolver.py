@@ -115,7 +115,7 @@ class Resolver:
             cached = self._run(roots, cons, catalog, origins, _binary_predicate(policy))
             self._results[key] = cached
         if isinstance(cached, ResolutionImpossible):
-            raise cached
+            raise cached.with_traceback(None)  # shared: do not grow its traceback on every raise
         return cached
 
     def _run(
