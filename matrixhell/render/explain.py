@@ -180,6 +180,47 @@ def _split_hint(hint: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+def _origins(c: Conflict) -> tuple[str, ...]:
+    return tuple(str(x.origin) for x in c.causes if x.subject == c.subjects[1] and x.origin is not None)
+
+
+def _partner_where(c: Conflict, lead_origins: str) -> str:
+    """``worker``, or ``svc02 (svc02/.python-version:1)`` when its words come from another line."""
+    own = _origins(c)
+    return c.subjects[1] if not own or str(own) == lead_origins else f"{c.subjects[1]} ({', '.join(own)})"
+
+
+def _group_hints(group: tuple[Conflict, ...]) -> list[str]:
+    """Each hint clause once; "<service> fits <place>" clauses that name one place become one line."""
+    clauses: list[str] = []
+    for c in group:
+        for part in _split_hint(c.hint or ""):
+            if part not in clauses:
+                clauses.append(part)
+    names = {s for c in group for s in c.subjects}
+    places: dict[str, list[str]] = {}
+    out: list[str | tuple[str]] = []
+    for part in clauses:
+        who = next((n for n in names if part.startswith(f"{n} fits ")), None)
+        if who is None:
+            out.append(part)
+            continue
+        place = part[len(who) + len(" fits ") :]
+        if place not in places:
+            places[place] = []
+            out.append((place,))
+        places[place].append(who)
+    text: list[str] = []
+    for item in out:
+        if isinstance(item, tuple):
+            who_all = places[item[0]]
+            verb = "fits" if len(who_all) == 1 else "fit"
+            text.append(f"{', '.join(who_all)} {verb} {item[0]}")
+        else:
+            text.append(item)
+    return text
+
+
 def explain_group(group: tuple[Conflict, ...]) -> str:
     """One root cause and every partner it parts a service from::
 
@@ -191,22 +232,21 @@ def explain_group(group: tuple[Conflict, ...]) -> str:
     """
     first = group[0]
     hub = first.subjects[0]
-    partners: dict[_Side, list[str]] = {}
+    # Partners that say the same thing (same relation and object) share a line, each keeping its origin.
+    partners: dict[tuple[tuple[str, str], ...], list[Conflict]] = {}
     for c in group:
-        partners.setdefault(_side(c, c.subjects[1]), []).append(c.subjects[1])
+        said = tuple((x.relation, x.object) for x in c.causes if x.subject == c.subjects[1])
+        partners.setdefault(said, []).append(c)
     names = [c.subjects[1] for c in group]
     head = f"{first.severity.value}[{first.kind}] {hub} vs {', '.join(names)} ({len(group)} pairs)"
     hub_causes = [x for x in first.causes if x.subject == hub]
     lines = [head, f"  Because {' and '.join(_phrase(x) for x in hub_causes)} and"]
-    rows = []
-    for side_names in partners.values():
-        c = next(m for m in group if m.subjects[1] == side_names[0])
-        text = " and ".join(_phrase(x) for x in c.causes if x.subject == side_names[0])
-        also = (
-            f", as {'do' if len(side_names) > 2 else 'does'} {', '.join(side_names[1:])}" if len(side_names) > 1 else ""
-        )
-        rows.append(f"    {text}{also}")
-    lines += [f"{r}," for r in rows]
+    for members in partners.values():
+        lead = members[0]
+        text = " and ".join(_phrase(x) for x in lead.causes if x.subject == lead.subjects[1])
+        rest = [_partner_where(m, str(_origins(lead))) for m in members[1:]]
+        also = f", as {'do' if len(rest) > 1 else 'does'} {', '.join(rest)}" if rest else ""
+        lines.append(f"    {text}{also},")
     if first.severity.value == "error":
         lines.append(f"  {hub} cannot share one environment with any of them.")
     else:
@@ -214,11 +254,7 @@ def explain_group(group: tuple[Conflict, ...]) -> str:
     titles = list(dict.fromkeys(c.title for c in group))
     if any(x.because for c in group for x in c.causes) or len(titles) > 1:
         lines.append(f"  (--verbose shows each of the {len(group)} pairs in full)")
-    hints: list[str] = []
-    for c in group:
-        for part in _split_hint(c.hint or ""):
-            if part not in hints:
-                hints.append(part)
+    hints = _group_hints(group)
     if len(hints) == 1:
         lines.append(f"  hint: {hints[0]}")
     elif hints:
