@@ -203,7 +203,7 @@ class JavaDetector:
                 facts.framework("spring-boot")
             elif gid == "org.jetbrains.kotlin" or aid == "kotlin-maven-plugin":
                 facts.language("kotlin")
-        if parent is not None:
+        if parent is not None and not parents:  # a parent POM of this repository is read, not fetched
             gid, aid = parent.findtext("groupId") or "", parent.findtext("artifactId") or ""
             version = sub(parent.findtext("version") or "")
             facts.packages.append(
@@ -218,6 +218,8 @@ class JavaDetector:
             )
             if gid == _SPRING:
                 facts.framework("spring-boot")
+        elif parent is not None and (parent.findtext("groupId") or "") == _SPRING:
+            facts.framework("spring-boot")
         managed: dict[str, str] = {}  # group:artifact -> version the parents' dependencyManagement sets
         for _, proot in parents:
             for dep in proot.path("dependencyManagement", "dependencies", "dependency"):
@@ -228,8 +230,9 @@ class JavaDetector:
                 facts.framework("spring-boot")
         for dep in root.path("dependencyManagement", "dependencies", "dependency"):
             self._pom_dep(facts, dep, path, sub, managed=True)
+        modules = _reactor_modules(ctx.view, [(path, root), *parents])
         for dep in root.path("dependencies", "dependency"):
-            self._pom_dep(facts, dep, path, sub, managed=False, inherited=managed)
+            self._pom_dep(facts, dep, path, sub, managed=False, inherited=managed, modules=modules)
 
     def _pom_dep(
         self,
@@ -240,6 +243,7 @@ class JavaDetector:
         *,
         managed: bool,
         inherited: dict[str, str] | None = None,
+        modules: dict[str, str] | None = None,
     ) -> None:
         gid = sub(dep.findtext("groupId") or "")
         aid = sub(dep.findtext("artifactId") or "")
@@ -273,6 +277,12 @@ class JavaDetector:
         s = {"test": Scope.DEV, "provided": Scope.BUILD, "system": Scope.BUILD}.get(scope, Scope.MAIN)
         if (dep.findtext("optional") or "").strip() == "true" and s is Scope.MAIN:
             s = Scope.OPTIONAL
+        module = (modules or {}).get(f"{gid}:{aid}")
+        if module is not None:
+            # a module of the same build: built from its directory, not fetched, so neither a version
+            # requirement nor a lock
+            facts.packages.append(PackageReq(Ecosystem.MAVEN, f"{gid}:{aid}", "", origin, url=module, scope=s))
+            return
         facts.packages.append(
             PackageReq(
                 Ecosystem.MAVEN,
@@ -403,3 +413,38 @@ class JavaDetector:
                     facts.runtimes.append(
                         RuntimeReq("gradle", f"=={m.group(1)}", m.group(1), "gradle-wrapper", Origin(path, n), 90)
                     )
+
+
+_MAX_MODULES = 256
+
+
+def _reactor_modules(view: RepoView, poms: list[tuple[str, XmlElement]]) -> dict[str, str]:
+    """``group:artifact`` -> directory of every module the POM or its in-repository parents aggregate
+    (``<modules>``, followed into nested aggregators)."""
+    out: dict[str, str] = {}
+    seen: set[str] = set()
+    todo = list(poms)
+    while todo and len(seen) < _MAX_MODULES:
+        ppath, proot = todo.pop()
+        if ppath in seen:
+            continue
+        seen.add(ppath)
+        pparent = proot.find("parent")
+        gid = proot.findtext("groupId") or (pparent.findtext("groupId") if pparent is not None else "")
+        aid = proot.findtext("artifactId") or ""
+        if gid and aid:
+            out.setdefault(f"{gid}:{aid}", posixpath.dirname(ppath))
+        for mod in proot.path("modules", "module"):
+            rel = mod.text.strip()
+            cand = posixpath.normpath(join(posixpath.dirname(ppath), rel))
+            if not cand.endswith(".xml"):
+                cand = join(cand, "pom.xml")
+            if cand in seen or cand.startswith(("../", "/")) or cand == ".." or not view.is_file(cand):
+                continue
+            try:
+                mroot = memo(view, "xml", cand, functools.partial(load_xml, view, cand))
+            except InputError:
+                continue  # reported where that module is scanned
+            if mroot.tag == "project":
+                todo.append((cand, mroot))
+    return out

@@ -436,8 +436,7 @@ class NodeDetector:
                     lp.origin,
                     locked=lp.version,
                     scope=scope,
-                    direct=False,
-                    group=lock.kind,
+                    direct=False,  # the origin names the lock file; no dependency group
                 )
             )
 

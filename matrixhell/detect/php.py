@@ -150,7 +150,6 @@ class PhpDetector:
                         locked=version,
                         scope=scope,
                         direct=False,
-                        group="composer.lock",
                     )
                 )
                 if name in _FRAMEWORKS and scope is Scope.MAIN:

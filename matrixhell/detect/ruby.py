@@ -121,7 +121,7 @@ class RubyDetector:
                 direct.add(name)
                 facts.packages.append(
                     PackageReq(
-                        Ecosystem.GEM, name, req, Origin(path, line), locked=versions.get(name), group="Gemfile.lock"
+                        Ecosystem.GEM, name, req, Origin(path, line), locked=versions.get(name)
                     )
                 )
                 if name in _FRAMEWORKS:
@@ -136,7 +136,6 @@ class RubyDetector:
                         Origin(path, line),
                         locked=version,
                         direct=False,
-                        group="Gemfile.lock",
                     )
                 )
                 if name == "railties":

@@ -351,5 +351,5 @@ class RustDetector:
             if (name, version) in direct or (name in names and len(versions[name]) == 1):
                 continue
             facts.packages.append(
-                PackageReq(Ecosystem.CARGO, name, "", origin, locked=version, direct=False, group="Cargo.lock")
+                PackageReq(Ecosystem.CARGO, name, "", origin, locked=version, direct=False)
             )

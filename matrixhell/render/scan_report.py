@@ -73,14 +73,22 @@ def scan_table(result: ScanResult, *, verbose: bool = False) -> str:
             continue
         start = s.start.display() if s.start else "-"
         rows.append(
-            [s.name, s.path or ".", _language_cell(s), _runtime_cell(s), str(len(_packages(s))),
-             _system_cell(s), _ports_cell(s), start]
+            [
+                s.name,
+                s.path or ".",
+                _language_cell(s),
+                _runtime_cell(s),
+                str(len(_packages(s))),
+                _system_cell(s),
+                _ports_cell(s),
+                start,
+            ]
         )
     n = len(result.services)
     parts = [f"{result.root}: {n} service{'' if n == 1 else 's'}"]
-    parts.append(text_table(
-        ["service", "path", "language", "runtime", "packages", "OS packages", "ports", "start"], rows
-    ))
+    parts.append(
+        text_table(["service", "path", "language", "runtime", "packages", "OS packages", "ports", "start"], rows)
+    )
     if verbose:
         for s in result.services:
             if s.kind is ServiceKind.EXTERNAL:
@@ -93,7 +101,8 @@ def scan_table(result: ScanResult, *, verbose: bool = False) -> str:
                 marker = f" ; {p.marker}" if p.marker else ""
                 scope = "" if p.scope is Scope.MAIN else f" [{p.scope.value}{':' + p.group if p.group else ''}]"
                 spec = f" {p.specifier}" if p.specifier else ""
-                parts.append(f"  package  {p.name}{spec}{ver}{marker}{scope}  {p.origin}")
+                url = f" ({p.url})" if p.url else ""
+                parts.append(f"  package  {p.name}{spec}{url}{ver}{marker}{scope}  {p.origin}")
             for sp in s.system_packages:
                 parts.append(f"  os       {sp.name} ({sp.manager}, {sp.phase})  {sp.origin}")
             phases: dict[tuple[str, str], list[str]] = {}
@@ -139,30 +148,58 @@ def _service_data(s: Service) -> dict[str, Any]:
         "frameworks": list(s.frameworks),
         "dockerfile": s.dockerfile,
         "runtime": (
-            {"name": s.runtime.runtime, "spec": s.runtime.spec, "raw": s.runtime.raw,
-             "source": s.runtime.source, "origin": _origin(s.runtime.origin)}
-            if s.runtime else None
+            {
+                "name": s.runtime.runtime,
+                "spec": s.runtime.spec,
+                "raw": s.runtime.raw,
+                "source": s.runtime.source,
+                "origin": _origin(s.runtime.origin),
+            }
+            if s.runtime
+            else None
         ),
         "runtimes": [
-            {"name": r.runtime, "spec": r.spec, "raw": r.raw, "source": r.source,
-             "precedence": r.precedence, "origin": _origin(r.origin)}
+            {
+                "name": r.runtime,
+                "spec": r.spec,
+                "raw": r.raw,
+                "source": r.source,
+                "precedence": r.precedence,
+                "origin": _origin(r.origin),
+            }
             for r in s.runtimes
         ],
         "packages": [
-            {"ecosystem": p.ecosystem.value, "name": p.name, "specifier": p.specifier, "locked": p.locked,
-             "extras": list(p.extras), "marker": p.marker, "url": p.url, "editable": p.editable,
-             "scope": p.scope.value, "group": p.group, "direct": p.direct, "origin": _origin(p.origin)}
+            {
+                "ecosystem": p.ecosystem.value,
+                "name": p.name,
+                "specifier": p.specifier,
+                "locked": p.locked,
+                "extras": list(p.extras),
+                "marker": p.marker,
+                "url": p.url,
+                "editable": p.editable,
+                "scope": p.scope.value,
+                "group": p.group,
+                "direct": p.direct,
+                "origin": _origin(p.origin),
+            }
             for p in s.packages
         ],
         "system_packages": [
-            {"name": p.name, "manager": p.manager, "phase": p.phase, "reason": p.reason,
-             "origin": _origin(p.origin)}
+            {"name": p.name, "manager": p.manager, "phase": p.phase, "reason": p.reason, "origin": _origin(p.origin)}
             for p in s.system_packages
         ],
         "native_libraries": [
-            {"library": n.library, "needed_by": n.needed_by,
-             "ecosystem": n.ecosystem.value if n.ecosystem else None, "phase": n.phase,
-             "bundled_in_wheel": n.bundled_in_wheel, "source": n.source, "origin": _origin(n.origin)}
+            {
+                "library": n.library,
+                "needed_by": n.needed_by,
+                "ecosystem": n.ecosystem.value if n.ecosystem else None,
+                "phase": n.phase,
+                "bundled_in_wheel": n.bundled_in_wheel,
+                "source": n.source,
+                "origin": _origin(n.origin),
+            }
             for n in s.native_libraries
         ],
         "ports": [
@@ -170,13 +207,25 @@ def _service_data(s: Service) -> dict[str, Any]:
             for p in s.ports
         ],
         "start": (
-            {"argv": list(s.start.argv), "shell": s.start.shell, "source": s.start.source,
-             "origin": _origin(s.start.origin)}
-            if s.start else None
+            {
+                "argv": list(s.start.argv),
+                "shell": s.start.shell,
+                "source": s.start.source,
+                "origin": _origin(s.start.origin),
+            }
+            if s.start
+            else None
         ),
         "base_images": [
-            {"reference": b.reference, "repository": b.repository, "tag": b.tag, "digest": b.digest,
-             "stage": b.stage, "final": b.final, "origin": _origin(b.origin)}
+            {
+                "reference": b.reference,
+                "repository": b.repository,
+                "tag": b.tag,
+                "digest": b.digest,
+                "stage": b.stage,
+                "final": b.final,
+                "origin": _origin(b.origin),
+            }
             for b in s.base_images
         ],
         "env": sorted({e.key for e in s.env}),
@@ -212,8 +261,16 @@ def scan_markdown(result: ScanResult) -> str:
         if s.kind is ServiceKind.EXTERNAL:
             cells = [s.name, s.path or ".", "image", s.image or "-", "-", "-", _ports_cell(s), "-"]
         else:
-            cells = [s.name, s.path or ".", _language_cell(s), _runtime_cell(s), str(len(_packages(s))),
-                     _system_cell(s), _ports_cell(s), s.start.display() if s.start else "-"]
+            cells = [
+                s.name,
+                s.path or ".",
+                _language_cell(s),
+                _runtime_cell(s),
+                str(len(_packages(s))),
+                _system_cell(s),
+                _ports_cell(s),
+                s.start.display() if s.start else "-",
+            ]
         out.append("| " + " | ".join(f"`{_md_escape(c)}`" if c not in ("-",) else c for c in cells) + " |")
     findings = result.all_findings()
     if findings:

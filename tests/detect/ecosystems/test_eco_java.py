@@ -272,3 +272,54 @@ def test_parent_pom_and_apply_false_plugins_are_not_services() -> None:
     )
     assert root.frameworks == () and root.languages == ("java",) and root.start_commands == ()
     assert sorted(p.specifier for p in root.packages) == ["1.9.24", "3.2.0"]  # groovy-style versions too
+
+
+REACTOR = """<project>
+  <groupId>com.ex</groupId><artifactId>parent</artifactId><version>1</version><packaging>pom</packaging>
+  <properties><maven.compiler.release>21</maven.compiler.release></properties>
+  <modules><module>app</module><module>libs</module></modules>
+</project>
+"""
+LIBS = """<project>
+  <parent><groupId>com.ex</groupId><artifactId>parent</artifactId><version>1</version></parent>
+  <artifactId>libs</artifactId><packaging>pom</packaging>
+  <modules><module>core</module></modules>
+</project>
+"""
+CORE = """<project>
+  <parent><groupId>com.ex</groupId><artifactId>libs</artifactId><version>1</version></parent>
+  <artifactId>core</artifactId>
+</project>
+"""
+APP = """<project>
+  <parent><groupId>com.ex</groupId><artifactId>parent</artifactId><version>1</version></parent>
+  <artifactId>app</artifactId>
+  <dependencies>
+    <dependency><groupId>com.ex</groupId><artifactId>core</artifactId><version>1</version></dependency>
+    <dependency><groupId>com.ex</groupId><artifactId>elsewhere</artifactId><version>2</version></dependency>
+    <dependency><groupId>org.postgresql</groupId><artifactId>postgresql</artifactId><version>42.7.3</version></dependency>
+  </dependencies>
+</project>
+"""
+
+
+def test_parent_pom_of_the_repository_and_sibling_modules_are_not_fetched_packages() -> None:
+    d = run(
+        {"pom.xml": REACTOR, "app/pom.xml": APP, "libs/pom.xml": LIBS, "libs/core/pom.xml": CORE},
+        "app",
+    )
+    by = {p.name: p for p in d.packages}
+    assert "com.ex:parent" not in by  # read for its properties, not a dependency
+    core = by["com.ex:core"]
+    assert (core.url, core.specifier, core.locked, core.scope) == ("libs/core", "", None, Scope.MAIN)
+    # not a module of this build: an artifact fetched like any other
+    assert (by["com.ex:elsewhere"].url, by["com.ex:elsewhere"].locked) == (None, "2")
+    assert by["org.postgresql:postgresql"].locked == "42.7.3"
+    assert [r.spec for r in d.runtimes] == [">=21"]
+
+
+def test_parent_outside_the_repository_stays_a_package() -> None:
+    d = run({"app/pom.xml": APP}, "app")
+    by = {p.name: p for p in d.packages}
+    assert by["com.ex:parent"].group == "parent"
+    assert by["com.ex:core"].url is None  # no reactor to say it is a module

@@ -124,6 +124,8 @@ def test_package_lock_v3() -> None:
     nested = pkg(d, "react", direct=False)
     assert nested.locked == "17.0.2"
     assert all(p.name != "ui" for p in d.packages)
+    # a lock file is not a dependency group: the origin names it
+    assert {p.group for p in d.packages if not p.direct} == {None}
     assert "package-lock.json" in d.files
 
 

@@ -84,6 +84,7 @@ def test_composer_lock() -> None:
     assert by["laravel/framework"].locked == "10.48.4" and by["laravel/framework"].direct
     console = by["symfony/console"]
     assert not console.direct and console.locked == "6.4.4" and console.origin.path == "composer.lock"
+    assert console.group is None  # a lock file is not a dependency group
     assert console.origin.line == 7
     assert by["mockery/mockery"].scope is Scope.DEV
     # artisan serve is a development server: the start command is left to a Dockerfile or the generator

@@ -94,6 +94,7 @@ def test_lock_versions_ruby_and_bundler() -> None:
     assert by[("rails", True)].locked == "7.1.2"
     noko = by[("nokogiri", False)]
     assert noko.locked == "1.15.4" and noko.origin.path == "Gemfile.lock" and noko.origin.line == 6
+    assert noko.group is None  # a lock file is not a dependency group
     assert ("rack", False) not in by  # a dependency line of a spec, not a spec
     ruby = [(r.source, r.spec) for r in d.runtimes if r.runtime == "ruby"]
     assert ruby == [
@@ -133,6 +134,7 @@ def test_lock_dependencies_name_direct_gems_the_gemfile_did_not() -> None:
     d = run({"Gemfile": 'source "https://rubygems.org"\ngemspec\ngem "rails", "~> 7.1.0"\n', "Gemfile.lock": lock})
     noko = next(p for p in d.packages if p.name == "nokogiri")
     assert noko.direct and (noko.specifier, noko.locked, noko.origin.path) == ("~> 1.15", "1.15.4", "Gemfile.lock")
+    assert noko.group is None
     assert not next(p for p in d.packages if p.name == "actionpack").direct
 
 

@@ -89,6 +89,7 @@ def test_cargo_lock_pins_and_transitives() -> None:
     assert by[("tokio", True)].locked == "1.35.1"
     mio = by[("mio", False)]
     assert mio.locked == "0.8.10" and mio.origin.path == "Cargo.lock" and mio.origin.line == 12
+    assert mio.group is None  # a lock file is not a dependency group
     assert ("edge", False) not in by
 
 
