@@ -5,17 +5,22 @@ own files, outside the repository.
 
 A scan of a real-filesystem repository stores its whole ScanResult, with everything it depended on:
 
-- the walk (every directory listed and the files in it, after ignore rules, and the walk's problems),
-- every file read: its (size, mtime_ns, mode, inode) and a digest of its bytes,
+- the walk: the tree it listed (hashed), the stat of every directory it listed (taken before listing
+  it), the ignore files it read and the verdict on every symlink it met, and its problems,
+- every file read: its (size, mtime_ns, ctime_ns, mode, inode) and a digest of its bytes,
 - every probe outside the walk (is_file / is_dir / listdir of ignored or unlisted paths) and its answer,
 - the Reporter events the scan sent after the walk, so a cached scan reports the same progress.
 
-A later scan walks again and looks the entry up: the walk must be identical, every file must stat the
-same (or, when only its timestamps moved, hash to the same bytes) and every probe must answer the
-same, or the entry is not used.  A file modified within two seconds of being read could change again
-inside one timestamp granule with no visible stat change ("racy" in git's terms), so such a file is
-always compared by content.  The entry is keyed by the repository's real path and size cap, and is
-tied to the matrixhell version and to the source of the detectors that produced it.
+A later scan first checks the stored walk without walking: a directory's listing changes only with its
+mtime and ctime (git's untracked cache rests on the same fact), so when every listed directory, ignore
+file and symlink stats as before, the walk would list the same tree.  If not, it walks, and the new
+walk must hash as the stored one did.  Then every file read must stat the same (or, when only its
+timestamps moved, hash to the same bytes) and every probe must answer the same; otherwise the entry is
+not used.  A file or directory changed within two seconds of the scan could change again inside one
+timestamp granule with no visible stat change ("racy" in git's terms): such a file is compared by
+content and such a directory sends the scan through a walk.  The entry is keyed by the repository's
+real path and size cap, and is tied to the matrixhell version, the interpreter, and the source of the
+detectors and parsing libraries that produced it.
 
 Entries live under ``$MATRIXHELL_CACHE_DIR`` or ``$XDG_CACHE_HOME/matrixhell/scan`` (default
 ``~/.cache/matrixhell/scan``), never inside the scanned repository.  They are written to a temporary
@@ -39,7 +44,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from matrixhell.detect.repoview import WalkRecord, file_signature, link_verdict
+from matrixhell.detect.repoview import WalkRecord, file_signature, link_verdict, stat_signature_of
 from matrixhell.errors import InputError
 from matrixhell.model import ScanResult
 
@@ -49,7 +54,7 @@ _MAGIC = b"matrixhell-scan-cache 1\n"
 #: a file whose mtime is this close to the moment it was read is compared by content, not by stat
 RACY_NS = 2_000_000_000
 
-Signature = tuple[int, int, int, int] | str | None
+Signature = tuple[int, int, int, int, int] | str | None
 
 
 def cache_enabled(flag: bool | None = None) -> bool:
@@ -83,7 +88,7 @@ def view_signature(view: Any, path: str) -> tuple[Signature, str | None]:
             return f"input-error-{e.code}", None
         except OSError as e:
             return f"errno-{e.errno}", None
-        return (st.st_size, st.st_mtime_ns, st.st_mode, st.st_ino), full
+        return stat_signature_of(st), full
     try:
         full = view.abs_path(path)
     except InputError as e:
@@ -267,7 +272,7 @@ class ScanCache:
         refreshed: dict[str, tuple[Signature, bytes | None]] = {}
         for path, (sig, want) in reads.items():
             now, full = view_signature(view, path)
-            if now == sig and not (isinstance(sig, tuple) and sig[1] >= started - RACY_NS):
+            if now == sig and not (isinstance(sig, tuple) and sig[2] >= started - RACY_NS):
                 continue
             # same bytes under a new timestamp (a touch, a checkout) or a racy file: compare content
             if full is None or not (
@@ -328,7 +333,7 @@ class ScanCache:
         except OSError:
             return False
         for rel, sig in record.ignore_files.items():
-            if signature(f"{root}/{rel}") != sig or (isinstance(sig, tuple) and sig[1] >= limit):
+            if signature(f"{root}/{rel}") != sig or (isinstance(sig, tuple) and sig[2] >= limit):
                 return False
         root_path = Path(root)
         return all(link_verdict(f"{root}/{rel}", root_path) == v for rel, v in record.links.items())

@@ -30,6 +30,7 @@ __all__ = [
     "WalkRecord",
     "file_signature",
     "link_verdict",
+    "stat_signature_of",
 ]
 
 DEFAULT_SIZE_CAP = 4 * 1024 * 1024  # the largest lock files of big monorepos stay below this
@@ -49,16 +50,21 @@ class WalkProblem:
 
 
 DirSignature = tuple[int, int, int, int, int, bool]
-FileSignature = tuple[int, int, int, int] | str
+FileSignature = tuple[int, int, int, int, int] | str
 
 
 def file_signature(full: str) -> FileSignature:
-    """(size, mtime_ns, mode, inode) of a file, following links; the errno when it cannot be stat'ed."""
+    """(size, mtime_ns, ctime_ns, mode, inode) of a file, following links; the errno when it cannot be
+    stat'ed.  The ctime catches a rewrite that put the old mtime back (utime cannot set it)."""
     try:
         st = os.stat(full)
     except OSError as e:
         return f"errno-{e.errno}"
-    return (st.st_size, st.st_mtime_ns, st.st_mode, st.st_ino)
+    return stat_signature_of(st)
+
+
+def stat_signature_of(st: os.stat_result) -> tuple[int, int, int, int, int]:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_mode, st.st_ino)
 
 
 class WalkRecord:

@@ -410,7 +410,7 @@ def scan_repo(
 
     recording = Recording()
     # first without walking: the stored walk still holds if no directory it listed changed
-    hit = store.load(view)
+    hit = store.load(view, None, recording.started_ns)
     if hit is None:
         fingerprint = hashlib.blake2b(digest_size=16)
         tree = _walk(view, fingerprint)
