@@ -7,7 +7,7 @@ import subprocess
 import time
 
 import pytest
-from conftest import Bundle, Runtime, cgroup_leaves, parse_probe, privileged
+from rt_harness import Bundle, Runtime, cgroup_leaves, parse_probe, privileged
 
 pytestmark = [pytest.mark.privileged, privileged]
 
@@ -120,7 +120,7 @@ def test_exit_status_passes_through(rt: Runtime, bundle: Bundle) -> None:
 
 
 def _popen_run(rt: Runtime, bundle: Bundle, cid: str) -> subprocess.Popen:
-    from conftest import RT, env
+    from rt_harness import RT, env
 
     return subprocess.Popen([*RT, "--root", str(rt.root), "run", "--bundle", str(bundle.path), cid],
                             stdout=subprocess.PIPE, text=True, env=env())

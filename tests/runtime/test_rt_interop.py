@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import Bundle, Runtime, parse_probe, privileged
+from rt_harness import Bundle, Runtime, parse_probe, privileged
 
 pytestmark = [pytest.mark.privileged, privileged]
 
@@ -79,7 +79,7 @@ def test_same_exit_status_and_escape_results_as_runc(rt: Runtime, bundle: Bundle
 
 @pytest.mark.skipif(shutil.which("runc") is None, reason="runc is not installed")
 def test_runc_accepts_our_spec(tmp_path: Path, rootfs: Path) -> None:
-    from conftest import RT, env
+    from rt_harness import RT, env
 
     subprocess.run([*RT, "spec", "--bundle", str(tmp_path)], check=True, env=env())
     cfg = json.loads((tmp_path / "config.json").read_text())

@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import RT, Bundle, Runtime, env, privileged
 from leakcount import snapshot
+from rt_harness import RT, Bundle, Runtime, env, privileged
 
 from matrixhell.runtime.supervisor import SupervisorClient
 

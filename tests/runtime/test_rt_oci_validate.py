@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import RT, env
+from rt_harness import RT, env
 
 PKG = Path("/usr/share/gocode/src/github.com/opencontainers/runtime-tools/validate")
 # Findings caused by this environment, not by a config: the schema is fetched over the network, and the

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import REPO, builder, parse_probe
+from rt_harness import REPO, builder, parse_probe
 
 USER = "mhtest"
 

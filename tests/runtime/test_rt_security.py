@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Bundle, Runtime, privileged
+from rt_harness import Bundle, Runtime, privileged
 
 pytestmark = [pytest.mark.privileged, privileged]
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import RT, Bundle, cgroup_leaves, env, privileged
+from rt_harness import RT, Bundle, cgroup_leaves, env, privileged
 
 from matrixhell.runtime.supervisor import SupervisorClient, SupervisorError
 
