@@ -152,6 +152,10 @@ class Provider(AbstractProvider[Requirement, Candidate, str]):
 
     def get_dependencies(self, candidate: Candidate) -> list[Requirement]:
         deps = self.catalog.applicable(candidate.name, candidate.version, candidate.extras)
+        # A remote index may fetch what comes next while the resolver works (duck-typed, optional).
+        prefetch = getattr(self.catalog.provider, "prefetch", None)
+        if prefetch is not None and deps:
+            prefetch([d.name for d in deps])
         if candidate.extras:
             # An extra is the base project plus more: tie both to the same version.
             deps = [Requirement(candidate.name, frozenset(), SpecifierSet(f"=={candidate.version}")), *deps]

@@ -258,3 +258,17 @@ def test_res_default_snapshot_knows_psycopg2_binary_wheels() -> None:
     assert res.wheel["psycopg2-binary"] is not None and "manylinux" in res.wheel["psycopg2-binary"]
     assert res.wheel["psycopg2"] is None
     assert "psycopg2" in res.sdist_only and "psycopg2-binary" not in res.sdist_only
+
+
+def test_res_simple_index_prefetch_fetches_once_in_the_background(
+    pep691_server: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    url, hits = pep691_server
+    idx = SimpleIndex(url, use_cache=False)
+    idx.prefetch(["orm", "fast", "Orm"])
+    assert {str(pv.version) for pv in idx.project_versions("orm")} == {"1.0", "2.0"}
+    assert {str(pv.version) for pv in idx.project_versions("fast")} == {"0.1"}
+    page_hits = [h for h in hits if h.startswith("/simple/")]
+    assert sorted(page_hits) == ["/simple/fast/", "/simple/orm/"]  # once each, despite two spellings
+    # And a whole resolution through prefetching gives the same answer.
+    assert resolve(["web"], ResolveTarget("3.11"), idx).pins == EXPECTED

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from packaging.version import Version
 
@@ -25,6 +25,13 @@ class ChainProvider:
                 seen = {f.filename for f in merged.setdefault(pv.version, [])}
                 merged[pv.version].extend(f for f in pv.files if f.filename not in seen)
         return tuple(ProjectVersion(v, tuple(fs)) for v, fs in merged.items())
+
+    def prefetch(self, names: Iterable[str]) -> None:
+        wanted = list(names)
+        for provider in self.providers:
+            prefetch = getattr(provider, "prefetch", None)
+            if prefetch is not None:
+                prefetch(wanted)
 
     def dependencies(self, name: str, version: Version) -> Sequence[str]:
         for provider in self.providers:

@@ -17,7 +17,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -176,6 +177,8 @@ class SimpleIndex:
         self._offline = offline
         self._versions: dict[str, tuple[ProjectVersion, ...]] = {}
         self._requires: dict[tuple[str, Version], tuple[str, ...]] = {}
+        self._pending: dict[str, Future[Sequence[ProjectVersion]]] = {}
+        self._pool: ThreadPoolExecutor | None = None
 
     # -- cache ---------------------------------------------------------------------------------
     def _cache_path(self, kind: str, key: str) -> Path | None:
@@ -257,11 +260,31 @@ class SimpleIndex:
             self._cache_write("pages", page_url, json.dumps(payload).encode())
         return files
 
+    def prefetch(self, names: Iterable[str]) -> None:
+        """Start fetching these projects' pages in the background (the resolver names the
+        dependencies it is about to need), so a remote index costs one round trip per level of the
+        tree rather than one per project.  A local directory needs no help."""
+        if self._local or self._offline:
+            return
+        for name in names:
+            key = normalize(name)
+            if key in self._versions or key in self._pending:
+                continue
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="matrixhell-index")
+            self._pending[key] = self._pool.submit(self._load_versions, key)
+
     def project_versions(self, name: str) -> Sequence[ProjectVersion]:
         key = normalize(name)
         cached = self._versions.get(key)
         if cached is not None:
             return cached
+        pending = self._pending.pop(key, None)
+        if pending is not None:
+            return pending.result()
+        return self._load_versions(key)
+
+    def _load_versions(self, key: str) -> Sequence[ProjectVersion]:
         grouped: dict[Version, list[DistFile]] = {}
         for f in self._page(key):
             parsed = _name_version(f.filename)
