@@ -40,27 +40,30 @@ _FRAMEWORKS = {
 _CHANNELS = ("stable", "beta", "nightly")
 
 
-def _toolchain(facts: Facts, raw: str, origin: Origin, source: str, precedence: int) -> None:
+def _toolchain(facts: Facts, raw: str, origin: Origin, source: str, precedence: int, *, notes: bool = True) -> None:
+    """``notes`` False: another service that shares the file makes its notes."""
     value = raw.strip()
     if value.startswith(_CHANNELS) or not value[:1].isdigit():
-        facts.note(
-            "runtime-alias",
-            f"toolchain channel {value!r} names no fixed rustc version",
-            origin,
-            hint='pin a version such as channel = "1.79"',
-            severity=Severity.INFO,
-        )
+        if notes:
+            facts.note(
+                "runtime-alias",
+                f"toolchain channel {value!r} names no fixed rustc version",
+                origin,
+                hint='pin a version such as channel = "1.79"',
+                severity=Severity.INFO,
+            )
         facts.runtimes.append(RuntimeReq("rust", "", value, source, origin, precedence))
         return
     try:
         spec = version_prefix(value.split("-", 1)[0]).spec
     except RangeError:
-        facts.note(
-            "unreadable-version",
-            f"toolchain {value!r} is not a rustc version",
-            origin,
-            hint='write a version such as channel = "1.79"',
-        )
+        if notes:
+            facts.note(
+                "unreadable-version",
+                f"toolchain {value!r} is not a rustc version",
+                origin,
+                hint='write a version such as channel = "1.79"',
+            )
         return
     facts.runtimes.append(RuntimeReq("rust", spec, value, source, origin, precedence))
 
@@ -105,6 +108,21 @@ def _workspace_root(ctx: DetectContext) -> str | None:
     return None
 
 
+def _notes_shared_file(ctx: DetectContext, d: str) -> bool:
+    """Whether this service makes the notes on a file of directory *d*.  A workspace root's toolchain
+    file serves every member crate: its notes go to the first deployable member (one with a
+    src/main.rs), or to the service that folds the whole workspace, not to each member again."""
+    from matrixhell.detect.workspaces import workspace_members
+
+    if ctx.members and (d == ctx.directory or ctx.directory.startswith(f"{d}/") or not d):
+        return True
+    info = workspace_members(ctx.view, d) if ctx.view.is_file(join(d, "Cargo.toml")) else None
+    if info is None:
+        return True
+    bins = sorted(m for m in info.members if ctx.view.is_file(join(m, "src/main.rs")))
+    return not bins or ctx.directory == bins[0]
+
+
 class RustDetector:
     name = "rust"
     markers = ("Cargo.toml",)
@@ -139,6 +157,11 @@ class RustDetector:
             self._dependencies(facts, doc, root)
             bins.extend(self._bins(ctx, d, doc))
         facts.packages = [p for p in facts.packages if p.name not in locals_ or p.url is None]
+        # member crates often share one edition or rust-version: one runtime fact each, the nearest first
+        unique: dict[tuple[str, str, str, str], RuntimeReq] = {}
+        for r in facts.runtimes:
+            unique.setdefault((r.runtime, r.spec, r.raw, r.source), r)
+        facts.runtimes = list(unique.values())
         if ctx.has("Cargo.lock"):
             self._lock(facts, ctx, ctx.path("Cargo.lock"), transitive=True)
         elif ws_dir is not None and ctx.view.is_file(join(ws_dir, "Cargo.lock")):
@@ -167,10 +190,11 @@ class RustDetector:
             d = posixpath.dirname(d) if d else None
         if d is None:
             return
+        notes = _notes_shared_file(ctx, d)
         if ctx.view.is_file(join(d, "rust-toolchain.toml")):
             doc = read_or_note(facts, ctx.view, join(d, "rust-toolchain.toml"), load_toml)
             if doc is not None:
-                self._toolchain_doc(facts, doc, "rust-toolchain-toml", 10)
+                self._toolchain_doc(facts, doc, "rust-toolchain-toml", 10, notes)
         if ctx.view.is_file(join(d, "rust-toolchain")):
             path = join(d, "rust-toolchain")
             text = read_text_or_note(facts, ctx.view, path)
@@ -181,18 +205,18 @@ class RustDetector:
             except InputError:
                 doc = None
             if doc is not None and isinstance(doc.data.get("toolchain"), dict):
-                self._toolchain_doc(facts, doc, "rust-toolchain-file", 11)
+                self._toolchain_doc(facts, doc, "rust-toolchain-file", 11, notes)
                 return
             for n, line in enumerate(text.splitlines(), start=1):
                 if line.strip():
-                    _toolchain(facts, line, Origin(path, n), "rust-toolchain-file", 11)
+                    _toolchain(facts, line, Origin(path, n), "rust-toolchain-file", 11, notes=notes)
                     break
 
-    def _toolchain_doc(self, facts: Facts, doc: TomlDoc, source: str, precedence: int) -> None:
+    def _toolchain_doc(self, facts: Facts, doc: TomlDoc, source: str, precedence: int, notes: bool) -> None:
         tc = doc.data.get("toolchain")
         channel = tc.get("channel") if isinstance(tc, dict) else None
         if isinstance(channel, str):
-            _toolchain(facts, channel, doc.origin("toolchain", "channel"), source, precedence)
+            _toolchain(facts, channel, doc.origin("toolchain", "channel"), source, precedence, notes=notes)
 
     def _inherited(self, value: Any, root: TomlDoc | None, key: str) -> tuple[Any, TomlDoc | None]:
         if isinstance(value, dict) and value.get("workspace") is True:

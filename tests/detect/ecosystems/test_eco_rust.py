@@ -170,3 +170,37 @@ def test_lock_with_two_versions_of_a_crate_picks_the_one_the_requirement_admits(
     by = {(p.name, p.direct): p for p in d.packages}
     assert by[("rand", True)].locked == "0.8.5"
     assert by[("rand", False)].locked == "0.7.3"  # the other copy, pulled in by some dependency
+
+
+def test_members_with_the_same_edition_give_one_runtime_fact() -> None:
+    files = {
+        "Cargo.toml": '[workspace]\nmembers = ["crates/*"]\n',
+        "crates/api/Cargo.toml": '[package]\nname = "api"\nedition = "2021"\n'
+        '[dependencies]\ncore = { path = "../core" }\n',
+        "crates/api/src/main.rs": "fn main() {}\n",
+        "crates/core/Cargo.toml": '[package]\nname = "core"\nedition = "2021"\n',
+        "crates/old/Cargo.toml": '[package]\nname = "old"\nedition = "2018"\n',
+    }
+    d = run(files, "crates/api", members=("crates/core", "crates/old"))
+    editions = [(r.spec, r.origin.path) for r in d.runtimes if r.source == "cargo-edition"]
+    # the service's own crate first; an equal fact of a member is dropped, a different one kept
+    assert editions == [(">=1.56", "crates/api/Cargo.toml"), (">=1.31", "crates/old/Cargo.toml")]
+
+
+def test_a_workspace_toolchain_file_is_noted_once_not_per_member_service() -> None:
+    files = {
+        "Cargo.toml": '[workspace]\nmembers = ["crates/*"]\n',
+        "rust-toolchain": "stable\n",
+        "crates/api/Cargo.toml": '[package]\nname = "api"\n',
+        "crates/api/src/main.rs": "fn main() {}\n",
+        "crates/cli/Cargo.toml": '[package]\nname = "cli"\n',
+        "crates/cli/src/main.rs": "fn main() {}\n",
+    }
+    api, cli = run(files, "crates/api"), run(files, "crates/cli")
+    assert [f.code for f in api.findings] == ["runtime-alias"]
+    assert cli.findings == ()
+    # both still take the runtime from it
+    assert api.runtimes[0].raw == cli.runtimes[0].raw == "stable"
+    # a service that folds the whole workspace notes it
+    whole = run(files, "", members=("crates/api", "crates/cli"))
+    assert [f.code for f in whole.findings if f.code == "runtime-alias"] == ["runtime-alias"]
