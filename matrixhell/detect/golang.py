@@ -1,8 +1,9 @@
 """Go: go.mod (module, go, toolchain, require with // indirect, replace, exclude) and go.work.
 
 Runtime sources, best first: ``toolchain`` of go.work, of go.mod, then the ``go`` line of go.work, of
-go.mod (a minimum since Go 1.21).  A start command ``/app/<binary>`` is given only when a main package is
-evident: ``main.go`` in the directory, or a single ``cmd/<name>/main.go``, declaring ``package main``.
+go.mod (a minimum since Go 1.21).  A start command ``/app/<binary>`` is given for each main package:
+``main.go`` in the directory, or each ``cmd/<name>/main.go`` declaring ``package main``; with several,
+the one named like the directory or the module comes first, else the first by name.
 """
 
 from __future__ import annotations
@@ -225,16 +226,22 @@ class GoDetector:
                 continue
             if go_package_clause(text) == "main":
                 mains.append((path, binary))
-        if len(mains) == 1:
-            path, binary = mains[0]
-            facts.start_commands.append(
-                StartCommand(Origin(path, 1), "go-main-package", argv=(f"/app/{binary}",), precedence=45)
-            )
-        elif len(mains) > 1:
+        if not mains:
+            return
+        # several binaries (cmd/api, cmd/worker): one start each; the default is the one named like
+        # the service's directory or module, else the first by name
+        mains.sort(key=lambda m: m[1])
+        names = {posixpath.basename(ctx.directory), _binary(module) if module else ""}
+        default = next((m for m in mains if m[1] in names), mains[0])
+        for path, binary in [default, *(m for m in mains if m is not default)]:
+            prec = 45 if path == default[0] else 47
+            argv = (f"/app/{binary}",)
+            facts.start_commands.append(StartCommand(Origin(path, 1), "go-main-package", argv=argv, precedence=prec))
+        if len(mains) > 1:
             facts.note(
                 "several-main-packages",
-                "several main packages: " + ", ".join(p for p, _ in mains),
-                Origin(mains[0][0], 1),
-                hint="set the start command in compose or a Procfile",
+                f"several main packages: {', '.join(p for p, _ in mains)}; /app/{default[1]} is taken as the start",
+                Origin(default[0], 1),
+                hint="set the start command in compose or a Procfile to run another",
                 severity=Severity.INFO,
             )

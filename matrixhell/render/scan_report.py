@@ -216,6 +216,11 @@ def _service_data(s: Service) -> dict[str, Any]:
             if s.start
             else None
         ),
+        "start_commands": [
+            {"argv": list(c.argv), "shell": c.shell, "source": c.source, "precedence": c.precedence,
+             "origin": _origin(c.origin)}
+            for c in s.start_commands
+        ],
         "base_images": [
             {
                 "reference": b.reference,

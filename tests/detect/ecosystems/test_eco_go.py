@@ -67,6 +67,42 @@ def test_start_only_with_main_package() -> None:
     assert d3.start_commands[0].argv == ("/app/worker",)
 
 
+def test_several_cmd_binaries_give_one_start_each() -> None:
+    files = {
+        "go.mod": "module example.com/gosvc\n",
+        "cmd/worker/main.go": "package main\n",
+        "cmd/api/main.go": "package main\n",
+        "cmd/migrate/main.go": "package main\n",
+        "cmd/tools/main.go": "package tools\n",  # not a main package
+    }
+    d = run(files)
+    starts = [(c.argv, c.source, c.origin.path) for c in d.start_commands]
+    assert starts == [
+        (("/app/api",), "go-main-package", "cmd/api/main.go"),  # the first by name is the default
+        (("/app/migrate",), "go-main-package", "cmd/migrate/main.go"),
+        (("/app/worker",), "go-main-package", "cmd/worker/main.go"),
+    ]
+    assert d.start_commands[0].precedence < d.start_commands[1].precedence
+    (note,) = [f for f in d.findings if f.code == "several-main-packages"]
+    assert "cmd/worker/main.go" in note.message and "/app/api is taken" in note.message
+
+
+def test_the_binary_named_like_the_service_directory_is_the_default() -> None:
+    files = {
+        "worker/go.mod": "module example.com/shop\n",
+        "worker/cmd/api/main.go": "package main\n",
+        "worker/cmd/worker/main.go": "package main\n",
+    }
+    d = run(files, "worker")
+    assert [c.argv for c in d.start_commands] == [("/app/worker",), ("/app/api",)]
+    files = {
+        "go.mod": "module example.com/tools/migrate\n",
+        "cmd/api/main.go": "package main\n",
+        "cmd/migrate/main.go": "package main\n",
+    }
+    assert run(files).start_commands[0].argv == ("/app/migrate",)  # named like the module
+
+
 def test_package_clause() -> None:
     assert go_package_clause("// package fake\n/* package x */\npackage  main // c\n") == "main"
     assert go_package_clause("/* unterminated") is None
@@ -104,3 +140,18 @@ def test_member_module_takes_the_go_work_that_uses_it() -> None:
     assert [(r.source, r.origin.path) for r in d.runtimes] == [("go-work-go", "go.work"), ("go-mod-go", "svc/go.mod")]
     d2 = run(files, "other")
     assert [r.source for r in d2.runtimes] == ["go-mod-go"]
+
+
+def test_scan_json_lists_every_binary() -> None:
+    from matrixhell.detect.scan import scan_repo
+    from matrixhell.render.scan_report import scan_to_data
+
+    view = MemoryRepoView({
+        "go.mod": "module example.com/gosvc\n\ngo 1.22\n",
+        "cmd/api/main.go": "package main\n",
+        "cmd/worker/main.go": "package main\n",
+    })
+    (svc,) = scan_to_data(scan_repo(view, cache=False))["services"]
+    assert svc["start"]["argv"] == ["/app/api"]
+    assert [c["argv"] for c in svc["start_commands"]] == [["/app/api"], ["/app/worker"]]
+    assert {c["source"] for c in svc["start_commands"]} == {"go-main-package"}
