@@ -128,9 +128,10 @@ def _mount_cgroup(rootfd: int, m: Mount, userns: bool, layout: Layout | None) ->
     base = (m.flags & ~(MS_RDONLY | MS_BIND | MS_REC)) | _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
     if layout is None or (not layout.v1 and not layout.v2):
         return
-    if userns:
-        # cgroup v1 cannot be mounted from a user namespace: bind the host's tree read-only
-        _bind(rootfd, "/sys/fs/cgroup", m, True, MS_BIND | MS_REC | base | MS_RDONLY)
+    if userns and not layout.v1:
+        # cgroup2 may be mounted in a user namespace, but only with a cgroup namespace of its own:
+        # bind the host's hierarchy read-only instead, which works either way
+        _bind(rootfd, layout.v2 or "/sys/fs/cgroup", m, True, MS_BIND | base | MS_RDONLY)
         return
     fd = _dest(rootfd, m, "dir")
     try:
@@ -147,7 +148,15 @@ def _mount_cgroup(rootfd: int, m: Mount, userns: bool, layout: Layout | None) ->
         opts = ",".join(o for o in sopts.split(",") if o not in ("rw", "ro"))
         sub = open_in_root(rootfd, f"{m.destination}/{name}", create="dir")
         try:
-            _libc.mount("cgroup", fd_path(sub), "cgroup", base | ro, opts)
+            if userns:  # v1 cannot be mounted from a user namespace: each host hierarchy bound read-only
+                _libc.mount(mp, fd_path(sub), None, MS_BIND, None)
+                target = open_in_root(rootfd, f"{m.destination}/{name}")  # the new mount, not the covered dir
+                try:
+                    remount(fd_path(target), MS_RDONLY)
+                finally:
+                    os.close(target)
+            else:
+                _libc.mount("cgroup", fd_path(sub), "cgroup", base | ro, opts)
         except OSError as e:
             raise RtError(m.field, f"mounting cgroup {opts} on {m.destination}/{name}: {_errno_name(e)}") \
                 from e

@@ -246,3 +246,20 @@ def test_rootless_mount_point_errors_name_the_field(u: AsUser, pub_rootfs: Path)
     assert res.returncode == 6
     assert res.stderr == ("matrixhell-runtime: error: mounts[7].destination: /newdir: cannot make the mount point "
                           "inside the rootfs: Permission denied\n")
+
+
+@pytest.mark.skipif(shutil.which("runc") is None, reason="runc is not installed")
+def test_rootless_probe_matches_rootless_runc(u: AsUser, pub_rootfs: Path) -> None:
+    from test_rt_interop import COMPARED
+
+    b = u.bundle(pub_rootfs, "vsrunc")
+    ours = u.cmd("run", "--bundle", str(b), "rl9")
+    assert ours.returncode == 0, ours.stderr
+    runc = shutil.which("runc")
+    theirs = u.sh(f"cd {b} && env -i PATH=/usr/bin:/bin XDG_RUNTIME_DIR={u.dir} {runc} --root {u.dir}/runc-state "
+                  f"run --bundle {b} rl9-runc")
+    assert theirs.returncode == 0, theirs.stderr
+    a, r = parse_probe(ours.stdout), parse_probe(theirs.stdout)
+    for key in COMPARED:
+        assert a.get(key) == r.get(key), key
+    assert sorted(a["mounts"].split(",")) == sorted(r["mounts"].split(","))
