@@ -52,21 +52,27 @@ def pub_rootfs() -> Iterator[Path]:
         subprocess.run(["gcc", "-static", "-O2", "-o", str(d / "rootfs" / "bin" / "mhprobe"),
                         str(Path(__file__).with_name("mhprobe.c"))], check=True)
     (d / "config.json").unlink()
+    # the runtime itself, where the user can read it (the checkout may sit under a private home)
+    pkg = d / "pkg" / "matrixhell"
+    pkg.mkdir(parents=True)
+    shutil.copy(REPO / "matrixhell" / "__init__.py", pkg / "__init__.py")
+    shutil.copytree(REPO / "matrixhell" / "runtime", pkg / "runtime", ignore=shutil.ignore_patterns("__pycache__"))
     subprocess.run(["chmod", "-R", "a+rX", str(d)], check=True)
     yield d / "rootfs"
     shutil.rmtree(d)
 
 
 class AsUser:
-    def __init__(self, pw: pwd.struct_passwd, workdir: Path) -> None:
+    def __init__(self, pw: pwd.struct_passwd, workdir: Path, pkg: Path) -> None:
         self.pw = pw
+        self.pkg = pkg
         self.dir = workdir
         self.root = workdir / "state"
 
     def _argv(self, argv: list[str]) -> list[str]:
         py = "/usr/bin/python3" if os.geteuid() == 0 else os.sys.executable  # /root/.pyenv is private
         base = [py, "-m", "matrixhell.runtime.cli", "--root", str(self.root), *argv]
-        envs = ["env", "-i", "PATH=/usr/bin:/bin", f"HOME={self.pw.pw_dir}", f"PYTHONPATH={REPO}"]
+        envs = ["env", "-i", "PATH=/usr/bin:/bin", f"HOME={self.pw.pw_dir}", f"PYTHONPATH={self.pkg}"]
         if os.geteuid() == 0:
             return ["runuser", "-u", self.pw.pw_name, "--", *envs, *base]
         return [*envs, *base]
@@ -99,11 +105,11 @@ class AsUser:
 
 
 @pytest.fixture
-def u(user: pwd.struct_passwd, tmp_path: Path) -> Iterator[AsUser]:
+def u(user: pwd.struct_passwd, pub_rootfs: Path) -> Iterator[AsUser]:
     work = Path(tempfile.mkdtemp(prefix="mh-rl-work-", dir="/tmp"))
     os.chmod(work, 0o755)
     os.chown(work, user.pw_uid, user.pw_gid)
-    a = AsUser(user, work)
+    a = AsUser(user, work, pub_rootfs.parent / "pkg")
     yield a
     for cid in (json.loads(a.cmd("list", "--format", "json").stdout or "[]") or []):
         a.cmd("delete", "--force", cid["id"])
