@@ -314,3 +314,22 @@ def test_create_with_terminal_needs_a_console_socket(rt: Runtime, bundle: Bundle
     res = rt.cmd("create", "--bundle", str(bundle.write().path), rt.new_id())
     assert res.returncode == 2
     assert res.stderr.startswith("matrixhell-runtime: error: process.terminal: a terminal needs --console-socket")
+
+
+@pytest.mark.privileged
+@privileged
+def test_kill_all_signals_every_process_in_the_cgroup(rt: Runtime, bundle: Bundle, tmp_path: Path) -> None:
+    bundle.linux["resources"]["pids"] = {"limit": 20}
+    bundle.sh("sleep 60 & sleep 60 & trap '' TERM; while :; do sleep 0.05; done")
+    cid = _create(rt, bundle.write())
+    rt.cmd("start", cid, check=True)
+    leaf = next(p for p in cgroup_leaves(cid) if "/pids/" in p)
+    deadline = time.monotonic() + 5
+    while len(Path(leaf, "cgroup.procs").read_text().split()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    rt.cmd("kill", "--all", cid, "KILL", check=True)
+    while Path(leaf, "cgroup.procs").read_text().split() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert Path(leaf, "cgroup.procs").read_text().split() == []
+    rt.cmd("delete", cid, check=True)
+    assert cgroup_leaves(cid) == []
