@@ -230,6 +230,9 @@ class FsRepoView:
         self.size_cap = size_cap
         self._problems: list[WalkProblem] = []
         self._record = WalkRecord()
+        # every name the walk listed per directory (before ignore rules): detectors ask listdir of
+        # directories the walk has just listed
+        self._listings: dict[str, tuple[str, ...]] = {}
         self._files_read = 0
 
     @property
@@ -347,6 +350,9 @@ class FsRepoView:
 
     def listdir(self, path: str) -> list[str]:
         try:
+            walked = self._listings.get(_norm(path))
+            if walked is not None:
+                return list(walked)
             return sorted(os.listdir(self._abs(path)))
         except (InputError, OSError):
             return []
@@ -370,6 +376,7 @@ class FsRepoView:
         problems = self._problems
         safe = self._safe_dirs
         dir_sigs = record.dirs
+        listings = self._listings = {}
         skipped = ALWAYS_SKIPPED
         # a pending directory carries the specs that apply inside it (its parents') and whether its
         # parent's listing showed it as a symlink (None: not known, ask)
@@ -398,7 +405,9 @@ class FsRepoView:
                 self._add_gitignore(ignore, full, rel)
                 problems.append(WalkProblem("unreadable", rel or ".", f"cannot list: {e.strerror}"))
                 continue
-            if any(e.name == ".gitignore" for e in entries) and self._add_gitignore(ignore, full, rel):
+            names = tuple(e.name for e in entries)
+            listings[rel] = names
+            if ".gitignore" in names and self._add_gitignore(ignore, full, rel):
                 specs = ignore.specs_for(rel)
             dirs: list[str] = []
             links: set[str] = set()
@@ -430,10 +439,10 @@ class FsRepoView:
                         links.add(name)
                 elif not (specs and _ignored(specs, prefix + name, False)):
                     files.append(name)
-            names = set(dirs)
+            kept = set(dirs)
             yield rel, dirs, files
             for d in reversed(dirs):  # callers may have pruned or reordered ``dirs``
-                stack.append((prefix + d, specs, d in links if d in names else None))
+                stack.append((prefix + d, specs, d in links if d in kept else None))
 
     def _add_gitignore(self, ignore: _Ignore, full: str, rel: str) -> bool:
         path = f"{full}/.gitignore"

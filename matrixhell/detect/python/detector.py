@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import posixpath
+import re
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -19,8 +21,16 @@ __all__ = ["PythonDetector"]
 _REQ_GLOBS = ("requirements*.txt", "*requirements*.txt", "requirements*.in", "*requirements*.in")
 
 
+_REQ_MATCH = re.compile("|".join(fnmatch.translate(g) for g in _REQ_GLOBS)).match
+
+
 def _is_requirements(name: str) -> bool:
-    return any(fnmatch.fnmatchcase(name, g) for g in _REQ_GLOBS)
+    return _REQ_MATCH(name) is not None
+
+
+@functools.cache
+def _markers_match(markers: tuple[str, ...]) -> Callable[[str], re.Match[str] | None]:
+    return re.compile("|".join(fnmatch.translate(m) for m in markers)).match
 
 
 class PythonDetector:
@@ -41,7 +51,10 @@ class PythonDetector:
     )
 
     def applies(self, ctx: DetectContext) -> bool:
-        return any(fnmatch.fnmatchcase(f, m) for f in ctx.files for m in self.markers)
+        # one pass of the markers' union over the file names (fnmatch per name and marker was a
+        # measurable part of a 1,000-service scan)
+        match = _markers_match(self.markers)
+        return any(match(f) is not None for f in ctx.files)
 
     def detect(self, ctx: DetectContext) -> Detection:
         facts = Facts()
