@@ -263,6 +263,27 @@ def explain_group(group: tuple[Conflict, ...]) -> str:
     return "\n".join(lines)
 
 
+def _env_splits(plan: Plan, by_pair: dict[tuple[str, str], list[str]]) -> list[str]:
+    """One line per two environments kept apart: the first pair of members that cannot share and
+    why, and how many more pairs stand between them (the conflicts below say each in full)."""
+    env_of = {s: e.name for e in plan.environments for s in e.services}
+    order = {e.name: i for i, e in enumerate(plan.environments)}
+    between: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for a, b in sorted(by_pair):
+        ea, eb = env_of.get(a), env_of.get(b)
+        if ea is None or eb is None or ea == eb:
+            continue
+        key = (ea, eb) if order[ea] < order[eb] else (eb, ea)
+        between.setdefault(key, []).append((a, b))
+    out = []
+    for (ea, eb), pairs in sorted(between.items(), key=lambda kv: (order[kv[0][0]], order[kv[0][1]])):
+        a, b = pairs[0]
+        more = len(pairs) - 1
+        tail = f" (and {more} more pair{'s' if more != 1 else ''})" if more else ""
+        out.append(f"  {ea} / {eb}: {a} / {b}: {', '.join(sorted(set(by_pair[(a, b)])))}{tail}")
+    return out
+
+
 def plan_text(plan: Plan, *, verbose: bool = False) -> str:
     """The plan for a person: each environment with its services and their bases, why the others are
     split, then every conflict explained."""
@@ -288,10 +309,13 @@ def plan_text(plan: Plan, *, verbose: bool = False) -> str:
         by_pair: dict[tuple[str, str], list[str]] = {}
         for a, b, kind in plan.splits:
             by_pair.setdefault((a, b), []).append(kind)
-        titles = {(tuple(sorted(c.subjects)), c.kind): c.title for c in plan.conflicts if c.between_services}
-        for (a, b), kinds in sorted(by_pair.items()):
-            reasons = "; ".join(f"{k}: {titles.get(((a, b), k), '')}".rstrip(": ") for k in kinds)
-            lines.append(f"  {a} / {b}: {reasons}")
+        if verbose:
+            titles = {(tuple(sorted(c.subjects)), c.kind): c.title for c in plan.conflicts if c.between_services}
+            for (a, b), kinds in sorted(by_pair.items()):
+                reasons = "; ".join(f"{k}: {titles.get(((a, b), k), '')}".rstrip(": ") for k in kinds)
+                lines.append(f"  {a} / {b}: {reasons}")
+        else:
+            lines += _env_splits(plan, by_pair)
     if plan.conflicts:
         errors = sum(1 for c in plan.conflicts if c.severity is Severity.ERROR)
         warnings = len(plan.conflicts) - errors

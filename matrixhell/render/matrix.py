@@ -82,10 +82,12 @@ class _HasMatrix(Protocol):
 
 
 def matrix_table(analysis: _HasMatrix | Matrix) -> str:
-    """Both tables as text: services x dimensions, then services x services."""
+    """Both tables as text: services x dimensions, then services x services (from two services on)."""
     m = analysis if isinstance(analysis, Matrix) else analysis.matrix
     if not m.services:
         return "no built services to plan"
     first = text_table(("service", *m.dimensions), [(s, *row) for s, row in zip(m.services, m.rows, strict=True)])
+    if len(m.services) < 2:
+        return first  # one service has no one to share with: a 1x1 table of "-" says nothing
     second = text_table(("", *m.services), [(s, *row) for s, row in zip(m.services, m.pairs, strict=True)])
     return f"{first}\n\n{second}"

@@ -170,7 +170,16 @@ def test_plan_text_lists_environments_targets_and_splits() -> None:
     assert text.startswith("3 services in 2 environments (fewest possible)")
     assert "env-1: debian bullseye (glibc 2.31, libssl1.1), python 3.8" in text
     assert "why they are split:" in text
-    assert "  api / web: disjoint-runtime: python >=3.8,<3.9 and >=3.12 have no version in common" in text
+    # one line per two environments kept apart, naming a pair that cannot share and why
+    split_lines = text.split("why they are split:\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    env_pairs = {tuple(line.split(":", 1)[0].strip().split(" / ")) for line in split_lines}
+    assert len(split_lines) == len(env_pairs) == len(plan.environments) * (len(plan.environments) - 1) // 2
+    [line] = split_lines
+    assert line.startswith("  env-1 / env-2: api / front: libc-clash") and line.endswith("(and 1 more pair)")
+    # --verbose gives every pair with the titles
+    assert "  api / web: disjoint-runtime: python >=3.8,<3.9 and >=3.12 have no version in common" in plan_text(
+        plan, verbose=True
+    )
 
 
 def _pair(kind: str, a: str, b: str, a_says: tuple[str, str, str], b_says: tuple[str, str, str]) -> Conflict:
@@ -239,3 +248,12 @@ def test_grouping_keeps_kinds_severities_and_service_conflicts_apart() -> None:
     groups = group_conflicts([runtime, pins, inside, warn])
     assert [len(g) for g in groups] == [1, 1, 1, 1]
     assert [g[0] for g in groups] == [runtime, pins, inside, warn]  # the order given
+
+
+def test_one_service_gets_no_service_against_service_table() -> None:
+    kn = knowledge()
+    profiles = build_profiles([svc("solo", runtimes=[rt("==3.12.*")])], kn)
+    ctx = make_context(profiles, kn)
+    text = matrix_table(build_matrix(make_plan(profiles, find_conflicts(ctx), ctx.view)))
+    assert "\n\n" not in text and text.splitlines()[0].split()[0] == "service"
+    assert len(text.splitlines()) == 3  # header, rule, the one service
