@@ -223,3 +223,32 @@ def test_memory_walk_is_linear_in_the_number_of_files() -> None:
     walked = list(view.walk())
     assert len(walked) == 1 + 1 + 800 * 2 and calls == len(walked)
     assert len(view._children["services"]) == 800
+
+
+def test_listdir_of_walked_directories_answers_as_the_filesystem_does(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    _tricky(root)
+    fresh = FsRepoView(root)
+    expected = {d: fresh.listdir(d) for d in ["", "svc", "web", "svc/node_modules", "legacy", "svc-link"]}
+    walked = FsRepoView(root)
+    list(walked.walk())
+    assert "svc" in walked._listings and "svc/node_modules" not in walked._listings
+    for d, names in expected.items():
+        assert walked.listdir(d) == names == sorted(os.listdir(root / d)), d
+    assert walked.listdir("../outside") == [] and walked.listdir("escape-dir") == []
+
+
+def test_the_walk_record_covers_directories_ignore_files_and_links(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    _tricky(root)
+    view = FsRepoView(root)
+    walked = [d for d, _, _ in view.walk()]
+    record = view.walk_record
+    assert sorted(record.dirs) == sorted(walked)
+    assert {".gitignore", ".matrixhellignore", "svc/.gitignore", "web/.gitignore"} <= set(record.ignore_files)
+    assert isinstance(record.ignore_files["web/.gitignore"], tuple)  # a directory named .gitignore, stat'ed
+    assert record.links["escape-dir"] == "escape" and record.links["dangling"] == "loop"
+    # svc-link reaches svc, already listed: a loop problem, not a second listing
+    assert record.links["svc-link"] == "in" and "svc-link" not in record.dirs
+    assert any(p.code == "symlink-loop" and p.path == "svc-link" for p in view.problems)
+    assert record.dirs["svc"][5] is False
