@@ -27,7 +27,7 @@ from itertools import combinations
 
 from matrixhell.conflicts.engine import can_share
 from matrixhell.conflicts.knowledge import ReleaseLike
-from matrixhell.conflicts.profile import CatalogView, Profile, joint_slots
+from matrixhell.conflicts.profile import CatalogView, Profile, agreeing_lines, joint_slots
 from matrixhell.conflicts.ranges import line_range
 from matrixhell.conflicts.target import group_conflict
 from matrixhell.model import Conflict, Environment, Plan, Severity, Target
@@ -347,6 +347,15 @@ def _shared_target(
     group: list[Profile], view: CatalogView
 ) -> tuple[Target, tuple[tuple[str, str], ...], dict[str, Target]]:
     joint = joint_slots(group)
+    agree = agreeing_lines(group)
+    if agree is not None:
+        # Pins with markers: only the Python lines on which the members' pins meet will do.
+        keep = set(agree)
+        joint = {
+            key: {rt: (vs & keep if rt == "python" else vs) for rt, vs in per.items()}
+            for key, per in joint.items()
+            if "python" not in per or per["python"] & keep
+        }
     froms = {p.name: _from_info(p, view) for p in group}
     if not joint:
         # One service whose every constraint was relaxed away and still fits nothing known.

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from itertools import combinations
 
 from matrixhell.conflicts.knowledge import Knowledge
-from matrixhell.conflicts.profile import CatalogView, Profile, joint_pins, joint_slots
+from matrixhell.conflicts.profile import CatalogView, Profile, agreeing_lines, joint_slots, pins_meet
 from matrixhell.conflicts.registry import RuleContext, rules
 from matrixhell.model import Conflict
 
@@ -31,7 +31,11 @@ def can_share(profiles: Sequence[Profile]) -> bool:
     """
     if not joint_slots(profiles):
         return False
-    return not any(any(pin.direct for pin in pins) for _key, pins in joint_pins(profiles))
+    lines = agreeing_lines(profiles)
+    if lines is not None:
+        # Some pins hold only on some Python lines (markers): sharing needs one line where they meet.
+        return bool(lines)
+    return pins_meet(profiles, None)
 
 
 def find_conflicts(ctx: RuleContext) -> tuple[Conflict, ...]:

@@ -8,7 +8,15 @@ from collections.abc import Iterator
 from packaging.version import InvalidVersion, Version
 
 from matrixhell.conflicts.causes import exclusion_cause, pin_cause, range_cause
-from matrixhell.conflicts.profile import Exclusion, Profile, joint_pins, requirement_lines, spec_range
+from matrixhell.conflicts.profile import (
+    Exclusion,
+    Profile,
+    agreeing_lines,
+    joint_pins,
+    requirement_lines,
+    shared_lines,
+    spec_range,
+)
 from matrixhell.conflicts.ranges import VersionRange
 from matrixhell.conflicts.registry import RuleContext, pair_rule, service_rule
 from matrixhell.model import Cause, Conflict, Severity
@@ -146,7 +154,15 @@ def _own(c: Cause, service: str) -> Cause:
     "two services pin one package to versions with nothing in common: one site-packages cannot hold both",
 )
 def disjoint_pins(a: Profile, b: Profile, ctx: RuleContext) -> Iterator[Conflict]:
-    bad = joint_pins([a, b])
+    line: str | None = None
+    lines = agreeing_lines([a, b])
+    if lines is not None:
+        if lines:
+            return  # their pins meet on some Python line both can run: that is where they share
+        # Apart on every line they share: say it with the pins of the newest one.
+        shared = shared_lines([a, b])
+        line = shared[0] if shared else None
+    bad = joint_pins([a, b], line)
     if not bad:
         return
     # Direct pins first: they are what a person wrote, the transitive ones follow from them.

@@ -43,6 +43,7 @@ __all__ = [
     "Pin",
     "Profile",
     "Slots",
+    "agreeing_lines",
     "build_profiles",
     "distro_image",
     "exact_version",
@@ -50,8 +51,10 @@ __all__ = [
     "joint_pins",
     "joint_slots",
     "marker_holds",
+    "pins_meet",
     "rank_release",
     "requirement_lines",
+    "shared_lines",
     "spec_range",
 ]
 
@@ -137,6 +140,9 @@ class Profile:
     plan_slots: Slots = field(default_factory=dict)  # ``slots``, or relaxed ones when nothing fits
     relaxed: tuple[str, ...] = ()
     from_image: str | None = None  # the hand-written final FROM, when the catalog knows it
+    # Pins per runtime line, only for a service whose pins carry markers (they differ by line);
+    # ``pins`` is what they are on the newest line.
+    pins_at: Mapping[str, tuple[Pin, ...]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -151,6 +157,12 @@ class Profile:
             if p.key == key:
                 return p
         return None
+
+    def pins_on(self, line: str | None) -> tuple[Pin, ...]:
+        """The pins that hold on runtime ``line`` (markers evaluated there); ``pins`` when unknown."""
+        if line is None:
+            return self.pins
+        return self.pins_at.get(line, self.pins)
 
 
 def spec_range(spec: str) -> VersionRange:
@@ -588,6 +600,9 @@ def _profile(service: Service, kn: Knowledge, images: CatalogView) -> Profile:
     declared_lines = tuple(v for v in all_lines if declared.allows_line(v))
     needs = _lib_needs(service, kn)
     pins = _pins(service, lines[0] if lines else (declared_lines[0] if declared_lines else None))
+    pins_at: dict[str, tuple[Pin, ...]] = {}
+    if any(pk.marker for pk in service.packages if pk.ecosystem in SHARED_INSTALL):
+        pins_at = {v: _pins(service, v) for v in lines}
     version_lines: tuple[str, ...] | None = lines if known else None
     base = _slots(images, runtime, version_lines, libc, (), own)
     full = _slots(images, runtime, version_lines, libc, needs, own)
@@ -612,6 +627,7 @@ def _profile(service: Service, kn: Knowledge, images: CatalogView) -> Profile:
         libc_reason=libc_reason,
         lib_needs=needs,
         pins=pins,
+        pins_at=pins_at,
         base_slots=base,
         slots=full,
         plan_slots=plan,
@@ -734,11 +750,34 @@ def _point(r: VersionRange) -> Version | None:
     return None
 
 
-def joint_pins(profiles: Sequence[Profile]) -> list[tuple[tuple[str, str], list[Pin]]]:
-    """Packages pinned by several of ``profiles`` with no version in common across them."""
+def shared_lines(profiles: Sequence[Profile], runtime: str = "python") -> tuple[str, ...]:
+    """The ``runtime`` lines every profile of that runtime can use on one release together, newest
+    first; empty when they never meet."""
+    found: set[str] = set()
+    for per_runtime in joint_slots(profiles).values():
+        found |= per_runtime.get(runtime, frozenset())
+    return _newest_first(found)
+
+
+def pins_meet(profiles: Sequence[Profile], line: str | None) -> bool:
+    """Whether the directly required pins of ``profiles`` overlap on runtime ``line``."""
+    return not any(any(pin.direct for pin in pins) for _key, pins in joint_pins(profiles, line))
+
+
+def agreeing_lines(profiles: Sequence[Profile], runtime: str = "python") -> tuple[str, ...] | None:
+    """The shared lines on which the profiles' pins overlap: None when no profile's pins depend on
+    the line (every shared line is as good as another)."""
+    if not any(p.pins_at for p in profiles):
+        return None
+    return tuple(v for v in shared_lines(profiles, runtime) if pins_meet(profiles, v))
+
+
+def joint_pins(profiles: Sequence[Profile], line: str | None = None) -> list[tuple[tuple[str, str], list[Pin]]]:
+    """Packages pinned by several of ``profiles`` with no version in common across them, with the
+    pins that hold on runtime ``line`` (markers evaluated there) when it is given."""
     by_key: dict[tuple[str, str], list[Pin]] = {}
     for p in profiles:
-        for pin in p.pins:
+        for pin in p.pins_on(line):
             by_key.setdefault(pin.key, []).append(pin)
     bad: list[tuple[tuple[str, str], list[Pin]]] = []
     for key in sorted(by_key):

@@ -191,3 +191,47 @@ def test_a_hint_for_a_service_nothing_fits_says_what_the_plan_gave_up() -> None:
     [c] = of_kind(conflicts, "disjoint-runtime")
     assert "mailer fits debian bookworm (node 18 from node:18-bookworm-slim" in (c.hint or "")
     assert "the nearest to its node >=14,<15, which no known base offers" in (c.hint or "")
+
+
+def _marked_pair(b_range: str) -> list:  # type: ignore[type-arg]
+    # a pins tool 1 below Python 3.11 and tool 2 from 3.11 on; b pins tool 1
+    a = svc(
+        "a",
+        runtimes=[rt(">=3.10", source="requires-python", path="a/pyproject.toml")],
+        packages=[
+            pkg("tool", "1.0", path="a/requirements.txt", line=1, marker='python_version < "3.11"'),
+            pkg("tool", "2.0", path="a/requirements.txt", line=2, marker='python_version >= "3.11"'),
+        ],
+    )
+    b = svc(
+        "b",
+        runtimes=[rt(b_range, source="requires-python", path="b/pyproject.toml")],
+        packages=[pkg("tool", "1.0", path="b/requirements.txt")],
+    )
+    return [a, b]
+
+
+def test_pins_with_markers_are_compared_on_the_lines_both_can_run() -> None:
+    from matrixhell.conflicts import build_profiles, find_conflicts, make_context
+    from matrixhell.plan import make_plan
+
+    services = _marked_pair(">=3.10")
+    profiles, conflicts, _c = run(services)
+    # on the newest line a says tool 2 and b tool 1, but on 3.10 both say tool 1: they can share
+    assert not of_kind(conflicts, "disjoint-pins")
+    assert can_share(profiles)
+    kn = knowledge()
+    profiles = build_profiles(services, kn)
+    ctx = make_context(profiles, kn)
+    plan = make_plan(profiles, find_conflicts(ctx), ctx.view)
+    [env] = plan.environments
+    # and the environment runs the line on which their pins meet, not the newest
+    assert dict(env.runtimes)["python"] == "3.10"
+    assert {t.runtime_version for _n, t in plan.targets} == {"3.10"}
+
+
+def test_pins_with_markers_apart_on_every_shared_line_still_conflict() -> None:
+    profiles, conflicts, _c = run(_marked_pair(">=3.11"))
+    [c] = of_kind(conflicts, "disjoint-pins")
+    assert c.title == "tool ==2.0 and ==1.0 have no version in common"
+    assert not can_share(profiles)
