@@ -281,7 +281,9 @@ class JavaDetector:
         if module is not None:
             # a module of the same build: built from its directory, not fetched, so neither a version
             # requirement nor a lock
-            facts.packages.append(PackageReq(Ecosystem.MAVEN, f"{gid}:{aid}", "", origin, url=module, scope=s))
+            rel = posixpath.relpath(module or ".", posixpath.dirname(path) or ".")
+            url = rel if rel.startswith(".") else f"./{rel}"  # a path, as Cargo's path = "../core"
+            facts.packages.append(PackageReq(Ecosystem.MAVEN, f"{gid}:{aid}", "", origin, url=url, scope=s))
             return
         facts.packages.append(
             PackageReq(

@@ -3,6 +3,12 @@
 ``require.php`` (Composer constraint syntax, through _ranges) is the runtime; ``config.platform.php``,
 the version Composer pretends to run on, outranks it.  ``ext-*`` entries stay packages named
 ``ext-pdo_pgsql`` so the knowledge layer can map them to OS packages.  composer.lock pins versions.
+
+The start command comes from the image the service's Dockerfile builds on: the official php image's
+``apache`` flavour runs ``apache2-foreground`` on port 80, the ``fpm`` flavour ``php-fpm`` on 9000 (its
+FastCGI port, for a web server in front).  That is what runs when the Dockerfile has no CMD of its own,
+so it ranks below one (and below compose and Procfile).  Without such an image nothing is guessed: the
+framework alone does not say which server fronts it, and ``php artisan serve`` is a development server.
 """
 
 from __future__ import annotations
@@ -11,11 +17,15 @@ import dataclasses
 
 from matrixhell.detect._facts import Facts, has_marker, read_or_note
 from matrixhell.detect._jsonlines import JsonDoc, load_json
+from matrixhell.detect._parsecache import memo
 from matrixhell.detect._ranges import RangeError, composer_range, version_prefix
 from matrixhell.detect._toolversions import read_version_managers
 from matrixhell.detect.base import DetectContext
+from matrixhell.detect.dockerfile import analyze_dockerfile, parse_dockerfile, parse_image_ref
+from matrixhell.detect.repoview import RepoView
+from matrixhell.errors import InputError
 from matrixhell.model import Origin, Severity
-from matrixhell.model.facts import Detection, Ecosystem, PackageReq, RuntimeReq, Scope
+from matrixhell.model.facts import Detection, Ecosystem, PackageReq, RuntimeReq, Scope, StartCommand
 
 __all__ = ["PhpDetector"]
 
@@ -26,6 +36,13 @@ _FRAMEWORKS = {
     "slim/slim": "slim",
 }
 _PLATFORM = ("php", "hhvm", "composer", "composer-plugin-api", "composer-runtime-api")
+#: the official php image's flavours that run a server: (start, port, source)
+_IMAGE_SERVERS = {
+    "apache": (("apache2-foreground",), 80, "php-apache-image"),
+    "fpm": (("php-fpm",), 9000, "php-fpm-image"),
+}
+#: below the Dockerfile's own CMD (30) and every written start; the image's CMD runs when none is given
+PRECEDENCE_IMAGE_CMD = 55
 
 
 class PhpDetector:
@@ -53,7 +70,30 @@ class PhpDetector:
         if ctx.has("composer.lock"):
             self._lock(facts, ctx)
         read_version_managers(facts, ctx, "php", ("php",), 15)
+        self._image_server(facts, ctx)
         return facts.detection()
+
+    def _image_server(self, facts: Facts, ctx: DetectContext) -> None:
+        """apache2-foreground or php-fpm when the directory's Dockerfile ends on such a php image."""
+        name = next((n for n in ("Dockerfile", "Containerfile") if ctx.has(n)), None)
+        if name is None:
+            return
+        try:
+            final = memo(ctx.view, "php-final-image", ctx.path(name), lambda: _final_image(ctx.view, ctx.path(name)))
+        except InputError:
+            return  # the Dockerfile detector reports it
+        if final is None:
+            return
+        reference, origin = final
+        ref = parse_image_ref(reference)
+        if ref.repository != "php" or not ref.tag:
+            return
+        flavour = next((f for f in ref.tag.split("-") if f in _IMAGE_SERVERS), None)
+        if flavour is None:
+            return
+        argv, port, source = _IMAGE_SERVERS[flavour]
+        facts.start_commands.append(StartCommand(origin, source, argv=argv, precedence=PRECEDENCE_IMAGE_CMD))
+        facts.default_port(port, origin, f"php-{flavour}")
 
     def _manifest(self, facts: Facts, doc: JsonDoc) -> None:
         for section, scope in (("require", Scope.MAIN), ("require-dev", Scope.DEV)):
@@ -154,3 +194,10 @@ class PhpDetector:
                 )
                 if name in _FRAMEWORKS and scope is Scope.MAIN:
                     facts.framework(_FRAMEWORKS[name])
+
+
+def _final_image(view: RepoView, path: str) -> tuple[str, Origin] | None:
+    """The image reference (ARG defaults applied) and FROM line of the stage the Dockerfile ends on."""
+    facts = analyze_dockerfile(parse_dockerfile(view.read_text(path), path))
+    final = next((b for b in facts.base_images if b.final), None)
+    return (final.reference, final.origin) if final is not None else None

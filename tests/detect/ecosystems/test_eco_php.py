@@ -98,3 +98,46 @@ def test_bad_composer_json() -> None:
     assert any(f.code == "unreadable-range" for f in d2.findings)
     d3 = run({"composer.json": {"require": ["php"]}})
     assert d3.findings[0].code == "bad-manifest"
+
+
+def test_php_apache_image_starts_apache_on_80() -> None:
+    d = run({"composer.json": COMPOSER, "Dockerfile": "FROM php:8.2-apache-bookworm\nCOPY . /var/www/html/\n"})
+    (start,) = d.start_commands
+    assert (start.argv, start.source) == (("apache2-foreground",), "php-apache-image")
+    assert str(start.origin) == "Dockerfile:1"
+    assert [(p.number, p.source) for p in d.ports] == [(80, "php-apache-default")]
+
+
+def test_php_fpm_image_starts_php_fpm_on_9000_and_arg_defaults_apply() -> None:
+    dockerfile = "ARG PHP=8.3\nFROM composer:2 AS deps\nFROM php:${PHP}-fpm-alpine\nCOPY . /app\n"
+    d = run({"composer.json": COMPOSER, "Dockerfile": dockerfile})
+    (start,) = d.start_commands
+    assert (start.argv, start.origin.line) == (("php-fpm",), 3)
+    assert [p.number for p in d.ports] == [9000]
+
+
+def test_no_server_is_guessed_without_such_an_image() -> None:
+    # a framework alone says nothing of the server in front of it; artisan serve is a dev server
+    assert run({"composer.json": COMPOSER, "artisan": "#!/usr/bin/env php\n"}).start_commands == ()
+    cli = run({"composer.json": COMPOSER, "Dockerfile": "FROM php:8.3-cli\n"})
+    assert cli.start_commands == () and cli.ports == ()
+    # an apache stage that is not the final one does not count
+    multi = "FROM php:8.3-apache AS base\nFROM php:8.3-cli\n"
+    assert run({"composer.json": COMPOSER, "Dockerfile": multi}).start_commands == ()
+
+
+def test_the_dockerfiles_own_cmd_and_expose_win() -> None:
+    from matrixhell.detect.scan import scan_repo
+
+    view = MemoryRepoView({
+        "admin/composer.json": json.dumps(COMPOSER),
+        "admin/Dockerfile": 'FROM php:8.2-apache\nEXPOSE 8080\nCMD ["php", "-S", "0.0.0.0:8080"]\n',
+        "plain/composer.json": json.dumps(COMPOSER),
+        "plain/Dockerfile": "FROM php:8.2-apache\n",
+    })
+    result = scan_repo(view, cache=False)
+    admin, plain = result.service("admin"), result.service("plain")
+    assert admin.start is not None and admin.start.argv == ("php", "-S", "0.0.0.0:8080")
+    assert [p.number for p in admin.ports] == [8080]
+    assert plain.start is not None and plain.start.argv == ("apache2-foreground",)
+    assert [p.number for p in plain.ports] == [80]
