@@ -35,6 +35,7 @@ import contextlib
 import dataclasses
 import gc
 import hashlib
+import operator
 import os
 import pickle
 import stat as _stat
@@ -186,16 +187,26 @@ def _loads(data: bytes) -> Any:
             gc.enable()
 
 
-_INIT_FIELDS: dict[type, tuple[str, ...]] = {}
+_FIELD_GETTERS: dict[type, Callable[[Any], tuple[object, ...]] | None] = {}
 
 
-def _init_fields(cls: type) -> tuple[str, ...]:
-    hit = _INIT_FIELDS.get(cls)
-    if hit is None:
+def _field_getter(cls: type) -> Callable[[Any], tuple[object, ...]] | None:
+    """A C-level getter of a dataclass's init fields, as one tuple; None when the class cannot be
+    rebuilt by calling it with them (an init=False field, a __post_init__)."""
+    if cls in _FIELD_GETTERS:
+        return _FIELD_GETTERS[cls]
+    getter: Callable[[Any], tuple[object, ...]] | None = None
+    if dataclasses.is_dataclass(cls):
         fields = dataclasses.fields(cls)
-        plain = all(f.init for f in fields) and not hasattr(cls, "__post_init__")
-        hit = _INIT_FIELDS[cls] = tuple(f.name for f in fields) if plain else ()
-    return hit
+        if fields and all(f.init for f in fields) and not hasattr(cls, "__post_init__"):
+            names = [f.name for f in fields]
+            if len(names) == 1:
+                one = operator.attrgetter(names[0])
+                getter = lambda obj: (one(obj),)  # noqa: E731
+            else:
+                getter = operator.attrgetter(*names)
+    _FIELD_GETTERS[cls] = getter
+    return getter
 
 
 class _ModelPickler(pickle.Pickler):
@@ -204,10 +215,9 @@ class _ModelPickler(pickle.Pickler):
 
     def reducer_override(self, obj: Any) -> Any:
         cls = type(obj)
-        if dataclasses.is_dataclass(cls) and not isinstance(obj, type):
-            names = _init_fields(cls)
-            if names:
-                return cls, tuple(getattr(obj, n) for n in names)
+        getter = _field_getter(cls) if not isinstance(obj, type) else None
+        if getter is not None:
+            return cls, getter(obj)
         return NotImplemented
 
 
