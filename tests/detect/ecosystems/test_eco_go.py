@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from matrixhell.detect.base import DetectContext
 from matrixhell.detect.golang import GoDetector, go_package_clause
 from matrixhell.detect.repoview import MemoryRepoView
 from matrixhell.model.facts import Detection, Ecosystem
 
 
-def run(files: dict[str, str | bytes], directory: str = "", members: tuple[str, ...] = ()) -> Detection:
+def run(files: Mapping[str, str | bytes], directory: str = "", members: tuple[str, ...] = ()) -> Detection:
     view = MemoryRepoView(files)
     names = frozenset(f for f in view.listdir(directory) if view.is_file(f"{directory}/{f}" if directory else f))
     ctx = DetectContext(view, directory, names, members=members)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 
 from matrixhell.detect.base import DetectContext
@@ -11,7 +13,7 @@ from matrixhell.model import Severity
 from matrixhell.model.facts import Detection, Ecosystem, Scope
 
 
-def run(files: dict[str, str | bytes], directory: str = "", members: tuple[str, ...] = ()) -> Detection:
+def run(files: Mapping[str, str | bytes], directory: str = "", members: tuple[str, ...] = ()) -> Detection:
     view = MemoryRepoView(files)
     names = frozenset(f for f in view.listdir(directory) if view.is_file(f"{directory}/{f}" if directory else f))
     ctx = DetectContext(view, directory, names, members=members)
