@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from matrixhell.conflicts.causes import lib_cause, range_cause
-from matrixhell.conflicts.hints import fits, releases_text
+from matrixhell.conflicts.hints import best_slot, fits, releases_text
 from matrixhell.conflicts.profile import LibNeed, Profile
 from matrixhell.conflicts.registry import RuleContext, pair_rule, service_rule
 from matrixhell.model import Cause, Conflict, Severity
 
-__all__ = ["no_release_for_lib", "os_lib_clash"]
+__all__ = ["from_lacks_lib", "no_release_for_lib", "os_lib_clash"]
 
 
 def _shipping(need: LibNeed, p: Profile, ctx: RuleContext) -> list[str]:
@@ -73,6 +73,41 @@ def no_release_for_lib(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
     if offer:
         hint += f", or move {p.name} to {offer}"
     yield Conflict("no-release-for-lib", Severity.ERROR, (p.name,), title, tuple(causes), hint)
+
+
+@service_rule(
+    "from-lacks-lib",
+    Severity.WARNING,
+    "the release of the hand-written FROM has no package the service installs: its own Dockerfile does not "
+    "build as written, and the plan moves it to a release that has it",
+)
+def from_lacks_lib(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
+    if p.from_image is None or not p.slots:
+        return  # no FROM to judge, or nothing fits at all (no-release-for-lib says so)
+    placed = ctx.view.placement(p.from_image)
+    if placed is None or placed[0] in p.slots:
+        return
+    release = ctx.view.release(placed[0])
+    if release is None:
+        return
+    # Named packages only: they are what the user's own apt/apk line asks that release for.
+    missing = [n for n in p.lib_needs if not n.logical and not ctx.view.satisfies(release, n)]
+    if not missing:
+        return
+    names = ", ".join(n.name for n in missing)
+    where = f"{release.distro} {release.name}"
+    title = f"{p.from_image} is {where}, which has no {names}"
+    origin = next((b.origin for b in p.service.base_images if b.reference == p.from_image), p.libc_origin)
+    causes: list[Cause] = [Cause(p.name, "builds-from", f"{p.from_image} ({where})", origin)]
+    causes += [lib_cause(p, n, releases_text(_shipping(n, p, ctx), ctx.view)) for n in missing]
+    best = best_slot(p, ctx.view)
+    if best is not None and best[2]:
+        target = ctx.view.release(best[0])
+        there = f"{target.distro} {target.name}" if target else best[0].replace(":", " ")
+        hint = f"build FROM {best[2]} ({there} has {names}), as the plan does, or drop {names}"
+    else:
+        hint = f"drop {names}, or build FROM an image whose release has it"
+    yield Conflict("from-lacks-lib", Severity.WARNING, (p.name,), title, tuple(causes), hint)
 
 
 def _unshipped(p: Profile, where: set[str], ctx: RuleContext) -> list[LibNeed]:

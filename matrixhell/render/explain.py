@@ -32,6 +32,7 @@ _CONCLUSIONS = {
     "musl-no-wheel": "{s} must compile it on musl",
     "no-runtime-release": "no known base image runs {s}",
     "eol-release": "{s} runs only where security updates have stopped",
+    "from-lacks-lib": "the Dockerfile of {s} does not build as written",
 }
 
 
@@ -288,6 +289,9 @@ def plan_text(plan: Plan, *, verbose: bool = False) -> str:
     """The plan for a person: each environment with its services and their bases, why the others are
     split, then every conflict explained."""
     n_env, n_svc = len(plan.environments), len(plan.targets)
+    if n_svc == 0:
+        # Image-only repos (postgres, redis from compose): nothing is built, so nothing to place.
+        return "no built services to plan: services that run a ready-made image need no environment\n"
     how = "fewest possible" if plan.exact else "heuristic grouping (DSATUR), not proven fewest"
     services = f"{n_svc} service{'s' if n_svc != 1 else ''}"
     lines = [f"{services} in {n_env} environment{'s' if n_env != 1 else ''} ({how})"]

@@ -257,3 +257,9 @@ def test_one_service_gets_no_service_against_service_table() -> None:
     text = matrix_table(build_matrix(make_plan(profiles, find_conflicts(ctx), ctx.view)))
     assert "\n\n" not in text and text.splitlines()[0].split()[0] == "service"
     assert len(text.splitlines()) == 3  # header, rule, the one service
+
+
+def test_plan_text_of_a_repo_with_nothing_to_build_says_so() -> None:
+    plan = make_plan((), (), make_context((), knowledge()).view)
+    text = plan_text(plan)
+    assert text.startswith("no built services to plan") and "0 environments" not in text

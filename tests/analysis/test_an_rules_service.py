@@ -257,3 +257,29 @@ def test_two_requires_python_that_exclude_each_other() -> None:
     assert {"legacy-lib", "django"} <= {w.strip(",()") for w in c.title.split()}
     assert "run api on python" not in (c.hint or "")  # the narrowing package forbids moving the runtime
     assert "upgrade " in (c.hint or "")
+
+
+def test_a_from_whose_release_lacks_an_installed_package_is_named_with_the_fix() -> None:
+    s = svc(
+        "billing",
+        runtimes=[rt("==3.8.*", source="dockerfile-from", path="billing/Dockerfile")],
+        system=[apt("libssl3", path="billing/Dockerfile", line=2)],
+        base=[frm("python:3.8-slim-bullseye", "billing/Dockerfile")],
+    )
+    _p, conflicts, _c = run([s])
+    [c] = of_kind(conflicts, "from-lacks-lib")
+    assert c.severity is Severity.WARNING and c.subjects == ("billing",)
+    assert c.title == "python:3.8-slim-bullseye is debian bullseye, which has no libssl3"
+    assert [str(x.origin) for x in c.causes] == ["billing/Dockerfile:1", "billing/Dockerfile:2"]
+    assert c.hint is not None and c.hint.startswith("build FROM python:3.8-slim-bookworm (debian bookworm has libssl3)")
+
+
+def test_a_from_whose_release_has_what_it_installs_is_quiet() -> None:
+    s = svc(
+        "billing",
+        runtimes=[rt("==3.8.*", source="dockerfile-from", path="billing/Dockerfile")],
+        system=[apt("libssl1.1", path="billing/Dockerfile", line=2)],
+        base=[frm("python:3.8-slim-bullseye", "billing/Dockerfile")],
+    )
+    _p, conflicts, _c = run([s])
+    assert not of_kind(conflicts, "from-lacks-lib")
