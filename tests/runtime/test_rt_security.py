@@ -211,35 +211,39 @@ def test_container_process_is_non_dumpable_until_exec(rt: Runtime, bundle: Bundl
 
     pub = Path(tempfile.mkdtemp(prefix="mh-userns-", dir="/tmp"))
     os.chmod(pub, 0o755)
-    shutil.copytree(bundle.config["root"]["path"], pub / "rootfs", symlinks=True)
-    bundle.config["root"]["path"] = str(pub / "rootfs")
-    bundle.linux["namespaces"].append({"type": "user"})
-    bundle.linux["uidMappings"] = [{"containerID": 0, "hostID": 200000, "size": 65536}]
-    bundle.linux["gidMappings"] = [{"containerID": 0, "hostID": 200000, "size": 65536}]
-    bundle.config["root"]["readonly"] = True
-    bundle.linux.pop("resources", None)
-    for m in bundle.config["mounts"]:
-        if m["destination"] == "/dev/pts":
-            m["options"] = [o for o in m["options"] if o != "gid=5"]
-    bundle.config["mounts"] = [m for m in bundle.config["mounts"] if m["destination"] not in ("/sys", "/sys/fs/cgroup")]
-    bundle.mount(destination="/sys", type="none", source="/sys", options=["rbind", "nosuid", "noexec", "nodev", "ro"])
-    bundle.args("/bin/true")
-    cid = rt.new_id()
-    err = tmp_path / "create.err"
-    with open(err, "w") as ef:
-        res = rt.cmd("create", "--bundle", str(bundle.path), cid, stdout=subprocess.DEVNULL, stderr=ef,
-                     capture_output=False)
-    assert res.returncode == 0, err.read_text()
-    time.sleep(0.1)
-    assert json.loads(rt.cmd("state", cid, check=True).stdout)["status"] == "created", err.read_text()
-    pid = json.loads(rt.cmd("state", cid, check=True).stdout)["pid"]
-    status = Path(f"/proc/{pid}/status").read_text()
-    uid_line = next(line for line in status.splitlines() if line.startswith("Uid:"))
-    assert uid_line.split()[1] == "200000"  # the process's own uid is the mapped one
-    assert os.stat(f"/proc/{pid}/environ").st_uid == 0  # ... yet its /proc files are root's: not dumpable
-    assert os.readlink(f"/proc/{pid}/exe").startswith(("/usr", "/root", "/opt", "/bin"))  # still python
-    rt.cmd("delete", cid, check=True)
-    shutil.rmtree(pub)
+    try:
+        shutil.copytree(bundle.config["root"]["path"], pub / "rootfs", symlinks=True)
+        bundle.config["root"]["path"] = str(pub / "rootfs")
+        bundle.linux["namespaces"].append({"type": "user"})
+        bundle.linux["uidMappings"] = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+        bundle.linux["gidMappings"] = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+        bundle.config["root"]["readonly"] = True
+        bundle.linux.pop("resources", None)
+        for m in bundle.config["mounts"]:
+            if m["destination"] == "/dev/pts":
+                m["options"] = [o for o in m["options"] if o != "gid=5"]
+        bundle.config["mounts"] = [m for m in bundle.config["mounts"]
+                                   if m["destination"] not in ("/sys", "/sys/fs/cgroup")]
+        bundle.mount(destination="/sys", type="none", source="/sys",
+                     options=["rbind", "nosuid", "noexec", "nodev", "ro"])
+        bundle.args("/bin/true")
+        cid = rt.new_id()
+        err = tmp_path / "create.err"
+        with open(err, "w") as ef:
+            res = rt.cmd("create", "--bundle", str(bundle.path), cid, stdout=subprocess.DEVNULL, stderr=ef,
+                         capture_output=False)
+        assert res.returncode == 0, err.read_text()
+        time.sleep(0.1)
+        assert json.loads(rt.cmd("state", cid, check=True).stdout)["status"] == "created", err.read_text()
+        pid = json.loads(rt.cmd("state", cid, check=True).stdout)["pid"]
+        status = Path(f"/proc/{pid}/status").read_text()
+        uid_line = next(line for line in status.splitlines() if line.startswith("Uid:"))
+        assert uid_line.split()[1] == "200000"  # the process's own uid is the mapped one
+        assert os.stat(f"/proc/{pid}/environ").st_uid == 0  # ... yet its /proc files are root's: not dumpable
+        assert os.readlink(f"/proc/{pid}/exe").startswith(("/usr", "/root", "/opt", "/bin"))  # still python
+        rt.cmd("delete", cid, check=True)
+    finally:
+        shutil.rmtree(pub)
 
 
 def test_cgroupfs_is_read_only_inside(rt: Runtime, bundle: Bundle) -> None:
