@@ -3,7 +3,9 @@
 The scan states the need and whether the package's prebuilt binaries (manylinux wheels, npm prebuilds,
 native gems) bundle the library; whether such a binary exists for the service's target is for the
 analysis to decide.  Only packages the service runs or builds with count (main and build scope, direct
-first, then those a lock file brings in); dev, test and optional packages do not.
+first, then those a lock file brings in); dev, test and optional packages do not.  A build-scope package
+(a build-system requirement, Maven ``provided``) runs during the build only, so everything it needs is
+needed at build time.
 
 This runs on a finished ScanResult, after the scan proper: it reads no file, only the knowledge layer's
 package -> system library map (matrixhell.knowledge.syslibs).
@@ -63,7 +65,10 @@ def native_libraries(service: Service, lookup: NeedsLookup | None = None) -> tup
         if needs is None:
             continue
         bundled = set(needs.wheel_bundles)
-        for phase, libs in (("run", needs.libraries), ("build", needs.build_libraries())):
+        phases: tuple[tuple[str, tuple[str, ...]], ...] = (("run", needs.libraries), ("build", needs.build_libraries()))
+        if p.scope is Scope.BUILD:  # a build requirement runs during the build only: all it needs is build-time
+            phases = (("build", needs.build_libraries()),)
+        for phase, libs in phases:
             out.extend(
                 NativeLibrary(
                     library=lib,

@@ -87,6 +87,12 @@ def test_only_main_and_build_scope_count_and_each_package_once() -> None:
     assert {n.origin.line for n in got if n.needed_by == "psycopg2"} == {2}
 
 
+def test_a_build_requirement_needs_its_libraries_at_build_time_only() -> None:
+    fake = NativeNeeds(libraries=("libffi",), build_tools=("c-compiler",), wheel_bundles=(), source="test")
+    got = native_libraries(svc(pypi("cffi", scope=Scope.BUILD)), lambda eco, name: fake)
+    assert [(n.library, n.phase) for n in got] == [("libffi", "build")]
+
+
 def test_transitive_lock_entries_count_when_nothing_direct_names_them() -> None:
     got = native_libraries(svc(pypi("psycopg2", 9, direct=False, locked="2.9.9")))
     assert {n.library for n in got} == {"libpq"}
