@@ -47,9 +47,11 @@ def _default_lookup() -> NeedsLookup:
 
 
 def _candidates(packages: tuple[PackageReq, ...]) -> list[PackageReq]:
-    """Main/build packages, each name once: a direct requirement before a lock file's transitive entry."""
+    """Main/build packages, each name once: a main entry before a build one (it needs the run-time
+    libraries too), a direct requirement before a lock file's transitive entry."""
     chosen: dict[tuple[Ecosystem, str], PackageReq] = {}
-    for p in sorted((p for p in packages if p.scope in _SCOPES), key=lambda p: not p.direct):
+    ranked = sorted((p for p in packages if p.scope in _SCOPES), key=lambda p: (p.scope is Scope.BUILD, not p.direct))
+    for p in ranked:
         chosen.setdefault((p.ecosystem, p.name.lower()), p)
     return list(chosen.values())
 

@@ -91,6 +91,9 @@ def test_a_build_requirement_needs_its_libraries_at_build_time_only() -> None:
     fake = NativeNeeds(libraries=("libffi",), build_tools=("c-compiler",), wheel_bundles=(), source="test")
     got = native_libraries(svc(pypi("cffi", scope=Scope.BUILD)), lambda eco, name: fake)
     assert [(n.library, n.phase) for n in got] == [("libffi", "build")]
+    # also a main dependency: needed at run time as well
+    both = native_libraries(svc(pypi("cffi", 1, scope=Scope.BUILD), pypi("cffi", 2)), lambda eco, name: fake)
+    assert [(n.phase, n.origin.line) for n in both] == [("run", 2), ("build", 2)]
 
 
 def test_transitive_lock_entries_count_when_nothing_direct_names_them() -> None:
