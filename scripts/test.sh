@@ -8,7 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SYSTEM_PACKAGES=(
-  busybox-static runc crun bubblewrap uidmap iproute2 procps kmod
+  # runtime tests: peers, the busybox probe rootfs, id maps, netns tools, and gcc + static libc for the
+  # small probe program; the Go library of the OCI runtime-tools validator
+  busybox-static runc crun bubblewrap uidmap iproute2 procps kmod gcc libc6-dev
+  golang-go golang-github-opencontainers-runtime-tools-dev
+  # image tools
   umoci skopeo docker-registry mmdebstrap
 )
 
@@ -25,8 +29,8 @@ if [ "$(id -u)" = 0 ]; then
   if ! id mhtest >/dev/null 2>&1; then
     useradd --create-home --shell /bin/sh mhtest
   fi
-  grep -q '^mhtest:' /etc/subuid 2>/dev/null || echo 'mhtest:200000:65536' >> /etc/subuid
-  grep -q '^mhtest:' /etc/subgid 2>/dev/null || echo 'mhtest:200000:65536' >> /etc/subgid
+  grep -q '^mhtest:' /etc/subuid 2>/dev/null || echo 'mhtest:100000:65536' >> /etc/subuid
+  grep -q '^mhtest:' /etc/subgid 2>/dev/null || echo 'mhtest:100000:65536' >> /etc/subgid
 fi
 
 export UV_PYTHON_DOWNLOADS=never
