@@ -169,6 +169,7 @@ class _Prober:
             "is_file": view.is_file,
             "is_dir": view.is_dir,
             "listdir": lambda p: tuple(view.listdir(p)),
+            "listed": lambda p: p.rpartition("/")[2] in view.listdir(p.rpartition("/")[0]),
         }
 
     def __call__(self, kind: str, path: str) -> object:
@@ -298,7 +299,7 @@ class ScanCache:
             refreshed[path] = (now, want)
         probe = _Prober(view)
         for (kind, path), answer in entry["probes"].items():
-            if kind == "listdir" and path in listed:
+            if (path if kind == "listdir" else path.rpartition("/")[0] if kind == "listed" else None) in listed:
                 continue  # the directory's stat is unchanged, so is its listing
             try:
                 if probe(kind, path) != answer:

@@ -145,9 +145,7 @@ class CachedView:
     def _raw_names(self, directory: str) -> frozenset[str]:
         hit = self._listing.get(directory)
         if hit is None:
-            names = self._inner.listdir(directory)
-            self._note("listdir", directory, tuple(names))
-            hit = self._listing[directory] = frozenset(names)
+            hit = self._listing[directory] = frozenset(self._inner.listdir(directory))
         return hit
 
     def is_file(self, path: str) -> bool:
@@ -175,7 +173,11 @@ class CachedView:
                 # interpolate, they are never stored)
                 if not want_dir and not name.startswith(".env"):
                     return False
-                if name not in self._raw_names(directory):
+                present = name in self._raw_names(directory)
+                # the question asked of the listing, not the listing: a new ignored file beside it
+                # does not change this answer
+                self._note("listed", join(directory, name), present)
+                if not present:
                     return False
         answer = self._inner.is_dir(path) if want_dir else self._inner.is_file(path)
         self._note("is_dir" if want_dir else "is_file", path, answer)
@@ -183,7 +185,9 @@ class CachedView:
 
     def listdir(self, path: str) -> list[str]:
         if path in self._listing:
-            return sorted(self._raw_names(path))
+            listed = sorted(self._raw_names(path))
+            self._note("listdir", path, tuple(listed))
+            return listed
         names = self._inner.listdir(path)
         self._note("listdir", path, tuple(names))
         return names

@@ -266,3 +266,50 @@ def test_an_escaping_symlink_read_keeps_its_verdict(repo: Path, fresh_scans: lis
     cold = _scan(repo)
     assert _scan(repo) == cold and len(fresh_scans) == 1
     assert any(f.code == "symlink-escape" for f in cold.findings)
+
+
+def test_noise_under_a_skipped_directory_keeps_the_entry_without_a_walk(
+    repo: Path, fresh_scans: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
+    cold = _scan(repo)
+    (repo / "services/web/node_modules/x/index.js").write_text("module.exports = 1\n")
+    walks: list[int] = []
+    real = FsRepoView.walk
+
+    def counting(self: FsRepoView) -> object:
+        walks.append(1)
+        return real(self)
+
+    monkeypatch.setattr(FsRepoView, "walk", counting)
+    assert _scan(repo) == cold and len(fresh_scans) == 1 and not walks
+
+
+def test_a_new_ignored_file_walks_again_and_still_hits(
+    repo: Path, fresh_scans: list[int], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
+    cold = _scan(repo)
+    before = _entry_files(tmp_path)[0].read_bytes()
+    # *.log is ignored, so the walk lists the same tree, and no detector listed the root directory
+    (repo / "debug.log").write_text("noise\n")
+    walks: list[int] = []
+    real = FsRepoView.walk
+
+    def counting(self: FsRepoView) -> object:
+        walks.append(1)
+        return real(self)
+
+    monkeypatch.setattr(FsRepoView, "walk", counting)
+    assert _scan(repo) == cold and len(fresh_scans) == 1 and walks == [1]
+    assert _entry_files(tmp_path)[0].read_bytes() != before  # stored again with the new directory stat
+    assert _scan(repo) == cold and walks == [1]  # and the next scan needs no walk
+
+
+def test_a_new_ignored_file_in_a_directory_a_detector_listed_is_a_miss(
+    repo: Path, fresh_scans: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache_mod, "RACY_NS", 0)
+    cold = _scan(repo)
+    (repo / "services/api/debug.log").write_text("noise\n")  # the Python detector lists services/api
+    assert _scan(repo) == cold and len(fresh_scans) == 2
