@@ -72,17 +72,17 @@ def generate(root: Path, services: int = 1000, seed: int = 7) -> int:
             framework = next((p for p in picked if p in ("flask", "fastapi")), None)
             _python_sources(write, svc, i, framework)
         elif kind == "node":
-            deps = {p: f"^{rng.randint(1, 9)}.0.0" for p in rng.sample(_NPM_PACKAGES, 5)}
+            npm = {p: f"^{rng.randint(1, 9)}.0.0" for p in rng.sample(_NPM_PACKAGES, 5)}
             write(svc / "package.json", json.dumps(
                 {"name": f"svc-{i}", "version": "1.0.0", "engines": {"node": ">=18"},
-                 "scripts": {"start": "node index.js"}, "dependencies": deps}, indent=2))
+                 "scripts": {"start": "node index.js"}, "dependencies": npm}, indent=2))
             lock = {"name": f"svc-{i}", "lockfileVersion": 3, "packages": {
-                "": {"dependencies": deps}, **{f"node_modules/{p}": {"version": v[1:]} for p, v in deps.items()}}}
+                "": {"dependencies": npm}, **{f"node_modules/{p}": {"version": v[1:]} for p, v in npm.items()}}}
             write(svc / "package-lock.json", json.dumps(lock, indent=2))
             write(svc / "index.js", "require('./src/server').start();\n")
             for k in range(8):
                 write(svc / "src" / f"mod{k}.js", f"module.exports = {{ v: {i * 10 + k} }};\n")
-            for p in deps:  # node_modules noise the scan must skip
+            for p in npm:  # node_modules noise the scan must skip
                 for k in range(25):
                     write(svc / "node_modules" / p / "lib" / f"lib{k}.js", "module.exports = 1;\n")
                 write(svc / "node_modules" / p / "package.json", json.dumps({"name": p, "version": "1.0.0"}))

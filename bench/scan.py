@@ -138,8 +138,8 @@ def main() -> int:
         print(f"floor      : {f_wall * 1000:8.1f} ms  peak {f_mem / 1024:6.1f} MiB")
         verdicts = {}
         for label, runs in (("scan cold", colds), ("scan warm", warms)):
-            wall = statistics.median(float(r["wall"]) for r in runs)
-            mem = max(int(r["hwm_kb"]) for r in runs)  # type: ignore[call-overload]
+            wall = statistics.median(float(str(r["wall"])) for r in runs)
+            mem = max(int(str(r["hwm_kb"])) for r in runs)
             ratio = wall / f_wall
             verdicts[label] = ratio <= 2.0
             print(

@@ -161,10 +161,10 @@ def _matcher(lines: list[str]) -> _Matcher:
     spec = pathspec.GitIgnoreSpec.from_lines(lines)
     backend = getattr(getattr(spec, "_backend", None), "match_file", None)
     if backend is None:  # another pathspec release: the public (normalizing) entry point
-        return spec.match_file  # type: ignore[no-any-return]
+        return spec.match_file
     # Only an including pattern can make a path ignored, and most paths match none: one search of
     # their union rules those out before the pattern-by-pattern pass that settles precedence.
-    sources = [p.regex.pattern for p in spec.patterns if p.include and getattr(p, "regex", None) is not None]
+    sources = [str(rx.pattern) for p in spec.patterns if p.include and (rx := getattr(p, "regex", None)) is not None]
     if not sources:
         return _never
     try:
