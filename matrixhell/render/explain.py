@@ -317,12 +317,12 @@ def plan_text(plan: Plan, *, verbose: bool = False) -> str:
             lines += _env_splits(plan, by_pair)
     if plan.conflicts:
         errors = sum(1 for c in plan.conflicts if c.severity is Severity.ERROR)
-        warnings = len(plan.conflicts) - errors
-        lines += [
-            "",
-            f"conflicts: {errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}",
-            "",
-        ]
+        warnings = sum(1 for c in plan.conflicts if c.severity is Severity.WARNING)
+        notes = len(plan.conflicts) - errors - warnings
+        counts = f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+        if notes:
+            counts += f", {notes} note{'s' if notes != 1 else ''}"
+        lines += ["", f"conflicts: {counts}", ""]
         lines.append(explain_all(plan.conflicts, verbose=verbose))
     else:
         lines += ["", "no conflicts"]

@@ -193,6 +193,9 @@ def test_three_services_that_meet_pairwise_but_not_all_at_once_need_two_environm
     assert group.kind == "no-shared-release" and group.title == "a, b and c fit no one release all together"
     # nobody has anything to fix: it is how the plan reads, not a failure of the repo
     assert group.severity is Severity.INFO and not plan.has_errors()
+    from matrixhell.render.explain import plan_text
+
+    assert "conflicts: 0 errors, 0 warnings, 1 note" in plan_text(plan)
     assert len(plan.splits) == 1 and plan.splits[0][2] == "no-shared-release"
 
 
