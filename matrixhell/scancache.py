@@ -25,8 +25,8 @@ detectors and parsing libraries that produced it.
 Entries live under ``$MATRIXHELL_CACHE_DIR`` or ``$XDG_CACHE_HOME/matrixhell/scan`` (default
 ``~/.cache/matrixhell/scan``), never inside the scanned repository.  They are written to a temporary
 file and renamed into place (a reader sees the old entry or the new one, never half of one), and carry
-a checksum of their body: an entry that fails it, or does not unpickle into a ScanResult, is ignored and
-overwritten.  ``MATRIXHELL_NO_CACHE=1`` (or ``scan_repo(..., cache=False)``) turns the cache off.
+a checksum of their body: an entry that fails it, does not unpickle into a ScanResult, or that another
+user owns or could write, is ignored and overwritten.  ``MATRIXHELL_NO_CACHE=1`` (or ``scan_repo(..., cache=False)``) turns the cache off.
 """
 
 from __future__ import annotations
@@ -374,6 +374,10 @@ class ScanCache:
     def _read_entry(self) -> dict[str, Any] | None:
         try:
             with open(self.path, "rb") as fh:
+                st = os.fstat(fh.fileno())
+                # an entry unpickles into objects: only one this user wrote, and nobody else can change
+                if st.st_uid != os.getuid() or st.st_mode & 0o022:
+                    return None
                 raw = fh.read()
         except OSError:
             return None

@@ -4,6 +4,9 @@ The repository is walked once (ignored and always-skipped directories are pruned
 ``node_modules`` costs nothing); every file is read at most once (a read-through cache sits in front of
 the view, so discovery, workspace readers and detectors share reads).  A detector whose module does not
 import is left out; a detector that fails on one directory becomes a finding and the scan goes on.
+
+A repository on disk is answered from the scan cache (matrixhell.scancache) when nothing the stored
+result rested on has changed; a scan it cannot answer stores its result there.
 """
 
 from __future__ import annotations

@@ -313,3 +313,12 @@ def test_a_new_ignored_file_in_a_directory_a_detector_listed_is_a_miss(
     cold = _scan(repo)
     (repo / "services/api/debug.log").write_text("noise\n")  # the Python detector lists services/api
     assert _scan(repo) == cold and len(fresh_scans) == 2
+
+
+def test_an_entry_others_could_have_written_is_not_trusted(repo: Path, fresh_scans: list[int], tmp_path: Path) -> None:
+    cold = _scan(repo)
+    (entry,) = _entry_files(tmp_path)
+    entry.chmod(0o666)
+    assert _scan(repo) == cold and len(fresh_scans) == 2
+    assert entry.stat().st_mode & 0o077 == 0  # replaced by a private one
+    assert _scan(repo) == cold and len(fresh_scans) == 2
