@@ -32,7 +32,16 @@ from matrixhell.conflicts.knowledge import (
     release_key,
 )
 from matrixhell.conflicts.ranges import Interval, RangeSyntaxError, VersionRange, line_range
-from matrixhell.model import Ecosystem, Origin, PackageReq, RuntimeReq, Scope, Service, ServiceKind
+from matrixhell.model import (
+    Ecosystem,
+    Origin,
+    PackageReq,
+    RuntimeReq,
+    Scope,
+    Service,
+    ServiceKind,
+    SystemPackage,
+)
 
 __all__ = [
     "SHARED_INSTALL",
@@ -510,17 +519,32 @@ def _libc(service: Service, kn: Knowledge) -> tuple[str | None, Origin | None, s
             from_image = info.reference
             if info.libc:
                 return info.libc, b.origin, f"its Dockerfile builds FROM {b.reference}", from_image
-    for sp in service.system_packages:
+    for sp in _final_stage_packages(service):
         libc = _LIBC_OF_MANAGER.get(sp.manager)
         if libc is not None:
             return libc, sp.origin, f"it installs {sp.name} with {sp.manager}", from_image
     return None, None, "", from_image
 
 
+def _final_stage_packages(service: Service) -> tuple[SystemPackage, ...]:
+    """The OS packages of what the service runs on: not those of a Dockerfile's earlier build stages
+    (``apk add git`` in a ``golang:alpine`` builder says nothing of a binary shipped ``FROM scratch``)."""
+    final = next((b for b in service.base_images if b.final), None)
+    if final is None:
+        return service.system_packages
+
+    def in_final(sp: SystemPackage) -> bool:
+        if sp.origin.path != final.origin.path:
+            return True  # apt.txt, another file: not a stage of this Dockerfile
+        return (sp.origin.line or 0) > (final.origin.line or 0)
+
+    return tuple(sp for sp in service.system_packages if in_final(sp))
+
+
 def _lib_needs(service: Service, kn: Knowledge) -> tuple[LibNeed, ...]:
     out: list[LibNeed] = []
     seen: set[tuple[bool, str]] = set()
-    for sp in service.system_packages:
+    for sp in _final_stage_packages(service):
         if (False, sp.name) in seen:
             continue
         seen.add((False, sp.name))

@@ -235,3 +235,31 @@ def test_pins_with_markers_apart_on_every_shared_line_still_conflict() -> None:
     [c] = of_kind(conflicts, "disjoint-pins")
     assert c.title == "tool ==2.0 and ==1.0 have no version in common"
     assert not can_share(profiles)
+
+
+def test_packages_of_an_earlier_build_stage_commit_no_libc() -> None:
+    from matrixhell.model import BaseImage, Origin
+
+    # a Go binary built on Alpine (apk add git in the builder) and shipped FROM scratch
+    gw = svc(
+        "gw",
+        runtimes=[rt("==20.*", runtime="node")],
+        system=[apt("git", path="gw/Dockerfile", line=2, manager="apk", phase="build")],
+        base=[
+            BaseImage("node:20-alpine", Origin("gw/Dockerfile", 1), stage="build"),
+            BaseImage("scratch", Origin("gw/Dockerfile", 7), final=True),
+        ],
+    )
+    api = svc("api", runtimes=[rt("==3.12.*")], system=[apt("libpq5", path="api/Dockerfile", line=2)])
+    profiles, conflicts, _c = run([gw, api])
+    assert not of_kind(conflicts, "libc-clash")
+    assert can_share(profiles)
+    # the same apk line in the stage it ships from does commit it to musl
+    gw_final = svc(
+        "gw",
+        runtimes=[rt("==20.*", runtime="node")],
+        system=[apt("git", path="gw/Dockerfile", line=8, manager="apk")],
+        base=[BaseImage("scratch", Origin("gw/Dockerfile", 7), final=True)],
+    )
+    _p, conflicts, _c = run([gw_final, api])
+    assert of_kind(conflicts, "libc-clash")
