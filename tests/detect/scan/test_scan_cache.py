@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import pickle
+import random
+import time
 from pathlib import Path
 
 import pytest
@@ -322,3 +324,54 @@ def test_an_entry_others_could_have_written_is_not_trusted(repo: Path, fresh_sca
     assert _scan(repo) == cold and len(fresh_scans) == 2
     assert entry.stat().st_mode & 0o077 == 0  # replaced by a private one
     assert _scan(repo) == cold and len(fresh_scans) == 2
+
+
+def _mutate(root: Path, rng: random.Random, step: int) -> None:
+    files = sorted(p for p in root.rglob("*") if p.is_file() and "node_modules" not in p.parts)
+    dirs = sorted({p.parent for p in files})
+    target = rng.choice(files)
+    kind = rng.choice(["same-size", "append", "new-manifest", "delete", "rename", "touch", "chmod", "ignore"])
+    if kind == "same-size":
+        text = target.read_text()
+        _rewrite_keeping_times(target, text[::-1] if len(set(text)) > 1 else text.upper())
+    elif kind == "append":
+        target.write_text(target.read_text() + f"\n# {step}\n")
+    elif kind == "new-manifest":
+        d = rng.choice(dirs) / f"new{step}"
+        d.mkdir(exist_ok=True)
+        manifests = {
+            "requirements.txt": "requests==2.31.0\n",
+            "package.json": '{"name": "n", "scripts": {"start": "node a.js"}}',
+            "go.mod": "module x\n\ngo 1.21\n",
+        }
+        name = rng.choice(sorted(manifests))
+        (d / name).write_text(manifests[name])
+    elif kind == "delete":
+        target.unlink()
+    elif kind == "rename":
+        target.rename(target.with_name(target.name + ".old"))
+    elif kind == "touch":
+        os.utime(target)
+    elif kind == "chmod":
+        target.chmod(0o600 if target.stat().st_mode & 0o044 else 0o644)
+    else:
+        (root / ".gitignore").write_text(f"*.log\n{rng.choice(['services/api/', 'services/web/', '*.old', 'new*/'])}\n")
+
+
+@pytest.mark.parametrize("racy_ns", [None, 0])
+def test_after_any_change_a_cached_scan_equals_a_fresh_one(
+    repo: Path, fresh_scans: list[int], monkeypatch: pytest.MonkeyPatch, racy_ns: int | None
+) -> None:
+    if racy_ns is not None:
+        # stats taken at face value: each change waits out the filesystem's timestamp granule instead
+        monkeypatch.setattr(cache_mod, "RACY_NS", racy_ns)
+    rng = random.Random(racy_ns)
+    for step in range(24):
+        cached = _scan(repo)
+        assert cached == scan_mod.scan_repo(FsRepoView(repo), cache=False), step
+        if racy_ns is not None:
+            time.sleep(0.03)
+        _mutate(repo, rng, step)
+    assert _scan(repo) == scan_mod.scan_repo(FsRepoView(repo), cache=False)
+    misses = len(fresh_scans) - 25  # 25 scans with cache=False always run
+    assert 0 < misses < 25  # the cache both served and refused
