@@ -42,12 +42,30 @@ def no_runtime_release(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
     if p.libc:
         causes.append(Cause(p.name, "runs-on", p.libc, p.libc_origin))
     causes.append(Cause(p.runtime, "known-lines", ", ".join(known)))
+    where = f"change {p.origin} to" if p.origin is not None else "move it to"
+    # fits() says where the plan puts it and what it gave up ("the nearest to its node ==14.21.3").
     hint = (
-        f"planned instead without {', '.join(p.relaxed)}: {fits(p, ctx.view, p.plan_slots)}"
+        f"{fits(p, ctx.view)}; or {where} a {p.runtime} line a base offers ({', '.join(_nearest_lines(p, known))})"
         if p.plan_slots
         else f"no known {p.runtime} line fits; known lines: {', '.join(known)}"
     )
     yield Conflict("no-runtime-release", Severity.WARNING, (p.name,), title, tuple(causes), hint)
+
+
+def _nearest_lines(p: Profile, known: tuple[str, ...], count: int = 3) -> list[str]:
+    """The known lines closest above what the service asks (node 14 -> 18, 20, 22), else the newest."""
+    from packaging.version import InvalidVersion, Version
+
+    def key(v: str) -> Version:
+        try:
+            return Version(v)
+        except InvalidVersion:
+            return Version("0")
+
+    lo = p.range.intervals[0].lo if p.range.intervals else None
+    ordered = sorted(known, key=key)
+    above = [v for v in ordered if lo is None or key(v) >= lo]
+    return above[:count] if above else ordered[-count:][::-1]
 
 
 @service_rule(

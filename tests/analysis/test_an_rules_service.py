@@ -172,6 +172,8 @@ def test_runtime_no_known_base_offers() -> None:
     assert c.severity is Severity.WARNING
     assert "3.8" in (c.hint or "")  # planned on the nearest line the catalog knows
     assert profiles[0].relaxed[-1] == "runtime-version"
+    # and the way out names the file to change and the nearest lines above what it asks, oldest first
+    assert (c.hint or "").endswith("or change x/.python-version:1 to a python line a base offers (3.8, 3.9, 3.10)")
 
 
 def test_an_unknown_old_runtime_is_planned_on_the_nearest_known_line() -> None:
