@@ -12,6 +12,8 @@ type, so one fact is one edge and building twice gives the same graph.
 - release --ships--> system-package --provides--> system-lib
 - service --based-on--> image --runs-on--> release;  image --provides--> runtime
 - service --runs-on--> release (the planned target), service --based-on--> image (planned=True)
+- service --conflicts-with--> service (from the plan: the kinds that keep two services apart, the worst
+  severity); no query follows it, so it never joins one service's closure to another's
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["EDGE_TYPES", "build_graph"]
 
-EDGE_TYPES = ("requires", "locks", "needs-lib", "ships", "runs-on", "provides", "based-on")
+EDGE_TYPES = ("requires", "locks", "needs-lib", "ships", "runs-on", "provides", "based-on", "conflicts-with")
 _MANAGER_OF_DISTRO = {"debian": "apt", "ubuntu": "apt", "alpine": "apk"}
 
 
@@ -142,7 +144,23 @@ def _add_releases(g: Graph, kn: Knowledge, plan: Plan | None) -> None:
                 _edge(g, rid, spid, "ships", origin=None, phase="")
 
 
+def _add_conflicts(g: Graph, plan: Plan) -> None:
+    by_pair: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    for c in plan.conflicts:
+        if len(c.subjects) == 2:
+            a, b = sorted(c.subjects)
+            by_pair.setdefault((a, b), []).append((c.severity.rank, c.kind))
+    for (a, b), found in sorted(by_pair.items()):
+        sa, sb = ids.service_id(a), ids.service_id(b)
+        if sa in g and sb in g:
+            worst = max(rank for rank, _k in found)
+            severity = {0: "info", 1: "warning", 2: "error"}[worst]
+            kinds = ",".join(sorted({k for _r, k in found}))
+            _edge(g, sa, sb, "conflicts-with", origin=None, kinds=kinds, severity=severity)
+
+
 def _add_plan(g: Graph, plan: Plan, kn: Knowledge | None) -> None:
+    _add_conflicts(g, plan)
     env_of = {s: e.name for e in plan.environments for s in e.services}
     for name, t in plan.targets:
         sid = ids.service_id(name)

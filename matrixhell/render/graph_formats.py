@@ -52,7 +52,10 @@ def _owners(g: Graph) -> dict[str, str]:
 
 def _edge_label(g: Graph, u: str, v: str, k: str) -> str:
     """The edge type, and the specifier a requirement was written with (``requires >=5.0,<5.1``)."""
-    spec = g.edges[u, v, k].get("specifier") or ""
+    data = g.edges[u, v, k]
+    if k == "conflicts-with":
+        return f"conflicts-with {data.get('kinds') or ''}".strip()
+    spec = data.get("specifier") or ""
     return f"{k} {spec}" if spec else k
 
 
@@ -81,7 +84,12 @@ def to_dot(g: Graph) -> str:
         lines.append("  }")
     lines.extend(node_line(n, "  ") for n in sorted(g.nodes) if n not in owners)
     for u, v, k in sorted(g.edges(keys=True)):
-        lines.append(f"  {_q(u)} -> {_q(v)} [label={_q(_edge_label(g, u, v, k))}];")
+        # Conflicts are not dependencies: drawn apart (dashed, red for an error) and left out of ranking.
+        style = ""
+        if k == "conflicts-with":
+            colour = "red" if g.edges[u, v, k].get("severity") == "error" else "orange"
+            style = f", style=dashed, color={colour}, dir=none, constraint=false"
+        lines.append(f"  {_q(u)} -> {_q(v)} [label={_q(_edge_label(g, u, v, k))}{style}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -107,7 +115,8 @@ def to_mermaid(g: Graph) -> str:
     lines.extend(node_line(n, "  ") for n in sorted(g.nodes) if n not in owners)
     for u, v, k in sorted(g.edges(keys=True)):
         label = _edge_label(g, u, v, k).replace('"', "#quot;").replace("|", "#124;")
-        lines.append(f'  {short[u]} -->|"{label}"| {short[v]}')
+        arrow = "-.-" if k == "conflicts-with" else "-->"
+        lines.append(f'  {short[u]} {arrow}|"{label}"| {short[v]}')
     return "\n".join(lines) + "\n"
 
 

@@ -200,4 +200,10 @@ def test_every_graph_format_renders_and_reads_back(case: str) -> None:
     assert len(doc["nodes"]) == g.number_of_nodes() and len(doc["edges"]) == g.number_of_edges()
     dot = render_graph(g, "dot")
     assert dot.count(" -> ") == g.number_of_edges()
-    assert render_graph(g, "mermaid").count(" -->|") == g.number_of_edges()
+    mermaid = render_graph(g, "mermaid")
+    conflicts = sum(1 for _u, _v, k in g.edges(keys=True) if k == "conflicts-with")
+    # dependencies are arrows, conflicts between services dotted lines: every edge is one of them
+    assert mermaid.count(" -->|") + mermaid.count(" -.-|") == g.number_of_edges()
+    assert mermaid.count(" -.-|") == conflicts
+    pairs = {tuple(sorted(c.subjects)) for c in _analysis(case).plan.conflicts if len(c.subjects) == 2}
+    assert conflicts == len(pairs)

@@ -112,3 +112,21 @@ def test_without_knowledge_the_graph_holds_the_facts_only() -> None:
     g = build_graph(_services())
     assert not any(n.startswith(("release:", "system-lib:")) for n in g)
     assert g.has_edge("service:api", "system-package:apt:libpq5", key="needs-lib")
+
+
+def test_the_plan_draws_who_conflicts_with_whom_without_joining_their_closures() -> None:
+    from matrixhell.conflicts import build_profiles, find_conflicts, make_context
+    from matrixhell.plan import make_plan
+
+    kn = knowledge()
+    services = [
+        svc("old", runtimes=[rt("==3.8.*")], packages=[pkg("tool", "1.0")]),
+        svc("new", runtimes=[rt("==3.12.*")], packages=[pkg("tool", "2.0")]),
+    ]
+    profiles = build_profiles(services, kn)
+    ctx = make_context(profiles, kn)
+    plan = make_plan(profiles, find_conflicts(ctx), ctx.view)
+    g = build_graph(services, knowledge=kn, plan=plan)
+    edge = g.edges["service:new", "service:old", "conflicts-with"]
+    assert edge["kinds"] == "disjoint-pins,disjoint-runtime" and edge["severity"] == "error"
+    assert "service:old" not in closure(g, "new")
