@@ -26,7 +26,8 @@ Entries live under ``$MATRIXHELL_CACHE_DIR`` or ``$XDG_CACHE_HOME/matrixhell/sca
 ``~/.cache/matrixhell/scan``), never inside the scanned repository.  They are written to a temporary
 file and renamed into place (a reader sees the old entry or the new one, never half of one), and carry
 a checksum of their body: an entry that fails it, does not unpickle into a ScanResult, or that another
-user owns or could write, is ignored and overwritten.  ``MATRIXHELL_NO_CACHE=1`` (or ``scan_repo(..., cache=False)``) turns the cache off.
+user owns or could write, is ignored and overwritten.  ``MATRIXHELL_NO_CACHE=1`` (or
+``scan_repo(..., cache=False)``) turns the cache off.
 """
 
 from __future__ import annotations
@@ -49,7 +50,18 @@ from matrixhell.detect.repoview import WalkRecord, file_signature, link_verdict,
 from matrixhell.errors import InputError
 from matrixhell.model import ScanResult
 
-__all__ = ["CacheHit", "Recording", "ScanCache", "cache_dir", "cache_enabled", "digest", "signature", "view_signature"]
+__all__ = [
+    "CacheHit",
+    "Recording",
+    "ScanCache",
+    "cache_dir",
+    "cache_enabled",
+    "digest",
+    "dump_model",
+    "load_model",
+    "signature",
+    "view_signature",
+]
 
 _MAGIC = b"matrixhell-scan-cache 1\n"
 #: a file whose mtime is this close to the moment it was read is compared by content, not by stat
@@ -222,6 +234,19 @@ class _ModelPickler(pickle.Pickler):
         return NotImplemented
 
 
+def dump_model(value: object) -> bytes:
+    """Pickle model values the fast way (see _ModelPickler)."""
+    import io
+
+    buf = io.BytesIO()
+    _ModelPickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return buf.getvalue()
+
+
+def load_model(data: bytes) -> Any:
+    return _loads(data)
+
+
 class ScanCache:
     """One entry per (repository, size cap) in the cache directory."""
 
@@ -362,11 +387,7 @@ class ScanCache:
         }
         try:
             # pickled on its own: a lookup that fails validation never builds the result
-            import io
-
-            buf = io.BytesIO()
-            _ModelPickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(result)
-            entry["result"] = buf.getvalue()
+            entry["result"] = dump_model(result)
         except Exception:
             return  # a value that does not pickle: this scan is simply not cached
         self._write_entry(entry)

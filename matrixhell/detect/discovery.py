@@ -559,10 +559,13 @@ def discover(
     *,
     repo_name: str = "app",
     workspace_fn: WorkspaceFn | None = None,
+    prefetch: Callable[[Sequence[str]], None] | None = None,
 ) -> Discovery:
     """Decide the services of the repository.  ``analyse(directory)`` runs the detectors on one
-    directory (with no members) and is how content decides: start commands, dev-only packages."""
+    directory (with no members) and is how content decides: start commands, dev-only packages.
+    ``prefetch(directories)``, if given, is told every directory about to be analysed, in order."""
     d = _Discoverer(view, tree, detectors, analyse, workspace_fn)
+    d.prefetch = prefetch
     d.find_roots()
     d.read_compose()
     d.collect_candidates()
@@ -598,6 +601,7 @@ class _Discoverer:
         self.candidates: dict[str, _Candidate] = {}
         self.service_dirs: set[str] = set()
         self.order: list[str] = []
+        self.prefetch: Callable[[Sequence[str]], None] | None = None
 
     def files(self, directory: str) -> frozenset[str]:
         return self.tree.files.get(directory, frozenset())
@@ -737,6 +741,8 @@ class _Discoverer:
                     self.candidates[d].members.append(m)
 
     def read_content(self) -> None:
+        if self.prefetch is not None:
+            self.prefetch(list(self.candidates))
         names: dict[str, str] = {}
         for d, cand in self.candidates.items():
             cand.detections = self.analyse(d)

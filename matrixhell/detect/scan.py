@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import posixpath
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -50,7 +51,7 @@ def _lazy(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["CachedView", "load_detectors", "scan_repo", "walk_tree"]
+__all__ = ["PARALLEL_MIN_DIRECTORIES", "CachedView", "load_detectors", "scan_repo", "walk_tree"]
 
 
 class CachedView:
@@ -61,6 +62,10 @@ class CachedView:
         self._reporter = reporter
         # what the scan cache needs to know to tell later whether this scan's result still holds
         self._recording = recording
+        # files read by a parallel prefetch whose file_read event waits for the access that would
+        # have read them in a serial scan
+        self._pending: set[str] = set()
+        self._adopted_reads = 0
         self._bytes: dict[str, bytes | InputError] = {}
         self._text: dict[str, str | InputError] = {}
         self._is_file: dict[str, bool] = {}
@@ -128,9 +133,35 @@ class CachedView:
             except InputError as e:
                 hit = e
             self._text[path] = hit
+        elif self._pending and path in self._pending:
+            self._emit(path)
         if isinstance(hit, InputError):
             raise hit
         return hit
+
+    def _emit(self, path: str) -> None:
+        self._pending.discard(path)
+        if self._reporter is not None:
+            self._reporter.file_read(path)
+
+    def replay(self, paths: Sequence[str]) -> None:
+        """The file_read events one prefetched directory's detectors caused, where a serial scan
+        would have sent them (a path another directory's access already announced is not repeated)."""
+        for path in paths:
+            if path in self._pending:
+                self._emit(path)
+
+    def adopt(self, texts: Mapping[str, str | InputError], reads: int, recording: Recording | None) -> None:
+        """Take over what a prefetching child process read: its texts, its read count, its record."""
+        for path, text in texts.items():
+            self._text.setdefault(path, text)
+        self._adopted_reads += reads
+        mine = self._recording
+        if mine is not None and recording is not None:
+            for path, sig in recording.reads.items():
+                mine.reads.setdefault(path, sig)
+            for key, answer in recording.probes.items():
+                mine.probes.setdefault(key, answer)
 
     def attach(self, tree: RepoTree) -> None:
         """Answer is_file/is_dir from the walk where it can: one listing per directory, not a
@@ -204,7 +235,7 @@ class CachedView:
 
     @property
     def files_read(self) -> int:
-        return self._inner.files_read
+        return self._inner.files_read + self._adopted_reads
 
     def __getattr__(self, name: str) -> Any:  # root, size_cap... of the real view
         return getattr(self._inner, name)
@@ -274,6 +305,78 @@ class _Runner:
         self._env_cache: dict[str, dict[str, str]] = {}
         self._cache: dict[tuple[str, tuple[str, ...]], list[Detection]] = {}
         self._df_cache: dict[tuple[str, str | None, tuple[tuple[str, str], ...]], Detection] = {}
+        self._replay: dict[str, list[str]] = {}  # prefetched directory -> the files its detectors read
+
+    def prefetch(self, directories: Sequence[str]) -> None:
+        """Run the detectors of many directories on two cores: a forked child takes the second half
+        while this process does the first.  Results come back pickled as the model's frozen values and
+        are used exactly as a serial run's would be: in discovery's order, file_read events at the
+        access a serial scan would have made, the same read count and cache record."""
+        todo = [d for d in dict.fromkeys(directories) if (d, ()) not in self._cache]
+        if len(todo) < PARALLEL_MIN_DIRECTORIES or not _can_fork():
+            return
+        import pickle
+
+        view = self.view
+        real = view._reporter
+        buffer = _ReadBuffer()
+        buffers: dict[str, list[str]] = {}
+        known = set(view._text)
+        mine, theirs = todo[: len(todo) // 2], todo[len(todo) // 2 :]
+        rfd, wfd = os.pipe()
+        view._reporter = buffer
+        try:
+            pid = os.fork()
+        except OSError:
+            view._reporter = real
+            os.close(rfd)
+            os.close(wfd)
+            return
+        if pid == 0:  # the child: detect, send, and leave without running any exit handler
+            status = 1
+            try:
+                os.close(rfd)
+                for d in theirs:
+                    buffer.current = buffers.setdefault(d, [])
+                    self.run(d)
+                payload = (
+                    {d: self._cache[(d, ())] for d in theirs},
+                    buffers,
+                    {p: t for p, t in view._text.items() if p not in known},
+                    view._recording,
+                )
+                with os.fdopen(wfd, "wb") as fh:
+                    fh.write(_dumps(payload))
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(wfd)
+        try:
+            for d in mine:
+                buffer.current = buffers.setdefault(d, [])
+                self.run(d)
+        finally:
+            with os.fdopen(rfd, "rb") as fh:
+                data = fh.read()
+            _, wait = os.waitpid(pid, 0)
+            view._reporter = real
+        for d in mine:
+            self._replay[d] = buffers[d]
+        mine_read = {p for d in mine for p in buffers[d]}
+        try:
+            if os.waitstatus_to_exitcode(wait) != 0:
+                raise ValueError("the prefetching child failed")
+            results, theirs_buffers, texts, recording = _loads_model(data)
+        except (ValueError, EOFError, pickle.UnpicklingError):
+            # the child's half simply runs here, serially, when discovery asks for it
+            view._pending |= mine_read
+            return
+        theirs_read = {p for paths in theirs_buffers.values() for p in paths}
+        view.adopt(texts, len(theirs_read - mine_read), recording)
+        for d, detections in results.items():
+            self._cache[(d, ())] = detections
+            self._replay[d] = theirs_buffers[d]
+        view._pending |= mine_read | theirs_read
 
     def env_for(self, directory: str) -> dict[str, str]:
         """The repository's .env, overlaid with the service directory's own .env (values interpolate
@@ -301,6 +404,9 @@ class _Runner:
         key = (directory, members)
         hit = self._cache.get(key)
         if hit is not None:
+            replay = self._replay.pop(directory, None) if not members else None
+            if replay is not None:
+                self.view.replay(replay)
             return hit
         ctx = DetectContext(self.view, directory, self.files(directory), members, self.env_for(directory))
         out: list[Detection] = []
@@ -378,6 +484,44 @@ class _Runner:
             )
         self._df_cache[key] = result
         return result
+
+
+#: below this many candidate directories a scan stays in one process (a fork costs a few ms)
+PARALLEL_MIN_DIRECTORIES = 200
+
+
+def _can_fork() -> bool:
+    """Two cores, fork, no other thread (a forked child of a threaded process may deadlock), and not
+    turned off with MATRIXHELL_JOBS=1."""
+    if not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+        return False
+    if os.environ.get("MATRIXHELL_JOBS", "").strip() == "1":
+        return False
+    import threading
+
+    return threading.active_count() == 1
+
+
+class _ReadBuffer(Reporter):
+    """Keeps the file_read events of the directory being prefetched."""
+
+    def __init__(self) -> None:
+        self.current: list[str] = []
+
+    def file_read(self, path: str) -> None:
+        self.current.append(path)
+
+
+def _dumps(value: object) -> bytes:
+    from matrixhell.scancache import dump_model
+
+    return dump_model(value)
+
+
+def _loads_model(data: bytes) -> Any:
+    from matrixhell.scancache import load_model
+
+    return load_model(data)
 
 
 def _dotenv(view: CachedView, tree: RepoTree) -> dict[str, str]:
@@ -508,6 +652,7 @@ def _scan(
         lambda d: runner.run(d),
         repo_name=_repo_name(view),
         workspace_fn=_workspace_fn(),
+        prefetch=runner.prefetch,
     )
     findings.extend(discovery.findings)
     for skip in discovery.skipped:
