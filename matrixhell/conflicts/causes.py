@@ -40,6 +40,9 @@ def range_cause(p: Profile, *, narrowed: bool = True) -> Cause:
             for line, outcome in p.resolve_failures:
                 why = outcome.message or "the resolver finds no solution"
                 because += (Cause(p.name, "cannot-install-on", f"python {line}", because=(Cause(why, "", ""),)),)
+        for line, name, version, origin in p.wheel_gaps:
+            wheel = Cause(f"{name} {version}", "has-no-wheel-for", f"python {line}", origin)
+            because += (Cause(p.name, "avoids", f"python {line}", origin, because=(wheel,)),)
     # Point at the source that says the whole range when one does (runtime.txt's ==3.8.18), else the best.
     origin = next((src.origin for src in p.sources if spec_range(src.spec) == rng), p.origin)
     return Cause(p.name, "requires", f"{p.runtime} {rng}", origin, because=because)

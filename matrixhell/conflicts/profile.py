@@ -152,6 +152,9 @@ class Profile:
     # Pins per runtime line, only for a service whose pins carry markers (they differ by line);
     # ``pins`` is what they are on the newest line.
     pins_at: Mapping[str, tuple[Pin, ...]] = field(default_factory=dict)
+    # Newest lines dropped because a pinned release has wheels for older lines only:
+    # (line, package, version, origin) - numpy 1.26.4 has no wheel for CPython 3.13.
+    wheel_gaps: tuple[tuple[str, str, str, Origin | None], ...] = ()
 
     @property
     def name(self) -> str:
@@ -508,6 +511,49 @@ def _resolve_lines(
     return tuple(failures)
 
 
+def _wheel_lines(
+    service: Service, lines: tuple[str, ...], libc: str | None, kn: Knowledge
+) -> tuple[tuple[str, ...], tuple[tuple[str, str, str, Origin | None], ...]]:
+    """Drop the newest lines on which a release the service holds to has no wheel while older lines
+    have one (a pin older than the interpreter: it would build from source there, or not at all).
+
+    Only a prefix of the newest lines is dropped, never every line, and only for a release that ships
+    wheels at all: an sdist-only package is the same on every line.  Unknown packages say nothing.
+    """
+    if kn.has_wheel is None or len(lines) < 2:
+        return lines, ()
+    culprit: dict[str, tuple[str, str, Origin | None]] = {}  # line -> the first pin with no wheel there
+    seen: set[tuple[str, str]] = set()
+    for p in service.packages:
+        if p.ecosystem is not Ecosystem.PYPI or p.scope is not Scope.MAIN or p.url or p.editable:
+            continue
+        version = exact_version(p)
+        if version is None or (p.name, version) in seen:
+            continue
+        seen.add((p.name, version))
+        usable = [line for line in lines if marker_holds(p.marker, line)]  # where the pin applies
+        missing: list[str] = []
+        for line in usable:
+            found = kn.has_wheel(p.name, version, line, libc or "glibc")
+            if found is None:
+                missing = []  # the index does not know it: no verdict
+                break
+            if found:
+                break
+            missing.append(line)
+        else:
+            missing = []  # no wheel on any line: an sdist-only release, the same everywhere
+        for line in missing:
+            culprit.setdefault(line, (p.name, version, p.origin))
+    drop = 0
+    while drop < len(lines) and lines[drop] in culprit:
+        drop += 1
+    if drop == 0 or drop >= len(lines):
+        return lines, ()
+    gaps = tuple((lines[j], *culprit[lines[j]]) for j in range(drop))
+    return lines[drop:], gaps
+
+
 def _libc(service: Service, kn: Knowledge) -> tuple[str | None, Origin | None, str, str | None]:
     """The libc a service is committed to: its final FROM's (when the catalog knows the image), else
     the one its OS package manager implies (apk: musl, apt: glibc); None when it is free."""
@@ -621,6 +667,11 @@ def _profile(service: Service, kn: Knowledge, images: CatalogView) -> Profile:
             # The failures are the newest lines (the search stops at the first success): cap below them.
             lines = tuple(v for v in lines if v not in failed)
             rng = rng.intersect(_below_line(failures[-1][0]))
+    gaps: tuple[tuple[str, str, str, Origin | None], ...] = ()
+    if runtime == "python" and not exclusions:
+        lines, gaps = _wheel_lines(service, lines, libc, kn)
+        if gaps:
+            rng = rng.intersect(_below_line(gaps[-1][0]))
     declared_lines = tuple(v for v in all_lines if declared.allows_line(v))
     needs = _lib_needs(service, kn)
     pins = _pins(service, lines[0] if lines else (declared_lines[0] if declared_lines else None))
@@ -652,6 +703,7 @@ def _profile(service: Service, kn: Knowledge, images: CatalogView) -> Profile:
         lib_needs=needs,
         pins=pins,
         pins_at=pins_at,
+        wheel_gaps=gaps,
         base_slots=base,
         slots=full,
         plan_slots=plan,

@@ -19,8 +19,8 @@ from an_fakes import (
     svc,
 )
 
-from matrixhell.conflicts import rules
-from matrixhell.model import Severity
+from matrixhell.conflicts import Knowledge, rules
+from matrixhell.model import Service, Severity
 
 
 def test_two_pins_that_disagree_are_a_warning_naming_both_sources() -> None:
@@ -285,3 +285,49 @@ def test_a_from_whose_release_has_what_it_installs_is_quiet() -> None:
     )
     _p, conflicts, _c = run([s])
     assert not of_kind(conflicts, "from-lacks-lib")
+
+
+def _wheels(table: dict[str, set[str] | None]) -> object:
+    """has_wheel answering from ``table``: package -> the Python lines with a wheel (None: unknown)."""
+
+    def has_wheel(name: str, version: str, python: str, libc: str) -> bool | None:
+        if name not in table:
+            return True
+        lines = table[name]
+        return None if lines is None else python in lines
+
+    return has_wheel
+
+
+def test_newest_lines_without_a_wheel_for_a_pin_are_left_out() -> None:
+    from matrixhell.render.explain import derivation
+
+    s = svc("np", runtimes=[rt(">=3.8", source="requires-python")], packages=[pkg("numpy", "1.26.4")])
+    kn = knowledge(has_wheel=_wheels({"numpy": {"3.9", "3.10", "3.11", "3.12"}}))
+    profiles, _c, _ctx = run([s], kn)
+    p = profiles[0]
+    # 3.13 has no numpy 1.26.4 wheel but older lines do: plan on 3.12, not build numpy from source
+    assert p.versions[0] == "3.12" and "3.13" not in p.versions and str(p.range) == ">=3.8,<3.13"
+    assert [(line, name) for line, name, _v, _o in p.wheel_gaps] == [("3.13", "numpy")]
+    target = _plan_one(s, kn)
+    assert target == "3.12"
+    from matrixhell.conflicts.causes import range_cause
+
+    assert any("numpy 1.26.4 has no wheel for python 3.13" in line for line in derivation([range_cause(p)]))
+
+
+def test_sdist_only_and_unknown_pins_do_not_move_the_runtime() -> None:
+    for table in ({"oldpkg": set()}, {"oldpkg": None}):
+        s = svc("x", runtimes=[rt(">=3.8", source="requires-python")], packages=[pkg("oldpkg", "0.1")])
+        profiles, _c, _ctx = run([s], knowledge(has_wheel=_wheels(table)))
+        assert profiles[0].versions[0] == "3.13" and profiles[0].wheel_gaps == ()
+
+
+def _plan_one(s: Service, kn: Knowledge) -> str | None:
+    from matrixhell.conflicts import build_profiles, find_conflicts, make_context
+    from matrixhell.plan import make_plan
+
+    profiles = build_profiles([s], kn)
+    ctx = make_context(profiles, kn)
+    target = make_plan(profiles, find_conflicts(ctx), ctx.view).target_of(s.name)
+    return target.runtime_version if target else None
