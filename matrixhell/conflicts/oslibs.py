@@ -151,4 +151,14 @@ def os_lib_clash(a: Profile, b: Profile, ctx: RuleContext) -> Iterator[Conflict]
     if la and lb and runtimes:
         title += f" with {' and '.join(runtimes)}"
     hint = f"{fits(a, ctx.view)}; {fits(b, ctx.view)}"
+    for p, needs in ((a, la), (b, lb)):
+        if needs:
+            # The way to share: the side whose library the other's releases lack does without it.
+            n = needs[0]
+            where = f" ({n.origin})" if n.origin is not None else ""
+            why = f", needed by {n.package}" if n.package else ""
+            shipping = _shipping(n, p, ctx)
+            only = releases_text(shipping, ctx.view)
+            verb = "ships" if len(set(shipping)) == 1 else "ship"
+            hint += f"; to share, {p.name} must do without {n.name}{where}{why}, which only {only} {verb}"
     yield Conflict("os-lib-clash", Severity.ERROR, (a.name, b.name), title, tuple(causes), hint)

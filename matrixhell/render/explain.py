@@ -206,15 +206,16 @@ def _group_hints(group: tuple[Conflict, ...]) -> list[str]:
             places[place] = []
             out.append((place,))
         places[place].append(who)
-    text: list[str] = []
+    where: list[str] = []
+    rest: list[str] = []
     for item in out:
         if isinstance(item, tuple):
             who_all = places[item[0]]
             verb = "fits" if len(who_all) == 1 else "fit"
-            text.append(f"{', '.join(who_all)} {verb} {item[0]}")
+            where.append(f"{', '.join(who_all)} {verb} {item[0]}")
         else:
-            text.append(item)
-    return text
+            rest.append(item)
+    return where + rest  # where each one fits, then what would let them share
 
 
 def explain_group(group: tuple[Conflict, ...]) -> str:

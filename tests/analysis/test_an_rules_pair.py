@@ -111,6 +111,10 @@ def test_os_lib_clash_against_a_runtime_only_on_newer_releases() -> None:
     _p, conflicts, _c = run([billing, new])
     [c] = of_kind(conflicts, "os-lib-clash")
     assert "libssl1.1 (billing)" in c.title and "(new)" in c.title
+    # the hint says what would let them share, and where that need is written
+    assert (c.hint or "").endswith(
+        "; to share, billing must do without libssl1.1 (x/Dockerfile:3), which only debian bullseye ships"
+    )
 
 
 def test_libc_clash_names_the_alpine_side_and_what_commits_it() -> None:
