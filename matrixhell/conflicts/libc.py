@@ -77,7 +77,37 @@ def musl_no_wheel(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
             Cause(pkg.name, "needs-lib", ", ".join(needs.libraries) or ", ".join(needs.build_tools), pkg.origin),
         )
         hint = f"the image needs {build_text} at build time (a slower, bigger build); a glibc base takes a wheel"
+        other = _musl_release_with_wheel(pkg.name, version, line, ctx)
+        if other is not None:
+            hint += f"; or pin {pkg.name}=={other}, which has a musllinux wheel for python {line}"
         yield Conflict("musl-no-wheel", Severity.WARNING, (p.name,), title, causes, hint)
+
+
+def _musl_release_with_wheel(name: str, pinned: str, line: str, ctx: RuleContext) -> str | None:
+    """The release of ``name`` nearest above ``pinned`` (else the newest) with a musllinux wheel."""
+    from packaging.version import InvalidVersion, Version
+
+    kn = ctx.kn
+    if kn.versions_of is None or kn.has_wheel is None:
+        return None
+    try:
+        base = Version(pinned)
+    except InvalidVersion:
+        return None
+    found: list[Version] = []
+    for text, _rp in kn.versions_of(name):
+        try:
+            v = Version(text)
+        except InvalidVersion:
+            continue
+        if not v.is_prerelease and v != base:
+            found.append(v)
+    # Nearest upgrade first (the smallest step), then older releases, newest first.
+    order = sorted(v for v in found if v > base) + sorted((v for v in found if v < base), reverse=True)
+    for v in order:
+        if kn.has_wheel(name, str(v), line, "musl"):
+            return str(v)
+    return None
 
 
 @pair_rule(

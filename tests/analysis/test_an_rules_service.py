@@ -331,3 +331,19 @@ def _plan_one(s: Service, kn: Knowledge) -> str | None:
     ctx = make_context(profiles, kn)
     target = make_plan(profiles, find_conflicts(ctx), ctx.view).target_of(s.name)
     return target.runtime_version if target else None
+
+
+def test_musl_hint_names_the_nearest_release_with_a_musllinux_wheel() -> None:
+    wheels = {("lxml", "5.2.2"): False, ("lxml", "5.3.0"): True, ("lxml", "6.0.0"): True, ("lxml", "5.1.0"): True}
+
+    def has_wheel(name: str, version: str, python: str, libc: str) -> bool | None:
+        return True if libc == "glibc" else wheels.get((name, version))
+
+    def versions_of(name: str) -> list[tuple[str, str | None]]:
+        return [(v, None) for n, v in wheels if n == name]
+
+    s = svc("ml", runtimes=[rt("==3.11.*")], packages=[pkg("lxml", "5.2.2")], base=[frm("python:3.11-alpine3.19")])
+    _p, conflicts, _c = run([s], knowledge(has_wheel=has_wheel, versions_of=versions_of))
+    [c] = of_kind(conflicts, "musl-no-wheel")
+    # the smallest step up that has one, not the newest or an older one
+    assert (c.hint or "").endswith("; or pin lxml==5.3.0, which has a musllinux wheel for python 3.11")
