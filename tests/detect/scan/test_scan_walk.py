@@ -252,3 +252,22 @@ def test_the_walk_record_covers_directories_ignore_files_and_links(tmp_path: Pat
     assert record.links["svc-link"] == "in" and "svc-link" not in record.dirs
     assert any(p.code == "symlink-loop" and p.path == "svc-link" for p in view.problems)
     assert record.dirs["svc"][5] is False
+
+
+def test_the_python_markers_pattern_matches_as_fnmatch_does() -> None:
+    import fnmatch
+
+    from matrixhell.detect.python.detector import PythonDetector, _is_requirements, _markers_match
+
+    rng = random.Random(3)
+    pieces = ["requirements", "dev-", ".txt", ".in", "pyproject", ".toml", "Pipfile", ".lock", "setup", ".py"]
+    names = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 3))) for _ in range(400)]
+    names += ["requirements.txt", "requirements-dev.in", "test-requirements.txt", "Requirements.txt", "uv.lock"]
+    match = _markers_match(PythonDetector.markers)
+    for name in names:
+        assert (match(name) is not None) == any(fnmatch.fnmatchcase(name, m) for m in PythonDetector.markers), name
+        want = any(
+            fnmatch.fnmatchcase(name, g)
+            for g in ("requirements*.txt", "*requirements*.txt", "requirements*.in", "*requirements*.in")
+        )
+        assert _is_requirements(name) == want, name
