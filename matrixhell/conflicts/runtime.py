@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from matrixhell.conflicts.causes import range_cause, req_cause
 from matrixhell.conflicts.hints import fits
 from matrixhell.conflicts.profile import Profile, spec_range
+from matrixhell.conflicts.ranges import VersionRange
 from matrixhell.conflicts.registry import RuleContext, pair_rule, service_rule
 from matrixhell.model import Conflict, RuntimeReq, Severity
 
@@ -66,4 +67,20 @@ def disjoint_runtime(a: Profile, b: Profile, ctx: RuleContext) -> Iterator[Confl
         return
     title = f"{a.runtime} {a.range} and {b.range} have no version in common"
     hint = f"{fits(a, ctx.view)}; {fits(b, ctx.view)}"
+    # The usual way to share is the older side moving up: say which source to change, and to what.
+    old, new = (a, b) if _below(a.range, b.range) else (b, a)
+    where = list(dict.fromkeys(str(s.origin) for s in old.sources if not spec_range(s.spec).overlaps(new.range)))
+    if where and old.versions_known:
+        hint += f"; to share, {old.name} must move to {old.runtime} {new.range} ({', '.join(where)})"
     yield Conflict("disjoint-runtime", Severity.ERROR, (a.name, b.name), title, (range_cause(a), range_cause(b)), hint)
+
+
+def _below(x: VersionRange, y: VersionRange) -> bool:
+    """Whether ``x`` starts below ``y`` (an unbounded start is lowest)."""
+    lx = x.intervals[0].lo if x.intervals else None
+    ly = y.intervals[0].lo if y.intervals else None
+    if lx is None:
+        return True
+    if ly is None:
+        return False
+    return lx < ly

@@ -33,6 +33,8 @@ def test_disjoint_runtime_says_the_merged_ranges() -> None:
     # root-cause pair first: one cause per service, each resting on the source that said it
     assert [x.subject for x in c.causes] == ["admin", "api"]
     assert str(c.causes[1].because[0].origin) == "api/.python-version:1"
+    # the way to share: the older side moves up, in the file that pins it
+    assert (c.hint or "").endswith("; to share, api must move to python >=3.12 (api/.python-version:1)")
     # the hint names the release and base that fit each side
     assert "api fits debian bookworm (python 3.8 from python:3.8-slim-bookworm" in (c.hint or "")
     assert "admin fits debian trixie (python 3.13 from python:3.13-slim-trixie" in (c.hint or "")
