@@ -23,7 +23,8 @@ real path and size cap, and is tied to the matrixhell version, the interpreter, 
 detectors and parsing libraries that produced it.
 
 Entries live under ``$MATRIXHELL_CACHE_DIR`` or ``$XDG_CACHE_HOME/matrixhell/scan`` (default
-``~/.cache/matrixhell/scan``), never inside the scanned repository.  They are written to a temporary
+``~/.cache/matrixhell/scan``), never inside the scanned repository; the MAX_ENTRIES most recently
+written are kept.  They are written to a temporary
 file and renamed into place (a reader sees the old entry or the new one, never half of one), and carry
 a checksum of their body: an entry that fails it, does not unpickle into a ScanResult, or that another
 user owns or could write, is ignored and overwritten.  ``MATRIXHELL_NO_CACHE=1`` (or
@@ -64,6 +65,8 @@ __all__ = [
 ]
 
 _MAGIC = b"matrixhell-scan-cache 1\n"
+#: entries kept in the cache directory, most recently written first
+MAX_ENTRIES = 64
 #: a file whose mtime is this close to the moment it was read is compared by content, not by stat
 RACY_NS = 2_000_000_000
 
@@ -431,3 +434,22 @@ class ScanCache:
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+            return
+        self._evict()
+
+    def _evict(self) -> None:
+        """Keep the MAX_ENTRIES most recently written entries (scans of many temporary checkouts
+        would otherwise fill the directory)."""
+        with contextlib.suppress(OSError):
+            entries = []
+            with os.scandir(self.directory) as it:
+                for e in it:
+                    if e.name.endswith(".scan") and not e.name.startswith(".tmp-"):
+                        with contextlib.suppress(OSError):
+                            entries.append((e.stat().st_mtime_ns, e.path))
+            if len(entries) <= MAX_ENTRIES:
+                return
+            entries.sort(reverse=True)
+            for _, path in entries[MAX_ENTRIES:]:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)

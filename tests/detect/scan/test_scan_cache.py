@@ -375,3 +375,22 @@ def test_after_any_change_a_cached_scan_equals_a_fresh_one(
     assert _scan(repo) == scan_mod.scan_repo(FsRepoView(repo), cache=False)
     misses = len(fresh_scans) - 25  # 25 scans with cache=False always run
     assert 0 < misses < 25  # the cache both served and refused
+
+
+def test_the_cache_keeps_only_the_most_recent_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MATRIXHELL_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("MATRIXHELL_NO_CACHE", raising=False)
+    monkeypatch.setattr(cache_mod, "MAX_ENTRIES", 3)
+    for i in range(5):
+        root = tmp_path / f"checkout{i}"
+        (root / "svc").mkdir(parents=True)
+        (root / "svc" / "go.mod").write_text(f"module s{i}\n\ngo 1.22\n")
+        _scan(root)
+        for entry in _entry_files(tmp_path):  # older writes look older: one second apart per round
+            st = entry.stat()
+            os.utime(entry, ns=(st.st_atime_ns, st.st_mtime_ns - 1_000_000_000))
+    kept = _entry_files(tmp_path)
+    assert len(kept) == 3
+    for i in (2, 3, 4):
+        root = tmp_path / f"checkout{i}"
+        assert cache_mod.ScanCache(str(root.resolve()), FsRepoView(root).size_cap).path in kept
