@@ -34,6 +34,10 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 export UV_PYTHON_DOWNLOADS=never
+# The scan cache of this run lives in a fresh directory, never the user's.
+MATRIXHELL_CACHE_DIR="$(mktemp -d -t matrixhell-test-cache.XXXXXX)"
+export MATRIXHELL_CACHE_DIR
+trap 'rm -rf "$MATRIXHELL_CACHE_DIR"' EXIT
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi

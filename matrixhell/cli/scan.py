@@ -20,7 +20,7 @@ class ScanFormat(enum.StrEnum):
     markdown = "markdown"
 
 
-def _scan(path: Path) -> Any:
+def _scan(path: Path, *, cache: bool = True) -> Any:
     from matrixhell.detect.repoview import FsRepoView
     from matrixhell.detect.scan import scan_repo
 
@@ -31,7 +31,7 @@ def _scan(path: Path) -> Any:
     from matrixhell.detect.native import with_native_libraries
 
     view = FsRepoView(path)
-    result = scan_repo(view)
+    result = scan_repo(view, cache=None if cache else False)
     # after scan_repo, which the scan benchmark times: this reads no file, only the knowledge layer
     return with_native_libraries(result)
 
@@ -42,6 +42,9 @@ def scan_command(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Every fact with its origin, and skips.")] = False,
     analyze: Annotated[bool, typer.Option("--analyze/--no-analyze", help="Find conflicts and show the matrix.")] = True,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to a file.")] = None,
+    cache: Annotated[
+        bool, typer.Option("--cache/--no-cache", help="Reuse the stored scan of an unchanged repository.")
+    ] = True,
 ) -> None:
     """Find every service of a repository and what it needs, each fact with the file and line it came from.
 
@@ -51,7 +54,7 @@ def scan_command(
     from matrixhell.cli._output import emit
     from matrixhell.render import scan_report
 
-    result = _scan(path)
+    result = _scan(path, cache=cache)
     analysis = None
     if analyze:
         from matrixhell.analyze import analyze as run_analysis
