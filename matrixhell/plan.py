@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from itertools import combinations
 
 from matrixhell.conflicts.engine import can_share
+from matrixhell.conflicts.hints import preferred_line
 from matrixhell.conflicts.knowledge import ReleaseLike
 from matrixhell.conflicts.profile import CatalogView, Profile, agreeing_lines, joint_slots
 from matrixhell.conflicts.ranges import line_range
@@ -339,10 +340,6 @@ def _line_of(version: str | None, lines: Iterable[str]) -> str | None:
     return None
 
 
-def _newest(lines: Iterable[str]) -> str:
-    return max(lines, key=lambda v: line_range(v).intervals[0].lo)  # type: ignore[arg-type,return-value]
-
-
 def _shared_target(
     group: list[Profile], view: CatalogView
 ) -> tuple[Target, tuple[tuple[str, str], ...], dict[str, Target]]:
@@ -378,7 +375,7 @@ def _shared_target(
             for line in [_line_of(f[1], versions)]
             if line is not None
         )
-        chosen[runtime] = min(votes, key=lambda v: (-votes[v], v)) if votes else _newest(versions)
+        chosen[runtime] = min(votes, key=lambda v: (-votes[v], v)) if votes else preferred_line(runtime, versions)
     users = Counter(p.runtime for p in group if p.runtime is not None)
     main = min(users, key=lambda r: (-users[r], r)) if users else None
     per_service = {p.name: _target_for(release, p.runtime, chosen.get(p.runtime or ""), p, view) for p in group}

@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from matrixhell.conflicts.profile import CatalogView, Profile
 from matrixhell.conflicts.ranges import line_range
 
-__all__ = ["best_slot", "fits", "releases_text"]
+__all__ = ["best_slot", "fits", "preferred_line", "releases_text"]
 
 
 def best_slot(
@@ -30,13 +30,23 @@ def best_slot(
             continue
         if profile.runtime is None or not slots[key]:
             return key, None, None
-        version = _newest(slots[key])
+        version = _newest(slots[key], profile.runtime)
         return key, version, view.best_image(profile.runtime, version, r, profile.from_image)
     return None
 
 
-def _newest(versions: frozenset[str]) -> str:
-    return max(versions, key=lambda v: line_range(v).intervals[0].lo)  # type: ignore[arg-type,return-value]
+def _newest(versions: frozenset[str], runtime: str | None = None) -> str:
+    return preferred_line(runtime, versions)
+
+
+def preferred_line(runtime: str | None, versions: Iterable[str]) -> str:
+    """The line to plan on when several fit: the newest, but for Node the newest even line when there
+    is one (odd Node majors never become LTS and leave support after six months)."""
+    lines = list(versions)
+    if runtime == "node":
+        even = [v for v in lines if v.isdigit() and int(v) % 2 == 0]
+        lines = even or lines
+    return max(lines, key=lambda v: line_range(v).intervals[0].lo)  # type: ignore[arg-type,return-value]
 
 
 def fits(profile: Profile, view: CatalogView, slots: Mapping[str, frozenset[str]] | None = None) -> str:

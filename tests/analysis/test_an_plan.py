@@ -306,3 +306,21 @@ def test_a_hand_written_from_the_image_table_no_longer_lists_is_honoured() -> No
     target = _plan([s], kn=kn).target_of("legacy")
     assert target is not None
     assert (target.release, target.runtime_version, target.base_image) == ("bullseye", "3.7", old.reference)
+
+
+def test_an_unconstrained_node_service_gets_the_newest_even_line() -> None:
+    from an_fakes import BOOKWORM, FakeCatalog, FakeImage
+
+    images = [
+        FakeImage(
+            f"node:{v}-bookworm-slim", "node", f"{v}-bookworm-slim", "debian", "bookworm", "glibc", "node", v, "slim"
+        )
+        for v in ("20", "22", "23")
+    ]
+    kn = knowledge(FakeCatalog([BOOKWORM], images=images), runtime_versions={"node": ("23", "22", "20")})
+    target = _plan([svc("web", runtimes=[rt(">=20", runtime="node", source="engines")])], kn=kn).target_of("web")
+    # 23 is newer, but odd Node majors never become LTS
+    assert target is not None and target.runtime_version == "22"
+    # asked for, an odd line is what it gets
+    target = _plan([svc("web", runtimes=[rt("==23.*", runtime="node", source="engines")])], kn=kn).target_of("web")
+    assert target is not None and target.runtime_version == "23"
