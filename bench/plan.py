@@ -19,12 +19,16 @@ import argparse
 import random
 import statistics
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import networkx as nx
 
 from matrixhell.model import Cause, Conflict, Origin, Severity
 from matrixhell.plan import min_colouring
 from matrixhell.render.explain import explain, explain_all
+
+T = TypeVar("T")
 
 CASES = [(30, 0.1), (30, 0.3), (30, 0.5), (200, 0.05), (200, 0.2), (1000, 0.01)]
 
@@ -34,11 +38,12 @@ def _graph(n: int, density: float, seed: int) -> set[tuple[int, int]]:
     return {(a, b) for a in range(n) for b in range(a + 1, n) if rng.random() < density}
 
 
-def _time(fn: object, repeat: int) -> tuple[float, object]:
-    times, out = [], None
+def _time(fn: Callable[[], T], repeat: int) -> tuple[float, T]:
+    times: list[float] = []
+    out = fn()
     for _ in range(repeat):
         t0 = time.perf_counter()
-        out = fn()  # type: ignore[operator]
+        out = fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times), out
 
@@ -50,13 +55,12 @@ def main() -> None:
     print(f"{'services':>8} {'density':>7} {'ours':>5} {'exact':>5} {'nx':>3} {'ours ms':>9} {'nx ms':>8} {'ratio':>6}")
     for n, density in CASES:
         edges = _graph(n, density, seed=n * 100 + int(density * 100))
-        g = nx.Graph()
+        g: nx.Graph[int] = nx.Graph()
         g.add_nodes_from(range(n))
         g.add_edges_from(edges)
-        ours_t, ours = _time(lambda: min_colouring(n, edges), args.repeat)  # noqa: B023
+        ours_t, (classes, exact) = _time(lambda: min_colouring(n, edges), args.repeat)  # noqa: B023
         nx_t, theirs = _time(lambda: nx.greedy_color(g, strategy="saturation_largest_first"), args.repeat)  # noqa: B023
-        classes, exact = ours  # type: ignore[misc]
-        nx_count = 1 + max(theirs.values())  # type: ignore[union-attr]
+        nx_count = 1 + max(theirs.values())
         print(
             f"{n:>8} {density:>7.2f} {len(classes):>5} {'yes' if exact else 'no':>5} {nx_count:>3} "
             f"{ours_t * 1000:>9.1f} {nx_t * 1000:>8.1f} {ours_t / nx_t:>5.1f}x"

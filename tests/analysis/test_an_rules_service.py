@@ -317,7 +317,8 @@ def test_newest_lines_without_a_wheel_for_a_pin_are_left_out() -> None:
 
 
 def test_sdist_only_and_unknown_pins_do_not_move_the_runtime() -> None:
-    for table in ({"oldpkg": set()}, {"oldpkg": None}):
+    tables: list[dict[str, set[str] | None]] = [{"oldpkg": set()}, {"oldpkg": None}]
+    for table in tables:
         s = svc("x", runtimes=[rt(">=3.8", source="requires-python")], packages=[pkg("oldpkg", "0.1")])
         profiles, _c, _ctx = run([s], knowledge(has_wheel=_wheels(table)))
         assert profiles[0].versions[0] == "3.13" and profiles[0].wheel_gaps == ()
