@@ -982,6 +982,23 @@ def _apk_op(words: list[_Token]) -> _PkgOp | None:
 
 
 _REMOVED = "removed in the same RUN"
+_KEPT = "kept in the final image"
+
+# Compilers and toolchains: a build needs them (node-gyp, C extensions); what runs the result does not,
+# even when a single-stage Dockerfile leaves them in the image.
+_BUILD_TOOLS = frozenset(
+    {
+        "build-essential", "build-base", "gcc", "g++", "c++", "clang", "make", "cmake", "autoconf",
+        "automake", "libtool", "pkg-config", "pkgconf", "pkgconfig", "musl-dev", "libc6-dev", "libc-dev",
+        "linux-headers", "python3", "python3-dev", "python-dev", "binutils",
+    }
+)  # fmt: skip
+
+
+def _is_build_tool(name: str) -> bool:
+    """A compiler, a build helper or a headers package (``-dev`` on Debian and Alpine, ``-devel`` on RPM)."""
+    versioned_compiler = re.fullmatch(r"g(cc|\+\+)-\d+", name) is not None
+    return name in _BUILD_TOOLS or name.endswith(("-dev", "-devel")) or versioned_compiler
 
 
 def _run_packages(
@@ -1051,12 +1068,14 @@ def _run_packages(
             or (virtual is not None and (manager, virtual) in removed)
             or (manager == "apt" and name in auto_removed)
         )
+        tool = final_chain and not gone and _is_build_tool(name)
         reason = (
             f"installed by the Dockerfile in stage {stage_label}"
             + ("; " + _REMOVED if gone else "")
             + ("" if final_chain else " (a build stage)")
+            + (f", {_KEPT} (a build tool)" if tool else "")
         )
-        out.append(SystemPackage(name, manager, "build" if gone else phase, Origin(path, line), reason))
+        out.append(SystemPackage(name, manager, "build" if gone or tool else phase, Origin(path, line), reason))
     return out
 
 

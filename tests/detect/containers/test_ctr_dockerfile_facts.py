@@ -266,3 +266,29 @@ def test_official_image_pattern_apt_mark_auto_then_purge_auto_remove() -> None:
 def test_autoremove_without_apt_mark_removes_nothing_named() -> None:
     got = pkgs("FROM debian\nRUN apt-get install -y curl && apt-get autoremove -y\n")
     assert got["curl"][1] == "run"
+
+
+def test_build_tools_of_a_single_stage_dockerfile_are_build_phase() -> None:
+    f = facts(
+        "FROM node:20-bookworm\n"
+        "RUN apt-get update && apt-get install -y python3 make g++ libpq-dev libpq5 curl\n"
+        "RUN apk add --no-cache build-base musl-dev pkgconf openssl-dev tzdata\n"
+        'CMD ["node", "server.js"]\n'
+    )
+    phases = {p.name: p.phase for p in f.system_packages}
+    assert phases == {
+        "python3": "build",
+        "make": "build",
+        "g++": "build",
+        "libpq-dev": "build",
+        "libpq5": "run",
+        "curl": "run",
+        "build-base": "build",
+        "musl-dev": "build",
+        "pkgconf": "build",
+        "openssl-dev": "build",
+        "tzdata": "run",
+    }
+    reasons = {p.name: p.reason for p in f.system_packages}
+    assert "kept in the final image" in (reasons["make"] or "")
+    assert "kept in the final image" not in (reasons["libpq5"] or "")
