@@ -1,8 +1,8 @@
 """Detections + what discovery knows (compose, Dockerfile, members) -> one Service.
 
 Runtimes are ordered primary runtime first, then by precedence (lowest wins), ties by file and line.
-Two sources disagree when their specifiers have no version in common; each such pair becomes a
-``runtime-disagreement`` warning.  Start commands go by precedence (compose 10 < Procfile web 20 <
+Two sources disagree when their specifiers have no version in common; each such pair of specifiers
+becomes one ``runtime-disagreement`` warning naming every source of both sides.  Start commands go by precedence (compose 10 < Procfile web 20 <
 Dockerfile 30 < framework inference < package.json start 40 ...).  Ports are merged compose first, then
 the Dockerfile's EXPOSE, then framework defaults, one per number and protocol.
 """
@@ -125,35 +125,79 @@ def primary_runtime(detections: Sequence[Detection]) -> str | None:
     return min(files, key=lambda rt: (-len(files[rt]), rt))
 
 
+#: lock file -> (the file a person edits, the command that writes the lock again)
+_LOCKS = {
+    "Gemfile.lock": ("Gemfile", "bundle lock"),
+    "uv.lock": ("pyproject.toml", "uv lock"),
+    "poetry.lock": ("pyproject.toml", "poetry lock"),
+    "pdm.lock": ("pyproject.toml", "pdm lock"),
+    "Pipfile.lock": ("Pipfile", "pipenv lock"),
+    "package-lock.json": ("package.json", "npm install"),
+    "npm-shrinkwrap.json": ("package.json", "npm install"),
+    "yarn.lock": ("package.json", "yarn install"),
+    "pnpm-lock.yaml": ("package.json", "pnpm install"),
+    "composer.lock": ("composer.json", "composer update --lock"),
+    "Cargo.lock": ("Cargo.toml", "cargo update"),
+}
+
+
+def _lock_of(path: str) -> tuple[str, str] | None:
+    """(manifest path, regenerate command) when ``path`` is a generated lock file."""
+    directory, _, base = path.rpartition("/")
+    hit = _LOCKS.get(base)
+    if hit is None:
+        return None
+    return (f"{directory}/{hit[0]}" if directory else hit[0]), hit[1]
+
+
+def _said(reqs: Sequence[RuntimeReq]) -> str:
+    return ", ".join(f"{r.source} ({r.origin})" for r in reqs)
+
+
+def _disagreement_hint(runtime: str, losers: Sequence[RuntimeReq], winner: RuntimeReq) -> str:
+    """Name every hand-written source to change; a lock file is written again, never edited."""
+    written = [r for r in losers if _lock_of(r.origin.path) is None]
+    locks = [(r, _lock_of(r.origin.path)) for r in losers]
+    commands = sorted({lk[1] for _, lk in locks if lk is not None})
+    paths = list(dict.fromkeys(str(r.origin) for r in written))
+    if not paths:  # only a lock disagrees: its manifest already agrees, or says nothing
+        paths = list(dict.fromkeys(lk[0] for _, lk in locks if lk is not None))
+    text = f"change {runtime} in {' and '.join(paths)} to agree with {winner.origin}"
+    if commands:
+        text += ", then run " + " and ".join(f"`{c}`" for c in commands)
+    return text
+
+
 def _disagreements(runtimes: Sequence[RuntimeReq], service: str) -> list[Finding]:
+    """One finding per pair of specifiers with no version in common, naming every source of each."""
     out: list[Finding] = []
-    by_runtime: dict[str, list[RuntimeReq]] = {}
+    by_runtime: dict[str, dict[str, list[RuntimeReq]]] = {}
     for r in runtimes:
         if r.spec.strip():
-            by_runtime.setdefault(r.runtime, []).append(r)
-    for runtime, reqs in by_runtime.items():
-        seen: set[tuple[str, str]] = set()
-        for i, a in enumerate(reqs):
-            for b in reqs[i + 1 :]:
-                key = (a.spec, b.spec)
-                if a.spec == b.spec or key in seen:
+            by_runtime.setdefault(r.runtime, {}).setdefault(r.spec, []).append(r)
+    for runtime, by_spec in by_runtime.items():
+        specs = list(by_spec)
+        for i, a_spec in enumerate(specs):
+            for b_spec in specs[i + 1 :]:
+                if specifiers_intersect(a_spec, b_spec) is not False:
                     continue
-                seen.add(key)
-                if specifiers_intersect(a.spec, b.spec) is False:
-                    out.append(
-                        Finding(
-                            code="runtime-disagreement",
-                            severity=Severity.WARNING,
-                            message=(
-                                f"{runtime}: {a.source} ({a.origin}) says {a.spec} but {b.source} "
-                                f"({b.origin}) says {b.spec}; no version satisfies both - "
-                                f"{a.source} wins"
-                            ),
-                            origin=b.origin,
-                            hint=f"make {b.origin.path} agree with {a.origin.path}",
-                            service=service,
-                        )
+                a, losers = by_spec[a_spec][0], by_spec[b_spec]
+                # point at what a person edits: the first hand-written losing source, else the lock
+                at = next((r for r in losers if _lock_of(r.origin.path) is None), losers[0])
+                verb = "says" if len(losers) == 1 else "say"
+                out.append(
+                    Finding(
+                        code="runtime-disagreement",
+                        severity=Severity.WARNING,
+                        message=(
+                            f"{runtime}: {_said(by_spec[a_spec])} says {a_spec} but {_said(losers)} {verb} "
+                            f"{b_spec}; no version satisfies both - {a.source} wins"
+                        ),
+                        origin=at.origin,
+                        hint=_disagreement_hint(runtime, losers, a),
+                        service=service,
                     )
+                )
     return out
 
 

@@ -80,6 +80,35 @@ def test_disagreeing_sources_are_a_warning_naming_both() -> None:
     assert "==3.8.*" in f.message and "==3.11.*" in f.message
 
 
+def test_disagreement_names_every_source_and_the_file_a_person_edits() -> None:
+    ruby = Detection(
+        "ruby",
+        runtimes=(
+            rt("==3.3.1", "ruby-version-file", "api/.ruby-version", 10, runtime="ruby"),
+            rt("==3.2.4", "gemfile-lock-ruby", "api/Gemfile.lock", 25, runtime="ruby"),
+            rt("==3.2.4", "gemfile-ruby", "api/Gemfile", 30, runtime="ruby"),
+        ),
+    )
+    (f,) = [f for f in merge_service(PLAN, [ruby]).findings if f.code == "runtime-disagreement"]
+    assert f.origin == Origin("api/Gemfile", 1)
+    assert "api/Gemfile.lock:1" in f.message and "api/Gemfile:1" in f.message
+    assert f.hint is not None and "api/Gemfile:1" in f.hint and "`bundle lock`" in f.hint
+    assert "Gemfile.lock" not in f.hint
+
+
+def test_a_lock_alone_disagreeing_sends_the_user_to_its_manifest() -> None:
+    py = Detection(
+        "python",
+        runtimes=(
+            rt("==3.12.*", "python-version-file", "api/.python-version", 10),
+            rt("<3.11", "uv-lock-requires-python", "api/uv.lock", 45),
+        ),
+    )
+    (f,) = [f for f in merge_service(PLAN, [py]).findings if f.code == "runtime-disagreement"]
+    assert f.origin == Origin("api/uv.lock", 1)
+    assert f.hint is not None and "api/pyproject.toml" in f.hint and "`uv lock`" in f.hint
+
+
 def test_different_runtimes_never_disagree() -> None:
     d = Detection("x", runtimes=(rt("==3.8.*", "a", "p", 10), rt("==20.*", "b", "q", 20, runtime="node")))
     assert not [f for f in merge_service(PLAN, [d]).findings if f.code == "runtime-disagreement"]
