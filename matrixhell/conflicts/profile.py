@@ -215,6 +215,7 @@ class CatalogView:
         self._for = lru_cache(maxsize=None)(self._images_for)
         self._tracked: dict[tuple[str, str], bool] = {}
         self._lib_tracked: dict[str, bool] = {}
+        self._libnames: frozenset[str] | None = None
         self._by_key = {release_key(r.distro, r.name): r for r in self.releases}
         self.memo: dict[tuple[object, ...], object] = {}  # answers rules ask again for every pair
 
@@ -295,7 +296,37 @@ class CatalogView:
             return not self.lib_tracked(need.name) or self.lib_packages(release, need.name) is not None
         if need.manager is None or not self.tracked(need.manager, need.name):
             return True
-        return _MANAGER_OF_DISTRO.get(release.distro) == need.manager and release.has(need.name)
+        if _MANAGER_OF_DISTRO.get(release.distro) != need.manager:
+            return False
+        if release.has(need.name):
+            return True
+        if bool(getattr(release, "complete", True)):
+            return False  # every package name of the release is known: it is not there
+        # A curated release lists only some packages: curl, tini, ca-certificates are on every Ubuntu
+        # though the curation never names them.  A name is absent there only when the curation
+        # follows it (on another release of the distro), or when it is a library's package under
+        # another distro's name (libjpeg62-turbo is Debian's, Ubuntu ships libjpeg-turbo8).
+        return not (self._curated(release.distro, need.name) or need.name in self._library_names())
+
+    def _curated(self, distro: str, name: str) -> bool:
+        key = (f"distro:{distro}", name)
+        if key not in self._tracked:
+            self._tracked[key] = any(r.has(name) for r in self.releases if r.distro == distro)
+        return self._tracked[key]
+
+    def _library_names(self) -> frozenset[str]:
+        """Every package name some release gives a logical library (run and build)."""
+        if self._libnames is None:
+            names: set[str] = set()
+            for r in self.releases:
+                libs = getattr(r, "libraries", ())
+                for lib in libs() if callable(libs) else libs:
+                    found = self.lib_packages(r, lib)
+                    if found is not None:
+                        names.update(found.run)
+                        names.update(found.build)
+            self._libnames = frozenset(names)
+        return self._libnames
 
 
 def _family(image: object) -> tuple[object, object]:

@@ -42,6 +42,11 @@ class FakeRelease:
     libs: dict[str, FakeLibPackages] = field(default_factory=dict, hash=False)
     eol: str | None = None
     node: str | None = None
+    complete: bool = True  # False: a curated release that lists only some of its packages
+
+    @property
+    def libraries(self) -> tuple[str, ...]:
+        return tuple(self.libs)
 
     def has(self, name: str) -> bool:
         return name in self.packages

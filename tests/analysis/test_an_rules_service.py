@@ -348,3 +348,41 @@ def test_musl_hint_names_the_nearest_release_with_a_musllinux_wheel() -> None:
     [c] = of_kind(conflicts, "musl-no-wheel")
     # the smallest step up that has one, not the newest or an older one
     assert (c.hint or "").endswith("; or pin lxml==5.3.0, which has a musllinux wheel for python 3.11")
+
+
+def test_a_curated_release_lacks_only_what_its_curation_follows() -> None:
+    from an_fakes import FakeCatalog, FakeLibPackages, FakeRelease
+
+    from matrixhell.conflicts.profile import CatalogView, LibNeed
+
+    def ubuntu(name: str, pkgs: set[str]) -> FakeRelease:
+        jpeg = {"libjpeg": FakeLibPackages(("libjpeg-dev",), ("libjpeg-turbo8",))}
+        return FakeRelease(
+            "ubuntu", name, name, "glibc", "2.39", "libssl3", "3.12", frozenset(pkgs), jpeg, complete=False
+        )
+
+    deb = FakeRelease(
+        "debian",
+        "bookworm",
+        "12",
+        "glibc",
+        "2.36",
+        "libssl3",
+        "3.11",
+        frozenset({"curl", "libjpeg62-turbo", "libfoo1"}),
+        {"libjpeg": FakeLibPackages(("libjpeg62-turbo-dev",), ("libjpeg62-turbo",))},
+    )
+    noble, jammy = ubuntu("24.04", {"libjpeg-turbo8"}), ubuntu("22.04", {"libjpeg-turbo8", "libfoo1"})
+    view = CatalogView(knowledge(FakeCatalog([deb, noble, jammy], images=())))
+
+    def apt_need(name: str) -> LibNeed:
+        return LibNeed(name, False, "apt", "run", "")
+
+    # curl is on every Ubuntu though the curation never names it: no verdict, so it fits
+    assert view.satisfies(noble, apt_need("curl"))
+    # Debian's name for a library Ubuntu ships as libjpeg-turbo8 is not on Ubuntu
+    assert not view.satisfies(noble, apt_need("libjpeg62-turbo"))
+    # a name the curation follows on another Ubuntu release is really absent here
+    assert not view.satisfies(noble, apt_need("libfoo1")) and view.satisfies(jammy, apt_need("libfoo1"))
+    # a complete release lacks whatever it does not list
+    assert not view.satisfies(deb, apt_need("libjpeg-turbo8"))
