@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from matrixhell.model import Cause, Conflict, Plan
+from matrixhell.model import Cause, Conflict, Finding, Plan
 from matrixhell.render.explain import explain_all
 from matrixhell.render.matrix import Matrix, matrix_table
 
@@ -31,13 +31,41 @@ def _environments(plan: Plan) -> list[str]:
     return lines
 
 
+def _same_fact(c: Conflict, f: Finding) -> bool:
+    """A scan finding that already says what the conflict says: same code, service and sources."""
+    if c.kind != f.code or c.subjects != (f.service,) or f.origin is None:
+        return False
+    named = f.message + " " + str(f.origin)
+    return all(str(x.origin) in named for x in c.causes if x.origin is not None)
+
+
+def _split(analysis: _Analysis) -> tuple[list[Conflict], list[Conflict]]:
+    """(conflicts to explain, conflicts the scan's findings list already shows with their file:line)."""
+    scan = getattr(analysis, "scan", None)
+    findings: list[Finding] = list(scan.all_findings()) if scan is not None else []
+    shown, rest = [], []
+    for c in analysis.plan.conflicts:
+        (shown if any(_same_fact(c, f) for f in findings) else rest).append(c)
+    return rest, shown
+
+
+def _conflicts_header(plan: Plan, shown: list[Conflict]) -> str:
+    errors = sum(1 for c in plan.conflicts if c.severity.value == "error")
+    head = f"conflicts: {errors} error(s), {len(plan.conflicts) - errors} warning(s)"
+    if shown:
+        listed = ", ".join(f"{c.severity.value} {c.kind} ({', '.join(c.subjects)})" for c in shown)
+        head += f"; under findings above: {listed}"
+    return head
+
+
 def analysis_text(analysis: _Analysis, *, verbose: bool = False) -> str:
     plan = analysis.plan
     parts = ["the matrix:", matrix_table(analysis.matrix), "", *_environments(plan)]
     if plan.conflicts:
-        errors = sum(1 for c in plan.conflicts if c.severity.value == "error")
-        parts += ["", f"conflicts: {errors} error(s), {len(plan.conflicts) - errors} warning(s)"]
-        parts.append(explain_all(plan.conflicts, verbose=verbose))
+        rest, shown = _split(analysis)
+        parts += ["", _conflicts_header(plan, shown)]
+        if rest:
+            parts.append(explain_all(rest, verbose=verbose))
     else:
         parts += ["", "no conflicts: every service can share one environment"]
     return "\n".join(parts) + "\n"
@@ -48,7 +76,10 @@ def analysis_markdown(analysis: _Analysis, *, verbose: bool = False) -> str:
     out = ["## The matrix", "", "```", matrix_table(analysis.matrix), "```", "", "## Environments", ""]
     out += [f"- {line.strip()}" for line in _environments(plan)[1:]]
     if plan.conflicts:
-        out += ["", "## Conflicts", "", "```", explain_all(plan.conflicts, verbose=verbose), "```"]
+        rest, shown = _split(analysis)
+        out += ["", "## Conflicts", "", _conflicts_header(plan, shown)]
+        if rest:
+            out += ["", "```", explain_all(rest, verbose=verbose), "```"]
     return "\n".join(out) + "\n"
 
 
@@ -78,8 +109,12 @@ def analysis_to_data(analysis: _Analysis) -> dict[str, Any]:
     return {
         "conflicts": [_conflict(c) for c in plan.conflicts],
         "environments": [
-            {"name": e.name, "services": list(e.services), "target": _target(e.target),
-             "runtimes": [{"runtime": r, "version": v} for r, v in e.runtimes]}
+            {
+                "name": e.name,
+                "services": list(e.services),
+                "target": _target(e.target),
+                "runtimes": [{"runtime": r, "version": v} for r, v in e.runtimes],
+            }
             for e in plan.environments
         ],
         "targets": {name: _target(t) for name, t in plan.targets},
@@ -91,7 +126,13 @@ def analysis_to_data(analysis: _Analysis) -> dict[str, Any]:
 
 def _target(t: Any) -> dict[str, Any]:
     return {
-        "distro": t.distro, "release": t.release, "libc": t.libc, "libc_version": t.libc_version,
-        "arch": t.arch, "runtime": t.runtime, "runtime_version": t.runtime_version,
-        "base_image": t.base_image, "ssl": t.ssl,
+        "distro": t.distro,
+        "release": t.release,
+        "libc": t.libc,
+        "libc_version": t.libc_version,
+        "arch": t.arch,
+        "runtime": t.runtime,
+        "runtime_version": t.runtime_version,
+        "base_image": t.base_image,
+        "ssl": t.ssl,
     }

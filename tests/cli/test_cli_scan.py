@@ -107,3 +107,17 @@ def test_output_into_a_missing_directory_is_an_input_error(tmp_path: Path) -> No
 def test_version_is_printed() -> None:
     proc = run("--version")
     assert proc.returncode == 0 and proc.stdout.startswith("matrixhell ")
+
+
+def test_a_runtime_disagreement_is_printed_once_with_its_file_and_line() -> None:
+    proc = run("scan", str(REPOS / "polyglot"), "--no-cache")
+    lines = [ln for ln in proc.stdout.splitlines() if "runtime-disagreement" in ln]
+    explained = [ln for ln in lines if "have no version in common" in ln]
+    assert not explained, proc.stdout  # the conflict's own block is left out
+    (finding,) = [ln for ln in lines if ln.strip().startswith("warning [storefront]")]
+    assert "storefront/Gemfile:3" in finding and "storefront/.ruby-version:1" in finding
+    (header,) = [ln for ln in proc.stdout.splitlines() if ln.startswith("conflicts:")]
+    assert "runtime-disagreement (storefront)" in header
+    data = json.loads(run("scan", str(REPOS / "polyglot"), "--format", "json", "--no-cache").stdout)
+    kinds = [c["kind"] for c in data["analysis"]["conflicts"]]
+    assert "runtime-disagreement" in kinds  # the data keeps the conflict
