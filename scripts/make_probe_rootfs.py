@@ -27,6 +27,7 @@ for k in CapInh CapPrm CapEff CapBnd CapAmb NoNewPrivs Seccomp; do
 done
 echo "uid_map=$(cat /proc/self/uid_map | tr -s ' ' | sed 's/^ //' | tr '\n' ';')"
 echo "gid_map=$(cat /proc/self/gid_map | tr -s ' ' | sed 's/^ //' | tr '\n' ';')"
+echo "setgroups=$(cat /proc/self/setgroups)"
 echo "fds=$(ls /proc/self/fd | tr '\n' ',')"
 echo "interfaces=$(ls /sys/class/net | tr '\n' ',')"
 echo "lo=$(cat /sys/class/net/lo/operstate 2>/dev/null) loflags=$(cat /sys/class/net/lo/flags 2>/dev/null)"

@@ -488,12 +488,7 @@ def _setup_terminal(console_pair: object, p: object) -> None:
     size = getattr(p, "console_size", None)
     if size:
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[0], size[1], 0, 0))
-    try:  # /dev/console is the terminal, as in runc
-        if not os.path.exists("/dev/console"):
-            os.close(os.open("/dev/console", os.O_CREAT | os.O_WRONLY | os.O_CLOEXEC, 0o600))
-        _libc.mount(f"/dev/pts/{n}", "/dev/console", None, 4096, None)
-    except OSError:
-        pass
+    _bind_console(slave)
     fcntl.ioctl(slave, _TIOCSCTTY, 0)
     for i in range(3):
         os.dup2(slave, i)
@@ -504,3 +499,31 @@ def _setup_terminal(console_pair: object, p: object) -> None:
     socket.send_fds(sock, [b"c"], [master])
     sock.close()
     os.close(master)
+
+
+def _bind_console(slave: int) -> None:
+    """/dev/console is the terminal, as in runc. The mount goes onto an O_NOFOLLOW fd of /dev/console
+    from the slave's own fd: an image's /dev/console symlink (or a swapped /dev/pts/N) cannot redirect it
+    (the CVE-2025-52565 class). A /dev that cannot hold the node is tolerated, a symlink is refused."""
+    import stat
+
+    flags = _O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open("/dev/console", flags)
+    except FileNotFoundError:
+        try:
+            os.close(os.open("/dev/console", os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_WRONLY
+                             | os.O_CLOEXEC, 0o600))
+            fd = os.open("/dev/console", flags)
+        except OSError:
+            return  # a read-only image /dev without a console: the terminal is still on fds 0-2
+    try:
+        mode = os.fstat(fd).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISCHR(mode)):
+            raise RtError("process.terminal", "/dev/console in the container is a symlink or not a file; "
+                          "refusing to mount the terminal through it", EXIT_SYSTEM)
+        _libc.mount(f"/proc/self/fd/{slave}", f"/proc/self/fd/{fd}", None, 4096, None)
+    except OSError as e:
+        raise RtError("process.terminal", f"binding the terminal on /dev/console: {e.strerror}") from e
+    finally:
+        os.close(fd)

@@ -203,7 +203,12 @@ def prepare(cfg: Config, userns: bool, layout: Layout | None, before_cgroupfs: C
             create_symlinks(rootfd, with_ptmx=has_pts)
         if cfg.process is not None:
             # runc creates a missing cwd; doing it here, confined, is what keeps it inside the root
-            os.close(open_in_root(rootfd, cfg.process.cwd, create="dir"))
+            # (magic links such as /proc/self/fd/N are refused: the CVE-2024-21626 class)
+            try:
+                os.close(open_in_root(rootfd, cfg.process.cwd, create="dir"))
+            except OSError as e:
+                raise RtError("process.cwd", f"{cfg.process.cwd}: cannot be resolved inside the rootfs: "
+                              f"{_errno_name(e)}") from e
     finally:
         os.close(rootfd)
     if prop & (1 << 20):  # rootfsPropagation shared: the rootfs mount itself

@@ -20,8 +20,8 @@ pytestmark = [pytest.mark.privileged, privileged]
 
 # Keys whose values must agree; `pids` lists the probe's own short-lived helpers and differs by design.
 COMPARED = ("pid", "hostname", "uid", "gid", "groups", "cwd", "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb",
-            "NoNewPrivs", "Seccomp", "uid_map", "gid_map", "fds", "interfaces", "lo", "loflags", "sid", "nofile",
-            "env_home")
+            "NoNewPrivs", "Seccomp", "uid_map", "gid_map", "setgroups", "fds", "interfaces", "lo", "loflags", "sid",
+            "nofile", "env_home")
 
 
 def _runc(bundle: Bundle, tmp_path: Path, cid: str) -> subprocess.CompletedProcess:

@@ -135,6 +135,7 @@ def test_rootless_probe(u: AsUser, pub_rootfs: Path) -> None:
     assert r["uid"] == "0"
     assert r["uid_map"].split() == ["0", str(u.pw.pw_uid), "1;"]
     assert r["gid_map"].split() == ["0", str(u.pw.pw_gid), "1;"]
+    assert r["setgroups"] == "deny"  # dropping a supplementary group would bypass a group-deny ACL
     assert r["CapEff"] == "0000000020000420" and r["NoNewPrivs"] == "1" and r["Seccomp"] == "2"
     assert r["interfaces"] == "lo,"
     assert r["fds"] == "0,1,2,3,"

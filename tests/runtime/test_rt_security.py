@@ -190,8 +190,29 @@ def test_cwd_must_resolve_inside_the_root(rt: Runtime, bundle: Bundle, own_rootf
     bundle.process["cwd"] = "/escape/tmp"
     bundle.sh("pwd; ls /proc/self/cwd/ | grep -c probe.sh; true")
     out = rt.run(bundle.write()).stdout.splitlines()
-    assert out == ["/tmp", "0"] or out[0].startswith("/")  # the symlink resolved within the new root
-    assert "/proc/self/cwd" not in out
+    assert out == ["/tmp", "0"]  # the symlink resolved within the new root
+    assert not (own_rootfs.parent / "tmp").exists()  # ... and nothing was made beside the rootfs
+
+
+def test_cwd_through_an_inherited_host_directory_fd_is_refused(rt: Runtime, bundle: Bundle,
+                                                                tmp_path: Path) -> None:
+    """CVE-2024-21626 itself: process.cwd names /proc/self/fd/N, N a host directory the runtime inherited
+    (open until exec, since fds are only marked close-on-exec): the start must fail, nothing may run."""
+    host = tmp_path / "hostside"
+    host.mkdir()
+    d = os.open(str(host), os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        bundle.process["cwd"] = f"/proc/self/fd/{d}"
+        bundle.sh("pwd; echo pwned > escaped")
+        res = rt.run(bundle.write(), check=False, pass_fds=(d,))
+        # refused twice over: resolving the cwd in the rootfs rejects magic links (exit 6), and the
+        # check after chdir rejects a cwd outside the new root (exit 7)
+        assert res.returncode in (6, 7), res
+        assert res.stderr.startswith("matrixhell-runtime: error: process.cwd: "), res.stderr
+        assert res.stdout == ""
+        assert list(host.iterdir()) == []
+    finally:
+        os.close(d)
 
 
 def test_container_process_exe_is_inside_and_runtime_is_unreachable(rt: Runtime, bundle: Bundle) -> None:
@@ -273,3 +294,115 @@ def test_device_nodes_shipped_in_the_image_are_inert(rt: Runtime, bundle: Bundle
 def test_keyring_and_kernel_logs_masked_or_denied(rt: Runtime, bundle: Bundle) -> None:
     bundle.sh("cat /proc/keys | wc -c; dmesg > /dev/null 2>&1 && echo dmesg || echo no-dmesg")
     assert rt.run(bundle).stdout.split() == ["0", "no-dmesg"]
+
+
+def test_created_container_in_a_shared_pid_namespace_hides_the_runtime_binary(
+        rt: Runtime, bundle: Bundle, tmp_path: Path) -> None:
+    """CVE-2019-5736 class from the inside: a second container created into a running container's pid
+    namespace is still our interpreter until `start`; the first one's processes must not be able to open
+    or even name its /proc/<pid>/exe (non-dumpable), which is what overwriting the host binary needs."""
+    bundle.sh("echo ready; while [ ! -e /dev/shm/go ]; do sleep 0.05; done; "
+              "for p in /proc/[0-9]*; do [ $p = /proc/$$ ] || [ $p = /proc/self ] || "
+              "[ $p = /proc/thread-self ] || { readlink $p/exe || echo noexe-$p; "
+              "head -c 4 $p/exe > /dev/shm/x 2>/dev/null && echo opened-$p; }; done; echo done")
+    first = rt.new_id()
+    from rt_harness import RT, env
+
+    p = subprocess.Popen([*RT, "--root", str(rt.root), "run", "--bundle", str(bundle.path), first],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env())
+    second = rt.new_id()
+    try:
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+        pid1 = json.loads(rt.cmd("state", first, check=True).stdout)["pid"]
+        b2 = tmp_path / "bundle2"
+        b2.mkdir()
+        cfg = json.loads((bundle.path / "config.json").read_text())
+        cfg["process"]["args"] = ["/bin/true"]
+        for n in cfg["linux"]["namespaces"]:
+            if n["type"] == "pid":
+                n["path"] = f"/proc/{pid1}/ns/pid"
+        (b2 / "config.json").write_text(json.dumps(cfg))
+        res = rt.cmd("create", "--bundle", str(b2), second, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL, capture_output=False)  # the created process keeps stdio
+        assert res.returncode == 0
+        pid2 = json.loads(rt.cmd("state", second, check=True).stdout)["pid"]
+        assert os.readlink(f"/proc/{pid2}/exe").find("python") >= 0  # still the runtime's interpreter
+        with open(f"/proc/{pid1}/root/dev/shm/go", "w"):
+            pass
+        out, err = p.communicate(timeout=20)
+        lines = out.splitlines()
+        assert lines[-1] == "done", (out, err)
+        assert not any("python" in line for line in lines), lines
+        assert not any(line.startswith("opened-") for line in lines), lines
+        assert any(line.startswith("noexe-") for line in lines), lines  # the created one was seen, and refused
+    finally:
+        rt.cmd("delete", "--force", second)
+        if p.poll() is None:
+            rt.cmd("kill", first, "KILL")
+            p.communicate(timeout=10)
+
+
+def test_masking_refuses_a_dev_null_that_is_not_the_null_device(rt: Runtime, bundle: Bundle,
+                                                                own_rootfs: Path) -> None:
+    """The /dev/null class (runc's CVE-2025-31133): the image's /dev (no tmpfs /dev in the config) has
+    /dev/null as a symlink to a procfs file; masking must not bind that file over the masked paths."""
+    bundle.config["mounts"] = [m for m in bundle.config["mounts"] if not m["destination"].startswith("/dev")]
+    (own_rootfs / "dev").mkdir(exist_ok=True)
+    (own_rootfs / "dev" / "null").symlink_to("/proc/sys/kernel/hostname")
+    bundle.sh("cat /proc/timer_list; cat /proc/keys")
+    res = rt.run(bundle.write(), check=False)
+    assert res.returncode == 6, res
+    assert "linux.maskedPaths" in res.stderr and "/dev/null is not the null device" in res.stderr
+    assert "matrixhell" not in res.stdout
+
+
+def test_terminal_refuses_a_dev_console_symlink(rt: Runtime, bundle: Bundle, own_rootfs: Path) -> None:
+    """The /dev/console class (runc's CVE-2025-52565): the terminal is bound on /dev/console; an image
+    whose /dev/console is a symlink must not redirect that mount elsewhere in the container."""
+    bundle.config["mounts"] = [m for m in bundle.config["mounts"]
+                               if m["destination"] not in ("/dev", "/dev/shm", "/dev/mqueue")]
+    (own_rootfs / "dev").mkdir(exist_ok=True)
+    (own_rootfs / "etc" / "target").write_text("original\n")
+    (own_rootfs / "dev" / "console").symlink_to("/etc/target")
+    (own_rootfs / "dev" / "ptmx").symlink_to("pts/ptmx")
+    bundle.process["terminal"] = True
+    bundle.config["linux"]["maskedPaths"] = []
+    bundle.sh("grep -c ' /etc/target ' /proc/self/mountinfo; true")
+    res = rt.run(bundle.write(), check=False, stdin=subprocess.DEVNULL)
+    assert res.returncode == 6, res
+    assert "/dev/console" in res.stderr and "symlink" in res.stderr
+    assert (own_rootfs / "etc" / "target").read_text() == "original\n"
+
+
+def test_tiocsti_cannot_reach_the_runtimes_controlling_terminal(rt: Runtime, bundle: Bundle,
+                                                               rootfs: Path) -> None:
+    """TIOCSTI class with a real terminal: the runtime's stdin is its controlling tty (a pty); the
+    container, in its own session, must not push input into it."""
+    if not (rootfs / "bin" / "mhprobe").exists():
+        pytest.fail("gcc is needed to build the static mhprobe helper")
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        bundle.args("/bin/mhprobe", "tiocsti")
+        from rt_harness import RT, env
+
+        def ctty() -> None:  # the slave becomes the runtime's controlling terminal
+            import fcntl
+            import termios
+
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+        res = subprocess.run([*RT, "--root", str(rt.root), "run", "--bundle", str(bundle.path), rt.new_id()],
+                             stdin=slave, capture_output=True, text=True, env=env(), timeout=30,
+                             start_new_session=True, preexec_fn=ctty)
+        assert res.stdout.strip() in ("tiocsti=EPERM", "tiocsti=EIO"), res
+        os.set_blocking(master, False)
+        try:
+            injected = os.read(master, 100)
+        except BlockingIOError:
+            injected = b""
+        assert b"x" not in injected
+    finally:
+        os.close(master)
+        os.close(slave)
