@@ -23,6 +23,8 @@ class _Analysis(Protocol):
 
 
 def _environments(plan: Plan) -> list[str]:
+    if not plan.environments:
+        return ["nothing to build: no service has code in this repository (image-only services are not planned)"]
     exact = "" if plan.exact else " (heuristic grouping: more than 30 services)"
     lines = [f"{len(plan.environments)} shared environment{'s' if len(plan.environments) != 1 else ''}{exact}:"]
     for env in plan.environments:
