@@ -94,6 +94,7 @@ class PackageReq:
     group: str | None = None  # name of the extra / dependency group / lock section
     direct: bool = True  # False for a transitive entry only a lock file names
     hashes: tuple[str, ...] = ()
+    locked_origin: Origin | None = None  # the lock file line ``locked`` came from
 
 
 @dataclass(frozen=True, slots=True)

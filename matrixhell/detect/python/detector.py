@@ -317,11 +317,14 @@ def _match_locks(facts: Facts) -> list[PackageReq]:
             continue
         locked_by_name[entry.name] = entry
         if entry.name not in direct_names:
-            extra.append(entry)
+            extra.append(replace(entry, locked_origin=entry.origin) if entry.locked else entry)
     out: list[PackageReq] = []
     for p in facts.packages:
         match = locked_by_name.get(p.name)
         if match is not None and p.locked is None:
-            p = replace(p, locked=match.locked, hashes=p.hashes or match.hashes)
+            # the requirement stays at the line a person wrote; the pin keeps the lock's line
+            p = replace(p, locked=match.locked, hashes=p.hashes or match.hashes, locked_origin=match.origin)
+        elif p.locked is not None and p.locked_origin is None:
+            p = replace(p, locked_origin=p.origin)
         out.append(p)
     return out + extra

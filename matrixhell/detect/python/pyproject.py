@@ -301,15 +301,21 @@ def _dependency_groups(groups: dict[str, Any], path: str, lines: Lines, facts: F
                 f"[dependency-groups] {text} is neither a PEP 508 string nor an include-group table",
                 head,
             )
+    # A requirement written once but reached from several groups (include-group) of one scope is one
+    # entry whose group lists them all, in the order the groups are written.
+    merged: dict[tuple[str, int, Scope], tuple[str, list[str]]] = {}
     for name in groups:
-        items = expanded.get(name, [])
         group = normalize(name)
         scope = scope_of_group(group)
-        for req_text, written_in, index in items:
-            origin = Origin(path, lines.line("dependency-groups", written_in, index))
-            req = parse_pep508(req_text, origin, facts.sink, scope=scope, group=group)
-            if req is not None:
-                facts.packages.append(req)
+        for req_text, written_in, index in expanded.get(name, []):
+            hit = merged.setdefault((written_in, index, scope), (req_text, []))
+            if group not in hit[1]:
+                hit[1].append(group)
+    for (written_in, index, scope), (req_text, names) in merged.items():
+        origin = Origin(path, lines.line("dependency-groups", written_in, index))
+        req = parse_pep508(req_text, origin, facts.sink, scope=scope, group=", ".join(names))
+        if req is not None:
+            facts.packages.append(req)
 
 
 # --- poetry -------------------------------------------------------------------------------------------

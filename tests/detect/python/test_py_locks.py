@@ -123,6 +123,10 @@ def test_uv_lock():
         ("sha256:266775", "sha256:87a1"),
     )
     assert (p["starlette"].locked, p["starlette"].direct, p["starlette"].origin.line) == ("0.36.3", False, 21)
+    # the requirement stays where it is written, the pin points at the lock's line
+    assert str(p["fastapi"].origin) == "svc/pyproject.toml:3"
+    assert p["fastapi"].locked_origin is not None and p["fastapi"].locked_origin.path == "svc/uv.lock"
+    assert p["starlette"].locked_origin == p["starlette"].origin
     assert (p["shared"].editable, p["shared"].url) == (True, "../shared")
     (uv_rt,) = [r for r in d.runtimes if r.source == "uv-lock-requires-python"]
     assert (uv_rt.spec, uv_rt.origin.line) == (">=3.11", 2)

@@ -123,17 +123,21 @@ typing = ["mypy", {include-group = "test"}]
 
 def test_dependency_groups_with_includes():
     d = run({"pyproject.toml": GROUPS})
-    got = {(p.group, p.name, p.origin.line, p.scope) for p in d.packages}
-    assert got == {
-        ("test", "pytest", 2, Scope.DEV),
-        ("test", "coverage", 3, Scope.DEV),
-        ("coverage", "coverage", 3, Scope.DEV),
+    got = [(p.group, p.name, p.origin.line, p.scope) for p in d.packages]
+    # one entry per written requirement and scope, listing every group that reaches it
+    assert sorted(got) == [
         ("docs", "sphinx", 4, Scope.DEV),
+        ("test, coverage, typing", "coverage", 3, Scope.DEV),
+        ("test, typing", "pytest", 2, Scope.DEV),
         ("typing", "mypy", 5, Scope.DEV),
-        ("typing", "pytest", 2, Scope.DEV),
-        ("typing", "coverage", 3, Scope.DEV),
-    }
+    ]
     assert d.findings == ()
+
+
+def test_an_included_group_of_another_scope_stays_a_separate_entry():
+    d = run({"pyproject.toml": '[dependency-groups]\ntest = ["pytest"]\nserver = [{include-group = "test"}]\n'})
+    got = sorted((p.group, p.name, p.scope.value) for p in d.packages)
+    assert got == [("server", "pytest", "optional"), ("test", "pytest", "dev")]
 
 
 def test_non_dev_group_is_optional():
@@ -152,7 +156,7 @@ def test_dependency_group_cycle_and_missing():
     assert "a -> b -> a" in by_code["dependency-group-cycle"].message
     assert by_code["dependency-group-cycle"].origin is not None
     assert str(by_code["dependency-group-missing"].origin) == "svc/pyproject.toml:4"
-    assert {(p.group, p.name) for p in d.packages} == {("a", "x"), ("b", "x")}
+    assert [(p.group, p.name) for p in d.packages] == [("a, b", "x")]
 
 
 def test_resolve_dependency_groups_normalizes_names():
