@@ -406,3 +406,15 @@ def test_tiocsti_cannot_reach_the_runtimes_controlling_terminal(rt: Runtime, bun
     finally:
         os.close(master)
         os.close(slave)
+
+
+def test_old_root_is_detached_after_pivot(rt: Runtime, bundle: Bundle) -> None:
+    """pivot_root leaves the host's root stacked on the new one until it is detached: the container must
+    see one `/` and only the mounts its config asks for (no host mount point, nothing kept busy)."""
+    bundle.sh("cut -d' ' -f5 /proc/self/mountinfo")
+    points = rt.run(bundle).stdout.split()
+    assert points.count("/") == 1, points
+    wanted = {m["destination"] for m in bundle.config["mounts"]} | set(bundle.linux["maskedPaths"]) | \
+        set(bundle.linux["readonlyPaths"]) | {"/"}
+    extra = [p for p in points if p not in wanted and not p.startswith("/sys/fs/cgroup/")]
+    assert extra == [], extra
