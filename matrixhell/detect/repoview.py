@@ -94,9 +94,12 @@ class WalkRecord:
 
 
 def link_verdict(path: str, root: Path) -> str:
-    """What the walk makes of a symlink: ``loop`` (or dangling), ``escape``, or ``in``."""
+    """What the walk makes of a symlink: ``dangling``, ``loop`` (links that resolve through each
+    other), ``escape``, or ``in``."""
     try:
         target = Path(path).resolve(strict=True)
+    except FileNotFoundError:
+        return "dangling"
     except (OSError, RuntimeError):
         return "loop"
     if target != root and root not in target.parents:
@@ -296,7 +299,7 @@ class FsRepoView:
         real = os.path.realpath(full)
         if real != self._root_str and not real.startswith(self._root_prefix):
             if os.path.islink(full) and not os.path.exists(real):
-                raise InputError("is a dangling symlink", origin=Origin(rel), code="symlink-loop")
+                raise InputError("is a dangling symlink", origin=Origin(rel), code="symlink-dangling")
             raise InputError(
                 "is a symlink that points out of the repository",
                 origin=Origin(rel),
@@ -372,7 +375,7 @@ class FsRepoView:
             record.ignore_files[".matrixhellignore"] = file_signature(top)
             with contextlib.suppress(OSError), open(top, encoding="utf-8", errors="replace") as fh:
                 ignore.add("", fh.read())
-        seen_real: set[tuple[int, int]] = set()
+        seen_real: dict[tuple[int, int], str] = {}  # a directory's identity -> the path it was walked at
         problems = self._problems
         safe = self._safe_dirs
         dir_sigs = record.dirs
@@ -389,10 +392,11 @@ class FsRepoView:
             except OSError:
                 continue
             key = (st.st_dev, st.st_ino)
-            if key in seen_real:
-                problems.append(WalkProblem("symlink-loop", rel, "directory reached twice (symlink loop)"))
+            first = seen_real.get(key)
+            if first is not None:
+                problems.append(_reached_again(rel, first))
                 continue
-            seen_real.add(key)
+            seen_real[key] = rel
             is_link_dir = os.path.islink(full) if listed_as_link is None else listed_as_link
             if not is_link_dir:
                 safe.add(rel)
@@ -426,7 +430,10 @@ class FsRepoView:
                     child = prefix + name
                     verdict = record.links[child] = link_verdict(entry.path, self.root)
                     if verdict == "loop":
-                        problems.append(WalkProblem("symlink-loop", child, "symlink loop or dangling"))
+                        problems.append(WalkProblem("symlink-loop", child, _LINKS_LOOP))
+                        continue
+                    if verdict == "dangling":
+                        problems.append(WalkProblem("symlink-dangling", child, _DANGLING))
                         continue
                     if verdict == "escape":
                         problems.append(WalkProblem("symlink-escape", child, "symlink points out of the repository"))
@@ -454,6 +461,17 @@ class FsRepoView:
             return False
         ignore.add(rel, text)
         return True
+
+
+_LINKS_LOOP = "symlink loop: the links point at each other"
+_DANGLING = "dangling symlink: its target does not exist"
+
+
+def _reached_again(rel: str, first: str) -> WalkProblem:
+    """A directory met a second time: a loop when it is one of its own ancestors, else an alias."""
+    if not first or rel.startswith(first + "/"):
+        return WalkProblem("symlink-loop", rel, f"symlink loop: leads back to {first or '.'}, which contains it")
+    return WalkProblem("symlink-alias", rel, f"the same directory as {first}, walked once there")
 
 
 def _entry_name(entry: os.DirEntry[str]) -> str:

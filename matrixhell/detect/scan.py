@@ -280,10 +280,13 @@ def _workspace_fn() -> WorkspaceFn | None:
 def _problem_finding(p: WalkProblem) -> Finding:
     hints = {
         "symlink-loop": "remove the link or add it to .matrixhellignore",
+        "symlink-dangling": "remove the link or create its target",
+        "symlink-alias": "nothing to do; add the link to .matrixhellignore to silence this",
         "symlink-escape": "matrixhell reads only files inside the repository",
         "unreadable": "check the directory's permissions",
     }
-    return Finding(p.code, Severity.WARNING, p.message, Origin(p.path), hints.get(p.code))
+    severity = Severity.INFO if p.code == "symlink-alias" else Severity.WARNING
+    return Finding(p.code, severity, p.message, Origin(p.path), hints.get(p.code))
 
 
 def _repo_name(view: RepoView) -> str:

@@ -11,7 +11,7 @@ from matrixhell.detect.dockerfile import DockerfileDetector
 from matrixhell.detect.procfile import ProcfileDetector
 from matrixhell.detect.repoview import FsRepoView
 from matrixhell.detect.scan import scan_repo
-from matrixhell.model import ScanResult
+from matrixhell.model import ScanResult, Severity
 
 DETECTORS: list[Detector] = [DockerfileDetector(), ProcfileDetector(), AptDetector()]
 
@@ -40,6 +40,16 @@ def test_directory_symlink_loop_is_a_finding_and_the_scan_goes_on(tmp_path: Path
     codes = {(f.code, f.origin.path if f.origin else "") for f in r.findings}
     assert ("symlink-loop", "api/up") in codes
     assert ("symlink-loop", "loop-a") in codes and ("symlink-loop", "loop-b") in codes
+
+
+def test_a_link_to_a_sibling_directory_is_an_alias_not_a_loop(tmp_path: Path) -> None:
+    write(tmp_path, {"a/Procfile": "web: run\n", "d/Procfile": "web: run\n"})
+    os.symlink("../a", tmp_path / "d" / "linked")
+    r = run(tmp_path)
+    (f,) = [f for f in r.findings if f.origin and f.origin.path == "d/linked"]
+    assert (f.code, f.severity) == ("symlink-alias", Severity.INFO)
+    assert "a" in f.message and "loop" not in f.message and f.hint
+    assert sorted(s.name for s in r.services) == ["a", "d"]
 
 
 def test_symlink_out_of_the_repository_is_never_followed(tmp_path: Path) -> None:
@@ -79,7 +89,7 @@ def test_dangling_symlink_manifest(tmp_path: Path) -> None:
     os.symlink("does-not-exist", tmp_path / "svc" / "Dockerfile")
     r = run(tmp_path)
     assert [s.name for s in r.services] == ["svc"]
-    assert any(f.code == "symlink-loop" and f.origin and f.origin.path == "svc/Dockerfile" for f in r.findings)
+    assert any(f.code == "symlink-dangling" and f.origin and f.origin.path == "svc/Dockerfile" for f in r.findings)
 
 
 def test_a_fifo_named_dockerfile_is_not_read(tmp_path: Path) -> None:

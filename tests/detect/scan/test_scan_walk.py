@@ -37,7 +37,7 @@ def _reference_walk(view: FsRepoView) -> Iterator[tuple[str, list[str], list[str
     top = root / ".matrixhellignore"
     if top.is_file():
         specs.append(("", pathspec.GitIgnoreSpec.from_lines(top.read_text(errors="replace").splitlines())))
-    seen: set[tuple[int, int]] = set()
+    seen: dict[tuple[int, int], str] = {}
     stack = [""]
     while stack:
         rel = stack.pop()
@@ -46,10 +46,17 @@ def _reference_walk(view: FsRepoView) -> Iterator[tuple[str, list[str], list[str
             st = full.stat()
         except OSError:
             continue
-        if (st.st_dev, st.st_ino) in seen:
-            view.problems.append(WalkProblem("symlink-loop", rel, "directory reached twice (symlink loop)"))
+        first = seen.get((st.st_dev, st.st_ino))
+        if first is not None:
+            if first == "" or rel.startswith(first + "/"):
+                message = f"symlink loop: leads back to {first or '.'}, which contains it"
+                view.problems.append(WalkProblem("symlink-loop", rel, message))
+            else:
+                view.problems.append(
+                    WalkProblem("symlink-alias", rel, f"the same directory as {first}, walked once there")
+                )
             continue
-        seen.add((st.st_dev, st.st_ino))
+        seen[(st.st_dev, st.st_ino)] = rel
         with contextlib.suppress(OSError), open(full / ".gitignore", errors="replace") as fh:
             specs.append((rel, pathspec.GitIgnoreSpec.from_lines(fh.read().splitlines())))
         dirs: list[str] = []
@@ -65,8 +72,13 @@ def _reference_walk(view: FsRepoView) -> Iterator[tuple[str, list[str], list[str
             if is_link:
                 try:
                     target = Path(entry.path).resolve(strict=True)
+                except FileNotFoundError:
+                    message = "dangling symlink: its target does not exist"
+                    view.problems.append(WalkProblem("symlink-dangling", child, message))
+                    continue
                 except (OSError, RuntimeError):
-                    view.problems.append(WalkProblem("symlink-loop", child, "symlink loop or dangling"))
+                    message = "symlink loop: the links point at each other"
+                    view.problems.append(WalkProblem("symlink-loop", child, message))
                     continue
                 if target != root and root not in target.parents:
                     view.problems.append(WalkProblem("symlink-escape", child, "symlink points out of the repository"))
@@ -143,7 +155,12 @@ def test_walk_equals_the_reference_on_a_tricky_tree(tmp_path: Path) -> None:
     assert "legacy" not in listed and "svc/data" not in listed and "build" not in listed
     assert "sub/build" in listed  # /build/ is anchored to the root's .gitignore
     assert "local-only" not in listed["svc"] and "local-only" in listed["svc/deep"]
-    assert {p.code for p in got[1]} == {"symlink-escape", "symlink-loop"}
+    assert {p.code for p in got[1]} == {"symlink-escape", "symlink-loop", "symlink-dangling", "symlink-alias"}
+    by_path = {p.path: p for p in got[1]}
+    assert by_path["svc-link"].code == "symlink-alias" and "svc" in by_path["svc-link"].message
+    assert by_path["web/back-to-root"].code == "symlink-loop"
+    assert by_path["dangling"].code == "symlink-dangling"
+    assert by_path["loop-a"].code == "symlink-loop"
 
 
 def test_walk_safe_dirs_exclude_symlinked_directories(tmp_path: Path) -> None:
@@ -151,7 +168,7 @@ def test_walk_safe_dirs_exclude_symlinked_directories(tmp_path: Path) -> None:
     _tricky(root)
     view = FsRepoView(root)
     walked = [d for d, _, _ in view.walk()]
-    assert "svc-link" in walked or any(p.code == "symlink-loop" and p.path == "svc-link" for p in view.problems)
+    assert "svc-link" in walked or any(p.code == "symlink-alias" and p.path == "svc-link" for p in view.problems)
     assert "svc" in view._safe_dirs and "svc-link" not in view._safe_dirs
     assert view.read_text("svc/requirements.txt") == "flask\n"
 
@@ -247,10 +264,10 @@ def test_the_walk_record_covers_directories_ignore_files_and_links(tmp_path: Pat
     assert sorted(record.dirs) == sorted(walked)
     assert {".gitignore", ".matrixhellignore", "svc/.gitignore", "web/.gitignore"} <= set(record.ignore_files)
     assert isinstance(record.ignore_files["web/.gitignore"], tuple)  # a directory named .gitignore, stat'ed
-    assert record.links["escape-dir"] == "escape" and record.links["dangling"] == "loop"
-    # svc-link reaches svc, already listed: a loop problem, not a second listing
+    assert record.links["escape-dir"] == "escape" and record.links["dangling"] == "dangling"
+    # svc-link reaches svc, already listed: an alias, not a second listing
     assert record.links["svc-link"] == "in" and "svc-link" not in record.dirs
-    assert any(p.code == "symlink-loop" and p.path == "svc-link" for p in view.problems)
+    assert any(p.code == "symlink-alias" and p.path == "svc-link" for p in view.problems)
     assert record.dirs["svc"][5] is False
 
 
