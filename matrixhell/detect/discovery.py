@@ -843,9 +843,21 @@ class _Discoverer:
                 continue
             inner = sorted(x for x in self.service_dirs if x != d and _is_under(x, d))
             if inner:
-                kind = "workspace root" if c.members else "umbrella manifest"
-                c.decision, c.reason = "skip", f"{kind}; its deployable parts are services: {', '.join(inner)}"
+                c.decision, c.reason = "skip", self._umbrella_reason(d, c, inner)
                 self.service_dirs.discard(d)
+
+    def _umbrella_reason(self, d: str, c: _Candidate, inner: list[str]) -> str:
+        """Why a workspace root or umbrella is not a service, naming only its members as its parts."""
+        if not c.members:
+            return f"umbrella manifest; its deployable parts are services: {', '.join(inner)}"
+        members = [x for x in inner if self.candidates[x].workspace_of == d]
+        others = [x for x in inner if x not in members]
+        reason = "workspace root; " + (
+            f"its deployable members are services: {', '.join(members)}" if members else "no member is deployable"
+        )
+        if others:
+            reason += f"; below it but not members: {', '.join(others)}"
+        return reason
 
     # ---- 5. the planned services
 

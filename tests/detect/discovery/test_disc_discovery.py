@@ -422,6 +422,27 @@ def test_workspace_root_without_start_whose_members_deploy_is_not_a_service(
     assert s["packages/ui"].startswith("shared library used by apps/web")
 
 
+def test_workspace_root_skip_names_members_apart_from_other_services_below_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import matrixhell.detect.scan as scan_mod
+
+    monkeypatch.setattr(scan_mod, "_workspace_fn", lambda: _ws({"": ("apps/web", "apps/api")}))
+    r = scan(
+        {
+            "app.ini": "dev turbo\n",
+            "apps/web/app.ini": "start next start\n",
+            "apps/api/app.ini": "start node server.js\n",
+            "legacy/mailer/app.ini": "dep nodemailer\nstart node mail.js\n",
+        }
+    )
+    assert names(r) == {"api": "apps/api", "web": "apps/web", "mailer": "legacy/mailer"}
+    reason = skips(r)["."]
+    members, _, others = reason.partition("; below it but not members: ")
+    assert members == "workspace root; its deployable members are services: apps/api, apps/web"
+    assert others == "legacy/mailer"
+
+
 def test_a_failing_workspace_reader_is_a_finding(monkeypatch: pytest.MonkeyPatch) -> None:
     import matrixhell.detect.scan as scan_mod
 
