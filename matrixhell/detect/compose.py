@@ -3,16 +3,17 @@
 Parsed with ``yaml.compose`` so every key keeps its line.  Values are interpolated from the project's
 ``.env`` (``${VAR}``, ``${VAR:-default}``, ``${VAR-default}``, ``${VAR:?error}``, ``${VAR:+alt}``, ``$$``)
 - the host environment is never consulted, so a scan is the same on every machine.  The ``.env`` values
-serve interpolation only: environment *values* never reach the result, only their keys; ``command``,
-``entrypoint`` and ``healthcheck`` are kept as written (``$$`` unescaped) so no value from ``.env``
-lands in them either.  Override files (``compose.override.yaml``) and ``include:`` are merged.
+serve interpolation only: environment *values* never reach the result, only their keys.  ``command``
+and ``entrypoint`` are interpolated as compose does (``--port ${PORT}``), except variables whose name
+says they may hold a credential (``*_PASSWORD``, ``*_TOKEN``, ``*_KEY``, ``*_URL``...), which stay
+``${NAME}``; ``healthcheck`` is kept as written (``$$`` unescaped).  Override files (``compose.override.yaml``) and ``include:`` are merged.
 """
 
 from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from matrixhell.detect.repoview import RepoView
@@ -852,7 +853,7 @@ def _service(
     depends = _depends(keys.get("depends_on"))
     envs = _env_keys(keys.get("environment"), where("environment")[0])
     envs += _env_files(view, keys.get("env_file"), where("env_file"), local, files_read)
-    command = _command(keys, where)
+    command = _command(keys, where, env, local)
     healthcheck = _healthcheck(keys.get("healthcheck"))
     profiles = tuple(v.value for v in _items(keys.get("profiles")) if isinstance(v.value, str))
     findings.extend(local)
@@ -1026,7 +1027,33 @@ def _argv_or_shell(v: _V) -> tuple[tuple[str, ...], str | None]:
     return (), None
 
 
-def _command(keys: dict[str, _V], where: Any) -> StartCommand | None:
+#: words of a variable name whose value may be a credential: never put into a command
+_SECRET_WORDS = frozenset(
+    {
+        "PASSWORD", "PASSWD", "PASS", "PWD", "SECRET", "SECRETS", "TOKEN", "KEY", "APIKEY", "CREDENTIAL",
+        "CREDENTIALS", "PRIVATE", "AUTH", "CERT", "SALT", "DSN", "URL", "URI",
+    }
+)  # fmt: skip
+
+
+def _secret_name(name: str) -> bool:
+    return any(word in _SECRET_WORDS for word in name.upper().split("_"))
+
+
+def _command_env(env: Mapping[str, str]) -> dict[str, str]:
+    """What ``command`` and ``entrypoint`` interpolate from: ``.env`` values (``PORT=8080``), except
+    those whose name says they may be a credential, which stay ``${NAME}`` as written."""
+    return {k: (f"${{{k}}}" if _secret_name(k) else v) for k, v in env.items()}
+
+
+def _command(
+    keys: dict[str, _V], where: Any, env: Mapping[str, str] | None = None, findings: list[Finding] | None = None
+) -> StartCommand | None:
+    if env is not None:
+        ip = _Interp(_command_env(env), where("command")[0])
+        keys = {k: (_interpolated(v, ip) if k in ("command", "entrypoint") else v) for k, v in keys.items()}
+        if findings is not None:
+            findings.extend(ip.findings)
     cmd = keys.get("command")
     entry = keys.get("entrypoint")
     if cmd is not None and cmd.value is None:
@@ -1054,6 +1081,20 @@ def _command(keys: dict[str, _V], where: Any) -> StartCommand | None:
         shell=shell,
         precedence=PRECEDENCE_COMMAND,
     )
+
+
+def _interpolated(v: _V, ip: _Interp) -> _V:
+    """A command value with its variables filled in; ``$`` re-escaped so ``_unescape`` keeps it."""
+
+    def fill(text: str) -> str:
+        return ip(text, v.line).replace("$", "$$")
+
+    if isinstance(v.value, str):
+        return replace(v, value=fill(v.value))
+    if isinstance(v.value, list):
+        items = [replace(i, value=fill(i.value)) if isinstance(i.value, str) else i for i in v.value]
+        return replace(v, value=items)
+    return v
 
 
 def _healthcheck(v: _V | None) -> tuple[str, ...]:

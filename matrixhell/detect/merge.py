@@ -2,14 +2,16 @@
 
 Runtimes are ordered primary runtime first, then by precedence (lowest wins), ties by file and line.
 Two sources disagree when their specifiers have no version in common; each such pair of specifiers
-becomes one ``runtime-disagreement`` warning naming every source of both sides.  Start commands go by precedence (compose 10 < Procfile web 20 <
-Dockerfile 30 < framework inference < package.json start 40 ...).  Ports are merged compose first, then
-the Dockerfile's EXPOSE, then framework defaults, one per number and protocol.
-"""
+becomes one ``runtime-disagreement`` warning naming every source of both sides.  Start commands go by
+precedence (compose 10 < Procfile web 20 < Dockerfile 30 < framework inference < package.json start
+40 ...).  Ports are merged compose first, then the Dockerfile's EXPOSE, then framework defaults, one
+per number and protocol; a compose ``command`` with no compose ports keeps only the EXPOSE ports it
+names itself (a worker run on the web's image listens on nothing)."""
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import TypeVar
@@ -22,6 +24,7 @@ from matrixhell.model import (
     Detection,
     EnvVar,
     Finding,
+    Origin,
     Port,
     RuntimeReq,
     Service,
@@ -216,6 +219,31 @@ def _ports(compose: Sequence[Port], dockerfile: Sequence[Port], others: Sequence
     return tuple(seen.values())
 
 
+def _numbers_in(command: StartCommand) -> set[int]:
+    """Port-like numbers a command names as words or parts of one (``--bind 0.0.0.0:8000``, ``-p=80``)."""
+    import shlex
+
+    words: Iterable[str] = command.argv
+    if not command.argv:
+        try:
+            words = shlex.split(command.shell or "")
+        except ValueError:
+            words = (command.shell or "").split()
+    return {int(part) for w in words for part in re.split(r"[=:,/]", w) if part.isdigit() and len(part) <= 5}
+
+
+def _profiles_finding(name: str, profiles: Sequence[str], origin: Origin) -> Finding:
+    first = profiles[0]
+    return Finding(
+        code="compose-profiles",
+        severity=Severity.INFO,
+        message=f"compose starts {name} only with a profile: {', '.join(profiles)}",
+        origin=origin,
+        hint=f"`docker compose --profile {first} up` starts it; plain `docker compose up` leaves it out",
+        service=name,
+    )
+
+
 def _env(items: Iterable[EnvVar]) -> tuple[EnvVar, ...]:
     seen: dict[str, EnvVar] = {}
     for e in items:
@@ -243,6 +271,12 @@ def merge_service(
 
     docker_ports = [p for d in detections if d.detector == "dockerfile" for p in d.ports]
     other_ports = [p for d in detections if d.detector != "dockerfile" for p in d.ports]
+    if compose is not None and compose.command is not None and not compose.ports:
+        # compose's command replaces the image's CMD (a worker on the web's Dockerfile): what the
+        # image exposes, and the port a server it no longer runs would take, are not its own
+        named = _numbers_in(compose.command)
+        docker_ports = [p for p in docker_ports if p.number in named]
+        other_ports = [p for p in other_ports if p.source is None or p.number in named]
     ports = _ports(compose.ports if compose else (), docker_ports, other_ports)
 
     lang_runtimes: dict[str, set[str]] = {}
@@ -262,6 +296,8 @@ def merge_service(
 
     all_findings = [*findings, *(f for d in detections for f in d.findings)]
     all_findings.extend(_disagreements(runtimes, name))
+    if compose is not None and compose.profiles:
+        all_findings.append(_profiles_finding(name, compose.profiles, compose.origin))
     all_findings = [dataclasses.replace(f, service=name) if f.service is None else f for f in all_findings]
 
     files = set(planned.compose_files)

@@ -343,3 +343,21 @@ def test_inline_dockerfile_is_kept_with_its_compose_lines() -> None:
     (tool,) = cf.services
     assert tool.dockerfile is None  # not the context's unrelated Dockerfile
     assert cf.inline_of("tool") == ("compose.yaml", "FROM python:3.12-slim\nRUN apt-get install -y jq\n", 6)
+
+
+def test_dotenv_values_fill_the_command_but_never_a_credential() -> None:
+    cf = compose(
+        {
+            "compose.yaml": (
+                "services:\n  web:\n    image: x\n"
+                "    command: python -m http.server ${PORT} --db $DATABASE_URL --token ${API_TOKEN:-none} $$HOME\n"
+                "  job:\n    image: x\n    entrypoint: [run, '--workers=${WORKERS:-2}', '${DB_PASSWORD}']\n"
+            ),
+            ".env": "PORT=8080\nDATABASE_URL=postgres://u:hunter2@db/x\nAPI_TOKEN=s3cret\nDB_PASSWORD=pw1\n",
+        }
+    )
+    job, web = cf.services
+    assert web.command is not None
+    assert web.command.shell == "python -m http.server 8080 --db ${DATABASE_URL} --token ${API_TOKEN} $HOME"
+    assert job.command is not None and job.command.argv == ("run", "--workers=2", "${DB_PASSWORD}")
+    assert "hunter2" not in repr(cf) and "s3cret" not in repr(cf) and "pw1" not in repr(cf)

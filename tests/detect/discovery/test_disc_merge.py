@@ -195,6 +195,40 @@ def test_ports_merged_compose_then_expose_then_defaults() -> None:
     ]
 
 
+def test_a_compose_command_without_ports_does_not_inherit_the_images_expose() -> None:
+    dets = [
+        Detection(
+            "dockerfile",
+            ports=(Port(8000, origin=Origin("docker/web.Dockerfile", 25)),),
+            start_commands=(
+                StartCommand(Origin("docker/web.Dockerfile", 30), "dockerfile-cmd", argv=("gunicorn",), precedence=30),
+            ),
+        ),
+        Detection("python", ports=(Port(8000, origin=Origin("api/settings.py", 1), source="gunicorn-default"),)),
+    ]
+
+    def ports_with(command: StartCommand) -> list[int]:
+        compose = ComposeService("worker", Origin("compose.yaml", 9), command=command)
+        return [p.number for p in merge_service(PlannedService("worker", "api", compose=compose), dets).ports]
+
+    worker = StartCommand(Origin("compose.yaml", 12), "compose-command", shell="celery -A shop worker", precedence=10)
+    assert ports_with(worker) == []
+    server = StartCommand(
+        Origin("compose.yaml", 12), "compose-command", argv=("gunicorn", "--bind", "0.0.0.0:8000"), precedence=10
+    )
+    assert ports_with(server) == [8000]  # the command names the port the image exposes
+    assert [p.number for p in merge_service(PlannedService("web", "api"), dets).ports] == [8000]
+
+
+def test_compose_profiles_are_an_info_finding_with_a_hint() -> None:
+    compose = ComposeService("admin", Origin("compose.yaml", 14), image="x:1", profiles=("debug", "ops"))
+    s = merge_service(PlannedService("admin", "admin", compose=compose), [])
+    assert s.compose is not None and s.compose.profiles == ("debug", "ops")
+    (f,) = [f for f in s.findings if f.code == "compose-profiles"]
+    assert (f.severity, f.origin, f.service) == (Severity.INFO, Origin("compose.yaml", 14), "admin")
+    assert "debug, ops" in f.message and f.hint is not None and "--profile debug" in f.hint
+
+
 def test_packages_and_env_keep_origins_without_repeats() -> None:
     p = PackageReq(Ecosystem.PYPI, "flask", ">=3", Origin("api/requirements.txt", 1))
     compose = ComposeService("api", Origin("compose.yaml", 2), env=(EnvVar("DATABASE_URL", Origin("compose.yaml", 9)),))
