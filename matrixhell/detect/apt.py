@@ -57,6 +57,7 @@ def parse_apt_list(text: str, path: str) -> tuple[tuple[SystemPackage, ...], tup
                     Severity.INFO,
                     "extra apt repositories are not used; packages come from the base distribution",
                     origin,
+                    hint="install that repository's packages in a Dockerfile, or drop the line",
                 )
             )
             continue

@@ -6,7 +6,8 @@ Parsed with ``yaml.compose`` so every key keeps its line.  Values are interpolat
 serve interpolation only: environment *values* never reach the result, only their keys.  ``command``
 and ``entrypoint`` are interpolated as compose does (``--port ${PORT}``), except variables whose name
 says they may hold a credential (``*_PASSWORD``, ``*_TOKEN``, ``*_KEY``, ``*_URL``...), which stay
-``${NAME}``; ``healthcheck`` is kept as written (``$$`` unescaped).  Override files (``compose.override.yaml``) and ``include:`` are merged.
+``${NAME}``; ``healthcheck`` is kept as written (``$$`` unescaped).  Override files
+(``compose.override.yaml``) and ``include:`` are merged.
 """
 
 from __future__ import annotations
@@ -294,10 +295,15 @@ def _load_yaml(text: str, path: str) -> tuple[_V | None, Finding | None]:
             Severity.ERROR,
             "expands to too many YAML nodes (aliases)",
             Origin(path, node.start_mark.line + 1),
+            hint="write the repeated parts out, or nest fewer aliases inside aliases",
         )
     except RecursionError:
         return None, Finding(
-            "compose-too-deep", Severity.ERROR, "is nested too deeply", Origin(path, node.start_mark.line + 1)
+            "compose-too-deep",
+            Severity.ERROR,
+            "is nested too deeply",
+            Origin(path, node.start_mark.line + 1),
+            hint="flatten the nesting; a compose file needs only a few levels",
         )
 
 
@@ -474,6 +480,7 @@ class _Project:
                         Severity.ERROR,
                         "services: is not a mapping",
                         Origin(path, services.line),
+                        hint="write services: as a mapping of service names to their settings",
                     )
                 )
             elif services is not None:
@@ -501,6 +508,7 @@ class _Project:
                         Severity.ERROR,
                         f"include {rel!r} leaves the repository",
                         Origin(path, t.line),
+                        hint="include only compose files inside the repository",
                     )
                 )
                 continue
@@ -549,7 +557,13 @@ class _Project:
         if id(raw) in chain:
             raw.keys.pop("extends", None)
             self.findings.append(
-                Finding("compose-extends-cycle", Severity.ERROR, f"service {raw.name!r} extends itself", origin)
+                Finding(
+                    "compose-extends-cycle",
+                    Severity.ERROR,
+                    f"service {raw.name!r} extends itself",
+                    origin,
+                    hint="make extends name another service, or remove it",
+                )
             )
             return
         target_name: str | None = None
@@ -570,6 +584,7 @@ class _Project:
                         Severity.ERROR,
                         f"extends file {target_file!r} leaves the repository",
                         origin,
+                        hint="extend only compose files inside the repository",
                     )
                 )
                 return
@@ -607,6 +622,7 @@ class _Project:
                     Severity.ERROR,
                     f"service {name!r} is not a mapping",
                     Origin(path, body.line),
+                    hint=f"write {name}: as a mapping of keys (build:, image:, ports:...)",
                 )
             )
             return
@@ -803,6 +819,7 @@ def _service(
                             Severity.ERROR,
                             f"dockerfile {df_text!r} of service {raw.name!r} leaves the repository",
                             Origin(path, build.line),
+                            hint="point build.dockerfile at a file inside the repository",
                         )
                     )
                 elif not view.is_file(dockerfile):
@@ -988,6 +1005,7 @@ def _env_files(
                     Severity.ERROR,
                     f"env_file {rel!r} leaves the repository",
                     Origin(path, item.line),
+                    hint="keep env files inside the repository; matrixhell reads nothing outside it",
                 )
             )
             continue

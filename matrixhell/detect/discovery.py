@@ -506,6 +506,7 @@ def _members_of(fn: WorkspaceFn | None, view: RepoView, directory: str, findings
                 Severity.WARNING,
                 f"workspace members of {directory or '.'} could not be read: {e}",
                 Origin(directory or "."),
+                "the members are scanned as manifest roots; check the workspace file's syntax",
             )
         )
         return []

@@ -49,6 +49,7 @@ def parse_procfile(text: str, path: str) -> tuple[tuple[StartCommand, ...], tupl
                     Severity.WARNING,
                     f"process type {kind!r} is defined twice; the first one is used",
                     origin,
+                    hint=f"remove or rename the second {kind}: line",
                 )
             )
             continue

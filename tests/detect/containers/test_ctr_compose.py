@@ -361,3 +361,38 @@ def test_dotenv_values_fill_the_command_but_never_a_credential() -> None:
     assert web.command.shell == "python -m http.server 8080 --db ${DATABASE_URL} --token ${API_TOKEN} $HOME"
     assert job.command is not None and job.command.argv == ("run", "--workers=2", "${DB_PASSWORD}")
     assert "hunter2" not in repr(cf) and "s3cret" not in repr(cf) and "pw1" not in repr(cf)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- just\n- a list\n",
+        "services: [1, 2]\n",
+        "services:\n  a: 3\n",
+        "services:\n  a:\n    extends: a\n    image: x\n",
+        "include: [../outside.yaml]\nservices: {}\n",
+        "services:\n  a:\n    env_file: ../../x.env\n    image: x\n",
+        "services:\n  a:\n    build:\n      context: .\n      dockerfile: ../../Dockerfile\n",
+    ],
+)
+def test_every_bad_compose_finding_says_what_to_do(text: str) -> None:
+    findings = compose({"compose.yaml": text}).findings
+    assert findings
+    assert all(f.hint for f in findings), [(f.code, f.message) for f in findings]
+
+
+def test_every_finding_the_scan_core_writes_has_a_hint() -> None:
+    import ast
+    from pathlib import Path
+
+    import matrixhell.detect as detect
+
+    base = Path(detect.__file__).parent
+    missing = []
+    for name in ("compose", "discovery", "dockerfile", "procfile", "apt", "merge", "scan"):
+        tree = ast.parse((base / f"{name}.py").read_text())
+        for node in ast.walk(tree):
+            is_finding = isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Finding"
+            if is_finding and len(node.args) < 5 and not any(k.arg == "hint" for k in node.keywords):
+                missing.append(f"{name}.py:{node.lineno}")
+    assert missing == []
