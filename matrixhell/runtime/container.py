@@ -196,7 +196,10 @@ def spawn(cfg: Config, cid: str, root: str, *, create: bool, stdio: tuple[int, i
         _t("J forked")
         cg.add(pid_j)
         _t("cgroup joined")
-        _send(p2c_w, "C")
+        try:  # noqa: SIM105 (contextlib costs start-up time)
+            _send(p2c_w, "C")
+        except BrokenPipeError:
+            pass  # J failed before it needed its cgroup: its error is waiting on c2p
         if not direct:
             os.waitpid(pid_i, 0)
             pids.remove(pid_i)

@@ -138,13 +138,23 @@ def test_duplicate_id_is_refused(rt: Runtime, bundle: Bundle) -> None:
 
 @pytest.mark.privileged
 @privileged
-@pytest.mark.parametrize("breakage", ["no-such-exe", "bad-mount", "bad-cwd-type", "bad-sysctl"])
-def test_a_failed_create_leaves_no_trace(rt: Runtime, bundle: Bundle, tmp_path: Path, breakage: str) -> None:
+@pytest.mark.parametrize("op", ["create", "run"])
+@pytest.mark.parametrize("breakage", ["no-such-exe", "bad-mount", "mount-fails-half-way", "bad-cwd-type", "bad-sysctl",
+                                      "bad-config", "missing-rootfs"])
+def test_a_failed_create_leaves_no_trace(rt: Runtime, bundle: Bundle, tmp_path: Path, breakage: str,
+                                         op: str) -> None:
     bundle.linux["resources"]["pids"] = {"limit": 10}
     if breakage == "no-such-exe":
         bundle.args("/bin/definitely-not-here")
     elif breakage == "bad-mount":
         bundle.mount(destination="/x", type="bind", source=str(tmp_path / "missing"), options=["bind"])
+    elif breakage == "mount-fails-half-way":  # /proc and /dev are mounted already when this one fails
+        bundle.config["mounts"].insert(2, {"destination": "/x", "type": "bind", "source": str(tmp_path / "missing"),
+                                           "options": ["rbind"]})
+    elif breakage == "bad-config":
+        bundle.process["rlimits"] = [{"type": "RLIMIT_NOFILE", "soft": 1, "hard": 1}] * 2
+    elif breakage == "missing-rootfs":
+        bundle.config["root"]["path"] = str(tmp_path / "no-rootfs")
     elif breakage == "bad-cwd-type":
         bundle.process["cwd"] = "/probe.sh/sub"
     else:
@@ -153,8 +163,8 @@ def test_a_failed_create_leaves_no_trace(rt: Runtime, bundle: Bundle, tmp_path: 
     before = Path("/proc/self/mountinfo").read_text()
     procs = {p for p in os.listdir("/proc") if p.isdigit()}
     cid = rt.new_id()
-    res = rt.cmd("create", "--bundle", str(bundle.path), cid)
-    assert res.returncode in (6, 7)
+    res = rt.cmd(op, "--bundle", str(bundle.path), cid)
+    assert res.returncode in ((3,) if breakage in ("bad-config", "missing-rootfs") else (6, 7)), res
     assert res.stderr.startswith("matrixhell-runtime: error: ")
     assert len(res.stderr.strip().splitlines()) == 1
     assert not (rt.root / cid).exists()
@@ -333,3 +343,23 @@ def test_kill_all_signals_every_process_in_the_cgroup(rt: Runtime, bundle: Bundl
     assert Path(leaf, "cgroup.procs").read_text().split() == []
     rt.cmd("delete", cid, check=True)
     assert cgroup_leaves(cid) == []
+
+
+@pytest.mark.privileged
+@privileged
+def test_run_of_a_spec_bundle_with_its_terminal(rt: Runtime, rootfs: Path, tmp_path: Path) -> None:
+    """The bundle exactly as `spec` writes it (terminal on, `sh`), as root: the relayed terminal runs
+    what comes on stdin and the shell's exit status comes back."""
+    b = tmp_path / "specb"
+    b.mkdir()
+    subprocess.run([*RT, "spec", "--bundle", str(b)], check=True, env=env())
+    import shutil
+
+    shutil.copytree(rootfs, b / "rootfs", symlinks=True)
+    cid = rt.new_id()
+    res = rt.cmd("run", "--bundle", str(b), cid, input="echo from-$((6*7)); id -u; tty; exit 5\n")
+    assert res.returncode == 5, res
+    out = [line.strip() for line in res.stdout.splitlines()]
+    assert "from-42" in out and "0" in out
+    assert "/dev/pts/0" in out or "/dev/console" in out
+    assert not (rt.root / cid).exists() and cgroup_leaves(cid) == []
