@@ -195,9 +195,25 @@ class _Ignore:
 
     def __init__(self) -> None:
         self._specs: list[tuple[str, _Matcher]] = []
+        # id(matcher) -> the ignore file it was read from and its lines
+        self.sources: dict[int, tuple[str, list[str]]] = {}
 
-    def add(self, base: str, text: str) -> None:
-        self._specs.append((base, _matcher(text.splitlines())))
+    def add(self, base: str, text: str, source: str = "") -> None:
+        lines = text.splitlines()
+        match = _matcher(lines)
+        self._specs.append((base, match))
+        self.sources[id(match)] = (source or (f"{base}/.gitignore" if base else ".gitignore"), lines)
+
+    def source_of(self, specs: tuple[tuple[str, _Matcher], ...], rel: str, is_dir: bool) -> str:
+        """``file:line`` of the ignore rule that leaves ``rel`` out (the first file that does, as
+        ``_ignored`` asks; in it the last matching line, as git decides)."""
+        for base, match in specs:
+            sub = rel[len(base) + 1 :] if base else rel
+            path = sub + "/" if is_dir else sub
+            if match(path):
+                source, lines = self.sources.get(id(match), (".gitignore", []))
+                return f"{source}:{_deciding_line(lines, path)}" if lines else source
+        return ".gitignore"
 
     def specs_for(self, directory: str) -> tuple[tuple[str, _Matcher], ...]:
         """The specs that can match below ``directory``: its own and its ancestors', in added order."""
@@ -217,6 +233,18 @@ class _Ignore:
         return False
 
 
+def _deciding_line(lines: list[str], path: str) -> int:
+    """The number of the last line whose pattern matches ``path`` (only met for ignored directories)."""
+    import pathspec
+
+    found = 0
+    for number, line in enumerate(lines, 1):
+        patterns = pathspec.GitIgnoreSpec.from_lines([line]).patterns
+        if patterns and patterns[0].include is not None and patterns[0].match_file(path):
+            found = number
+    return found
+
+
 class FsRepoView:
     """The real filesystem, confined to ``root``."""
 
@@ -230,6 +258,7 @@ class FsRepoView:
         self._root_str = str(self.root)
         self._root_prefix = self._root_str.rstrip("/") + "/"
         self._safe_dirs: set[str] = set()  # real (non-symlink) directories the walk entered
+        self._pruned: list[tuple[str, str]] = []  # directories the walk did not enter: (path, ignore file or "")
         self.size_cap = size_cap
         self._problems: list[WalkProblem] = []
         self._record = WalkRecord()
@@ -257,6 +286,12 @@ class FsRepoView:
         self._record = record
         self._safe_dirs = set(safe_dirs)
         self._problems[:] = problems
+
+    @property
+    def pruned(self) -> list[tuple[str, str]]:
+        """Directories the last walk did not enter, with the ignore file that left each out ("" for an
+        always-skipped name such as node_modules)."""
+        return self._pruned
 
     @property
     def safe_dirs(self) -> frozenset[str]:
@@ -374,7 +409,8 @@ class FsRepoView:
         if os.path.isfile(top):
             record.ignore_files[".matrixhellignore"] = file_signature(top)
             with contextlib.suppress(OSError), open(top, encoding="utf-8", errors="replace") as fh:
-                ignore.add("", fh.read())
+                ignore.add("", fh.read(), ".matrixhellignore")
+        pruned = self._pruned = []
         seen_real: dict[tuple[int, int], str] = {}  # a directory's identity -> the path it was walked at
         problems = self._problems
         safe = self._safe_dirs
@@ -439,7 +475,11 @@ class FsRepoView:
                         problems.append(WalkProblem("symlink-escape", child, "symlink points out of the repository"))
                         continue
                 if is_dir:
-                    if name in skipped or (specs and _ignored(specs, prefix + name, True)):
+                    if name in skipped:
+                        pruned.append((prefix + name, ""))
+                        continue
+                    if specs and _ignored(specs, prefix + name, True):
+                        pruned.append((prefix + name, ignore.source_of(specs, prefix + name, True)))
                         continue
                     dirs.append(name)
                     if is_link:
@@ -496,6 +536,7 @@ class MemoryRepoView:
         }
         self.size_cap = size_cap
         self._problems: list[WalkProblem] = []
+        self.pruned: list[tuple[str, str]] = []  # as FsRepoView.pruned
         self._files_read = 0
         dirs: set[str] = {""}
         # the names directly in each directory, built once: listdir and walk stay linear
@@ -547,7 +588,8 @@ class MemoryRepoView:
     def walk(self) -> Iterator[tuple[str, list[str], list[str]]]:
         ignore = _Ignore()
         if ".matrixhellignore" in self._files:
-            ignore.add("", self._files[".matrixhellignore"].decode("utf-8", "replace"))
+            ignore.add("", self._files[".matrixhellignore"].decode("utf-8", "replace"), ".matrixhellignore")
+        pruned = self.pruned = []
         stack = [""]
         while stack:
             rel = stack.pop()
@@ -558,7 +600,11 @@ class MemoryRepoView:
             for name in self.listdir(rel):
                 child = f"{rel}/{name}" if rel else name
                 if child in self._dirs:
-                    if name not in ALWAYS_SKIPPED and not ignore.ignored(child, True):
+                    if name in ALWAYS_SKIPPED:
+                        pruned.append((child, ""))
+                    elif ignore.ignored(child, True):
+                        pruned.append((child, ignore.source_of(ignore.specs_for(rel), child, True)))
+                    else:
                         dirs.append(name)
                 elif not ignore.ignored(child, False):
                     files.append(name)

@@ -23,7 +23,7 @@ from matrixhell.detect.base import DetectContext, Detector, finding_from_error, 
 from matrixhell.detect.repotree import RepoTree
 from matrixhell.detect.repoview import RepoView, WalkProblem
 from matrixhell.errors import InputError
-from matrixhell.model import Detection, Finding, Origin, ScanResult, Service, ServiceKind, Severity
+from matrixhell.model import Detection, Finding, Origin, ScanResult, Service, ServiceKind, Severity, Skip
 from matrixhell.reporting import Reporter
 
 if TYPE_CHECKING:
@@ -287,6 +287,23 @@ def _problem_finding(p: WalkProblem) -> Finding:
     }
     severity = Severity.INFO if p.code == "symlink-alias" else Severity.WARNING
     return Finding(p.code, severity, p.message, Origin(p.path), hints.get(p.code))
+
+
+def _pruned_skips(pruned: Sequence[tuple[str, str]], shown: int = 3) -> list[Skip]:
+    """One Skip per kind of directory the walk did not enter (node_modules, build/ by .gitignore...),
+    not one per directory: a monorepo has hundreds of node_modules."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for path, source in pruned:
+        groups.setdefault((path.rpartition("/")[2], source), []).append(path)
+    out = []
+    for (name, source), paths in groups.items():
+        why = f"ignored by {source}" if source else "always skipped"
+        reason = f"{why}, not looked at"
+        if paths != [name]:
+            listed = ", ".join(paths[:shown]) + (f" and {len(paths) - shown} more" if len(paths) > shown else "")
+            reason += f" ({len(paths)} director{'y' if len(paths) == 1 else 'ies'}: {listed})"
+        out.append(Skip(name if source == "" or paths == [name] else paths[0], reason))
+    return out
 
 
 def _repo_name(view: RepoView) -> str:
@@ -585,6 +602,8 @@ def _scan_repo(
         tree = _walk(view, fingerprint)
         for p in view.problems:
             fingerprint.update(f"{p.code}\0{p.path}\0{p.message}\n".encode())
+        for path, source in getattr(view, "pruned", ()):  # the skips they give are part of the result
+            fingerprint.update(f"pruned\0{path}\0{source}\n".encode())
         key = fingerprint.digest()
         hit = store.load(view, key, recording.started_ns)
     if hit is not None:
@@ -693,6 +712,6 @@ def _scan(
         root=str(getattr(view, "root", ".")),
         services=tuple(services),
         findings=tuple(dict.fromkeys(findings)),
-        skipped=discovery.skipped,
+        skipped=(*discovery.skipped, *_pruned_skips(getattr(view, "pruned", ()))),
         files_read=cached.files_read,
     )

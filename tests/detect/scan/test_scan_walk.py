@@ -288,3 +288,28 @@ def test_the_python_markers_pattern_matches_as_fnmatch_does() -> None:
             for g in ("requirements*.txt", "*requirements*.txt", "requirements*.in", "*requirements*.in")
         )
         assert _is_requirements(name) == want, name
+
+
+def test_directories_the_walk_leaves_out_are_one_skip_per_kind(tmp_path: Path) -> None:
+    from matrixhell.detect.scan import scan_repo
+
+    files = {
+        ".gitignore": "# output\n*.log\n/build/\n",
+        "build/old/package.json": "{}",
+        "web/package.json": '{"name": "web", "scripts": {"start": "node s.js"}}',
+        "web/node_modules/x/package.json": "{}",
+        "api/node_modules/y/package.json": "{}",
+        "node_modules/z/package.json": "{}",
+        "api/.venv/lib/site.py": "",
+        "api/.matrixhell-keep": "",
+    }
+    for rel, text in files.items():
+        p = tmp_path / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    for view in (FsRepoView(tmp_path), MemoryRepoView(files)):
+        skipped = {k.path: k.reason for k in scan_repo(view, cache=False).skipped}
+        assert skipped["build"] == "ignored by .gitignore:3, not looked at"
+        assert skipped["node_modules"].startswith("always skipped, not looked at (3 directories: ")
+        assert skipped[".venv"] == "always skipped, not looked at (1 directory: api/.venv)"
+        assert sum(1 for reason in skipped.values() if "node_modules" in reason) == 1
