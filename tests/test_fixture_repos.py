@@ -2,7 +2,8 @@
 
 expected.json holds a projection of the scan that a person can review: per service its kind, path,
 languages, winning runtime with its origin, ports, start command, direct packages and OS packages; the
-finding codes with their origins; the directories not taken; and the planted conflicts. Regenerate after
+finding codes with their origins; the directories not taken; the conflicts the analysis names (kind,
+severity, subjects) and the environments it groups the services into. Regenerate after
 a deliberate change with MATRIXHELL_UPDATE_EXPECTED=1 and review the diff.
 """
 
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from matrixhell.analyze import analyze
 from matrixhell.detect.repoview import FsRepoView
 from matrixhell.detect.scan import scan_repo
 from matrixhell.model import ScanResult, Scope, ServiceKind
@@ -41,17 +43,21 @@ def project(result: ScanResult) -> dict[str, Any]:
         entry["ports"] = sorted({p.number for p in s.ports})
         services[s.name] = entry
     findings = sorted({(f.code, str(f.origin) if f.origin else "") for f in result.all_findings()})
+    plan = analyze(result).plan
+    conflicts = sorted({(c.kind, c.severity.value, *sorted(c.subjects)) for c in plan.conflicts})
     return {
         "services": services,
         "findings": [list(f) for f in findings],
         "skipped": sorted({k.path for k in result.skipped}),
+        "conflicts": [list(c) for c in conflicts],
+        "environments": sorted(sorted(e.services) for e in plan.environments),
     }
 
 
 @pytest.mark.parametrize("case", CASES)
 def test_fixture_repo(case: str) -> None:
     root = REPOS / case
-    actual = project(scan_repo(FsRepoView(root)))
+    actual = project(scan_repo(FsRepoView(root), cache=False))
     expected_path = root / "expected.json"
     if os.environ.get("MATRIXHELL_UPDATE_EXPECTED"):
         expected_path.write_text(json.dumps(actual, indent=2, sort_keys=True) + "\n")
