@@ -8,6 +8,12 @@ ratios are printed. crun refuses this machine's hybrid cgroup layout, so its run
 mount namespace (`unshare -m`) with /sys/fs/cgroup/unified unmounted: the timing loop itself runs in
 there, so the unshare is not part of crun's time.
 
+The installed console script is timed three ways, next to `python3 -S -m matrixhell.runtime.cli`: from
+this interpreter's own site-packages (whatever .pth files it carries), and from two fresh venvs made here,
+one with the wheel of this checkout installed (`pip install .`) and one with an editable install
+(`pip install -e .`). The builds use this interpreter's hatchling (and editables) without build isolation,
+so nothing is downloaded; a variant whose backend is missing is left out and says so.
+
 Usage (as root): python3 bench/runtime.py [--runs 30] [--cycles 500] [--json]
 """
 
@@ -30,6 +36,7 @@ sys.path.insert(0, str(REPO / "tests" / "runtime"))
 
 COMMANDS = {"true": ["/bin/true"], "echo": ["/bin/sh", "-c", "echo ok"]}
 TARGETS = {"run (python -S -m)": ("runc", 0.7), "supervisor": ("crun", 1.0)}
+CONSOLE = ("run (console, this python)", "run (console, venv install)", "run (console, venv -e)")
 
 
 def _env() -> dict[str, str]:
@@ -61,6 +68,35 @@ def make_bundles(base: Path) -> dict[str, Path]:
     return out
 
 
+def make_venvs(work: Path) -> dict[str, Path]:
+    """Fresh venvs (with pip, as `python -m venv` makes them) holding a regular and an editable install;
+    returns label -> console script."""
+    out: dict[str, Path] = {}
+    site = next(p for p in sys.path if p.endswith("site-packages"))
+    build_env = {**os.environ, "PYTHONPATH": site}  # this interpreter's hatchling, for the build only
+    wheels = work / "wheels"
+    for label, editable in (("run (console, venv install)", False), ("run (console, venv -e)", True)):
+        venv = work / ("venv-e" if editable else "venv")
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        if editable:
+            cmd = [str(venv / "bin" / "pip"), "install", "-q", "--no-deps", "--no-build-isolation", "-e", str(REPO)]
+        else:
+            r = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+                                "-w", str(wheels), str(REPO)], capture_output=True, text=True)
+            if r.returncode != 0:
+                print(f"note: {label} left out: building the wheel failed: {r.stderr.strip()[-300:]}")
+                continue
+            cmd = [str(venv / "bin" / "pip"), "install", "-q", "--no-deps", *map(str, wheels.glob("*.whl"))]
+        r = subprocess.run(cmd, capture_output=True, text=True, env=build_env, cwd=str(work))
+        if r.returncode != 0:
+            print(f"note: {label} left out: {r.stderr.strip()[-300:]}")
+            continue
+        subprocess.run([str(venv / "bin" / "python"), "-m", "compileall", "-q", str(venv / "lib")],
+                       check=True, capture_output=True)
+        out[label] = venv / "bin" / "matrixhell-runtime"
+    return out
+
+
 def _time(argv: list[str], **kw: object) -> float:
     t = time.perf_counter()
     r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
@@ -78,7 +114,7 @@ def inner_crun(bundle: str, runs: int, state: str) -> None:
     print(json.dumps(ts))
 
 
-def bench(bundles: dict[str, Path], runs: int, work: Path) -> dict[str, dict[str, float]]:
+def bench(bundles: dict[str, Path], runs: int, work: Path, venvs: dict[str, Path]) -> dict[str, dict[str, float]]:
     from matrixhell.runtime.supervisor import SupervisorClient
 
     py = sys.executable
@@ -110,9 +146,12 @@ def bench(bundles: dict[str, Path], runs: int, work: Path) -> dict[str, dict[str
                                     "--ro-bind", rootfs, "/", "--proc", "/proc", "--dev", "/dev",
                                     "--hostname", "matrixhell", *argv]),
         }
-        if console.exists():
-            runners["run (console script)"] = lambda b=b: _time([str(console), "--root", str(state), "run", "--bundle",
-                                                             str(b), cid()])
+        # console scripts get a plain environment: no PYTHONPATH, so each imports its own install
+        plain = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        scripts = {**({CONSOLE[0]: console} if console.exists() else {}), **venvs}
+        for label, script in scripts.items():
+            runners[label] = lambda b=b, script=script, plain=plain: _time(
+                [str(script), "--root", str(state), "run", "--bundle", str(b), cid()], env=plain, cwd="/")
         times: dict[str, list[float]] = {k: [] for k in runners}
         for k in runners:  # warm caches once
             runners[k]()
@@ -197,7 +236,8 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="mh-bench-"))
     try:
         bundles = make_bundles(work)
-        res = bench(bundles, a.runs, work)
+        venvs = make_venvs(work)
+        res = bench(bundles, a.runs, work, venvs)
         leaks = leak_check(bundles["true"], a.cycles, work) if a.cycles else {}
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -206,9 +246,9 @@ def main() -> int:
         return 0
     print(f"median start-to-exit, ms ({a.runs} runs each, interleaved; load {os.getloadavg()[0]:.2f})")
     names = list(next(iter(res.values())).keys())
-    print(f"{'':30}" + "".join(f"{c:>14}" for c in res))
+    print(f"{'':32}" + "".join(f"{c:>14}" for c in res))
     for k in names:
-        print(f"{k:30}" + "".join(f"{res[c].get(k, float('nan')):14.2f}" for c in res))
+        print(f"{k:32}" + "".join(f"{res[c].get(k, float('nan')):14.2f}" for c in res))
     print("\nratios (ours / peer; target)")
     for ours, (peer, target) in TARGETS.items():
         for c in res:
@@ -216,11 +256,14 @@ def main() -> int:
                 r = res[c][ours] / res[c][peer]
                 print(f"  {ours:24} / {peer:5} [{c:4}] = {r:5.2f}   target <= {target}  "
                       f"{'ok' if r <= target else 'MISSED'}")
+    print("the installed command (same 0.7 target, reported as measured)")
+    for label in CONSOLE:
+        for c in res:
+            if label in res[c]:
+                r = res[c][label] / res[c]["runc"]
+                print(f"  {label:28} / runc  [{c:4}] = {r:5.2f}   target <= 0.7  {'ok' if r <= 0.7 else 'MISSED'}")
     for c in res:
-        if "run (console script)" in res[c]:
-            r = res[c]["run (console script)"] / res[c]["runc"]
-            print(f"  run (console script)     / runc  [{c:4}] = {r:5.2f}")
-        print(f"  supervisor               / bwrap [{c:4}] = {res[c]['supervisor'] / res[c]['bwrap']:5.2f}")
+        print(f"  supervisor                   / bwrap [{c:4}] = {res[c]['supervisor'] / res[c]['bwrap']:5.2f}")
     if leaks:
         print(f"\nleak check, {a.cycles} cycles (after - before):")
         for k, v in leaks.items():
