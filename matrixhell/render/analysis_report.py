@@ -45,15 +45,17 @@ def _split(analysis: _Analysis) -> tuple[list[Conflict], list[Conflict]]:
     """(conflicts to explain, conflicts the scan's findings list already shows with their file:line)."""
     scan = getattr(analysis, "scan", None)
     findings: list[Finding] = list(scan.all_findings()) if scan is not None else []
-    shown, rest = [], []
+    shown: list[Conflict] = []
+    rest: list[Conflict] = []
     for c in analysis.plan.conflicts:
         (shown if any(_same_fact(c, f) for f in findings) else rest).append(c)
     return rest, shown
 
 
 def _conflicts_header(plan: Plan, shown: list[Conflict]) -> str:
-    errors = sum(1 for c in plan.conflicts if c.severity.value == "error")
-    head = f"conflicts: {errors} error(s), {len(plan.conflicts) - errors} warning(s)"
+    counts = {s: sum(1 for c in plan.conflicts if c.severity.value == s) for s in ("error", "warning", "info")}
+    words = {"error": "error", "warning": "warning", "info": "note"}
+    head = "conflicts: " + ", ".join(f"{n} {words[s]}{'' if n == 1 else 's'}" for s, n in counts.items())
     if shown:
         listed = ", ".join(f"{c.severity.value} {c.kind} ({', '.join(c.subjects)})" for c in shown)
         head += f"; under findings above: {listed}"

@@ -391,8 +391,9 @@ def test_every_finding_the_scan_core_writes_has_a_hint() -> None:
     missing = []
     for name in ("compose", "discovery", "dockerfile", "procfile", "apt", "merge", "scan"):
         tree = ast.parse((base / f"{name}.py").read_text())
-        for node in ast.walk(tree):
-            is_finding = isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Finding"
+        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+        for node in calls:
+            is_finding = isinstance(node.func, ast.Name) and node.func.id == "Finding"
             if is_finding and len(node.args) < 5 and not any(k.arg == "hint" for k in node.keywords):
                 missing.append(f"{name}.py:{node.lineno}")
     assert missing == []
