@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from matrixhell.conflicts.profile import Exclusion, LibNeed, Pin, Profile, spec_range
-from matrixhell.model import Cause, RuntimeReq
+from matrixhell.model import Cause, Origin, PackageReq, RuntimeReq
 
 __all__ = ["exclusion_cause", "lib_cause", "pin_cause", "range_cause", "req_cause", "source_cause"]
 
@@ -11,6 +11,11 @@ __all__ = ["exclusion_cause", "lib_cause", "pin_cause", "range_cause", "req_caus
 def source_cause(req: RuntimeReq) -> Cause:
     """``python-version-file says python 3.8`` at ``api/.python-version:1``."""
     return Cause(req.source, "says", f"{req.runtime} {req.raw}".strip(), req.origin)
+
+
+def _pin_origin(pkg: PackageReq) -> Origin:
+    """A locked version is said by the lock file's line; a written pin by the manifest's."""
+    return (pkg.locked_origin or pkg.origin) if pkg.locked else pkg.origin
 
 
 def req_cause(service: str, req: RuntimeReq) -> Cause:
@@ -26,7 +31,7 @@ def exclusion_cause(ex: Exclusion, service: str) -> Cause:
         "requires",
         f"python {ex.range}",
         pkg.origin,
-        because=(Cause(service, how, f"{pkg.name}=={ex.version}", pkg.origin),),
+        because=(Cause(service, how, f"{pkg.name}=={ex.version}", _pin_origin(pkg)),),
     )
 
 
@@ -51,7 +56,7 @@ def range_cause(p: Profile, *, narrowed: bool = True) -> Cause:
 def pin_cause(p: Profile, pin: Pin) -> Cause:
     how = "locks" if pin.req.locked else "requires"
     kind = "" if pin.direct else " (transitively, through its lock file)"
-    return Cause(p.name, how, f"{pin.name} {pin.range}{kind}", pin.req.origin)
+    return Cause(p.name, how, f"{pin.name} {pin.range}{kind}", _pin_origin(pin.req))
 
 
 def lib_cause(p: Profile, need: LibNeed, shipped_by: str | None = None) -> Cause:

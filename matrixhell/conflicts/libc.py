@@ -72,7 +72,8 @@ def musl_no_wheel(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
         where = f"{release.distro} {release.name}" if release else "Alpine"
         title = f"{pkg.name} {version} has no musllinux wheel for python {line}: it builds from source on {where}"
         causes = (
-            Cause(p.name, "locks" if pkg.locked else "pins", f"{pkg.name}=={version}", pkg.origin),
+            Cause(p.name, "locks" if pkg.locked else "pins", f"{pkg.name}=={version}",
+                  (pkg.locked_origin or pkg.origin) if pkg.locked else pkg.origin),
             Cause(p.name, "runs-on", f"musl ({p.libc_reason})", p.libc_origin),
             Cause(pkg.name, "needs-lib", ", ".join(needs.libraries) or ", ".join(needs.build_tools), pkg.origin),
         )

@@ -85,7 +85,7 @@ def _add_service(g: Graph, s: Service, kn: Knowledge | None) -> None:
             )
         if p.locked:
             vid = _node(g, ids.package_version_id(eco, p.name, p.locked), f"{p.name} {p.locked}", ecosystem=eco)
-            _edge(g, sid, vid, "locks", origin=p.origin)
+            _edge(g, sid, vid, "locks", origin=p.locked_origin or p.origin)
             _edge(g, vid, pid, "provides", origin=None)
         needs = kn.native_needs(p.ecosystem, p.name) if kn is not None and kn.native_needs else None
         if needs is not None:
