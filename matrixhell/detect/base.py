@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from matrixhell.detect.repoview import RepoView
 from matrixhell.errors import InputError
 from matrixhell.model import Finding, Severity
 from matrixhell.model.facts import Detection
-from matrixhell.detect.repoview import RepoView
 
 __all__ = ["DetectContext", "Detector", "finding_from_error", "join"]
 
@@ -51,8 +51,7 @@ class Detector(Protocol):
     def detect(self, ctx: DetectContext) -> Detection: ...
 
 
-def finding_from_error(err: InputError, *, service: str | None = None,
-                       severity: Severity = Severity.ERROR) -> Finding:
+def finding_from_error(err: InputError, *, service: str | None = None, severity: Severity = Severity.ERROR) -> Finding:
     """The Finding a detector returns instead of raising: same code, origin, message and hint."""
     return Finding(
         code=err.code,
