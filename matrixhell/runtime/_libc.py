@@ -63,6 +63,14 @@ def mount(source: str | None, target: str, fstype: str | None, flags: int, data:
         raise _fail(f"mount {fstype or ''} {source or ''} on {target}".replace("  ", " "), target)
 
 
+def fs_type(path: str) -> int:
+    """statfs(2)'s f_type (the first field of struct statfs on x86_64 and aarch64)."""
+    buf = ctypes.create_string_buffer(120)
+    if _libc.statfs(_b(path), buf) != 0:
+        raise _fail(f"statfs {path}", path)
+    return ctypes.c_long.from_buffer(buf).value
+
+
 def umount2(target: str, flags: int) -> None:
     if _libc.umount2(_b(target), _c_int(flags)) != 0:
         raise _fail(f"umount {target}", target)

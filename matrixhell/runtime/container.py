@@ -426,6 +426,7 @@ def _container(cfg: Config, state: State, reader: _Reader, wfd: int, console_pai
         in_cgroup()
         _t("J mounted")
         rootfs.pivot(cfg.root_path)
+        rootfs.check_procfs()
         _t("J pivoted")
         for key, value in cfg.sysctl:
             try:

@@ -26,7 +26,7 @@ TYPE_CHECKING = False  # typing costs ~2 ms to import on the start path; mypy kn
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-__all__ = ["mask_and_protect", "pivot", "prepare"]
+__all__ = ["check_procfs", "mask_and_protect", "pivot", "prepare"]
 
 _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 2, 4, 8
 _MS_PRIVATE, _MS_SLAVE = 1 << 18, 1 << 19
@@ -231,6 +231,23 @@ def pivot(root: str) -> None:
     finally:
         os.close(oldroot)
         os.close(newroot)
+
+
+_PROC_SUPER_MAGIC = 0x9FA0
+
+
+def check_procfs() -> None:
+    """After pivot_root every /proc/self/fd/N path (masks, read-only paths, the exec fifo, the console,
+    sysctls under /proc/sys) must reach the kernel's procfs, not files the image put at /proc: a fake
+    /proc/self/fd/N could turn a mask into a writable bind of a sysfs knob (the CVE-2025-52881 class)."""
+    try:
+        kind = _libc.fs_type("/proc/self/fd")
+    except OSError as e:
+        if e.errno == 2 and not os.path.lexists("/proc"):
+            return  # no /proc at all: every /proc path fails on its own, nothing can be redirected
+        raise RtError("mounts", f"/proc/self/fd in the container: {_errno_name(e)}") from e
+    if kind != _PROC_SUPER_MAGIC:
+        raise RtError("mounts", "/proc/self/fd in the container is not procfs (mount proc at /proc)")
 
 
 def _devnull() -> int:

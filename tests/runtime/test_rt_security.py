@@ -418,3 +418,20 @@ def test_old_root_is_detached_after_pivot(rt: Runtime, bundle: Bundle) -> None:
         set(bundle.linux["readonlyPaths"]) | {"/"}
     extra = [p for p in points if p not in wanted and not p.startswith("/sys/fs/cgroup/")]
     assert extra == [], extra
+
+
+def test_an_image_cannot_stand_in_for_proc(rt: Runtime, bundle: Bundle, own_rootfs: Path) -> None:
+    """The CVE-2025-52881 class: without procfs at /proc, the image's own /proc/self/fd/N entries would
+    decide what the masks bind where (here: a sysfs file, bound writable, over a masked path)."""
+    bundle.config["mounts"] = [m for m in bundle.config["mounts"] if m["destination"] != "/proc"]
+    fake = own_rootfs / "proc" / "self" / "fd"
+    fake.mkdir(parents=True, exist_ok=True)
+    for n in range(3, 40):
+        (fake / str(n)).symlink_to("/sys/kernel/profiling")
+    (own_rootfs / "proc" / "keys").write_text("")
+    bundle.linux["maskedPaths"] = ["/proc/keys"]
+    bundle.linux["readonlyPaths"] = []
+    bundle.sh("cat /proc/keys; true")
+    res = rt.run(bundle.write(), check=False)
+    assert res.returncode == 6, res
+    assert "/proc/self/fd in the container is not procfs" in res.stderr
