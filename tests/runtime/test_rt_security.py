@@ -268,11 +268,27 @@ def test_container_process_is_non_dumpable_until_exec(rt: Runtime, bundle: Bundl
 
 
 def test_cgroupfs_is_read_only_inside(rt: Runtime, bundle: Bundle) -> None:
-    """cgroup v1 release_agent class."""
-    bundle.sh("for c in /sys/fs/cgroup/*; do [ -e $c/release_agent ] && { echo /x > $c/release_agent 2>/dev/null "
-              "&& echo wrote-$c; }; mkdir $c/evil 2>/dev/null && echo made-$c; done; echo done")
-    out = rt.run(bundle).stdout.split()
-    assert out == ["done"]
+    """cgroup v1 release_agent class. Every cgroup mount inside is read-only (the kernel's own view, so
+    this does not depend on what uid 0 without capabilities may do), and writing or making a cgroup fails.
+    A hierarchy the container was not moved into shows the runtime's cgroup: anything made there by a
+    broken runtime is removed again."""
+    name = f"mh-evil-{os.getpid()}"
+    bundle.sh("grep ' /sys/fs/cgroup' /proc/self/mountinfo | cut -d' ' -f5,6; "
+              "for c in /sys/fs/cgroup/*; do [ -e $c/release_agent ] && { echo /x > $c/release_agent 2>/dev/null "
+              f"&& echo wrote-$c; }}; mkdir $c/{name} 2>/dev/null && echo made-$c; done; echo done")
+    try:
+        out = rt.run(bundle).stdout.splitlines()
+    finally:
+        own = {line.split(":")[1]: line.split(":")[2] for line in Path("/proc/self/cgroup").read_text().split()}
+        for h in Path("/sys/fs/cgroup").iterdir():
+            key = h.name if h.name != "systemd" else "name=systemd"
+            for leaf in (h / own.get(key, "/").lstrip("/") / name, h / name):
+                if leaf.is_dir():
+                    leaf.rmdir()
+    mounts = [line.split() for line in out[:-1]]
+    assert len(mounts) >= 2 and all(m[0].startswith("/sys/fs/cgroup") for m in mounts), out
+    assert all("ro" in m[1].split(",") for m in mounts), mounts
+    assert out[-1] == "done" and not any(line.startswith(("wrote-", "made-")) for line in out), out
 
 
 def test_new_session_no_controlling_terminal(rt: Runtime, bundle: Bundle, rootfs: Path) -> None:
