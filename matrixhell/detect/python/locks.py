@@ -61,13 +61,30 @@ def _packages(data: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
     return [(i, p) for i, p in enumerate(pkgs) if isinstance(p, dict) and isinstance(p.get("name"), str)]
 
 
-def read_poetry_lock(view: RepoView, path: str, facts: Facts) -> None:
+def _open_lock(view: RepoView, path: str, facts: Facts) -> tuple[dict[str, Any], _LockLines] | None:
+    """Load a TOML lock file, record it as read, and pair its data with its line index."""
     loaded = load_toml(view, path, facts.sink)
     facts.read(path)
     if loaded is None:
-        return
+        return None
     data, text = loaded
-    lines = _LockLines(text, data)
+    return data, _LockLines(text, data)
+
+
+def _url_from(table: dict[str, Any], keys: tuple[str, ...]) -> str | None:
+    """The last of ``keys`` holding a string in ``table``; a ``git`` entry gets the ``git+`` prefix."""
+    url = None
+    for key in keys:
+        if isinstance(table.get(key), str):
+            url = table[key] if key != "git" else f"git+{table[key]}"
+    return url
+
+
+def read_poetry_lock(view: RepoView, path: str, facts: Facts) -> None:
+    opened = _open_lock(view, path, facts)
+    if opened is None:
+        return
+    data, lines = opened
     for i, pkg in _packages(data):
         origin = Origin(path, lines.package(i))
         version = pkg.get("version") if isinstance(pkg.get("version"), str) else None
@@ -115,12 +132,10 @@ def read_poetry_lock(view: RepoView, path: str, facts: Facts) -> None:
 
 
 def read_uv_lock(view: RepoView, path: str, facts: Facts) -> None:
-    loaded = load_toml(view, path, facts.sink)
-    facts.read(path)
-    if loaded is None:
+    opened = _open_lock(view, path, facts)
+    if opened is None:
         return
-    data, text = loaded
-    lines = _LockLines(text, data)
+    data, lines = opened
     rp = data.get("requires-python")
     if isinstance(rp, str):
         req = python_req(
@@ -142,9 +157,9 @@ def read_uv_lock(view: RepoView, path: str, facts: Facts) -> None:
                 continue  # the project itself (or a virtual workspace root), not a dependency
             if isinstance(source.get("editable"), str):
                 url, editable = source["editable"], True
-            for key in ("git", "url", "path", "directory"):
-                if isinstance(source.get(key), str):
-                    url = source[key] if key != "git" else f"git+{source[key]}"
+            found = _url_from(source, ("git", "url", "path", "directory"))
+            if found is not None:
+                url = found
         version = pkg.get("version") if isinstance(pkg.get("version"), str) else None
         facts.locked.append(
             PackageReq(
@@ -162,21 +177,16 @@ def read_uv_lock(view: RepoView, path: str, facts: Facts) -> None:
 
 
 def read_pdm_lock(view: RepoView, path: str, facts: Facts) -> None:
-    loaded = load_toml(view, path, facts.sink)
-    facts.read(path)
-    if loaded is None:
+    opened = _open_lock(view, path, facts)
+    if opened is None:
         return
-    data, text = loaded
-    lines = _LockLines(text, data)
+    data, lines = opened
     for i, pkg in _packages(data):
         origin = Origin(path, lines.package(i))
         groups = [g for g in pkg.get("groups", []) if isinstance(g, str)] if isinstance(pkg.get("groups"), list) else []
         scope = Scope.MAIN if not groups or "default" in groups else scope_of_group(groups[0])
         version = pkg.get("version") if isinstance(pkg.get("version"), str) else None
-        url = None
-        for key in ("git", "url", "path"):
-            if isinstance(pkg.get(key), str):
-                url = pkg[key] if key != "git" else f"git+{pkg[key]}"
+        url = _url_from(pkg, ("git", "url", "path"))
         facts.locked.append(
             PackageReq(
                 Ecosystem.PYPI,
