@@ -48,20 +48,30 @@ class NodeLock:
         return versions.pop() if len(versions) == 1 else None
 
 
+def _top_mapping(data: object, path: str, what: str, tool: str) -> dict[str, Any]:
+    """The lock file's top-level mapping; anything else means the file is not the lock it is named for."""
+    if not isinstance(data, dict):
+        raise InputError(
+            f"is not a {what}",
+            origin=Origin(path, 1),
+            code="bad-lock-file",
+            hint=f"regenerate it with `{tool}`",
+        )
+    return data
+
+
+def _flagged(name: str, version: str, origin: Origin, body: dict[str, Any]) -> LockedPackage:
+    """A locked package whose entry carries npm-style ``dev`` / ``optional`` flags."""
+    return LockedPackage(name, version, origin, bool(body.get("dev")), bool(body.get("optional")))
+
+
 def _name_from_path(key: str) -> str:
     return key.rsplit("node_modules/", 1)[-1]
 
 
 def read_npm_lock(view: RepoView, path: str) -> NodeLock:
     doc = load_json(view, path, max_depth=24)
-    data = doc.data
-    if not isinstance(data, dict):
-        raise InputError(
-            "is not a package-lock object",
-            origin=Origin(path, 1),
-            code="bad-lock-file",
-            hint="regenerate it with `npm install`",
-        )
+    data = _top_mapping(doc.data, path, "package-lock object", "npm install")
     lv = data.get("lockfileVersion", 1)
     lock = NodeLock("package-lock", path, str(lv))
     packages = data.get("packages")
@@ -74,15 +84,7 @@ def read_npm_lock(view: RepoView, path: str) -> NodeLock:
             version = body.get("version")
             if not isinstance(version, str):
                 continue
-            lock.packages.append(
-                LockedPackage(
-                    name,
-                    version,
-                    doc.origin("packages", key),
-                    bool(body.get("dev")),
-                    bool(body.get("optional")),
-                )
-            )
+            lock.packages.append(_flagged(name, version, doc.origin("packages", key), body))
             if key == f"node_modules/{name}":
                 lock.top[name] = version
         return lock
@@ -96,15 +98,7 @@ def read_npm_lock(view: RepoView, path: str) -> NodeLock:
                     continue
                 version = body.get("version")
                 if isinstance(version, str):
-                    lock.packages.append(
-                        LockedPackage(
-                            name,
-                            version,
-                            doc.origin(*at, name),
-                            bool(body.get("dev")),
-                            bool(body.get("optional")),
-                        )
-                    )
+                    lock.packages.append(_flagged(name, version, doc.origin(*at, name), body))
                     if top:
                         lock.top[name] = version
                 nested = body.get("dependencies")
@@ -122,14 +116,7 @@ def read_bun_lock(view: RepoView, path: str) -> NodeLock:
     text = view.read_text(path)
     # drop the trailing commas (outside strings) that bun writes; the newlines stay, and with them the lines
     doc = parse_json(_TRAILING.sub(lambda m: m.group(1) or m.group(2), text), path, max_depth=2)
-    data = doc.data
-    if not isinstance(data, dict):
-        raise InputError(
-            "is not a bun lock object",
-            origin=Origin(path, 1),
-            code="bad-lock-file",
-            hint="regenerate it with `bun install`",
-        )
+    data = _top_mapping(doc.data, path, "bun lock object", "bun install")
     lock = NodeLock("bun", path, str(data.get("lockfileVersion", "")))
     pkgs = data.get("packages")
     for key, entry in pkgs.items() if isinstance(pkgs, dict) else ():
@@ -195,14 +182,7 @@ def read_pnpm_lock(view: RepoView, path: str, importers: tuple[str, ...] = (".",
     doc = memo(
         view, "yaml", path, lambda: load_yaml(view, path, max_depth=3, lite_depth=5, skip=_PNPM_SKIP)
     )  # importers differ per member
-    data = doc.data
-    if not isinstance(data, dict):
-        raise InputError(
-            "is not a pnpm lock mapping",
-            origin=Origin(path, 1),
-            code="bad-lock-file",
-            hint="regenerate it with `pnpm install`",
-        )
+    data = _top_mapping(doc.data, path, "pnpm lock mapping", "pnpm install")
     lv = str(data.get("lockfileVersion", ""))
     major = lv.split(".", 1)[0]
     old = major.isdigit() and int(major) < 6  # v5 keys read /name/version, later ones name@version
@@ -229,13 +209,5 @@ def read_pnpm_lock(view: RepoView, path: str, importers: tuple[str, ...] = (".",
             if nv is None:
                 continue
             body = body if isinstance(body, dict) else {}
-            lock.packages.append(
-                LockedPackage(
-                    nv[0],
-                    nv[1],
-                    doc.origin("packages", key),
-                    bool(body.get("dev")),
-                    bool(body.get("optional")),
-                )
-            )
+            lock.packages.append(_flagged(nv[0], nv[1], doc.origin("packages", key), body))
     return lock
