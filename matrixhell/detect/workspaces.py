@@ -144,6 +144,20 @@ def _strings(v: Any) -> list[str]:
     return [x for x in v if isinstance(x, str)] if isinstance(v, list) else []
 
 
+def _globbed(
+    kind: str,
+    view: RepoView,
+    directory: str,
+    patterns: Iterable[str],
+    manifest: str,
+    origin: Origin,
+    excludes: Iterable[str] = (),
+) -> WorkspaceInfo:
+    """The workspace whose member globs, declared at ``origin``, expand to directories holding ``manifest``."""
+    members, findings = expand_member_globs(view, directory, patterns, excludes, manifest=manifest, origin=origin)
+    return WorkspaceInfo(kind, members, origin, tuple(findings))
+
+
 def _pnpm(view: RepoView, directory: str) -> WorkspaceInfo | None:
     path = join(directory, "pnpm-workspace.yaml")
     if not view.is_file(path):
@@ -153,11 +167,7 @@ def _pnpm(view: RepoView, directory: str) -> WorkspaceInfo | None:
     except InputError as e:
         return WorkspaceInfo("pnpm", (), Origin(path, 1), (finding_from_error(e),))
     data = doc.data if isinstance(doc.data, dict) else {}
-    origin = doc.origin("packages")
-    members, findings = expand_member_globs(
-        view, directory, _strings(data.get("packages")), manifest="package.json", origin=origin
-    )
-    return WorkspaceInfo("pnpm", members, origin, tuple(findings))
+    return _globbed("pnpm", view, directory, _strings(data.get("packages")), "package.json", doc.origin("packages"))
 
 
 def _npm(view: RepoView, directory: str) -> WorkspaceInfo | None:
@@ -176,9 +186,8 @@ def _npm(view: RepoView, directory: str) -> WorkspaceInfo | None:
         return None
     pm = data.get("packageManager")
     yarn = view.is_file(join(directory, "yarn.lock")) or (isinstance(pm, str) and pm.startswith("yarn@"))
-    origin = doc.origin("workspaces")
-    members, findings = expand_member_globs(view, directory, _strings(ws), manifest="package.json", origin=origin)
-    return WorkspaceInfo("yarn" if yarn else "npm", members, origin, tuple(findings))
+    kind = "yarn" if yarn else "npm"
+    return _globbed(kind, view, directory, _strings(ws), "package.json", doc.origin("workspaces"))
 
 
 def _go(view: RepoView, directory: str) -> WorkspaceInfo | None:
@@ -191,10 +200,7 @@ def _go(view: RepoView, directory: str) -> WorkspaceInfo | None:
         return None  # the Go detector reports it
     uses = work.all("use")
     origin = Origin(path, uses[0].line if uses else 1)
-    members, findings = expand_member_globs(
-        view, directory, [u.args[0] for u in uses if u.args], manifest="go.mod", origin=origin
-    )
-    return WorkspaceInfo("go", members, origin, tuple(findings))
+    return _globbed("go", view, directory, [u.args[0] for u in uses if u.args], "go.mod", origin)
 
 
 def _toml(view: RepoView, path: str) -> TomlDoc | None:
@@ -212,15 +218,9 @@ def _cargo(view: RepoView, directory: str) -> WorkspaceInfo | None:
     if doc is None or not isinstance(ws, dict):
         return None
     origin = doc.origin("workspace", "members")
-    members, findings = expand_member_globs(
-        view,
-        directory,
-        _strings(ws.get("members")),
-        _strings(ws.get("exclude")),
-        manifest="Cargo.toml",
-        origin=origin,
+    return _globbed(
+        "cargo", view, directory, _strings(ws.get("members")), "Cargo.toml", origin, _strings(ws.get("exclude"))
     )
-    return WorkspaceInfo("cargo", members, origin, tuple(findings))
 
 
 def _uv(doc: TomlDoc | None, view: RepoView, directory: str) -> WorkspaceInfo | None:
@@ -230,15 +230,9 @@ def _uv(doc: TomlDoc | None, view: RepoView, directory: str) -> WorkspaceInfo | 
     if doc is None or not isinstance(ws, dict):
         return None
     origin = doc.origin("tool", "uv", "workspace", "members")
-    members, findings = expand_member_globs(
-        view,
-        directory,
-        _strings(ws.get("members")),
-        _strings(ws.get("exclude")),
-        manifest="pyproject.toml",
-        origin=origin,
+    return _globbed(
+        "uv", view, directory, _strings(ws.get("members")), "pyproject.toml", origin, _strings(ws.get("exclude"))
     )
-    return WorkspaceInfo("uv", members, origin, tuple(findings))
 
 
 def _poetry(doc: TomlDoc | None, view: RepoView, directory: str) -> WorkspaceInfo | None:
