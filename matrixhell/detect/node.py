@@ -19,6 +19,7 @@ from matrixhell.detect._facts import Facts, ancestors, has_marker, member_dirs, 
 from matrixhell.detect._jsonlines import JsonDoc, load_json
 from matrixhell.detect._nodelocks import NodeLock, read_bun_lock, read_npm_lock, read_pnpm_lock, read_yarn_lock
 from matrixhell.detect._parsecache import memo
+from matrixhell.detect._rangeruntime import range_runtime
 from matrixhell.detect._ranges import RangeError, npm_range, version_prefix
 from matrixhell.detect._toolversions import read_version_managers
 from matrixhell.detect._yamllines import load_yaml
@@ -88,20 +89,17 @@ _LOCK_NAMES = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "bun.loc
 
 
 def _runtime(facts: Facts, runtime: str, raw: str, source: str, origin: Origin, precedence: int) -> None:
-    try:
-        t = npm_range(raw)
-    except RangeError as e:
-        facts.note(
-            "unreadable-range",
-            f"{runtime} range {raw!r}: {e}",
-            origin,
-            hint="write an npm semver range such as >=18 <21",
-        )
-        facts.runtimes.append(RuntimeReq(runtime, "", raw, source, origin, precedence))
-        return
-    if t.note:
-        facts.note("range-widened", t.note, origin, severity=Severity.INFO)
-    facts.runtimes.append(RuntimeReq(runtime, t.spec, raw, source, origin, precedence))
+    range_runtime(
+        facts,
+        npm_range,
+        runtime,
+        raw,
+        source,
+        origin,
+        precedence,
+        label=f"{runtime} range",
+        hint="write an npm semver range such as >=18 <21",
+    )
 
 
 def nvmrc_runtime(facts: Facts, text: str, path: str, source: str, precedence: int) -> None:

@@ -18,6 +18,7 @@ import dataclasses
 from matrixhell.detect._facts import Facts, has_marker, read_or_note
 from matrixhell.detect._jsonlines import JsonDoc, load_json
 from matrixhell.detect._parsecache import memo
+from matrixhell.detect._rangeruntime import range_runtime
 from matrixhell.detect._ranges import RangeError, composer_range, version_prefix
 from matrixhell.detect._toolversions import read_version_managers
 from matrixhell.detect.base import DetectContext
@@ -147,20 +148,17 @@ class PhpDetector:
                 facts.runtimes.append(RuntimeReq("php", spec, raw, "composer-platform", origin, 20))
 
     def _runtime(self, facts: Facts, raw: str, source: str, origin: Origin, precedence: int) -> None:
-        try:
-            t = composer_range(raw)
-        except RangeError as e:
-            facts.note(
-                "unreadable-range",
-                f"php constraint {raw!r}: {e}",
-                origin,
-                hint='write a Composer constraint such as "^8.2"',
-            )
-            facts.runtimes.append(RuntimeReq("php", "", raw, source, origin, precedence))
-            return
-        if t.note:
-            facts.note("range-widened", t.note, origin, severity=Severity.INFO)
-        facts.runtimes.append(RuntimeReq("php", t.spec, raw, source, origin, precedence))
+        range_runtime(
+            facts,
+            composer_range,
+            "php",
+            raw,
+            source,
+            origin,
+            precedence,
+            label="php constraint",
+            hint='write a Composer constraint such as "^8.2"',
+        )
 
     def _lock(self, facts: Facts, ctx: DetectContext) -> None:
         doc = read_or_note(facts, ctx.view, ctx.path("composer.lock"), load_json)
