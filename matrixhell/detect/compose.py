@@ -798,39 +798,32 @@ def _service(
             return Skip(
                 f"{raw.path}#{raw.name}", f"compose service {raw.name!r} builds from a remote context {ctx_text}"
             )
+        build_origin = Origin(path, build.line)
+
+        def build_error(code: str, message: str, hint: str) -> None:
+            local.append(Finding(code, Severity.ERROR, message, build_origin, hint=hint))
+
         ctx = _resolve(base, ctx_text)
         if ctx is None:
-            local.append(
-                Finding(
-                    "compose-path-escape",
-                    Severity.ERROR,
-                    f"build context {ctx_text!r} of service {raw.name!r} leaves the repository",
-                    Origin(path, build.line),
-                    hint="matrixhell reads only the repository",
-                )
+            build_error(
+                "compose-path-escape",
+                f"build context {ctx_text!r} of service {raw.name!r} leaves the repository",
+                "matrixhell reads only the repository",
             )
         else:
             if df_text:
                 dockerfile = _resolve(ctx, df_text)
                 if dockerfile is None:
-                    local.append(
-                        Finding(
-                            "compose-path-escape",
-                            Severity.ERROR,
-                            f"dockerfile {df_text!r} of service {raw.name!r} leaves the repository",
-                            Origin(path, build.line),
-                            hint="point build.dockerfile at a file inside the repository",
-                        )
+                    build_error(
+                        "compose-path-escape",
+                        f"dockerfile {df_text!r} of service {raw.name!r} leaves the repository",
+                        "point build.dockerfile at a file inside the repository",
                     )
                 elif not view.is_file(dockerfile):
-                    local.append(
-                        Finding(
-                            "compose-missing-dockerfile",
-                            Severity.ERROR,
-                            f"dockerfile {dockerfile} of service {raw.name!r} does not exist",
-                            Origin(path, build.line),
-                            hint="fix build.dockerfile",
-                        )
+                    build_error(
+                        "compose-missing-dockerfile",
+                        f"dockerfile {dockerfile} of service {raw.name!r} does not exist",
+                        "fix build.dockerfile",
                     )
                     dockerfile = None
             elif inline is None:
@@ -840,14 +833,10 @@ def _service(
                         dockerfile = p
                         break
             if not view.is_dir(ctx):
-                local.append(
-                    Finding(
-                        "compose-missing-context",
-                        Severity.ERROR,
-                        f"build context {ctx or '.'} of service {raw.name!r} does not exist",
-                        Origin(path, build.line),
-                        hint="fix build.context",
-                    )
+                build_error(
+                    "compose-missing-context",
+                    f"build context {ctx or '.'} of service {raw.name!r} does not exist",
+                    "fix build.context",
                 )
         findings.extend(ip.findings)
     image: str | None = None
