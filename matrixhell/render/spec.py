@@ -529,13 +529,14 @@ def _go(ctx: _Ctx) -> _Recipe:
     cgo = bool(ctx.needs.build or ctx.needs.run)
     build_base = ctx.planned_build or _build_base("go", ctx.version, ctx.target, ctx.base)
     binary = "/usr/local/bin/" + _binary_name(ctx)
+    main_pkg, start = _go_main(ctx)
     steps = (
         *_packages(ctx, ctx.needs.build, "headers for cgo"),
         _workdir("/src"),
         *_copy(manifests, "./", comment="modules first: rebuilt only when go.mod/go.sum change"),
         _run("go mod download"),
         Step(StepKind.COPY, (".", ".")),
-        _run(f"CGO_ENABLED={1 if cgo else 0} go build -trimpath -ldflags=-s -o /out/app .",
+        _run(f"CGO_ENABLED={1 if cgo else 0} go build -trimpath -ldflags=-s -o /out/app {main_pkg}",
              comment="a static binary unless a C library is needed"),
     )
     run = Stage("runtime", ctx.base, (
@@ -543,7 +544,23 @@ def _go(ctx: _Ctx) -> _Recipe:
         _user_create(_uid(ctx)),
         Step(StepKind.COPY, ("/out/app", binary), from_stage="build"),
         _workdir()))
-    return _Recipe((Stage("build", build_base, steps), run), _start_argv(ctx) or (binary,))
+    return _Recipe((Stage("build", build_base, steps), run), start or (binary,))
+
+
+def _go_main(ctx: _Ctx) -> tuple[str, tuple[str, ...] | None]:
+    """The main package to build and the start command to keep.
+
+    The detector names the binary a `package main` directory would make (`/app/<name>`); this recipe
+    builds that package itself into /usr/local/bin, so such a start command is replaced by the binary
+    it installs, while a start command from compose, a Procfile or an override is kept as written.
+    """
+    start = ctx.service.start
+    if ctx.override.start or start is None or start.source != "go-main-package":
+        return ".", _start_argv(ctx)
+    rel = posixpath.relpath(posixpath.dirname(start.origin.path) or ".", ctx.context or ".")
+    if rel == "." or rel.startswith(".."):
+        return ".", None
+    return "./" + rel, None
 
 
 def _binary_name(ctx: _Ctx) -> str:
