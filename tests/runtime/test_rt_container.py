@@ -163,9 +163,9 @@ def test_missing_cwd_is_created_inside_the_rootfs(rt: Runtime, bundle: Bundle, t
     own = tmp_path / "ownroot"
     shutil.copytree(bundle.config["root"]["path"], own, symlinks=True)
     bundle.config["root"]["path"] = str(own)
-    bundle.process["cwd"] = "/work/dir"
+    bundle.process["cwd"] = "/srv/app/dir"
     bundle.sh("pwd")
-    assert rt.run(bundle.write()).stdout.strip() == "/work/dir"
+    assert rt.run(bundle.write()).stdout.strip() == "/srv/app/dir"
     assert (own / "work" / "dir").is_dir()
 
 
