@@ -166,7 +166,7 @@ def test_missing_cwd_is_created_inside_the_rootfs(rt: Runtime, bundle: Bundle, t
     bundle.process["cwd"] = "/srv/app/dir"
     bundle.sh("pwd")
     assert rt.run(bundle.write()).stdout.strip() == "/srv/app/dir"
-    assert (own / "work" / "dir").is_dir()
+    assert (own / "srv" / "app" / "dir").is_dir()
 
 
 def test_user_group_and_additional_groups(rt: Runtime, bundle: Bundle) -> None:
