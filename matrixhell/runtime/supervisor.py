@@ -9,6 +9,7 @@ Protocol: JSON lines over a unix stream socket, one reply line per request, in o
   {"op": "delete", "id": ID, "force": bool} -> {"ok": true}
   {"op": "list"} -> {"ok": true, "containers": [{"id", "pid", "status", "exit"}]}
   {"op": "ping"} -> {"ok": true}
+  {"op": "shutdown"} -> {"ok": true}   (replies once every container is killed and removed)
 Errors: {"ok": false, "where": FIELD, "error": MESSAGE, "code": EXIT_CODE}.
 """
 
@@ -62,6 +63,7 @@ class _Server:
         self.by_pid: dict[int, _Container] = {}
         self.configs: dict[str, tuple[tuple[int, int], Config]] = {}
         self.running = True
+        self.shutdown_waiters: list[_Conn] = []
 
     def _config(self, bundle: str) -> Config:
         path = os.path.join(os.path.abspath(bundle), "config.json")
@@ -143,7 +145,8 @@ class _Server:
 
     def op_shutdown(self, conn: _Conn, req: dict[str, object]) -> dict[str, object] | None:
         self.running = False
-        return {"ok": True}
+        self.shutdown_waiters.append(conn)  # answered after the clean-up, so "ok" means "all gone"
+        return None
 
     def _get(self, req: dict[str, object]) -> _Container:
         cid = str(req.get("id", ""))
@@ -269,6 +272,8 @@ class _Server:
                 os.unlink(self.path)
             except FileNotFoundError:
                 pass
+            for conn in self.shutdown_waiters:
+                conn.reply({"ok": True})
 
 
 def serve(path: str, root: str) -> None:
