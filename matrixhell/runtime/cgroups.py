@@ -218,7 +218,7 @@ class Cgroup:
             except ProcessLookupError:
                 pass
 
-    def remove(self, timeout: float = 5.0) -> None:
+    def remove(self, timeout: float = 30.0) -> None:
         """Kill anything left and remove the leaves; tolerate leaves already gone."""
         deadline = time.monotonic() + timeout
         for d in self.dirs:

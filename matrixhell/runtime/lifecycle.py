@@ -107,7 +107,7 @@ def kill(root: str, cid: str, sig: int, all_: bool = False) -> None:
     os.kill(st.pid, sig)
 
 
-def _wait_gone(st: State, timeout: float = 10.0) -> None:
+def _wait_gone(st: State, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while st.alive():
         if time.monotonic() > deadline:

@@ -7,7 +7,7 @@ Protocol: JSON lines over a unix stream socket, one reply line per request, in o
   {"op": "wait", "id": ID}   -> {"ok": true, "status": N}   (replies when the container exits)
   {"op": "kill", "id": ID, "signal": N} -> {"ok": true}
   {"op": "delete", "id": ID, "force": bool} -> {"ok": true}
-  {"op": "list"} -> {"ok": true, "containers": [{"id", "pid", "status", "exit"}]}
+  {"op": "list"} -> {"ok": true, "containers": [{"id", "pid", "status", "exit", "waiters"}]}
   {"op": "ping"} -> {"ok": true}
   {"op": "shutdown"} -> {"ok": true}   (replies once every container is killed and removed)
 Errors: {"ok": false, "where": FIELD, "error": MESSAGE, "code": EXIT_CODE}.
@@ -138,7 +138,7 @@ class _Server:
     def op_list(self, conn: _Conn, req: dict[str, object]) -> dict[str, object] | None:
         return {"ok": True, "containers": [
             {"id": c.id, "pid": c.launched.pid, "status": "running" if c.status is None else "stopped",
-             "exit": c.status} for c in self.containers.values()]}
+             "exit": c.status, "waiters": len(c.waiters)} for c in self.containers.values()]}
 
     def op_ping(self, conn: _Conn, req: dict[str, object]) -> dict[str, object] | None:
         return {"ok": True}

@@ -19,7 +19,7 @@ CYCLES = 25
 
 
 def _settle(rootfs: str, pid: int | None = None) -> dict[str, int]:
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30
     snap = snapshot(rootfs, pid)
     while (snap["processes"] or snap["netns"]) and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -33,7 +33,7 @@ def test_cli_cycles_leak_nothing(rt: Runtime, bundle: Bundle) -> None:
     rootfs = bundle.config["root"]["path"]
     before = _settle(rootfs)
     for i in range(CYCLES):
-        cid = f"leak{i}"
+        cid = f"leak{os.getpid()}-{i}"
         assert rt.cmd("create", "--bundle", str(bundle.path), cid, stdout=subprocess.DEVNULL,
                       stderr=subprocess.DEVNULL, capture_output=False).returncode == 0
         rt.cmd("start", cid, check=True)
@@ -48,16 +48,18 @@ def test_supervisor_cycles_leak_nothing(bundle: Bundle, tmp_path: Path) -> None:
     sock = str(tmp_path / "s.sock")
     p = subprocess.Popen([*RT, "--root", str(tmp_path / "st"), "supervisor", "--socket", sock], env=env())
     try:
+        deadline = time.monotonic() + 30
         while not os.path.exists(sock):
+            assert p.poll() is None and time.monotonic() < deadline, "the supervisor did not come up"
             time.sleep(0.01)
         rootfs = bundle.config["root"]["path"]
         with SupervisorClient(sock) as c:
-            c.run(str(bundle.path), "warm")
+            c.run(str(bundle.path), f"warm{os.getpid()}")
             before = _settle(rootfs, p.pid)
             for i in range(CYCLES):
-                assert c.run(str(bundle.path), f"s{i}") == 0
+                assert c.run(str(bundle.path), f"s{os.getpid()}-{i}") == 0
             after = _settle(rootfs, p.pid)
         assert after == before
     finally:
         p.terminate()
-        p.wait(10)
+        p.wait(30)

@@ -45,7 +45,7 @@ def test_create_blocks_before_exec_and_start_releases(rt: Runtime, bundle: Bundl
     time.sleep(0.2)
     assert not (out / "flag").exists()  # nothing ran yet
     rt.cmd("start", cid, check=True)
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30
     while not (out / "flag").exists() and time.monotonic() < deadline:
         time.sleep(0.01)
     assert (out / "flag").read_text() == "started\n"
@@ -77,13 +77,14 @@ def test_kill_then_delete(rt: Runtime, bundle: Bundle, tmp_path: Path) -> None:
     bundle.sh("trap 'exit 0' TERM; touch /out/ready; while :; do sleep 0.05; done")
     cid = _create(rt, bundle)
     rt.cmd("start", cid, check=True)
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30
     while not (out / "ready").exists() and time.monotonic() < deadline:  # pid 1 has its handler now
         time.sleep(0.01)
+    assert (out / "ready").exists()
     res = rt.cmd("delete", cid)
     assert res.returncode == 5 and "is running" in res.stderr
     rt.cmd("kill", cid, "TERM", check=True)
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30
     while _state(rt, cid)["status"] != "stopped" and time.monotonic() < deadline:
         time.sleep(0.01)
     assert _state(rt, cid)["status"] == "stopped"
@@ -303,7 +304,7 @@ def test_create_with_console_socket_hands_over_the_pty(rt: Runtime, bundle: Bund
     master = fds[0]
     rt.cmd("start", cid, check=True)
     out = b""
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while b"via-console" not in out and time.monotonic() < deadline:
         try:
             chunk = os.read(master, 4096)
@@ -334,10 +335,12 @@ def test_kill_all_signals_every_process_in_the_cgroup(rt: Runtime, bundle: Bundl
     cid = _create(rt, bundle.write())
     rt.cmd("start", cid, check=True)
     leaf = next(p for p in cgroup_leaves(cid) if "/pids/" in p)
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30
     while len(Path(leaf, "cgroup.procs").read_text().split()) < 3 and time.monotonic() < deadline:
         time.sleep(0.01)
+    assert len(Path(leaf, "cgroup.procs").read_text().split()) >= 3  # sh, two sleeps (and its own sleep)
     rt.cmd("kill", "--all", cid, "KILL", check=True)
+    deadline = time.monotonic() + 30
     while Path(leaf, "cgroup.procs").read_text().split() and time.monotonic() < deadline:
         time.sleep(0.01)
     assert Path(leaf, "cgroup.procs").read_text().split() == []

@@ -179,7 +179,7 @@ def test_rootless_lifecycle_and_state_dir(u: AsUser, pub_rootfs: Path) -> None:
     assert u.cmd("start", "rl3").returncode == 0
     assert json.loads(u.cmd("state", "rl3").stdout)["status"] == "running"
     assert u.cmd("kill", "rl3", "KILL").returncode == 0
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30
     while json.loads(u.cmd("state", "rl3").stdout)["status"] != "stopped" and time.monotonic() < deadline:
         time.sleep(0.05)
     assert u.cmd("delete", "rl3").returncode == 0
@@ -311,14 +311,14 @@ def _stop(u: AsUser, p: subprocess.Popen, cid: str) -> None:
     if p.poll() is None:
         u.cmd("kill", cid, "KILL")
         try:
-            p.communicate(timeout=10)
+            p.communicate(timeout=30)
         except subprocess.TimeoutExpired:
             p.kill()
             p.communicate()
 
 
 def _wait_running(u: AsUser, cid: str) -> int:
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         res = u.cmd("state", cid)
         if res.returncode == 0 and json.loads(res.stdout)["status"] == "running":
@@ -337,7 +337,7 @@ def test_rootless_sigterm_to_the_runtime_reaches_the_container(u: AsUser, pub_ro
         runtime = _runtime_pid(pid)
         assert str(u.pw.pw_uid) == Path(f"/proc/{runtime}/status").read_text().split("Uid:")[1].split()[0]
         os.kill(runtime, 15)
-        out, err = p.communicate(timeout=10)
+        out, err = p.communicate(timeout=30)
         assert out.strip() == "got-term", err
         assert p.returncode == 3
     finally:
@@ -354,7 +354,7 @@ def test_rootless_killed_container_exits_128_plus_n(u: AsUser, pub_rootfs: Path)
         _wait_running(u, "rl12")
         # pid 1 of a pid namespace only receives the signals it handles, and SIGKILL from outside
         assert u.cmd("kill", "rl12", "KILL").returncode == 0
-        p.communicate(timeout=10)
+        p.communicate(timeout=30)
         assert p.returncode == 128 + 9
     finally:
         _stop(u, p, "rl12")

@@ -8,7 +8,6 @@ import shutil
 import socket
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -65,10 +64,10 @@ def test_cannot_reach_the_host_loopback(rt: Runtime, bundle: Bundle) -> None:
     port = srv.getsockname()[1]
     accepted: list[object] = []
     srv.settimeout(0.2)
+    done = threading.Event()
 
-    def serve() -> None:
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
+    def serve() -> None:  # serves until the container has run
+        while not done.is_set():
             try:
                 conn, _ = srv.accept()
                 accepted.append(conn)
@@ -91,6 +90,7 @@ def test_cannot_reach_the_host_loopback(rt: Runtime, bundle: Bundle) -> None:
         assert "nc=0" not in out and "wget=0" not in out
         assert accepted == []
     finally:
+        done.set()
         t.join()
         srv.close()
 
@@ -254,7 +254,6 @@ def test_container_process_is_non_dumpable_until_exec(rt: Runtime, bundle: Bundl
             res = rt.cmd("create", "--bundle", str(bundle.path), cid, stdout=subprocess.DEVNULL, stderr=ef,
                          capture_output=False)
         assert res.returncode == 0, err.read_text()
-        time.sleep(0.1)
         assert json.loads(rt.cmd("state", cid, check=True).stdout)["status"] == "created", err.read_text()
         pid = json.loads(rt.cmd("state", cid, check=True).stdout)["pid"]
         status = Path(f"/proc/{pid}/status").read_text()
@@ -345,7 +344,7 @@ def test_created_container_in_a_shared_pid_namespace_hides_the_runtime_binary(
         assert os.readlink(f"/proc/{pid2}/exe").find("python") >= 0  # still the runtime's interpreter
         with open(f"/proc/{pid1}/root/dev/shm/go", "w"):
             pass
-        out, err = p.communicate(timeout=20)
+        out, err = p.communicate(timeout=60)
         lines = out.splitlines()
         assert lines[-1] == "done", (out, err)
         assert not any("python" in line for line in lines), lines
@@ -355,7 +354,7 @@ def test_created_container_in_a_shared_pid_namespace_hides_the_runtime_binary(
         rt.cmd("delete", "--force", second)
         if p.poll() is None:
             rt.cmd("kill", first, "KILL")
-            p.communicate(timeout=10)
+            p.communicate(timeout=30)
 
 
 def test_masking_refuses_a_dev_null_that_is_not_the_null_device(rt: Runtime, bundle: Bundle,
