@@ -257,16 +257,30 @@ def _walk(view: RepoView, fingerprint: Any) -> RepoTree:
 
 
 def load_detectors() -> list[Detector]:
-    """Every registered detector whose module imports (an ecosystem still missing is left out)."""
+    """Every registered detector whose module imports (an ecosystem still missing is left out).
+
+    A detector whose markers the registry knows is a LazyDetector: its module is imported when a
+    directory first holds one of its markers, so a scan imports only the ecosystems the repository has.
+    """
     from matrixhell.detect import registry
 
     out: list[Detector] = []
     for name in registry.DETECTORS:
         try:
-            out.append(registry.load(name))
+            out.append(registry.lazy(name))
         except (ImportError, AttributeError):
             continue
     return out
+
+
+def _load_needed(detectors: Sequence[Detector], listings: Sequence[frozenset[str]]) -> None:
+    """Import, now, every lazy detector one of these directories needs (before a fork, so that the
+    two processes do not both import it)."""
+    from matrixhell.detect.registry import LazyDetector
+
+    for det in detectors:
+        if isinstance(det, LazyDetector) and not det.loaded and any(det.could_apply(f) for f in listings):
+            det.load()
 
 
 def _workspace_fn() -> WorkspaceFn | None:
@@ -336,6 +350,9 @@ class _Runner:
         if len(todo) < PARALLEL_MIN_DIRECTORIES or not _can_fork():
             return
         import pickle
+
+        listed = self.tree.files
+        _load_needed(self.detectors, [listed[d] for d in todo if d in listed])
 
         view = self.view
         real = view._reporter
@@ -460,9 +477,9 @@ class _Runner:
             )
 
     def dockerfile_detection(self, planned: PlannedService) -> Detection | None:
-        if self.dockerfile is None:
-            return None
         inline = planned.inline_dockerfile
+        if self.dockerfile is None or (inline is None and planned.dockerfile is None):
+            return None
         detect_text = getattr(self.dockerfile, "detect_text", None)
         if inline is not None and detect_text is not None:
             path, text, line = inline
