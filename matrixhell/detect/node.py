@@ -22,6 +22,7 @@ from matrixhell.detect._parsecache import memo
 from matrixhell.detect._rangeruntime import range_runtime
 from matrixhell.detect._ranges import RangeError, npm_range, version_prefix
 from matrixhell.detect._toolversions import read_version_managers
+from matrixhell.detect._workspace_root import workspace_root
 from matrixhell.detect._yamllines import load_yaml
 from matrixhell.detect.base import DetectContext, join
 from matrixhell.detect.repoview import RepoView
@@ -162,21 +163,6 @@ def _shared(reader: Callable[[RepoView, str], NodeLock]) -> Callable[[RepoView, 
     return lambda view, path: memo(view, "node-lock", path, lambda: reader(view, path))
 
 
-def _workspace_root(ctx: DetectContext) -> str | None:
-    """The nearest ancestor that is an npm/yarn/pnpm workspace root listing this directory as a member."""
-    from matrixhell.detect.workspaces import workspace_members
-
-    d = ctx.directory
-    while d:
-        d = posixpath.dirname(d)
-        view = ctx.view
-        if view.is_file(join(d, "package.json")) or view.is_file(join(d, "pnpm-workspace.yaml")):
-            info = workspace_members(view, d)
-            if info is not None and info.kind in ("npm", "yarn", "pnpm") and ctx.directory in info.members:
-                return d
-    return None
-
-
 class NodeDetector:
     name = "node"
     markers = ("package.json",)
@@ -211,7 +197,7 @@ class NodeDetector:
         member_names = {str(doc.data.get("name")) for d, doc in manifests if d != ctx.directory}
         for _, doc in manifests:
             self._dependencies(facts, doc, member_names)
-        root = _workspace_root(ctx)
+        root = workspace_root(ctx, ("package.json", "pnpm-workspace.yaml"), ("npm", "yarn", "pnpm"))
         pm = self._root(facts, ctx, root_doc) if root_doc is not None else None
         if pm is None and root is not None:
             # a member runs under the package manager its workspace root pins

@@ -16,6 +16,7 @@ from matrixhell.detect._parsecache import memo
 from matrixhell.detect._ranges import RangeError, caret_range, minimum_version, version_prefix
 from matrixhell.detect._tomllines import TomlDoc, load_toml, parse_toml
 from matrixhell.detect._toolversions import read_version_managers
+from matrixhell.detect._workspace_root import workspace_root
 from matrixhell.detect.base import DetectContext, join
 from matrixhell.detect.repoview import RepoView
 from matrixhell.errors import InputError
@@ -94,20 +95,6 @@ def _matching(requirement: str, versions: list[str]) -> str | None:
     return best[1] if best else None
 
 
-def _workspace_root(ctx: DetectContext) -> str | None:
-    """The nearest ancestor whose Cargo.toml is a workspace listing this crate as a member."""
-    from matrixhell.detect.workspaces import workspace_members
-
-    d = ctx.directory
-    while d:
-        d = posixpath.dirname(d)
-        if ctx.view.is_file(join(d, "Cargo.toml")):
-            info = workspace_members(ctx.view, d)
-            if info is not None and ctx.directory in info.members:
-                return d
-    return None
-
-
 def _notes_shared_file(ctx: DetectContext, d: str) -> bool:
     """Whether this service makes the notes on a file of directory *d*.  A workspace root's toolchain
     file serves every member crate: its notes go to the first deployable member (one with a
@@ -135,7 +122,7 @@ class RustDetector:
         facts.language("rust")
         self._toolchain_files(facts, ctx)
         read_version_managers(facts, ctx, "rust", ("rust",), 12)
-        ws_dir = _workspace_root(ctx)
+        ws_dir = workspace_root(ctx, ("Cargo.toml",))
         root: TomlDoc | None = None
         if ws_dir is not None:  # a member crate inherits from, and is locked by, its workspace root
             root = read_or_note(facts, ctx.view, join(ws_dir, "Cargo.toml"), _shared_toml)
