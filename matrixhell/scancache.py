@@ -55,6 +55,7 @@ __all__ = [
     "CacheHit",
     "Recording",
     "ScanCache",
+    "background_write_allowed",
     "cache_dir",
     "cache_enabled",
     "digest",
@@ -71,6 +72,34 @@ MAX_ENTRIES = 64
 RACY_NS = 2_000_000_000
 
 Signature = tuple[int, int, int, int, int] | str | None
+#: a scan that read at least this many files writes its entry in a detached process (a fork costs a
+#: few ms; pickling and writing the entry of a 1,000-service monorepo costs tens)
+BACKGROUND_MIN_READS = 200
+#: the longest a load waits for a detached writer of its entry before reading what is there
+WRITER_WAIT_S = 10.0
+
+
+def _detach_streams(keep: int) -> None:
+    """Standard streams onto /dev/null and every other descriptor but ``keep`` closed: the writer must
+    not hold a pipe its parent's reader waits on."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        with contextlib.suppress(OSError):
+            os.dup2(null, fd)
+    os.closerange(3, keep)
+    os.closerange(keep + 1, 1 << 16)
+
+
+def background_write_allowed(reads: int) -> bool:
+    """Write the entry in a detached process: a scan that read enough for it to pay, fork available,
+    no other thread (a forked child of a threaded process may deadlock), MATRIXHELL_JOBS not 1."""
+    if reads < BACKGROUND_MIN_READS or not hasattr(os, "fork"):
+        return False
+    if os.environ.get("MATRIXHELL_JOBS", "").strip() == "1":
+        return False
+    import threading
+
+    return threading.active_count() == 1
 
 
 def cache_enabled(flag: bool | None = None) -> bool:
@@ -377,7 +406,11 @@ class ScanCache:
         root_path = Path(root)
         return all(link_verdict(f"{root}/{rel}", root_path) == v for rel, v in record.links.items())
 
-    def store(self, tree_digest: bytes, recording: Recording, result: ScanResult, view: Any) -> None:
+    def store(
+        self, tree_digest: bytes, recording: Recording, result: ScanResult, view: Any, *, background: bool = False
+    ) -> None:
+        """Write the entry of this scan.  With ``background``, a detached process pickles and writes it
+        while the scan returns (see _store_detached); a later load waits for it."""
         entry = {
             "code": self._code(),
             "tree": tree_digest,
@@ -388,6 +421,11 @@ class ScanCache:
             "events": recording.events,
             "result": None,
         }
+        if background and self._store_detached(entry, result):
+            return
+        self._finish(entry, result)
+
+    def _finish(self, entry: dict[str, Any], result: ScanResult) -> None:
         try:
             # pickled on its own: a lookup that fails validation never builds the result
             entry["result"] = dump_model(result)
@@ -395,7 +433,83 @@ class ScanCache:
             return  # a value that does not pickle: this scan is simply not cached
         self._write_entry(entry)
 
+    @property
+    def _lock_path(self) -> str:
+        return f"{self.path}.lock"
+
+    def _store_detached(self, entry: dict[str, Any], result: ScanResult) -> bool:
+        """Pickle and write the entry in a detached grandchild process, holding the entry's lock file
+        until it is written; False when that cannot be set up (the caller then writes it itself).
+
+        The lock is taken here, before the fork, so a load made at any moment after this returns -
+        in this process or another - waits until the entry is in place: a scan right after a cold
+        one is answered from the cache exactly as if the write had been made inline.  The writer
+        leaves the session and the terminal's streams, so neither Ctrl-C nor a pipe waits on it.
+        """
+        import fcntl
+
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            lock = os.open(self._lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # another writer is at it: write this one inline, after it
+            os.close(lock)
+            return False
+        try:
+            pid = os.fork()
+        except OSError:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            os.close(lock)
+            return False
+        if pid == 0:  # the child: start the writer and leave at once, so nobody waits for it
+            status = 1
+            try:
+                os.setsid()
+                if os.fork() == 0:
+                    try:
+                        _detach_streams(lock)
+                        self._finish(entry, result)
+                        status = 0
+                    finally:
+                        os._exit(status)  # the lock goes with the last descriptor of it
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(lock)  # the writer holds the lock now (the same open file description)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
+        return True
+
+    def _wait_for_writer(self) -> None:
+        """Wait (up to WRITER_WAIT_S) for a detached writer of this entry to finish."""
+        try:
+            fd = os.open(self._lock_path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            return  # never written in the background
+        import fcntl
+
+        try:
+            deadline = time.monotonic() + WRITER_WAIT_S
+            pause = 0.0005
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                    return
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        return  # a stuck writer: read what is there (entries are renamed into place)
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.02)
+                except OSError:
+                    return
+        finally:
+            os.close(fd)
+
     def _read_entry(self) -> dict[str, Any] | None:
+        self._wait_for_writer()
         try:
             with open(self.path, "rb") as fh:
                 st = os.fstat(fh.fileno())
@@ -453,3 +567,5 @@ class ScanCache:
             for _, path in entries[MAX_ENTRIES:]:
                 with contextlib.suppress(OSError):
                     os.unlink(path)
+                with contextlib.suppress(OSError):
+                    os.unlink(f"{path}.lock")

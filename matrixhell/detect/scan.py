@@ -631,7 +631,9 @@ def _scan_repo(
     cached = CachedView(view, recorder, recording)
     cached.attach(tree)
     result = _scan(view, cached, tree, recorder, detectors)
-    store.store(key, recording, result, view)
+    from matrixhell.scancache import background_write_allowed
+
+    store.store(key, recording, result, view, background=background_write_allowed(len(recording.reads)))
     return result
 
 

@@ -65,7 +65,7 @@ def test_lazy_and_eager_detectors_give_the_same_scan() -> None:
         "go/go.mod": "module x\n\ngo 1.22\n",
         "rb/Gemfile": "source 'https://rubygems.org'\ngem 'rails'\n",
         "rb/Dockerfile": "FROM ruby:3.3\n",
-        "cs/App.csproj": "<Project Sdk=\"Microsoft.NET.Sdk\"></Project>\n",
+        "cs/App.csproj": '<Project Sdk="Microsoft.NET.Sdk"></Project>\n',
         "cs/apt.txt": "libpq5\n",
     }
     lazy = scan_repo(MemoryRepoView(files), detectors=load_detectors())
