@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Write the curated knowledge files: logical libraries, Ubuntu and Alpine releases, official images.
+"""Write the curated knowledge files: logical libraries, Ubuntu and Alpine releases, official images, runtime EOL.
 
 These facts cannot be read from an archive this machine reaches, so they live here as tables with
 their sources named; this script is the single place to edit them.  Run it, then regen_catalog.py
@@ -475,6 +475,8 @@ IMAGES: dict[str, Any] = {
         "suffix_style": "slim-codename",
         "full_has_compilers": True,
         "versions": {
+            # Frozen: the last tags of lines past their end of life (3.7.17 in June 2023).
+            "3.7": _v(["bookworm", "bullseye", "buster"], ["3.18", "3.17"], "bookworm", eol=True),
             "3.8": _v(["bookworm", "bullseye"], ["3.20", "3.19"], "bookworm", eol=True),
             "3.9": _v(["trixie", "bookworm", "bullseye"], ["3.22", "3.21"], "trixie", eol=True),
             "3.10": _v(_DEBIAN_NOW, ["3.23", "3.22"], "trixie", eol=True),
@@ -492,6 +494,9 @@ IMAGES: dict[str, Any] = {
         "suffix_style": "codename-slim",
         "full_has_compilers": True,
         "versions": {
+            # Frozen: 14.21.3 (February 2023) and 16.20.2 (August 2023) are the last tags of their lines.
+            "14": _v(["bullseye", "buster"], ["3.17", "3.16"], "bullseye", eol=True),
+            "16": _v(["bookworm", "bullseye", "buster"], ["3.18", "3.17"], "bookworm", eol=True),
             "18": _v(["bookworm", "bullseye"], ["3.21", "3.20"], "bookworm", eol=True),
             "20": _v(["trixie", "bookworm", "bullseye"], ["3.23", "3.22"], "bookworm", eol=True),
             "22": _v(["trixie", "bookworm", "bullseye"], _ALPINE_NOW, "bookworm"),
@@ -525,6 +530,8 @@ IMAGES: dict[str, Any] = {
         "suffix_style": "slim-codename",
         "full_has_compilers": True,
         "versions": {
+            # Frozen: 2.7.8 (March 2023) is the last tag of the 2.7 line.
+            "2.7": _v(["bullseye", "buster"], ["3.17", "3.16"], "bullseye", eol=True),
             "3.1": _v(["bookworm", "bullseye"], ["3.20", "3.19"], "bookworm", eol=True),
             "3.2": _v(_DEBIAN_NOW, ["3.23", "3.22"], "trixie", eol=True),
             "3.3": _NOW,
@@ -543,6 +550,8 @@ IMAGES: dict[str, Any] = {
         "full_has_compilers": False,
         "debian_is_slim": True,
         "versions": {
+            # Frozen: 7.4.33 (November 2022) is the last tag of the 7.4 line.
+            "7.4": _v(["bullseye", "buster"], ["3.16", "3.15"], "bullseye", eol=True),
             "8.1": _v(["bookworm", "bullseye"], ["3.21", "3.20"], "bookworm", eol=True),
             "8.2": _NOW,
             "8.3": _NOW,
@@ -586,7 +595,7 @@ IMAGES: dict[str, Any] = {
         "debian_is_slim": True,
         "versions": {
             "6.0": _v(["bookworm", "bullseye"], ["3.20", "3.19"], "bookworm", eol=True, ubuntu=["22.04"]),
-            "8.0": _v(["bookworm"], ["3.23", "3.22"], "bookworm", ubuntu=["24.04", "22.04"]),
+            "8.0": _v(["bookworm"], ["3.23", "3.22"], "bookworm", eol=True, ubuntu=["24.04", "22.04"]),
             "9.0": _v(["bookworm"], ["3.23", "3.22"], "bookworm", eol=True, ubuntu=["24.04"]),
             "10.0": _v(["trixie"], _ALPINE_NOW, "24.04", ubuntu=["24.04"]),
         },
@@ -594,6 +603,159 @@ IMAGES: dict[str, Any] = {
     },
 }
 UBUNTU_CODENAMES = {"focal": "20.04", "jammy": "22.04", "noble": "24.04", "resolute": "26.04"}
+
+# ---------------------------------------------------------------------------------------------------
+# Runtime end of life: the last day each release line gets fixes (security fixes included).  A date
+# the project announced as a month only ("2027-10") is the last day of that month; one that a policy
+# sets by a future release ("until Go 1.29 is out") is that release's planned month, first day, and
+# marked "expected".  The image table's eol flags above must agree with these on IMAGES_AS_OF
+# (checked by _check_image_eol, so the two tables cannot drift apart).
+# ---------------------------------------------------------------------------------------------------
+IMAGES_AS_OF = "2026-12-01"
+
+RUNTIME_EOL: dict[str, Any] = {
+    "python": {
+        "policy": "each minor line: bug fixes for two years, then security fixes until five years after its release",
+        "sources": [
+            "PEP 373 (2.7), PEP 494 (3.6), PEP 537 (3.7), PEP 569 (3.8), PEP 596 (3.9), PEP 619 (3.10), "
+            "PEP 664 (3.11), PEP 693 (3.12), PEP 719 (3.13), PEP 745 (3.14), PEP 790 (3.15)",
+            "the Python devguide's status of Python versions page",
+        ],
+        "lines": {
+            "2.7": {"eol": "2020-01-01"},
+            "3.6": {"eol": "2021-12-23"},
+            "3.7": {"eol": "2023-06-27"},
+            "3.8": {"eol": "2024-10-07"},
+            "3.9": {"eol": "2025-10-31"},
+            "3.10": {"eol": "2026-10-31"},
+            "3.11": {"eol": "2027-10-31"},
+            "3.12": {"eol": "2028-10-31"},
+            "3.13": {"eol": "2029-10-31"},
+            "3.14": {"eol": "2030-10-31"},
+            "3.15": {"eol": "2031-10-31", "expected": True},
+        },
+    },
+    "node": {
+        "policy": "even majors become LTS for 30 months after they leave Current; odd majors end two months "
+        "after the next even major's release",
+        "sources": ["the Node.js release schedule (nodejs/Release, schedule.json)"],
+        "lines": {
+            "10": {"eol": "2021-04-30"},
+            "12": {"eol": "2022-04-30"},
+            "14": {"eol": "2023-04-30"},
+            "16": {"eol": "2023-09-11"},
+            "17": {"eol": "2022-06-01"},
+            "18": {"eol": "2025-04-30"},
+            "19": {"eol": "2023-06-01"},
+            "20": {"eol": "2026-04-30"},
+            "21": {"eol": "2024-06-01"},
+            "22": {"eol": "2027-04-30"},
+            "23": {"eol": "2025-06-01"},
+            "24": {"eol": "2028-04-30"},
+            "25": {"eol": "2026-06-01"},
+            "26": {"eol": "2029-04-30", "expected": True},
+        },
+    },
+    "ruby": {
+        "policy": "each minor line: normal maintenance, then security maintenance, about three years and "
+        "three months after its December release",
+        "sources": ["ruby-lang.org: the branches' maintenance status and the end-of-life announcements"],
+        "lines": {
+            "2.6": {"eol": "2022-04-12"},
+            "2.7": {"eol": "2023-03-31"},
+            "3.0": {"eol": "2024-04-23"},
+            "3.1": {"eol": "2025-03-26"},
+            "3.2": {"eol": "2026-03-31"},
+            "3.3": {"eol": "2027-03-31", "expected": True},
+            "3.4": {"eol": "2028-03-31", "expected": True},
+            "4.0": {"eol": "2029-03-31", "expected": True},
+        },
+    },
+    "php": {
+        "policy": "each minor line: two years of active support, then two years of security fixes, ending on "
+        "31 December",
+        "sources": ["php.net: supported versions and the unsupported branches list"],
+        "lines": {
+            "7.3": {"eol": "2021-12-06"},
+            "7.4": {"eol": "2022-11-28"},
+            "8.0": {"eol": "2023-11-26"},
+            "8.1": {"eol": "2025-12-31"},
+            "8.2": {"eol": "2026-12-31"},
+            "8.3": {"eol": "2027-12-31"},
+            "8.4": {"eol": "2028-12-31"},
+            "8.5": {"eol": "2029-12-31"},
+        },
+    },
+    "go": {
+        "policy": "each major release is supported until there are two newer major releases; Go ships one in "
+        "February and one in August",
+        "sources": ["go.dev/doc/devel/release: the release policy and the release history"],
+        "lines": {
+            "1.20": {"eol": "2024-02-06"},
+            "1.21": {"eol": "2024-08-13"},
+            "1.22": {"eol": "2025-02-11"},
+            "1.23": {"eol": "2025-08-12"},
+            "1.24": {"eol": "2026-02-01"},
+            "1.25": {"eol": "2026-08-01"},
+            "1.26": {"eol": "2027-02-01", "expected": True},
+            "1.27": {"eol": "2027-08-01", "expected": True},
+        },
+    },
+    "java": {
+        "policy": "Eclipse Temurin: LTS lines get updates until at least the date Adoptium states; a feature "
+        "release ends when the next one ships, six months later",
+        "sources": ["adoptium.net/support: the Temurin support roadmap", "the OpenJDK release dates (JEP 3)"],
+        "lines": {
+            "8": {"eol": "2030-12-31", "lts": True},
+            "11": {"eol": "2027-10-31", "lts": True},
+            "17": {"eol": "2029-10-31", "lts": True},
+            "21": {"eol": "2029-12-31", "lts": True},
+            "22": {"eol": "2024-09-17"},
+            "23": {"eol": "2025-03-18"},
+            "24": {"eol": "2025-09-16"},
+            "25": {"eol": "2031-09-30", "lts": True},
+        },
+    },
+    "dotnet": {
+        "policy": "LTS releases (even) three years, STS releases (odd) two years since .NET 9, ending on a "
+        "November Patch Tuesday",
+        "sources": ["the .NET and .NET Core support policy and the releases index (dotnet/core, releases-index.json)"],
+        "lines": {
+            "3.1": {"eol": "2022-12-13", "lts": True},
+            "5.0": {"eol": "2022-05-10"},
+            "6.0": {"eol": "2024-11-12", "lts": True},
+            "7.0": {"eol": "2024-05-14"},
+            "8.0": {"eol": "2026-11-10", "lts": True},
+            "9.0": {"eol": "2026-11-10"},
+            "10.0": {"eol": "2028-11-14", "lts": True},
+        },
+    },
+    "rust": {
+        "policy": "only the latest stable release is supported; stable 1.N ships on the Thursday 42 * N days "
+        "after 2015-05-14 (1.0 itself came out a day later), so 1.N ends when 1.(N+1) ships: "
+        "2015-05-14 + 42 * (N + 1) days",
+        "sources": ["the Rust release process (forge.rust-lang.org: release channels, the six-week train)"],
+        "rolling": {"epoch": "2015-05-14", "cadence_days": 42, "major": "1"},
+        "lines": {},
+    },
+}
+
+def _check_image_eol() -> None:
+    """Every image row's eol flag says what RUNTIME_EOL says on IMAGES_AS_OF."""
+    as_of = dt.date.fromisoformat(IMAGES_AS_OF)
+    wrong = []
+    for family, spec in IMAGES.items():
+        runtime = spec["runtime"]
+        lines = RUNTIME_EOL[runtime]["lines"]
+        for version, row in spec["versions"].items():
+            if version not in lines:
+                continue  # rust's "1" follows the newest stable: never past its end
+            past = dt.date.fromisoformat(lines[version]["eol"]) <= as_of
+            if past != bool(row.get("eol")):
+                flag = bool(row.get("eol"))
+                wrong.append(f"{family} {version}: image eol={flag}, runtime eol {lines[version]['eol']}")
+    if wrong:
+        raise SystemExit("image eol flags disagree with RUNTIME_EOL: " + "; ".join(wrong))
 
 
 def _provenance(source: str, retrieved: str) -> dict[str, str]:
@@ -725,11 +887,26 @@ def build_images(retrieved: str) -> dict[str, Any]:
             "docker-library/official-images (library/python, golang, ruby, php, rust, eclipse-temurin), "
             "nodejs/docker-node, and the .NET images' tag listings on the Microsoft container registry, "
             "as published in late 2025. A bare version tag (python:3.12) means the family's 'default' "
-            "release of that version; '-alpine' without a number means the first alpine listed.",
+            "release of that version; '-alpine' without a number means the first alpine listed. Lines past "
+            "their end of life keep the releases of their last published tags (python 3.7, node 14 and 16, "
+            "ruby 2.7, php 7.4) and are marked eol, as runtimes.json dates them.",
             retrieved,
         ),
         "ubuntu_codenames": UBUNTU_CODENAMES,
         "families": IMAGES,
+    }
+
+
+def build_runtimes(retrieved: str) -> dict[str, Any]:
+    sources = sorted({src for spec in RUNTIME_EOL.values() for src in spec["sources"]})
+    return {
+        "_provenance": _provenance(
+            "curated end-of-life dates of the runtimes' release lines, from each project's own policy: "
+            + "; ".join(sources)
+            + ". A month-only announcement is its last day; 'expected' marks a date a policy sets ahead.",
+            retrieved,
+        ),
+        "runtimes": RUNTIME_EOL,
     }
 
 
@@ -744,7 +921,9 @@ def main(argv: list[str] | None = None) -> int:
         "ubuntu.json": build_ubuntu(args.retrieved),
         "alpine.json": build_alpine(args.retrieved),
         "images.json": build_images(args.retrieved),
+        "runtimes.json": build_runtimes(args.retrieved),
     }
+    _check_image_eol()
     for name, doc in outputs.items():
         path = args.out / name
         path.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n", encoding="utf-8")

@@ -48,6 +48,7 @@ class ImageInfo:
     flavor: str | None = None  # php cli/fpm/apache/zts, temurin jdk/jre
     compilers: bool = False  # True when the image ships a C compiler (full buildpack-deps variants)
     family: str = ""  # the table's family name: python | node | golang | eclipse-temurin | dotnet ...
+    eol: bool = False  # the table marks the runtime line past its end of life (its last tags stay published)
 
 
 def _numeric(version: str) -> tuple[int, ...]:
@@ -164,6 +165,7 @@ class ImageTable:
             flavor=flavor,
             compilers=compilers,
             family=family,
+            eol=bool(vspec.get("eol")),
         )
 
     def _runtime_version(self, family: str, version: str | None) -> str:
