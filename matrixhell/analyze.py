@@ -100,6 +100,9 @@ class _ProviderFacts:
         # A bounded search: an analysis that waits minutes on one backtracking service helps nobody;
         # a search that gives up is "no verdict", never a conflict.
         self.resolver = Resolver(provider, max_rounds=_MAX_ROUNDS)
+        self._wheels: dict[tuple[str, str, str, str, str | None], bool | None] = {}
+        # Outcomes per (requirements, constraints, python, libc), with the libc version each was found at.
+        self._outcomes: dict[tuple[object, ...], list[tuple[tuple[str, tuple[int, ...]], ResolveOutcome]]] = {}
 
     def _versions(self, name: str) -> Sequence[Any]:
         from matrixhell.knowledge.index.base import normalize
@@ -131,13 +134,26 @@ class _ProviderFacts:
             out.append((str(pv.version), rp))
         return out
 
-    def has_wheel(self, name: str, version: str, python: str, libc: str) -> bool | None:
-        from matrixhell.resolution import ResolveTarget, wheel_for
+    def _target(self, python: str, libc: str, libc_version: str | None) -> Any:
+        from matrixhell.resolution import ResolveTarget
 
-        if not self._versions(name):
-            return None
-        target = ResolveTarget.from_release(python, libc, "2.36" if libc == "glibc" else "1.2")
-        return wheel_for(self.provider, name, version, target) is not None
+        return ResolveTarget.from_release(python, libc, libc_version or _DEFAULT_LIBC.get(libc, "2.36"))
+
+    def has_wheel(
+        self, name: str, version: str, python: str, libc: str, libc_version: str | None = None
+    ) -> bool | None:
+        """Whether ``name`` ``version`` has a wheel for CPython ``python`` on ``libc`` at ``libc_version``
+        (the candidate release's: glibc 2.31 on bullseye takes no manylinux_2_34 wheel)."""
+        from matrixhell.resolution import wheel_for
+
+        key = (name, version, python, libc, libc_version)
+        if key in self._wheels:
+            return self._wheels[key]
+        found: bool | None = None
+        if self._versions(name):
+            found = wheel_for(self.provider, name, version, self._target(python, libc, libc_version)) is not None
+        self._wheels[key] = found
+        return found
 
     def _gap(self, cause: Any) -> bool:
         """Whether the index lacks the project, or every version some requirement on it asks for."""
@@ -162,25 +178,78 @@ class _ProviderFacts:
         python: str,
         libc: str,
         origins: Mapping[str, Origin],
+        libc_version: str | None = None,
     ) -> ResolveOutcome:
-        from matrixhell.errors import MatrixhellError
-        from matrixhell.resolution import ResolutionImpossible, ResolveTarget
+        """Resolve for CPython ``python`` on the manylinux / musllinux tag of ``libc`` ``libc_version``.
 
-        platform = "musllinux_1_2_x86_64" if libc == "musl" else "manylinux_2_36_x86_64"
-        target = ResolveTarget(python_version=python, platform=platform)
+        Asked again on another platform, an earlier outcome often answers: a solution stays one
+        wherever every pinned file still installs (a compatible wheel or an sdist), a failure at a
+        newer libc is a failure at an older one of the same libc (its wheel tags are a subset), and
+        "no verdict" (a gap in the index, a search given up) stays no verdict.
+        """
+        from matrixhell.errors import MatrixhellError
+        from matrixhell.resolution import ResolutionImpossible
+
+        target = self._target(python, libc, libc_version)
+        level = (libc, _libc_level(libc_version or _DEFAULT_LIBC.get(libc, "2.36")))
+        seen = self._outcomes.setdefault((reqs, constraints, python), [])
+        for (at_libc, at), outcome in seen:
+            if not outcome.decided:
+                return outcome  # no verdict on one platform (a gap in the index, a search given up)
+            if outcome.ok and self._installs(outcome.pins, target):
+                return outcome
+            if not outcome.ok and at_libc == libc and at >= level[1]:
+                return outcome
         try:
             result = self.resolver.resolve(reqs, target, constraints, origins=dict(origins))
         except ResolutionImpossible as e:
             if not e.causes or any(self._gap(c) for c in e.causes):
                 # What the offline index does not carry is a gap in knowledge, not a conflict.
-                return ResolveOutcome(True, message=e.message, decided=False)
-            return ResolveOutcome(False, causes=e.to_causes(), message=e.message)
+                found = ResolveOutcome(True, message=e.message, decided=False)
+            else:
+                found = ResolveOutcome(False, causes=e.to_causes(), message=e.message)
         except (MatrixhellError, ValueError) as e:
             # The search gave up (too deep) or a line was unreadable (InvalidRequirement is a
             # ValueError): no verdict, so no conflict.
-            return ResolveOutcome(True, message=str(e), decided=False)
-        pins = getattr(result, "pins", {})
-        return ResolveOutcome(True, pins={str(k): str(v) for k, v in dict(pins).items()})
+            found = ResolveOutcome(True, message=str(e), decided=False)
+        else:
+            pins = getattr(result, "pins", {})
+            found = ResolveOutcome(True, pins={str(k): str(v) for k, v in dict(pins).items()})
+        seen.append((level, found))
+        return found
+
+    def _installs(self, pins: Mapping[str, str], target: Any) -> bool:
+        """Whether every pinned version has a file that installs on ``target`` (wheel or sdist)."""
+        from packaging.version import InvalidVersion, Version
+
+        from matrixhell.knowledge.index.base import normalize
+        from matrixhell.resolution.wheels import choose_file
+
+        for name, version in pins.items():
+            try:
+                wanted = Version(version)
+            except InvalidVersion:
+                return False
+            pv = next((v for v in self.provider.project_versions(normalize(name)) if v.version == wanted), None)
+            if pv is None or not choose_file(pv.files, target).usable:
+                return False
+        return True
+
+
+_DEFAULT_LIBC = {"glibc": "2.36", "musl": "1.2"}  # for a caller that names no release
+
+
+def _libc_level(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
+
+
+def _runtime_eol() -> Any:
+    try:
+        from matrixhell.knowledge.runtime_eol import load_runtime_eol
+
+        return load_runtime_eol().end_of
+    except (ImportError, OSError, ValueError, KeyError):
+        return None
 
 
 def load_knowledge(catalog: CatalogLike | None = None, provider: Any = None, *, today: date | None = None) -> Knowledge:
@@ -206,6 +275,7 @@ def load_knowledge(catalog: CatalogLike | None = None, provider: Any = None, *, 
         has_wheel=facts.has_wheel if facts else None,
         resolve=facts.resolve if facts else None,
         today=today or date.today(),
+        runtime_eol=_runtime_eol(),
     )
 
 

@@ -26,9 +26,9 @@ from collections.abc import Callable, Iterable, Sequence
 from itertools import combinations
 
 from matrixhell.conflicts.engine import can_share
-from matrixhell.conflicts.hints import preferred_line
+from matrixhell.conflicts.hints import preferred_line, supported_predicate
 from matrixhell.conflicts.knowledge import ReleaseLike
-from matrixhell.conflicts.profile import CatalogView, Profile, agreeing_lines, joint_slots
+from matrixhell.conflicts.profile import CatalogView, Profile, agreeing_lines, is_eol, joint_slots
 from matrixhell.conflicts.ranges import line_range
 from matrixhell.conflicts.target import group_conflict
 from matrixhell.model import Conflict, Environment, Plan, Severity, Target
@@ -358,10 +358,15 @@ def _shared_target(
         # One service whose every constraint was relaxed away and still fits nothing known.
         return _unplaceable(group)
     rank = {f"{r.distro}:{r.name}": i for i, r in enumerate(view.releases)}
+    today = view.kn.today
 
-    def release_score(key: str) -> tuple[int, int]:
+    def release_score(key: str) -> tuple[int, int, int, int]:
         votes = sum(1 for f in froms.values() if f is not None and f[0] == key)
-        return (-votes, rank.get(key, 1 << 30))
+        r = view.release(key)
+        eol = int(r is not None and today is not None and is_eol(r.eol, today))
+        # A release whose glibc takes the members' native wheels beats one that builds them from source.
+        builds = sum(len(p.sdist_builds.get(key, ())) for p in group)
+        return (-votes, eol, builds, rank.get(key, 1 << 30))
 
     key = min(joint, key=release_score)
     release = view.release(key)
@@ -375,7 +380,11 @@ def _shared_target(
             for line in [_line_of(f[1], versions)]
             if line is not None
         )
-        chosen[runtime] = min(votes, key=lambda v: (-votes[v], v)) if votes else preferred_line(runtime, versions)
+        chosen[runtime] = (
+            min(votes, key=lambda v: (-votes[v], v))
+            if votes
+            else preferred_line(runtime, versions, supported_predicate(view, runtime))
+        )
     users = Counter(p.runtime for p in group if p.runtime is not None)
     main = min(users, key=lambda r: (-users[r], r)) if users else None
     per_service = {p.name: _target_for(release, p.runtime, chosen.get(p.runtime or ""), p, view) for p in group}

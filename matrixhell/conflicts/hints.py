@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from matrixhell.conflicts.profile import CatalogView, Profile
 from matrixhell.conflicts.ranges import line_range
 
-__all__ = ["best_slot", "fits", "preferred_line", "releases_text"]
+__all__ = ["best_slot", "fits", "preferred_line", "releases_text", "supported_predicate"]
 
 
 def best_slot(
@@ -30,19 +30,28 @@ def best_slot(
             continue
         if profile.runtime is None or not slots[key]:
             return key, None, None
-        version = _newest(slots[key], profile.runtime)
+        version = preferred_line(profile.runtime, slots[key], supported_predicate(view, profile.runtime))
         return key, version, view.best_image(profile.runtime, version, r, profile.from_image)
     return None
 
 
-def _newest(versions: frozenset[str], runtime: str | None = None) -> str:
-    return preferred_line(runtime, versions)
+def supported_predicate(view: CatalogView, runtime: str | None) -> Callable[[str], bool | None] | None:
+    """Whether a line of ``runtime`` is supported on the judged date, as the view's knowledge says."""
+    if runtime is None or view.kn.runtime_eol is None or view.kn.today is None:
+        return None
+    kn = view.kn
+    return lambda line: kn.runtime_supported(runtime, line)
 
 
-def preferred_line(runtime: str | None, versions: Iterable[str]) -> str:
-    """The line to plan on when several fit: the newest, but for Node the newest even line when there
-    is one (odd Node majors never become LTS and leave support after six months)."""
+def preferred_line(
+    runtime: str | None, versions: Iterable[str], supported: Callable[[str], bool | None] | None = None
+) -> str:
+    """The line to plan on when several fit: the newest supported one (``supported(line)`` False means
+    past its end of life; lines nobody dates count as supported), but for Node the newest even line
+    when there is one (odd Node majors never become LTS and leave support after six months)."""
     lines = list(versions)
+    if supported is not None:
+        lines = [v for v in lines if supported(v) is not False] or lines
     if runtime == "node":
         even = [v for v in lines if v.isdigit() and int(v) % 2 == 0]
         lines = even or lines

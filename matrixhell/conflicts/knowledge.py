@@ -16,12 +16,15 @@ from matrixhell.model import Cause, Ecosystem, Origin
 
 __all__ = [
     "CatalogLike",
+    "HasWheel",
     "ImageLike",
     "Knowledge",
     "LibraryPackagesLike",
     "NativeNeedsLike",
     "ReleaseLike",
+    "Resolve",
     "ResolveOutcome",
+    "RuntimeEnd",
     "release_key",
 ]
 
@@ -117,6 +120,35 @@ class ResolveOutcome:
     decided: bool = True  # False when the resolver gave up or could not tell: no verdict either way
 
 
+class HasWheel(Protocol):
+    """``has_wheel(name, version, python, libc, libc_version)``: whether a wheel of that release installs
+    on CPython ``python`` over ``libc`` (glibc | musl) at ``libc_version`` (``2.31``, ``1.2.5``; the
+    release's, so bullseye and bookworm get different verdicts); None when nobody knows."""
+
+    def __call__(
+        self, name: str, version: str, python: str, libc: str, libc_version: str | None = None, /
+    ) -> bool | None: ...
+
+
+class Resolve(Protocol):
+    """``resolve(requirements, constraints, python, libc, origins, libc_version)``: the resolver's outcome
+    for CPython ``python`` on ``libc`` at ``libc_version`` (the manylinux / musllinux tag it allows)."""
+
+    def __call__(
+        self,
+        requirements: tuple[str, ...],
+        constraints: tuple[str, ...],
+        python: str,
+        libc: str,
+        origins: Mapping[str, Origin],
+        libc_version: str | None = None,
+        /,
+    ) -> ResolveOutcome: ...
+
+
+RuntimeEnd = Callable[[str, str], date | None]
+
+
 def release_key(distro: str, name: str) -> str:
     return f"{distro}:{name}"
 
@@ -130,10 +162,13 @@ class Knowledge:
     - ``requires_python(name, version)``: the version's Requires-Python text, None when it has none,
       and raises LookupError when the provider does not know the version
     - ``versions_of(name)``: every (version, Requires-Python) the provider knows, for hints
-    - ``has_wheel(name, version, python, libc)``: True / False, or None when nobody knows
-    - ``resolve(requirements, constraints, python, libc, origins)``: the resolver's outcome on PEP 508
-      lines for CPython ``python`` on ``libc`` (glibc | musl); ``origins`` maps a project name to where
-      it was asked for
+    - ``has_wheel(name, version, python, libc, libc_version)``: True / False, or None when nobody knows;
+      ``libc_version`` is the candidate release's (a manylinux_2_34 wheel fits glibc 2.36, not 2.31)
+    - ``resolve(requirements, constraints, python, libc, origins, libc_version)``: the resolver's outcome
+      on PEP 508 lines for CPython ``python`` on ``libc`` (glibc | musl) at ``libc_version``; ``origins``
+      maps a project name to where it was asked for
+    - ``runtime_eol(runtime, version)``: the last day the runtime's release line is supported, None
+      when unknown or open-ended (curated, data/runtimes.json)
     - ``today``: the date "supported" is judged at (EOL), never read from the host by the core
     """
 
@@ -142,9 +177,17 @@ class Knowledge:
     native_needs: Callable[[Ecosystem, str], NativeNeedsLike | None] | None = None
     requires_python: Callable[[str, str], str | None] | None = None
     versions_of: Callable[[str], Sequence[tuple[str, str | None]]] | None = None
-    has_wheel: Callable[[str, str, str, str], bool | None] | None = None
-    resolve: Callable[[tuple[str, ...], tuple[str, ...], str, str, Mapping[str, Origin]], ResolveOutcome] | None = None
+    has_wheel: HasWheel | None = None
+    resolve: Resolve | None = None
     today: date | None = None
+    runtime_eol: RuntimeEnd | None = None
+
+    def runtime_supported(self, runtime: str, version: str) -> bool | None:
+        """Whether ``runtime`` ``version`` is still supported on ``today``; None when nobody knows."""
+        if self.runtime_eol is None or self.today is None:
+            return None
+        end = self.runtime_eol(runtime, version)
+        return None if end is None else end > self.today
 
     def releases(self) -> tuple[ReleaseLike, ...]:
         return tuple(self.catalog.releases)

@@ -1,15 +1,17 @@
-"""libc rules: a musl target for a native package with no musllinux wheel, and glibc beside musl."""
+"""libc rules: a native package with no wheel for the release's libc (musllinux on Alpine, or a
+manylinux tag newer than the release's glibc), and glibc beside musl."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-from matrixhell.conflicts.hints import fits
-from matrixhell.conflicts.profile import Profile, exact_version
+from matrixhell.conflicts.hints import best_slot, fits
+from matrixhell.conflicts.knowledge import ReleaseLike
+from matrixhell.conflicts.profile import CatalogView, Profile, SdistBuild, exact_version
 from matrixhell.conflicts.registry import RuleContext, pair_rule, service_rule
 from matrixhell.model import Cause, Conflict, Ecosystem, Scope, Severity
 
-__all__ = ["libc_clash", "musl_no_wheel"]
+__all__ = ["builds_from_sdist", "libc_clash", "musl_no_wheel"]
 
 
 def _libcs(p: Profile, ctx: RuleContext) -> set[str]:
@@ -56,19 +58,10 @@ def musl_no_wheel(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
         needs = kn.native_needs(pkg.ecosystem, pkg.name)
         if version is None or needs is None or not (needs.libraries or needs.build_tools):
             continue
-        if kn.has_wheel(pkg.name, version, line, "musl") is not False:
+        musl = release.libc_version if release is not None else None
+        if kn.has_wheel(pkg.name, version, line, "musl", musl) is not False:
             continue
-        build: list[str] = []
-        if release is not None:
-            for lib in needs.libraries:
-                found = ctx.view.lib_packages(release, lib)
-                if found is not None:
-                    build.extend(found.build)
-        for tool in needs.build_tools:
-            # Build tools are logical (c-compiler); a release that knows its packages names them.
-            named = getattr(release, "tool_packages", None)
-            build.extend((named(tool) or (tool,)) if callable(named) else (tool,))
-        build_text = " ".join(dict.fromkeys(build)) or "a compiler and the -dev packages"
+        build_text = _build_text(needs, release, ctx.view)
         where = f"{release.distro} {release.name}" if release else "Alpine"
         title = f"{pkg.name} {version} has no musllinux wheel for python {line}: it builds from source on {where}"
         causes = (
@@ -78,13 +71,101 @@ def musl_no_wheel(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
             Cause(pkg.name, "needs-lib", ", ".join(needs.libraries) or ", ".join(needs.build_tools), pkg.origin),
         )
         hint = f"the image needs {build_text} at build time (a slower, bigger build); a glibc base takes a wheel"
-        other = _musl_release_with_wheel(pkg.name, version, line, ctx)
+        other = _musl_release_with_wheel(pkg.name, version, line, ctx, musl)
         if other is not None:
             hint += f"; or pin {pkg.name}=={other}, which has a musllinux wheel for python {line}"
         yield Conflict("musl-no-wheel", Severity.WARNING, (p.name,), title, causes, hint)
 
 
-def _musl_release_with_wheel(name: str, pinned: str, line: str, ctx: RuleContext) -> str | None:
+def _build_text(needs: object, release: ReleaseLike | None, view: CatalogView) -> str:
+    """The packages a source build of a native package needs on ``release``: -dev packages, compilers."""
+    build: list[str] = []
+    if release is not None:
+        for lib in getattr(needs, "libraries", ()):
+            found = view.lib_packages(release, lib)
+            if found is not None:
+                build.extend(found.build)
+    for tool in getattr(needs, "build_tools", ()):
+        # Build tools are logical (c-compiler); a release that knows its packages names them.
+        named = getattr(release, "tool_packages", None)
+        build.extend((named(tool) or (tool,)) if callable(named) else (tool,))
+    return " ".join(dict.fromkeys(build)) or "a compiler and the -dev packages"
+
+
+@service_rule(
+    "builds-from-sdist",
+    Severity.WARNING,
+    "on the glibc release the service is placed on, a pinned native package has no wheel (its wheels need "
+    "a newer glibc) and builds from the sdist, while another release it fits takes the wheel",
+)
+def builds_from_sdist(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
+    kn = ctx.kn
+    if p.runtime != "python" or p.libc == "musl" or not p.sdist_builds or kn.native_needs is None:
+        return
+    best = best_slot(p, ctx.view)
+    if best is None:
+        return
+    key = best[0]
+    release = ctx.view.release(key)
+    if release is None or release.libc != "glibc":
+        return
+    by_pkg = {b.package: b for b in p.sdist_builds.get(key, ())}
+    for name in sorted(by_pkg):
+        b = by_pkg[name]
+        # Where the same pin installs as a wheel: the releases it fits with no source build of it.
+        wheel_at = [
+            k
+            for k in _ordered(p.slots, ctx.view)
+            if k != key and all(x.package != name for x in p.sdist_builds.get(k, ()))
+        ]
+        if not wheel_at:
+            continue  # no wheel anywhere it can run: an sdist-only release, the same on every base
+        yield _sdist_conflict(p, b, release, wheel_at, ctx)
+
+
+def _ordered(keys: Iterable[str], view: CatalogView) -> list[str]:
+    """``keys`` in the catalog's preference order."""
+    wanted = set(keys)
+    return [f"{r.distro}:{r.name}" for r in view.releases if f"{r.distro}:{r.name}" in wanted]
+
+
+def _sdist_conflict(p: Profile, b: SdistBuild, release: ReleaseLike, wheel_at: list[str], ctx: RuleContext) -> Conflict:
+    where = f"{release.distro} {release.name}"
+    title = (
+        f"{b.package} {b.version} has no wheel for python {b.line} on glibc {release.libc_version} ({where}): "
+        "it builds from the sdist there"
+    )
+    pkg = next((q for q in p.service.packages if q.name == b.package), None)
+    how = "locks" if pkg is not None and pkg.locked else "pins"
+    needs = ctx.kn.native_needs(Ecosystem.PYPI, b.package) if ctx.kn.native_needs is not None else None
+    libs = ", ".join(getattr(needs, "libraries", ()) or getattr(needs, "build_tools", ())) or "native code"
+    placed = (
+        Cause(p.name, "builds-from", p.from_image, p.libc_origin, because=_why(p))
+        if p.from_image
+        else Cause(p.name, "runs-on", where, p.origin)
+    )
+    causes = (
+        Cause(p.name, how, f"{b.package}=={b.version}", b.origin),
+        placed,
+        Cause(f"{release.distro} {release.name}", "ships", f"glibc {release.libc_version}"),
+        Cause(b.package, "needs-lib", libs, b.origin),
+    )
+    others = ", ".join(k.replace(":", " ") for k in wheel_at)
+    hint = (
+        f"the image needs {_build_text(needs, release, ctx.view)} at build time on {where} (the -dev packages "
+        f"and a compiler: a slower, bigger build); {others} take{'s' if len(wheel_at) == 1 else ''} its wheel"
+    )
+    first = ctx.view.release(wheel_at[0])
+    if first is not None and p.from_image:
+        image = ctx.view.best_image("python", b.line, first)
+        if image is not None:
+            hint += f": build FROM {image}"
+    return Conflict("builds-from-sdist", Severity.WARNING, (p.name,), title, causes, hint)
+
+
+def _musl_release_with_wheel(
+    name: str, pinned: str, line: str, ctx: RuleContext, musl: str | None = None
+) -> str | None:
     """The release of ``name`` nearest above ``pinned`` (else the newest) with a musllinux wheel."""
     from packaging.version import InvalidVersion, Version
 
@@ -106,7 +187,7 @@ def _musl_release_with_wheel(name: str, pinned: str, line: str, ctx: RuleContext
     # Nearest upgrade first (the smallest step), then older releases, newest first.
     order = sorted(v for v in found if v > base) + sorted((v for v in found if v < base), reverse=True)
     for v in order:
-        if kn.has_wheel(name, str(v), line, "musl"):
+        if kn.has_wheel(name, str(v), line, "musl", musl):
             return str(v)
     return None
 

@@ -50,7 +50,9 @@ __all__ = [
     "Exclusion",
     "LibNeed",
     "Pin",
+    "Platform",
     "Profile",
+    "SdistBuild",
     "Slots",
     "agreeing_lines",
     "build_profiles",
@@ -61,6 +63,7 @@ __all__ = [
     "joint_slots",
     "marker_holds",
     "pins_meet",
+    "platform_of",
     "rank_release",
     "requirement_lines",
     "shared_lines",
@@ -68,6 +71,8 @@ __all__ = [
 ]
 
 Slots = Mapping[str, frozenset[str]]  # release key -> runtime version lines usable there
+Platform = tuple[str, str]  # (libc, MAJOR.MINOR): glibc 2.31 | musl 1.2
+Gap = tuple[str, str, str, Origin | None]  # (line, package, version, origin)
 
 _MANAGER_OF_DISTRO = {"debian": "apt", "ubuntu": "apt", "alpine": "apk"}
 _LIBC_OF_MANAGER = {"apt": "glibc", "apk": "musl"}
@@ -104,6 +109,16 @@ class LibNeed:
     reason: str
     origin: Origin | None = None
     package: str | None = None  # the language package that brings it
+
+
+@dataclass(frozen=True, slots=True)
+class SdistBuild:
+    """A pinned native package with no wheel for one release's libc: the image builds it from source."""
+
+    package: str
+    version: str
+    line: str  # the runtime line judged (the newest the release offers the service)
+    origin: Origin | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +170,9 @@ class Profile:
     # Newest lines dropped because a pinned release has wheels for older lines only:
     # (line, package, version, origin) - numpy 1.26.4 has no wheel for CPython 3.13.
     wheel_gaps: tuple[tuple[str, str, str, Origin | None], ...] = ()
+    # Per release key the service fits: the pinned native packages that build from the sdist there
+    # (no wheel for that release's glibc / musl), judged on the newest line it has there.
+    sdist_builds: Mapping[str, tuple[SdistBuild, ...]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -524,7 +542,7 @@ def requirement_lines(service: Service) -> tuple[tuple[str, ...], tuple[str, ...
 
 
 def _resolve_lines(
-    service: Service, lines: tuple[str, ...], libc: str | None, kn: Knowledge
+    service: Service, lines: tuple[str, ...], libc: str | None, kn: Knowledge, libc_version: str | None = None
 ) -> tuple[tuple[str, ResolveOutcome], ...]:
     """Resolve at each line, newest first, until one works: the failures before it, with causes."""
     if kn.resolve is None or not lines:
@@ -535,7 +553,7 @@ def _resolve_lines(
     origins = {p.name: p.origin for p in service.packages if p.ecosystem is Ecosystem.PYPI}
     failures: list[tuple[str, ResolveOutcome]] = []
     for line in lines:
-        outcome = kn.resolve(reqs, constraints, line, libc or "glibc", origins)
+        outcome = kn.resolve(reqs, constraints, line, libc or "glibc", origins, libc_version)
         if outcome.ok or not outcome.decided:
             break
         failures.append((line, outcome))
@@ -543,7 +561,7 @@ def _resolve_lines(
 
 
 def _wheel_lines(
-    service: Service, lines: tuple[str, ...], libc: str | None, kn: Knowledge
+    service: Service, lines: tuple[str, ...], libc: str | None, kn: Knowledge, libc_version: str | None = None
 ) -> tuple[tuple[str, ...], tuple[tuple[str, str, str, Origin | None], ...]]:
     """Drop the newest lines on which a release the service holds to has no wheel while older lines
     have one (a pin older than the interpreter: it would build from source there, or not at all).
@@ -565,7 +583,7 @@ def _wheel_lines(
         usable = [line for line in lines if marker_holds(p.marker, line)]  # where the pin applies
         missing: list[str] = []
         for line in usable:
-            found = kn.has_wheel(p.name, version, line, libc or "glibc")
+            found = kn.has_wheel(p.name, version, line, libc or "glibc", libc_version)
             if found is None:
                 missing = []  # the index does not know it: no verdict
                 break
@@ -649,9 +667,11 @@ def _slots(
     libc: str | None,
     needs: Iterable[LibNeed],
     own: tuple[str, str] | None = None,
+    lines_at: Mapping[Platform, tuple[str, ...]] | None = None,
 ) -> dict[str, frozenset[str]]:
     """Release key -> the runtime lines usable there; ``own`` is the (release, line) of the service's
-    hand-written FROM, usable whether or not the catalog's image table lists it."""
+    hand-written FROM, usable whether or not the catalog's image table lists it; ``lines_at`` narrows
+    ``lines`` per libc platform (what installs on glibc 2.31 may not be what installs on 2.41)."""
     needs = tuple(needs)
     out: dict[str, frozenset[str]] = {}
     for r in images.releases:
@@ -663,7 +683,8 @@ def _slots(
             out[release_key(r.distro, r.name)] = frozenset()
             continue
         key = release_key(r.distro, r.name)
-        vs = frozenset(v for v in lines if images.available(runtime, v, r) or own == (key, v))
+        here = lines if lines_at is None else lines_at.get(platform_of(r), lines)
+        vs = frozenset(v for v in here if images.available(runtime, v, r) or own == (key, v))
         if vs:
             out[release_key(r.distro, r.name)] = vs
     return out
@@ -690,19 +711,21 @@ def _profile(service: Service, kn: Knowledge, images: CatalogView) -> Profile:
     exclusions, narrowing, rng = _requires_python(service, declared, all_lines, kn)
     lines = tuple(v for v in all_lines if rng.allows_line(v))
     failures: tuple[tuple[str, ResolveOutcome], ...] = ()
-    if runtime == "python" and not exclusions:
-        failures = _resolve_lines(service, lines, libc, kn)
-        failed = {line for line, _o in failures}
-        if failed and len(failed) < len(lines):
-            # Installable on some lines only (a wheel missing for the newest Python): narrow to those.
-            # The failures are the newest lines (the search stops at the first success): cap below them.
-            lines = tuple(v for v in lines if v not in failed)
-            rng = rng.intersect(_below_line(failures[-1][0]))
     gaps: tuple[tuple[str, str, str, Origin | None], ...] = ()
+    lines_at: dict[Platform, tuple[str, ...]] = {}
     if runtime == "python" and not exclusions:
-        lines, gaps = _wheel_lines(service, lines, libc, kn)
-        if gaps:
-            rng = rng.intersect(_below_line(gaps[-1][0]))
+        # Installability is judged per libc platform of the candidate releases (a manylinux_2_34 wheel
+        # fits bookworm's glibc 2.36, not bullseye's 2.31); the profile's own range and lines are
+        # those of the most capable platform, the others narrow their releases' slots.
+        platforms = _platforms(images, runtime, lines, libc, own)
+        start, start_rng = lines, rng
+        for i, plat in enumerate(platforms or [(libc or "glibc", None)]):
+            plat_lines, plat_rng, plat_failures, plat_gaps = _installable(service, start, start_rng, plat, kn)
+            if i == 0:
+                lines, rng, failures, gaps = plat_lines, plat_rng, plat_failures, plat_gaps
+            if plat[1] is not None:
+                # Never wider than the profile's own lines: the range the rules speak of holds everywhere.
+                lines_at[(plat[0], plat[1])] = tuple(v for v in plat_lines if v in lines)
     declared_lines = tuple(v for v in all_lines if declared.allows_line(v))
     needs = _lib_needs(service, kn)
     pins = _pins(service, lines[0] if lines else (declared_lines[0] if declared_lines else None))
@@ -710,12 +733,14 @@ def _profile(service: Service, kn: Knowledge, images: CatalogView) -> Profile:
     if any(pk.marker for pk in service.packages if pk.ecosystem in SHARED_INSTALL):
         pins_at = {v: _pins(service, v) for v in lines}
     version_lines: tuple[str, ...] | None = lines if known else None
-    base = _slots(images, runtime, version_lines, libc, (), own)
-    full = _slots(images, runtime, version_lines, libc, needs, own)
+    at = lines_at if known and lines_at else None
+    base = _slots(images, runtime, version_lines, libc, (), own, at)
+    full = _slots(images, runtime, version_lines, libc, needs, own, at)
     plan: Slots = full
     relaxed: tuple[str, ...] = ()
     if not full:
         plan, relaxed = _relax(images, runtime, known, all_lines, declared_lines, libc, needs, used, own)
+    sdist = _sdist_builds(service, plan, images, kn) if runtime == "python" else {}
     return Profile(
         service=service,
         runtime=runtime,
@@ -740,7 +765,94 @@ def _profile(service: Service, kn: Knowledge, images: CatalogView) -> Profile:
         plan_slots=plan,
         relaxed=relaxed,
         from_image=from_image,
+        sdist_builds=sdist,
     )
+
+
+def platform_of(release: ReleaseLike) -> Platform:
+    """(libc, MAJOR.MINOR) of a release: what decides the manylinux / musllinux tags it takes."""
+    return release.libc, ".".join(release.libc_version.split(".")[:2])
+
+
+def _level(version: str | None) -> tuple[int, ...]:
+    return tuple(int(p) for p in (version or "").split(".") if p.isdigit())
+
+
+def _platforms(
+    images: CatalogView, runtime: str, lines: tuple[str, ...], libc: str | None, own: tuple[str, str] | None
+) -> list[tuple[str, str | None]]:
+    """The libc platforms of the releases this service could run on, the most capable first: glibc
+    before musl (unless committed to musl), newest libc first."""
+    found: set[Platform] = set()
+    for r in images.releases:
+        if libc is not None and r.libc != libc:
+            continue
+        key = release_key(r.distro, r.name)
+        if any(images.available(runtime, v, r) or own == (key, v) for v in lines):
+            found.add(platform_of(r))
+    order = sorted(found, key=lambda pl: (pl[0] != (libc or "glibc"), [-n for n in _level(pl[1])], pl[0]))
+    return [(lc, v) for lc, v in order]
+
+
+def _installable(
+    service: Service,
+    lines: tuple[str, ...],
+    rng: VersionRange,
+    plat: tuple[str, str | None],
+    kn: Knowledge,
+) -> tuple[tuple[str, ...], VersionRange, tuple[tuple[str, ResolveOutcome], ...], tuple[Gap, ...]]:
+    """The lines the requirements install on at one libc platform, with the failures and wheel gaps
+    that narrowed them."""
+    libc, version = plat
+    failures = _resolve_lines(service, lines, libc, kn, version)
+    failed = {line for line, _o in failures}
+    if failed and len(failed) < len(lines):
+        # Installable on some lines only (a wheel missing for the newest Python): narrow to those.
+        # The failures are the newest lines (the search stops at the first success): cap below them.
+        lines = tuple(v for v in lines if v not in failed)
+        rng = rng.intersect(_below_line(failures[-1][0]))
+    lines, gaps = _wheel_lines(service, lines, libc, kn, version)
+    if gaps:
+        rng = rng.intersect(_below_line(gaps[-1][0]))
+    return lines, rng, failures, gaps
+
+
+def _sdist_builds(
+    service: Service, slots: Slots, images: CatalogView, kn: Knowledge
+) -> dict[str, tuple[SdistBuild, ...]]:
+    """Per release the service fits: its pinned native packages with no wheel there, which the image
+    must build from the sdist (with the -dev packages and a compiler) on the newest line it has."""
+    if kn.has_wheel is None or kn.native_needs is None:
+        return {}
+    native: list[tuple[PackageReq, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for p in service.packages:
+        if p.ecosystem is not Ecosystem.PYPI or p.scope is not Scope.MAIN or p.url or p.editable:
+            continue
+        version = exact_version(p)
+        needs = kn.native_needs(p.ecosystem, p.name)
+        if version is None or needs is None or not (needs.libraries or needs.build_tools):
+            continue
+        if (p.name, version) not in seen:
+            seen.add((p.name, version))
+            native.append((p, version))
+    out: dict[str, tuple[SdistBuild, ...]] = {}
+    if not native:
+        return out
+    for key in sorted(slots):
+        release = images.release(key)
+        if release is None or not slots[key]:
+            continue
+        line = _newest_first(slots[key])[0]
+        builds = tuple(
+            SdistBuild(p.name, version, line, (p.locked_origin or p.origin) if p.locked else p.origin)
+            for p, version in native
+            if marker_holds(p.marker, line)
+            and kn.has_wheel(p.name, version, line, release.libc, release.libc_version) is False
+        )
+        if builds:
+            out[key] = builds
+    return out
 
 
 def _own_place(

@@ -271,7 +271,7 @@ def versions_of(name: str) -> list[tuple[str, str | None]]:
     return [(v, rp) for (n, v), rp in REQUIRES_PYTHON.items() if n == name]
 
 
-def has_wheel(name: str, version: str, python: str, libc: str) -> bool | None:
+def has_wheel(name: str, version: str, python: str, libc: str, libc_version: str | None = None) -> bool | None:
     if libc == "glibc":
         return True
     return MUSL_WHEELS.get((name, version))
@@ -308,7 +308,12 @@ def failing_resolver(bad: str) -> Callable[[tuple[str, ...], tuple[str, ...], st
     from matrixhell.model import Cause
 
     def resolve(
-        reqs: tuple[str, ...], constraints: tuple[str, ...], python: str, libc: str, origins: object
+        reqs: tuple[str, ...],
+        constraints: tuple[str, ...],
+        python: str,
+        libc: str,
+        origins: object,
+        libc_version: str | None = None,
     ) -> ResolveOutcome:
         if any(r.startswith(bad) for r in reqs):
             causes = (

@@ -140,10 +140,14 @@ def test_shop_groups_web_and_worker_and_keeps_billing_on_bullseye() -> None:
 
 
 def test_node_monorepo_names_the_legacy_mailers_node_14() -> None:
-    # The mailer's own files say Node 14 (no base image offers it any more); whichever source wins,
-    # a conflict of the mailer says so.
-    conflicts = [c for c in _analysis("node-monorepo").plan.conflicts if c.subjects == ("mailer",)]
-    assert any("14" in c.title for c in conflicts), [c.title for c in conflicts]
+    # The mailer's own files say Node 14: its last images still exist (node:14-bullseye), so the plan
+    # gives it a real base, and a conflict of the mailer says the line is past its end of life.
+    analysis = _analysis("node-monorepo")
+    conflicts = [c for c in analysis.plan.conflicts if c.subjects == ("mailer",)]
+    assert any(c.kind == "eol-runtime" and "node 14" in c.title for c in conflicts), [c.title for c in conflicts]
+    mailer = analysis.plan.target_of("mailer")
+    assert mailer is not None and mailer.runtime_version == "14"
+    assert mailer.base_image is not None and mailer.base_image.startswith("node:14-bullseye")
 
 
 def test_analysis_is_deterministic() -> None:

@@ -112,7 +112,9 @@ def test_unsatisfiable_requirements_carry_the_resolver_causes() -> None:
 def test_a_failure_on_some_python_lines_only_narrows_the_range() -> None:
     from matrixhell.conflicts import ResolveOutcome
 
-    def resolve(reqs: object, cons: object, python: str, libc: str, origins: object) -> ResolveOutcome:
+    def resolve(
+        reqs: object, cons: object, python: str, libc: str, origins: object, libc_version: str | None = None
+    ) -> ResolveOutcome:
         return ResolveOutcome(python not in ("3.13", "3.12"), message=f"no wheel for {python}")
 
     s = svc("ingest", runtimes=[rt(">=3.11", source="requires-python")], packages=[pkg("psycopg", "3.1.19")])
@@ -290,7 +292,7 @@ def test_a_from_whose_release_has_what_it_installs_is_quiet() -> None:
 def _wheels(table: dict[str, set[str] | None]) -> object:
     """has_wheel answering from ``table``: package -> the Python lines with a wheel (None: unknown)."""
 
-    def has_wheel(name: str, version: str, python: str, libc: str) -> bool | None:
+    def has_wheel(name: str, version: str, python: str, libc: str, libc_version: str | None = None) -> bool | None:
         if name not in table:
             return True
         lines = table[name]
@@ -337,7 +339,7 @@ def _plan_one(s: Service, kn: Knowledge) -> str | None:
 def test_musl_hint_names_the_nearest_release_with_a_musllinux_wheel() -> None:
     wheels = {("lxml", "5.2.2"): False, ("lxml", "5.3.0"): True, ("lxml", "6.0.0"): True, ("lxml", "5.1.0"): True}
 
-    def has_wheel(name: str, version: str, python: str, libc: str) -> bool | None:
+    def has_wheel(name: str, version: str, python: str, libc: str, libc_version: str | None = None) -> bool | None:
         return True if libc == "glibc" else wheels.get((name, version))
 
     def versions_of(name: str) -> list[tuple[str, str | None]]:
