@@ -47,11 +47,25 @@ def loads(doc: str) -> object:
         raise JsonError("expecting a value", e.value, doc) from None
     except ValueError as e:  # json.decoder.JSONDecodeError
         raise JsonError(getattr(e, "msg", str(e)), getattr(e, "pos", pos), doc) from None
+    except SystemError:
+        # The C scanner builds its error from json.decoder, which this module never imports: its
+        # lookup fails and leaves no exception set.  Errors are the slow path, so let json say it.
+        _raise_from_json(doc)
+        raise
     while end < n and doc[end] in _WS:
         end += 1
     if end != n:
         raise JsonError("extra data", end, doc)
     return value
+
+
+def _raise_from_json(doc: str) -> None:
+    import json
+
+    try:
+        json.loads(doc)
+    except json.JSONDecodeError as e:
+        raise JsonError(e.msg, e.pos, doc) from None
 
 
 _enc = _json.encode_basestring_ascii

@@ -37,3 +37,24 @@ def test_errors_carry_line_and_column(doc: str, line: int, col: int) -> None:
 def test_non_json_constants_are_refused(const: str) -> None:
     with pytest.raises(JsonError, match="is not valid JSON"):
         loads(f'{{"a": {const}}}')
+
+
+@pytest.mark.parametrize("doc", ["{bad json", '{"a": [1,,2]}', '{"a" 1}', '["unterminated'])
+def test_errors_in_a_fresh_interpreter_are_errors_not_crashes(doc: str) -> None:
+    """The runtime's start path never imports json; the C scanner's error path then has no json.decoder to
+    build its exception from.  Checked in a fresh interpreter, since this test process has json loaded."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from matrixhell.runtime.jsonio import JsonError, loads\n"
+        "assert 'json' not in sys.modules\n"
+        "try:\n    loads(sys.argv[1])\nexcept JsonError as e:\n    print(e.line, e.col)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, doc], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    try:
+        json.loads(doc)
+    except json.JSONDecodeError as e:
+        assert proc.stdout.split() == [str(e.lineno), str(e.colno)]
