@@ -121,3 +121,20 @@ def test_a_runtime_disagreement_is_printed_once_with_its_file_and_line() -> None
     data = json.loads(run("scan", str(REPOS / "polyglot"), "--format", "json", "--no-cache").stdout)
     kinds = [c["kind"] for c in data["analysis"]["conflicts"]]
     assert "runtime-disagreement" in kinds  # the data keeps the conflict
+
+
+def test_output_file_gets_the_usual_mode_and_keeps_an_existing_one(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    fresh = tmp_path / "fresh.json"
+    kept = tmp_path / "kept.json"
+    kept.write_text("old")
+    os.chmod(kept, 0o640)
+    for out in (fresh, kept):
+        proc = run("scan", str(REPOS / "polyglot"), "-f", "json", "-o", str(out), "--no-analyze")
+        assert proc.returncode in (0, 1), proc.stderr
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~mask
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o640
