@@ -196,7 +196,10 @@ class _ProviderFacts:
         for (at_libc, at), outcome in seen:
             if not outcome.decided:
                 return outcome  # no verdict on one platform (a gap in the index, a search given up)
-            if outcome.ok and self._installs(outcome.pins, target):
+            # A solution stays one wherever its files install; reused from a newer libc of the same
+            # family (or another family) only, so the pins are the ones a fresh search would pick.
+            newer = at_libc != libc or at >= level[1]
+            if outcome.ok and newer and self._installs(outcome.pins, target):
                 return outcome
             if not outcome.ok and at_libc == libc and at >= level[1]:
                 return outcome

@@ -720,7 +720,7 @@ def _profile(service: Service, kn: Knowledge, images: CatalogView) -> Profile:
         platforms = _platforms(images, runtime, lines, libc, own)
         start, start_rng = lines, rng
         for i, plat in enumerate(platforms or [(libc or "glibc", None)]):
-            plat_lines, plat_rng, plat_failures, plat_gaps = _installable(service, start, start_rng, plat, kn)
+            plat_lines, plat_rng, plat_failures, plat_gaps = _installable(service, start, start_rng, plat, kn, i == 0)
             if i == 0:
                 lines, rng, failures, gaps = plat_lines, plat_rng, plat_failures, plat_gaps
             if plat[1] is not None:
@@ -800,13 +800,18 @@ def _installable(
     rng: VersionRange,
     plat: tuple[str, str | None],
     kn: Knowledge,
+    primary: bool = True,
 ) -> tuple[tuple[str, ...], VersionRange, tuple[tuple[str, ResolveOutcome], ...], tuple[Gap, ...]]:
     """The lines the requirements install on at one libc platform, with the failures and wheel gaps
     that narrowed them."""
     libc, version = plat
     failures = _resolve_lines(service, lines, libc, kn, version)
     failed = {line for line, _o in failures}
-    if failed and len(failed) < len(lines):
+    if failed and not primary:
+        # Another platform than the profile's own: what fails to install there is simply not a slot
+        # there (onlywheel 2.0 ships one manylinux_2_34 wheel: nothing of it installs on glibc 2.31).
+        lines = tuple(v for v in lines if v not in failed)
+    elif failed and len(failed) < len(lines):
         # Installable on some lines only (a wheel missing for the newest Python): narrow to those.
         # The failures are the newest lines (the search stops at the first success): cap below them.
         lines = tuple(v for v in lines if v not in failed)
