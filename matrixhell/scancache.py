@@ -163,14 +163,14 @@ def _code_fingerprint() -> str:
         h.update(f"{matrixhell.__version__}\0{sys.version}\0{pickle.HIGHEST_PROTOCOL}".encode())
         for sub in ("detect", "model", "errors.py", "reporting.py", "scancache.py"):
             for path in sorted(_sources(pkg / sub)):
-                h.update(f"{path}\0{signature(path)}\n".encode())
+                h.update(f"{path}\0{signature(path)}\n".encode("utf-8", "surrogateescape"))
         for lib in _LIBRARIES:  # the parsers the detectors lean on: an upgrade may read differently
             try:
                 spec = importlib.util.find_spec(lib)  # the file, without importing it
             except (ImportError, ValueError):
                 spec = None
             origin = spec.origin if spec is not None else None
-            h.update(f"{lib}\0{origin}\0{signature(origin) if origin else None}\n".encode())
+            h.update(f"{lib}\0{origin}\0{signature(origin) if origin else None}\n".encode("utf-8", "surrogateescape"))
         _CODE = h.hexdigest()
     return _CODE
 
@@ -286,7 +286,7 @@ class ScanCache:
         self.root = root
         self.size_cap = size_cap
         self.directory = directory if directory is not None else cache_dir()
-        name = hashlib.sha256(f"{root}\0{size_cap}".encode()).hexdigest()[:40]
+        name = hashlib.sha256(f"{root}\0{size_cap}".encode("utf-8", "surrogateescape")).hexdigest()[:40]
         self.path = self.directory / f"{name}.scan"
 
     def _code(self) -> tuple[object, ...]:

@@ -66,9 +66,7 @@ def scan_command(
             from matrixhell.render.analysis_report import analysis_to_data
 
             data["analysis"] = analysis_to_data(analysis)
-        import json
-
-        text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+        text = scan_report.json_text(data)
     elif format is ScanFormat.markdown:
         text = scan_report.scan_markdown(result)
         if analysis is not None:

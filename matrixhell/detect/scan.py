@@ -252,7 +252,7 @@ def _walk(view: RepoView, fingerprint: Any) -> RepoTree:
     for directory, dirs, names in view.walk():
         files[directory] = frozenset(names)
         if fingerprint is not None:
-            fingerprint.update(f"{directory}\0{'/'.join(dirs)}\0{'/'.join(names)}\n".encode())
+            fingerprint.update(f"{directory}\0{'/'.join(dirs)}\0{'/'.join(names)}\n".encode("utf-8", "surrogateescape"))
     return RepoTree(files, tuple(sorted(files)))
 
 
@@ -618,9 +618,9 @@ def _scan_repo(
         fingerprint = hashlib.blake2b(digest_size=16)
         tree = _walk(view, fingerprint)
         for p in view.problems:
-            fingerprint.update(f"{p.code}\0{p.path}\0{p.message}\n".encode())
+            fingerprint.update(f"{p.code}\0{p.path}\0{p.message}\n".encode("utf-8", "surrogateescape"))
         for path, source in getattr(view, "pruned", ()):  # the skips they give are part of the result
-            fingerprint.update(f"pruned\0{path}\0{source}\n".encode())
+            fingerprint.update(f"pruned\0{path}\0{source}\n".encode("utf-8", "surrogateescape"))
         key = fingerprint.digest()
         hit = store.load(view, key, recording.started_ns)
     if hit is not None:

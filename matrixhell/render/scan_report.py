@@ -9,7 +9,7 @@ from typing import Any
 from matrixhell.model import Finding, PackageReq, ScanResult, Scope, Service, ServiceKind
 from matrixhell.render.text_table import text_table
 
-__all__ = ["SCHEMA_VERSION", "scan_json", "scan_markdown", "scan_table", "scan_to_data"]
+__all__ = ["SCHEMA_VERSION", "json_text", "scan_json", "scan_markdown", "scan_table", "scan_to_data"]
 
 SCHEMA_VERSION = 1
 
@@ -153,6 +153,7 @@ def _service_data(s: Service) -> dict[str, Any]:
                 "spec": s.runtime.spec,
                 "raw": s.runtime.raw,
                 "source": s.runtime.source,
+                "precedence": s.runtime.precedence,
                 "origin": _origin(s.runtime.origin),
             }
             if s.runtime
@@ -251,7 +252,26 @@ def scan_to_data(result: ScanResult) -> dict[str, Any]:
 
 
 def scan_json(result: ScanResult) -> str:
-    return json.dumps(scan_to_data(result), indent=2, sort_keys=True) + "\n"
+    return json_text(scan_to_data(result))
+
+
+def json_text(data: dict[str, Any]) -> str:
+    """The document as sorted, indented JSON; a name that is not UTF-8 on disk (a lone surrogate in
+    Python, which strict JSON parsers reject) is written with its bytes as \\xNN."""
+    text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+    if "\\udc" in text:
+        text = json.dumps(_without_surrogates(data), indent=2, sort_keys=True) + "\n"
+    return text
+
+
+def _without_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    return value
 
 
 def _md_escape(text: str) -> str:

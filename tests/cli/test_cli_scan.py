@@ -138,3 +138,28 @@ def test_output_file_gets_the_usual_mode_and_keeps_an_existing_one(tmp_path: Pat
     os.umask(mask)
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~mask
     assert stat.S_IMODE(kept.stat().st_mode) == 0o640
+
+
+def test_a_directory_name_that_is_not_utf8_is_scanned_cached_and_written_as_valid_json(tmp_path: Path) -> None:
+    import os
+
+    repo = tmp_path / "repo"
+    odd = os.path.join(os.fsencode(repo), b"svc-\xe9")
+    os.makedirs(odd)
+    with open(os.path.join(odd, b"requirements.txt"), "w") as fh:
+        fh.write("flask==3.0.0\n")
+    for _ in range(2):  # the second scan is answered from the scan cache
+        proc = run("scan", str(repo), "-f", "json")
+        assert "Traceback" not in proc.stderr, proc.stderr
+        data = json.loads(proc.stdout)  # strict: no lone surrogate escapes
+        assert "\\udc" not in proc.stdout
+        assert [s["path"] for s in data["services"]] == ["svc-\\xe9"]
+        assert data["services"][0]["packages"][0]["name"] == "flask"
+
+
+def test_json_runtime_carries_its_precedence() -> None:
+    proc = run("scan", str(REPOS / "shop"), "-f", "json", "--no-analyze")
+    for s in json.loads(proc.stdout)["services"]:
+        if s["runtime"] is not None:
+            same = [r["precedence"] for r in s["runtimes"] if r["name"] == s["runtime"]["name"]]
+            assert s["runtime"]["precedence"] == min(same)
