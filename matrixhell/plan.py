@@ -14,8 +14,9 @@ one), so every placement is checked against the class's joint slots.
   bipartite graphs and usually within one colour of optimal on the sparse graphs repos make.
 
 Within an environment the shared target is the release every member fits, ranked: the release most
-members' hand-written ``FROM`` already uses, then supported before end-of-life, Debian, Ubuntu,
-Alpine, newest first; per runtime the version most ``FROM`` lines name, else the newest all accept.
+members' hand-written ``FROM`` already uses, then supported before end-of-life, then the fewest
+native pins built from the sdist (its glibc takes their wheels), then Debian, Ubuntu, Alpine, newest
+first; per runtime the version most ``FROM`` lines name, else the newest supported line all accept.
 docs/plan.md says all this with examples.  Everything is deterministic: ties break on service names.
 """
 
