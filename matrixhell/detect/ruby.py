@@ -74,7 +74,8 @@ class RubyDetector:
             origin = Origin(path, line)
             try:
                 t = ruby_requirement([r.strip() for r in raw.split(",")])
-                facts.runtimes.append(RuntimeReq("ruby", t.spec, raw, "gemfile-ruby", origin, 30))
+                # bundler refuses to run under any other Ruby, so the Gemfile outranks a version manager's file
+                facts.runtimes.append(RuntimeReq("ruby", t.spec, raw, "gemfile-ruby", origin, 18))
             except RangeError as e:
                 facts.note("unreadable-range", f"ruby {raw!r}: {e}", origin, hint='write e.g. ruby "3.2.2"')
         for g in gemfile.gems:

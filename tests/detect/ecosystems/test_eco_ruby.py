@@ -98,9 +98,9 @@ def test_lock_versions_ruby_and_bundler() -> None:
     assert ("rack", False) not in by  # a dependency line of a spec, not a spec
     ruby = [(r.source, r.spec) for r in d.runtimes if r.runtime == "ruby"]
     assert ruby == [
+        ("gemfile-ruby", "==3.2.2"),
         ("ruby-version-file", "==3.2.2"),
         ("gemfile-lock-ruby", "==3.2.2"),
-        ("gemfile-ruby", "==3.2.2"),
     ]
     bundler = next(r for r in d.runtimes if r.runtime == "bundler")
     assert bundler.spec == "==2.4.10" and bundler.origin.line == 21
@@ -142,3 +142,9 @@ def test_unreadable_gemfile_still_gets_direct_gems_from_the_lock() -> None:
     d = run({"Gemfile": 'gem "rails\n', "Gemfile.lock": LOCK})
     direct = sorted(p.name for p in d.packages if p.direct)
     assert direct == ["pg", "rails"] and d.frameworks == ("rails",)
+
+
+def test_the_gemfile_ruby_wins_over_ruby_version_since_bundler_enforces_it() -> None:
+    d = run({"Gemfile": 'ruby "3.2.4"\ngem "rack"\n', ".ruby-version": "3.3.1\n"})
+    ruby = sorted((r for r in d.runtimes if r.runtime == "ruby"), key=lambda r: r.precedence)
+    assert [(r.source, r.spec) for r in ruby] == [("gemfile-ruby", "==3.2.4"), ("ruby-version-file", "==3.3.1")]
