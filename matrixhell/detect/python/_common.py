@@ -7,15 +7,19 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
+from typing import TYPE_CHECKING, Any
 
 from matrixhell.detect.base import finding_from_error
 from matrixhell.detect.repoview import RepoView
 from matrixhell.errors import InputError
 from matrixhell.model import Ecosystem, Finding, Origin, PackageReq, RuntimeReq, Scope, Severity
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
+
+# packaging.requirements (with packaging.markers, .utils and .tags, which import platform, subprocess
+# and logging) costs a cold scan about as much as reading a few hundred manifests: it is imported
+# only for a requirement the plain form below does not cover (markers, URLs, pre-releases...).
 
 __all__ = [
     "Facts",
@@ -68,9 +72,12 @@ _DEV_WORDS = frozenset(
 )
 
 
+_SEPARATORS = re.compile(r"[-_.]+")
+
+
 def normalize(name: str) -> str:
-    """PEP 503 name normalization."""
-    return str(canonicalize_name(name))
+    """PEP 503 name normalization (what packaging.utils.canonicalize_name returns)."""
+    return _SEPARATORS.sub("-", name).lower()
 
 
 def dev_like(name: str) -> bool:
@@ -166,9 +173,42 @@ def req_from_requirement(
 _Parsed = tuple[str, str, tuple[str, ...], str | None, str | None] | tuple[str, int]
 
 
+_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
+_CLAUSE = r"(?:===?|!=|<=|>=|<|>|~=)[ \t]*[0-9]+(?:\.[0-9]+)*(?:\.\*)?"
+#: name, [extras] and comma-separated release specifiers: no marker, URL or pre-release
+_PLAIN = re.compile(
+    rf"[ \t]*({_NAME})[ \t]*(?:\[[ \t]*({_NAME}(?:[ \t]*,[ \t]*{_NAME})*)[ \t]*\])?"
+    rf"[ \t]*({_CLAUSE}(?:[ \t]*,[ \t]*{_CLAUSE})*)?[ \t]*"
+)
+
+
+def _parse_plain(text: str) -> _Parsed | None:
+    """The parse of a plain requirement (``flask[async]>=2.0,<4``) without packaging.requirements, as
+    it would give it; None for anything else."""
+    m = _PLAIN.fullmatch(text)
+    if m is None:
+        return None
+    name, extras, spec = m.groups()
+    specifier = ""
+    if spec:
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+        try:
+            specifier = str(SpecifierSet(spec))
+        except InvalidSpecifier:  # ~=1, >=1.* ...: packaging.requirements says why
+            return None
+    ex = tuple(sorted(normalize(e) for e in {e.strip() for e in extras.split(",")})) if extras else ()
+    return (normalize(name), specifier, ex, None, None)
+
+
 @functools.lru_cache(maxsize=16384)
 def _parse_cached(text: str) -> _Parsed:
     """PEP 508 parsing is a pure function of the text, and monorepos repeat the same lines a lot."""
+    plain = _parse_plain(text)
+    if plain is not None:
+        return plain
+    from packaging.requirements import InvalidRequirement, Requirement
+
     try:
         req = Requirement(text)
     except InvalidRequirement as e:

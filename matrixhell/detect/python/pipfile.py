@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from matrixhell.detect.python._common import Facts, get_table, load_toml, normalize, read_text, scope_of_group
@@ -47,6 +46,8 @@ def _marker(parts: list[str], origin: Origin, facts: Facts, name: str) -> str | 
     if not parts:
         return None
     text = " and ".join(f"({p})" if len(parts) > 1 else p for p in parts)
+    from packaging.markers import InvalidMarker, Marker  # markers are rare: imported here
+
     try:
         return str(Marker(text))
     except InvalidMarker as e:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from packaging.markers import InvalidMarker, Marker
 from packaging.specifiers import SpecifierSet
 
 from matrixhell.detect.python import poetry_constraints
@@ -460,6 +459,8 @@ def _poetry_dep(
                 markers.append(pm)
         if markers:
             marker = " and ".join(f"({m})" if len(markers) > 1 else m for m in markers)
+            from packaging.markers import InvalidMarker, Marker  # markers are rare: imported here
+
             try:
                 marker = str(Marker(marker))
             except InvalidMarker as e:

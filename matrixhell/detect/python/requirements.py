@@ -20,14 +20,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
-
 from matrixhell.detect.python._common import Findings, normalize, parse_pep508, read_text
 from matrixhell.detect.repoview import RepoView
 from matrixhell.model import Ecosystem, Finding, Origin, PackageReq, Severity
@@ -494,6 +486,8 @@ def _requirement(
 def _check_marker(marker: str, origin: Origin, sink: Findings) -> str | None:
     if not marker:
         return None
+    from packaging.requirements import InvalidRequirement, Requirement  # markers are rare: imported here
+
     try:
         r = Requirement("x ; " + marker)
     except InvalidRequirement as e:
@@ -518,6 +512,9 @@ def _egg(fragment: str) -> tuple[str | None, tuple[str, ...]]:
 
 
 def _from_url(url: str, marker: str | None, origin: Origin, sink: Findings, editable: bool) -> PackageReq | None:
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
+
     parts = urlsplit(url)
     egg, extras = _egg(parts.fragment)
     filename = unquote(parts.path.rsplit("/", 1)[-1].split("@")[0])
@@ -572,6 +569,9 @@ def _from_url(url: str, marker: str | None, origin: Origin, sink: Findings, edit
 
 
 def _from_path(st: _State, text: str, origin: Origin, path: str, editable: bool) -> PackageReq | None:
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
+
     marker = None
     if ";" in text:
         text, _, m = text.partition(";")
