@@ -50,7 +50,7 @@ def graph_command(
 
 def plan_command(
     path: Annotated[Path, typer.Argument(help="Repository to plan.")] = Path("."),
-    format: Annotated[PlanFormat, typer.Option("--format", help="Output format.")] = PlanFormat.text,
+    format: Annotated[PlanFormat, typer.Option("--format", "-f", help="Output format.")] = PlanFormat.text,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="The whole derivation of each conflict.")] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the plan to a file.")] = None,
 ) -> None:

@@ -33,8 +33,15 @@ app = typer.Typer(
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    version: bool = typer.Option(False, "--version", "-V", help="Print the version and exit.", is_eager=True),
+) -> None:
     """matrixhell: end the matrix from hell of a multi-service repository (exit codes: docs/exit-codes.md)."""
+    if version:  # normally answered before typer is imported (matrixhell.cli.main); this is for the help
+        from matrixhell import __version__
+
+        typer.echo(f"matrixhell {__version__}")
+        raise typer.Exit(0)
 
 
 def exit_with(code: int) -> NoReturn:

@@ -21,14 +21,9 @@ class ScanFormat(enum.StrEnum):
 
 
 def _scan(path: Path, *, cache: bool = True) -> Any:
+    from matrixhell.detect.native import with_native_libraries
     from matrixhell.detect.repoview import FsRepoView
     from matrixhell.detect.scan import scan_repo
-
-    if not path.exists():
-        from matrixhell.errors import InputError
-
-        raise InputError(f"{path}: no such directory", code="not-a-directory", hint="give the path of a repository")
-    from matrixhell.detect.native import with_native_libraries
 
     view = FsRepoView(path)
     result = scan_repo(view, cache=None if cache else False)

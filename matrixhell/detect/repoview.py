@@ -251,9 +251,8 @@ class FsRepoView:
     def __init__(self, root: str | os.PathLike[str], *, size_cap: int = DEFAULT_SIZE_CAP) -> None:
         path = Path(root)
         if not path.is_dir():
-            raise InputError(
-                f"{root}: not a directory", code="not-a-directory", hint="give the path of a repository"
-            )
+            what = "not a directory" if path.exists() else "no such directory"
+            raise InputError(f"{root}: {what}", code="not-a-directory", hint="give the path of a repository")
         self.root = path.resolve()
         self._root_str = str(self.root)
         self._root_prefix = self._root_str.rstrip("/") + "/"
