@@ -41,6 +41,7 @@ from matrixhell.model import (
     ServiceKind,
     Severity,
     Skip,
+    StartCommand,
 )
 
 __all__ = [
@@ -105,6 +106,12 @@ class PlannedService:
     compose_files: tuple[str, ...] = ()
     #: build.dockerfile_inline: (compose file, Dockerfile text, compose line of its first line)
     inline_dockerfile: tuple[str, str, int] | None = None
+    process: str | None = None  # the Procfile process type it runs (web, worker...)
+    image_from: str | None = None  # the planned service whose image it runs (a Procfile type beside its web)
+    tasks: tuple[str, ...] = ()  # the one-off Procfile types (release...) that are commands of this service
+    workspace: str | None = None  # the Cargo workspace root it builds from
+    package: str | None = None  # the Cargo package it builds
+    binaries: tuple[str, ...] = ()  # that package's binaries, the one it runs first
 
     @property
     def path(self) -> str:
@@ -485,9 +492,10 @@ class _Candidate:
     workspace_of: str | None = None  # the workspace root that lists it
     members: list[str] = field(default_factory=list)  # its own workspace members
     depended_by: set[str] = field(default_factory=set)
-    decision: str = ""  # service | fold | skip
+    decision: str = ""  # service | fold | skip | part
     reason: str = ""
     into: str | None = None
+    parts_of: list[str] = field(default_factory=list)  # decision "part": the services it is built into
 
 
 def _members_of(fn: WorkspaceFn | None, view: RepoView, directory: str, findings: list[Finding]) -> list[str]:
@@ -789,10 +797,41 @@ class _Discoverer:
                 c.into = next((a for a in _parent_dirs(d) if a in self.service_dirs), None)
                 if c.into is None:
                     c.decision, c.reason = "skip", _not_taken_reason(c)
+        self._cargo_libraries()
         for d in self.order:
             c = self.candidates[d]
             if c.decision == "skip":
                 self.skipped.append(Skip(d or ".", c.reason))
+
+    def _cargo_libraries(self) -> None:
+        """A library crate of a Cargo workspace that services build against is part of each of them
+        (directly, or through another library crate of the workspace): its dependencies are theirs, and
+        their image builds it from the workspace root."""
+        for d in self.order:
+            c = self.candidates[d]
+            root = c.workspace_of
+            if c.decision != "skip" or not c.depended_by or root is None or not self._cargo(d) or not self._cargo(root):
+                continue
+            users: set[str] = set()
+            seen = {d}
+            todo = sorted(c.depended_by)
+            while todo:
+                u = todo.pop()
+                if u in seen or u not in self.candidates:
+                    continue
+                seen.add(u)
+                user = self.candidates[u]
+                if u in self.service_dirs:
+                    users.add(u)
+                elif user.decision == "fold" and user.into is not None:
+                    users.add(user.into)
+                elif self._cargo(u):
+                    todo.extend(sorted(user.depended_by))
+            if users:
+                c.decision, c.parts_of = "part", sorted(users)
+
+    def _cargo(self, directory: str) -> bool:
+        return "Cargo.toml" in self.files(directory)
 
     def _decide_one(self, c: _Candidate) -> None:
         d = c.directory
@@ -872,6 +911,9 @@ class _Discoverer:
                     members_of.setdefault(c.into, []).append(d)
                 else:
                     folded_of.setdefault(c.into, []).append(d)
+            elif c.decision == "part":
+                for user in c.parts_of:
+                    folded_of.setdefault(user, []).append(d)
         planned: list[PlannedService] = []
         for p in self.compose_planned:
             if p.kind is ServiceKind.BUILT:
@@ -893,6 +935,8 @@ class _Discoverer:
                 )
             )
         planned = _name_services(planned, used, repo_name)
+        planned = [self._cargo_build(p) for p in planned]
+        planned = self._processes(planned)
         planned.sort(key=lambda p: (p.name, p.directory))
         skipped = sorted(self.skipped, key=lambda s: (s.path, s.reason))
         return Discovery(
@@ -900,9 +944,141 @@ class _Discoverer:
         )
 
 
+    def _cargo_build(self, p: PlannedService) -> PlannedService:
+        """The Cargo package (and its binaries) a crate's service builds, and the workspace root it
+        builds from when it is a member of one."""
+        if p.kind is not ServiceKind.BUILT or not self._cargo(p.directory):
+            return p
+        from matrixhell.detect.rust import cargo_crate
+
+        crate = cargo_crate(self.view, p.directory)
+        if crate is None:
+            return p
+        cand = self.candidates.get(p.directory)
+        root = cand.workspace_of if cand is not None else None
+        workspace = (root or ".") if root is not None and self._cargo(root) else None
+        return dataclasses.replace(p, workspace=workspace, package=crate[0], binaries=crate[1])
+
+    def _processes(self, planned: list[PlannedService]) -> list[PlannedService]:
+        """Each long-running Procfile process type is a service on the directory's code and image.
+
+        The main type (``web``, else the first long-running one) is what the directory's service runs; a
+        compose service whose command is a type's command already is that type's service; every other
+        type becomes ``<service>-<type>``, running the main service's image with its own command.  The
+        one-off types (``release``...) are tasks of the main service, each with a Skip saying so."""
+        from matrixhell.detect.procfile import is_one_off, process_type
+
+        by_dir: dict[str, list[int]] = {}
+        for i, p in enumerate(planned):
+            if p.kind is ServiceKind.BUILT:
+                by_dir.setdefault(p.directory, []).append(i)
+        taken = {p.name for p in planned}
+        added: list[PlannedService] = []
+        for d in sorted(by_dir):
+            cand = self.candidates.get(d)
+            procs = [
+                (kind, st)
+                for det in (cand.detections if cand is not None else ())
+                if det.detector == "procfile"
+                for st in det.start_commands
+                if (kind := process_type(st)) is not None
+            ]
+            if not procs:
+                continue
+            here = sorted(by_dir[d], key=lambda i: planned[i].name)
+            running = [(k, st) for k, st in procs if not is_one_off(k)]
+            claimed: dict[str, int] = {}
+            for i in here:
+                cs = planned[i].compose
+                if cs is None or cs.command is None:
+                    continue
+                kind = next((k for k, st in running if k not in claimed and _same_command(cs.command, st)), None)
+                if kind is not None:
+                    claimed[kind] = i
+            main = next((k for k, _ in running if k == "web"), running[0][0] if running else None)
+            if main is not None and main not in claimed:
+                free = [i for i in here if i not in claimed.values() and _runs_own_start(planned[i])]
+                claimed[main] = free[0] if free else here[0]
+            owner_i = claimed[main] if main is not None else here[0]
+            for kind, i in claimed.items():
+                if planned[i].process is None:
+                    planned[i] = dataclasses.replace(planned[i], process=kind)
+            owner = planned[owner_i]
+            tasks = tuple(k for k, _ in procs if is_one_off(k))
+            if tasks:
+                planned[owner_i] = owner = dataclasses.replace(owner, tasks=tasks)
+                for k, st in procs:
+                    if is_one_off(k):
+                        self.skipped.append(
+                            Skip(
+                                f"{st.origin.path}#{k}",
+                                f"Procfile {k}: a one-off command a deploy runs, not a long-running service; "
+                                f"kept as a task of {owner.name}",
+                            )
+                        )
+            for kind, _ in running:
+                if kind in claimed:
+                    continue
+                name = _unique_name(f"{owner.name}-{kind}", taken)
+                taken.add(name)
+                cs = owner.compose
+                added.append(
+                    dataclasses.replace(
+                        owner,
+                        name=name,
+                        discovered_by="procfile",
+                        process=kind,
+                        image_from=owner.name,
+                        tasks=(),
+                        compose=(
+                            dataclasses.replace(cs, name=name, command=None, ports=(), healthcheck=())
+                            if cs is not None
+                            else None
+                        ),
+                    )
+                )
+        return planned + added
+
+
 def _where(svc: ComposeService) -> str:
     """How a Skip names a compose service: ``compose.yaml#web`` (it is no directory)."""
     return f"{svc.origin.path}#{svc.name}"
+
+
+def _unique_name(base: str, taken: set[str]) -> str:
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate = f"{base}-{n}"
+        n += 1
+    return candidate
+
+
+def _runs_own_start(p: PlannedService) -> bool:
+    """Whether a service runs its image's own start (no compose ``command`` replaces it)."""
+    return p.compose is None or p.compose.command is None
+
+
+def _command_words(start: StartCommand) -> list[str]:
+    """A command as words, without a leading ``exec`` or ``sh -c`` wrapper."""
+    import shlex
+
+    words = list(start.argv)
+    if not words:
+        try:
+            words = shlex.split(start.shell or "")
+        except ValueError:
+            words = (start.shell or "").split()
+    if len(words) == 3 and posixpath.basename(words[0]) in ("sh", "bash") and words[1] == "-c":
+        return _command_words(StartCommand(start.origin, start.source, shell=words[2]))
+    if words[:1] == ["exec"]:
+        words = words[1:]
+    return words
+
+
+def _same_command(a: StartCommand, b: StartCommand) -> bool:
+    """Whether two start commands run the same thing (``celery -A app worker`` however it is written)."""
+    wa = _command_words(a)
+    return bool(wa) and wa == _command_words(b)
 
 
 def _dependency_target(pkg: PackageReq, names: Mapping[str, str]) -> str | None:

@@ -6,7 +6,9 @@ becomes one ``runtime-disagreement`` warning naming every source of both sides. 
 precedence (compose 10 < Procfile web 20 < Dockerfile 30 < framework inference < package.json start
 40 ...).  Ports are merged compose first, then the Dockerfile's EXPOSE, then framework defaults, one
 per number and protocol; a compose ``command`` with no compose ports keeps only the EXPOSE ports it
-names itself (a worker run on the web's image listens on nothing)."""
+names itself (a worker run on the web's image listens on nothing), and so does a Procfile process type
+other than ``web``.  A service that runs one Procfile type keeps that type's command (and its one-off
+types as tasks), not the other types'."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from matrixhell.detect.discovery import PlannedService
+from matrixhell.detect.procfile import PRECEDENCE_WEB, process_type
 from matrixhell.model import (
     Detection,
     EnvVar,
@@ -267,6 +270,7 @@ def merge_service(
         starts.append(compose.command)
     starts.extend(s for d in detections for s in d.start_commands)
     starts = _unique(starts)
+    starts, tasks = _process_starts(planned, starts)
     starts.sort(key=lambda s: (s.precedence, *_origin_key(s.origin)))
 
     docker_ports = [p for d in detections if d.detector == "dockerfile" for p in d.ports]
@@ -277,6 +281,11 @@ def merge_service(
         named = _numbers_in(compose.command)
         docker_ports = [p for p in docker_ports if p.number in named]
         other_ports = [p for p in other_ports if p.source is None or p.number in named]
+    if planned.process is not None and planned.process != "web":
+        # a Procfile type other than web (a worker, a clock) listens only where its own command says
+        named = _numbers_in(starts[0]) if starts else set()
+        docker_ports = [p for p in docker_ports if p.number in named]
+        other_ports = [p for p in other_ports if p.number in named]
     ports = _ports(compose.ports if compose else (), docker_ports, other_ports)
 
     lang_runtimes: dict[str, set[str]] = {}
@@ -294,8 +303,10 @@ def merge_service(
         primary_langs = set(_LANGUAGES.get(primary, (primary,)))
         languages.sort(key=lambda lang: not (lang in primary_langs or primary in lang_runtimes.get(lang, ())))
 
-    all_findings = [*findings, *(f for d in detections for f in d.findings)]
-    all_findings.extend(_disagreements(runtimes, name))
+    all_findings = list(findings)
+    if planned.image_from is None:  # a process on another service's image: that service reports them
+        all_findings.extend(f for d in detections for f in d.findings)
+        all_findings.extend(_disagreements(runtimes, name))
     if compose is not None and compose.profiles:
         all_findings.append(_profiles_finding(name, compose.profiles, compose.origin))
     all_findings = [dataclasses.replace(f, service=name) if f.service is None else f for f in all_findings]
@@ -327,4 +338,33 @@ def merge_service(
         files=tuple(sorted(files)),
         findings=tuple(_unique(all_findings)),
         detections=tuple(detections),
+        process=planned.process,
+        image_from=planned.image_from,
+        tasks=tuple(tasks),
+        workspace=planned.workspace,
+        package=planned.package,
+        binaries=planned.binaries,
     )
+
+
+def _process_starts(
+    planned: PlannedService, starts: list[StartCommand]
+) -> tuple[list[StartCommand], list[StartCommand]]:
+    """(start commands, one-off tasks) of a service that runs one Procfile process type: its own type's
+    command ranks with a Procfile web (20), another type's belongs to that type's service, a one-off
+    type is a task.  A process on another service's image keeps only its own command: the image's
+    other starts (its CMD, an inferred server) are the main service's."""
+    if planned.process is None and not planned.tasks:
+        return starts, []
+    kept: list[StartCommand] = []
+    tasks: list[StartCommand] = []
+    for st in starts:
+        kind = process_type(st)
+        if kind is None:
+            if planned.image_from is None:
+                kept.append(st)
+        elif kind in planned.tasks:
+            tasks.append(st)
+        elif kind == planned.process:
+            kept.append(dataclasses.replace(st, precedence=min(st.precedence, PRECEDENCE_WEB)))
+    return kept, tasks

@@ -1,4 +1,10 @@
-"""Procfile: ``type: command`` lines.  ``web`` is the start command; other types are kept after it."""
+"""Procfile: ``type: command`` lines.
+
+``web`` is the start command; the other types are kept after it (``procfile-<type>``).  Discovery makes
+each long-running type a service of its own on the same code and image (``api`` and ``api-worker``);
+the one-off types a deploy runs once (``release``, ``postdeploy``) are tasks of the service, never a
+start of their own.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,25 @@ from matrixhell.detect.base import DetectContext
 from matrixhell.errors import InputError
 from matrixhell.model import Detection, Finding, Origin, Severity, StartCommand
 
-__all__ = ["ProcfileDetector", "parse_procfile"]
+__all__ = ["ONE_OFF_TYPES", "PRECEDENCE_WEB", "ProcfileDetector", "is_one_off", "parse_procfile", "process_type"]
 
 #: precedence of the web process (after compose 10, before the Dockerfile's CMD 30)
 PRECEDENCE_WEB = 20
 #: other process types (worker, release, clock...): kept, but never the service's main start
 PRECEDENCE_OTHER = 60
+#: process types a deploy runs once and waits for (Heroku's release phase, post/pre-deploy hooks):
+#: commands of the service, not services
+ONE_OFF_TYPES = frozenset({"release", "postdeploy", "predeploy"})
+_PREFIX = "procfile-"
+
+
+def process_type(start: StartCommand) -> str | None:
+    """The Procfile process type a start command comes from (``procfile-worker`` -> ``worker``), else None."""
+    return start.source[len(_PREFIX) :] if start.source.startswith(_PREFIX) else None
+
+
+def is_one_off(kind: str) -> bool:
+    return kind in ONE_OFF_TYPES
 
 
 def _valid_type(name: str) -> bool:

@@ -23,7 +23,7 @@ from matrixhell.errors import InputError
 from matrixhell.model import Origin, Severity
 from matrixhell.model.facts import Detection, Ecosystem, PackageReq, RuntimeReq, Scope, StartCommand
 
-__all__ = ["EDITION_MINIMUM", "RustDetector"]
+__all__ = ["EDITION_MINIMUM", "RustDetector", "cargo_crate", "crate_binaries"]
 
 #: edition -> the first stable rustc that accepts it
 EDITION_MINIMUM = {"2015": "1.0", "2018": "1.31", "2021": "1.56", "2024": "1.85"}
@@ -110,6 +110,77 @@ def _notes_shared_file(ctx: DetectContext, d: str) -> bool:
     return not bins or ctx.directory == bins[0]
 
 
+def crate_binaries(
+    view: RepoView, directory: str, doc: TomlDoc
+) -> tuple[list[tuple[str, Origin]], tuple[str, Origin] | None]:
+    """The binaries a package builds, as Cargo finds them, and the one it runs.
+
+    ``[[bin]]`` tables first; then, unless ``autobins = false``, ``src/main.rs`` (named after the
+    package) and ``src/bin/<name>.rs`` or ``src/bin/<name>/main.rs``, each unless a ``[[bin]]`` already
+    has that name.  The one it runs is what ``cargo run`` picks: ``package.default-run``, the only
+    binary, or the binary named after the package; None when that is ambiguous."""
+    out: list[tuple[str, Origin]] = []
+    claimed: set[str] = set()  # source files a [[bin]] names: not discovered a second time
+    bins = doc.data.get("bin")
+    if isinstance(bins, list):
+        for i, b in enumerate(bins):
+            if isinstance(b, dict) and isinstance(b.get("name"), str):
+                out.append((b["name"], doc.origin("bin", i, "name")))
+                if isinstance(b.get("path"), str):
+                    claimed.add(posixpath.normpath(b["path"]))
+    pkg = doc.data.get("package")
+    if not isinstance(pkg, dict) or not isinstance(pkg.get("name"), str):
+        return out, (out[0] if len(out) == 1 else None)
+    package: str = pkg["name"]
+    names = {n for n, _ in out}
+    if pkg.get("autobins") is not False:
+        if package not in names and "src/main.rs" not in claimed and view.is_file(join(directory, "src/main.rs")):
+            out.append((package, doc.origin("package", "name")))
+            names.add(package)
+        bin_dir = join(directory, "src/bin")
+        if view.is_dir(bin_dir):
+            for entry in view.listdir(bin_dir):
+                stem = entry[:-3] if entry.endswith(".rs") else entry
+                if stem in names or not stem or f"src/bin/{entry}" in claimed or f"src/bin/{entry}/main.rs" in claimed:
+                    continue
+                if (entry.endswith(".rs") and view.is_file(join(bin_dir, entry))) or view.is_file(
+                    join(bin_dir, f"{entry}/main.rs")
+                ):
+                    out.append((stem, Origin(join(bin_dir, entry))))
+                    names.add(stem)
+    by_name = dict(out)
+    default = pkg.get("default-run")
+    if isinstance(default, str) and default in by_name:
+        return out, (default, by_name[default])
+    if len(out) == 1:
+        return out, out[0]
+    if package in by_name:
+        return out, (package, by_name[package])
+    return out, None
+
+
+def cargo_crate(view: RepoView, directory: str) -> tuple[str, tuple[str, ...]] | None:
+    """(package name, its binaries with the one it runs first) of the Cargo.toml in ``directory``; None
+    for a virtual manifest, a library without binaries or an unreadable file.  The manifest is the one
+    the detector parsed (remembered per view)."""
+    path = join(directory, "Cargo.toml")
+    try:
+        doc = _shared_toml(view, path)
+    except InputError:
+        return None
+    pkg = doc.data.get("package")
+    if not isinstance(pkg, dict) or not isinstance(pkg.get("name"), str):
+        return None
+    found, chosen = crate_binaries(view, directory, doc)
+    if not found:
+        return None
+    names = [n for n, _ in found]
+    if chosen is not None:
+        names.remove(chosen[0])
+        names.insert(0, chosen[0])
+    return pkg["name"], tuple(names)
+
+
 class RustDetector:
     name = "rust"
     markers = ("Cargo.toml",)
@@ -127,12 +198,13 @@ class RustDetector:
         if ws_dir is not None:  # a member crate inherits from, and is locked by, its workspace root
             root = read_or_note(facts, ctx.view, join(ws_dir, "Cargo.toml"), _shared_toml)
         bins: list[tuple[str, Origin]] = []
+        picks: list[tuple[str, tuple[str, Origin]]] = []  # (crate directory, the binary it runs)
         locals_: set[str] = set()
         for d in member_dirs(ctx):
             path = join(d, "Cargo.toml")
             if d != ctx.directory and not ctx.view.is_file(path):
                 continue
-            doc = read_or_note(facts, ctx.view, path, load_toml)
+            doc = read_or_note(facts, ctx.view, path, _shared_toml)
             if doc is None:
                 continue
             if d == ctx.directory and root is None:
@@ -142,7 +214,10 @@ class RustDetector:
                 locals_.add(pkg["name"])
             self._package(facts, doc, root)
             self._dependencies(facts, doc, root)
-            bins.extend(self._bins(ctx, d, doc))
+            found, chosen = crate_binaries(ctx.view, d, doc)
+            bins.extend(found)
+            if chosen is not None:
+                picks.append((d, chosen))
         facts.packages = [p for p in facts.packages if p.name not in locals_ or p.url is None]
         # member crates often share one edition or rust-version: one runtime fact each, the nearest first
         unique: dict[tuple[str, str, str, str], RuntimeReq] = {}
@@ -154,15 +229,17 @@ class RustDetector:
         elif ws_dir is not None and ctx.view.is_file(join(ws_dir, "Cargo.lock")):
             # the workspace's lock covers every member: take the versions of this crate's dependencies only
             self._lock(facts, ctx, join(ws_dir, "Cargo.lock"), transitive=False)
-        if len(bins) == 1:
-            name, origin = bins[0]
+        own = [b for d, b in picks if d == ctx.directory]
+        pick = bins[0] if len(bins) == 1 else own[0] if own else picks[0][1] if len(picks) == 1 else None
+        if pick is not None:
+            name, origin = pick
             facts.start_commands.append(StartCommand(origin, "cargo-bin", argv=(f"/app/{name}",), precedence=45))
         elif len(bins) > 1:
             facts.note(
                 "several-binaries",
                 "several binaries: " + ", ".join(b for b, _ in bins),
                 bins[0][1],
-                hint="set the start command in compose or a Procfile",
+                hint="set package.default-run in Cargo.toml, or the start command in compose or a Procfile",
                 severity=Severity.INFO,
             )
         return facts.detection()
@@ -273,6 +350,10 @@ class RustDetector:
                     merged = (
                         dict(base) if isinstance(base, dict) else {"version": base} if isinstance(base, str) else {}
                     )
+                    if isinstance(merged.get("path"), str) and root is not None:
+                        # a workspace dependency's path is relative to the workspace root, not the member
+                        target = posixpath.normpath(posixpath.join(posixpath.dirname(root.path), merged["path"]))
+                        merged["path"] = posixpath.relpath(target, posixpath.dirname(doc.path) or ".")
                     merged.update({k: v for k, v in spec.items() if k != "workspace"})
                     spec = merged
                 req = self._req(name, spec, origin, scope, marker)
@@ -317,23 +398,6 @@ class RustDetector:
             marker=marker,
         )
 
-    def _bins(self, ctx: DetectContext, d: str, doc: TomlDoc) -> list[tuple[str, Origin]]:
-        out: list[tuple[str, Origin]] = []
-        bins = doc.data.get("bin")
-        if isinstance(bins, list):
-            for i, b in enumerate(bins):
-                if isinstance(b, dict) and isinstance(b.get("name"), str):
-                    out.append((b["name"], doc.origin("bin", i, "name")))
-        pkg = doc.data.get("package")
-        if (
-            not out
-            and isinstance(pkg, dict)
-            and isinstance(pkg.get("name"), str)
-            and ctx.view.is_file(join(d, "src/main.rs"))
-        ):
-            out.append((pkg["name"], doc.origin("package", "name")))
-        return out
-
     def _lock(self, facts: Facts, ctx: DetectContext, path: str, *, transitive: bool) -> None:
         doc = read_or_note(facts, ctx.view, path, load_toml if transitive else _shared_toml)
         if doc is None:
@@ -361,6 +425,4 @@ class RustDetector:
         for name, version, origin in entries:
             if (name, version) in direct or (name in names and len(versions[name]) == 1):
                 continue
-            facts.packages.append(
-                PackageReq(Ecosystem.CARGO, name, "", origin, locked=version, direct=False)
-            )
+            facts.packages.append(PackageReq(Ecosystem.CARGO, name, "", origin, locked=version, direct=False))

@@ -70,6 +70,18 @@ class Service:
     # OS libraries its language packages need (matrixhell.detect.native), beside system_packages,
     # which an existing Dockerfile or apt.txt installs
     native_libraries: tuple[NativeLibrary, ...] = ()
+    # the Procfile process type this service runs (web, worker, clock...); None without a Procfile
+    process: str | None = None
+    # the service whose image this one runs with a start command of its own (a Procfile worker beside
+    # its web): the image is built once, for that service, and both run it
+    image_from: str | None = None
+    # one-off commands a deploy runs (Procfile release, postdeploy): facts, never the service's start
+    tasks: tuple[StartCommand, ...] = ()
+    # a Cargo workspace member: the workspace root, which the image builds from ("." for the repository
+    # root), and the package it builds there (``cargo build -p <package> --bin <binary>``)
+    workspace: str | None = None
+    package: str | None = None
+    binaries: tuple[str, ...] = ()  # the binaries that package builds, the one the start runs first
 
     @property
     def runtime(self) -> RuntimeReq | None:
