@@ -3,7 +3,9 @@
 Built services get a build context and Dockerfile relative to where the compose file is written, the
 stage to build, ports, environment keys (never values: ``- KEY`` passes the caller's value through),
 depends_on (``service_healthy`` where the dependency has a healthcheck), a shared network and the same
-hardening the Kubernetes manifests get.  Image-only services keep their ``image:``.
+hardening the Kubernetes manifests get.  Image-only services keep their ``image:``.  A Procfile process
+that runs another service's image (``Service.image_from``: ``api-worker`` beside ``api``) gets that
+service's ``build:`` and its own ``command:``.
 """
 
 from __future__ import annotations
@@ -96,19 +98,15 @@ def compose_document(entries: Sequence[ComposeEntry], compose_dir: str = ".", an
             env_keys = sorted({v.key for v in (*svc.env, *(cs.env if cs else ()))})
         else:
             spec = e.spec
-            # a Dockerfile of the user's own builds from the context the user's compose file names
-            context = cs.context if (e.handwritten and cs is not None and cs.context is not None) else spec.context
-            build: dict[str, object] = {"context": _rel(context, compose_dir, anchor)}
-            if e.dockerfile:
-                build["dockerfile"] = _rel(e.dockerfile, context, anchor).removeprefix("./")
-            stage = cs.target if (e.handwritten and cs and cs.target) else (
-                None if e.handwritten else spec.final.name if spec.multi_stage else None)
-            if stage:
-                build["target"] = stage
-            out["build"] = build
+            owner = _image_owner(e, by_name)
+            out["build"] = _build(owner or e, compose_dir, anchor)
             proto_of = dict(spec.ports)
             published = [_port(n, pub, proto_of.get(n, "tcp")) for n, pub in host_ports[svc.name]]
             env_keys = list(spec.env_keys)
+            if owner is not None:
+                # a Procfile process on its main service's image: the same build (every layer is a cache
+                # hit of that one), its own command
+                out["command"] = list(spec.cmd)
         if cs is not None and cs.command is not None and (e.handwritten or e.spec is None):
             # the user's own image keeps the command the user's compose file gives it (one Dockerfile
             # may serve a web and a worker service); a generated image has its own CMD
@@ -142,6 +140,29 @@ def compose_document(entries: Sequence[ComposeEntry], compose_dir: str = ".", an
         out["networks"] = [NETWORK]
         services[svc.name] = out
     return {"services": services, "networks": {NETWORK: {}}}
+
+
+def _build(e: ComposeEntry, compose_dir: str, anchor: str) -> dict[str, object]:
+    """The ``build:`` of a built service: context, Dockerfile and stage."""
+    spec, cs = e.spec, e.service.compose
+    assert spec is not None
+    # a Dockerfile of the user's own builds from the context the user's compose file names
+    context = cs.context if (e.handwritten and cs is not None and cs.context is not None) else spec.context
+    build: dict[str, object] = {"context": _rel(context, compose_dir, anchor)}
+    if e.dockerfile:
+        build["dockerfile"] = _rel(e.dockerfile, context, anchor).removeprefix("./")
+    stage = cs.target if (e.handwritten and cs and cs.target) else (
+        None if e.handwritten else spec.final.name if spec.multi_stage else None)
+    if stage:
+        build["target"] = stage
+    return build
+
+
+def _image_owner(e: ComposeEntry, by_name: dict[str, ComposeEntry]) -> ComposeEntry | None:
+    """The built service whose image ``e`` runs (``Service.image_from``), when it is in this file."""
+    name = e.service.image_from
+    owner = by_name.get(name) if name else None
+    return owner if owner is not None and owner.spec is not None and owner is not e else None
 
 
 def _port(number: int, published: int | None, proto: str) -> str:

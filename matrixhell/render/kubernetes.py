@@ -4,13 +4,15 @@ Probes are TCP checks on the port the image's HEALTHCHECK uses (an HTTP probe wo
 answers 2xx, which the scan cannot know).  The pod runs as the image's numeric uid, non-root, with no
 privilege escalation, every capability dropped, the runtime's default seccomp profile and, where the
 service allows it, a read-only root with an emptyDir on /tmp.  Environment keys come from an optional
-Secret ``<service>-env``: values never appear in the manifests.
+Secret ``<service>-env``: values never appear in the manifests.  A Procfile process that runs another
+service's image (a worker beside its web) is a Deployment of that image with its own ``args``, and a
+Service only when it has ports.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from matrixhell.model.image import ImageSpec
 from matrixhell.render._yaml import dump_yaml
@@ -36,13 +38,16 @@ def _port_name(number: int, proto: str) -> str:
     return f"{proto}-{number}"
 
 
-def _deployment(spec: ImageSpec, project: str, own_image: bool) -> dict[str, object]:
+def _deployment(spec: ImageSpec, project: str, own_image: bool, image: str | None = None) -> dict[str, object]:
+    """``image``: the service whose image this one runs with its own command (a Procfile process)."""
     name = dns_name(spec.service)
     container: dict[str, object] = {
         "name": name,
-        "image": name,
+        "image": dns_name(image) if image else name,
         "imagePullPolicy": "IfNotPresent",
     }
+    if image:
+        container["args"] = list(spec.cmd)  # replaces the image's CMD, as compose's command does
     if spec.ports:
         container["ports"] = [{"name": _port_name(n, p), "containerPort": n, "protocol": p.upper()}
                               for n, p in spec.ports]
@@ -111,18 +116,26 @@ def _service(spec: ImageSpec, project: str) -> dict[str, object]:
 
 
 def kubernetes_documents(specs: Sequence[ImageSpec], project: str,
-                         own_images: frozenset[str] | None = None) -> dict[str, dict[str, object]]:
+                         own_images: frozenset[str] | None = None,
+                         image_from: Mapping[str, str] | None = None) -> dict[str, dict[str, object]]:
     """File name (inside k8s/) -> document.  ``own_images`` names the services built from a generated
-    Dockerfile (all, when None): only those get the fixed uid and a read-only root."""
+    Dockerfile (all, when None): only those get the fixed uid and a read-only root.  ``image_from``
+    maps a service to the one whose image it runs with its own command (a Procfile worker beside its
+    web): its Deployment uses that image, and no image of its own is named."""
     docs: dict[str, dict[str, object]] = {}
     images = []
+    present = {s.service for s in specs}
     for spec in sorted(specs, key=lambda s: s.service):
         name = dns_name(spec.service)
-        own = own_images is None or spec.service in own_images
-        docs[f"{name}-deployment.yaml"] = _deployment(spec, project, own)
+        owner = (image_from or {}).get(spec.service)
+        if owner not in present or owner == spec.service:
+            owner = None
+        own = own_images is None or (owner or spec.service) in own_images
+        docs[f"{name}-deployment.yaml"] = _deployment(spec, project, own, owner)
         if spec.ports:  # a Service needs a port; a worker without one gets only its Deployment
             docs[f"{name}-service.yaml"] = _service(spec, project)
-        images.append({"name": name, "newName": f"{dns_name(project)}-{name}", "newTag": "latest"})
+        if owner is None:
+            images.append({"name": name, "newName": f"{dns_name(project)}-{name}", "newTag": "latest"})
     docs["kustomization.yaml"] = {
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
@@ -133,6 +146,7 @@ def kubernetes_documents(specs: Sequence[ImageSpec], project: str,
 
 
 def render_kubernetes(specs: Sequence[ImageSpec], project: str,
-                      own_images: frozenset[str] | None = None) -> dict[str, str]:
+                      own_images: frozenset[str] | None = None,
+                      image_from: Mapping[str, str] | None = None) -> dict[str, str]:
     return {name: dump_yaml(doc, header=header())
-            for name, doc in kubernetes_documents(specs, project, own_images).items()}
+            for name, doc in kubernetes_documents(specs, project, own_images, image_from).items()}
