@@ -108,7 +108,8 @@ def _eol_hint(p: Profile, ctx: RuleContext) -> str:
         why += [f"the requirements fail to install on {runtime} {line}" for line, _o in p.resolve_failures]
         held = f"; {', '.join(dict.fromkeys(why))} hold it below" if why else ""
         return f"its constraints allow {runtime} {declared}, the oldest supported line{held}: upgrade to reach it"
-    for src in p.sources:
+    # A source that allows a supported line (its own, or one left out for disagreeing with a better one).
+    for src in (*p.sources, *(d.dropped for d in p.disagreements)):
         loose = spec_range(src.spec)
         line = next((v for v in supported if loose.allows_line(v)), None)
         if line is None:

@@ -130,3 +130,19 @@ def test_a_hand_written_from_of_an_eol_line_keeps_its_base_and_is_flagged() -> N
     assert [c.kind for c in conflicts if c.kind == "eol-runtime"] == ["eol-runtime"]
     target = make_plan(profiles, conflicts, CatalogView(kn)).target_of("legacy")
     assert target is not None and target.base_image == "python:3.8-slim-bullseye"
+
+
+def test_a_disagreeing_source_that_names_a_supported_line_is_the_way_out() -> None:
+    s = svc(
+        "api",
+        runtimes=[
+            rt("==3.8.*", source="runtime-txt", path="api/runtime.txt"),
+            rt("==3.12.*", path="api/.python-version"),  # left out: it disagrees with runtime.txt
+        ],
+    )
+    conflicts = _eol_conflicts([s], _kn())
+    assert len(conflicts) == 1
+    assert conflicts[0].hint == (
+        "python-version-file (api/.python-version:1) allows python 3.12, the oldest supported line; "
+        "change runtime-txt (api/runtime.txt:1) to it"
+    )
