@@ -86,6 +86,30 @@ def _ranges(versions: Sequence[str], available: Sequence[str]) -> str:
     return " | ".join(parts)
 
 
+def _admits(requirement: str, version: str) -> bool:
+    """Whether ``requirement``'s specifier takes ``version`` (pre-releases too: the exclusion says why
+    they were left out); unreadable input counts as taking it, so the fuller explanation is kept."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.version import InvalidVersion
+
+    try:
+        return Requirement(requirement).specifier.contains(version, prereleases=True)
+    except (InvalidRequirement, InvalidVersion):
+        return True
+
+
+def _newest_first(versions: Sequence[str]) -> list[str]:
+    from packaging.version import InvalidVersion, Version
+
+    def key(v: str) -> tuple[int, Version | str]:
+        try:
+            return (1, Version(v))
+        except InvalidVersion:
+            return (0, v)
+
+    return sorted(dict.fromkeys(versions), key=key, reverse=True)
+
+
 def merged_range(versions: Sequence[str], available: Sequence[str]) -> str:
     """``versions`` (newest first) as a specifier over ``available``: ``>=5.2.1,<=5.3.1``."""
     text = _ranges(versions, available).strip()
@@ -166,10 +190,17 @@ class ResolutionImpossible(ResolutionError):
             ]
         if len(c.requirers) == 1:
             r = c.requirers[0]
-            if c.excluded and not r.allows:
-                excl = ", ".join(f"{c.project}=={e.version} {e.reason}" for e in c.excluded[:3])
-                more = f" (and {len(c.excluded) - 3} more)" if len(c.excluded) > 3 else ""
+            # Only the excluded versions the requirement would otherwise take explain the failure:
+            # stripe 16 needing Python 3.9 says nothing about stripe<3.
+            relevant = [e for e in c.excluded if _admits(r.requirement, e.version)]
+            if relevant and not r.allows:
+                excl = ", ".join(f"{c.project}=={e.version} {e.reason}" for e in relevant[:3])
+                more = f" (and {len(relevant) - 3} more)" if len(relevant) > 3 else ""
                 lead = f"Because {excl}{more},"
+            elif c.excluded and not r.allows:
+                known = _newest_first([*c.available, *(e.version for e in c.excluded)])
+                shown = ", ".join(known[:4]) + (", …" if len(known) > 4 else "")
+                lead = f"Because only versions {shown} of {c.project} exist in the index"
             else:
                 if len(c.available) == 1:
                     lead = f"Because only {c.project}=={c.available[0]} is available"

@@ -241,3 +241,18 @@ def test_res_hint_names_glibc_when_musl_has_no_wheel() -> None:
 
 def test_res_no_hint_for_a_real_conflict() -> None:
     assert _fail("diamond-conflict").suggestion is None
+
+
+def test_res_exclusions_outside_the_range_asked_for_are_not_given_as_the_reason() -> None:
+    """Versions left out for their Requires-Python explain nothing when the requirement would not take
+    them anyway: the reason is that the index has no version in the range."""
+    index = SnapshotIndex.from_mapping({"s": {"14.4.2": {}, "16.0.0": {"requires_python": ">=3.9"},
+                                              "16.1.0": {"requires_python": ">=3.9"}}})
+    with pytest.raises(ResolutionImpossible) as e:
+        resolve(["s>=2.60,<3"], ResolveTarget("3.8", "manylinux_2_36_x86_64"), index)
+    first = e.value.explain().splitlines()[1]
+    assert "requires Python" not in first
+    assert "only versions 16.1.0, 16.0.0, 14.4.2 of s exist in the index" in first
+    with pytest.raises(ResolutionImpossible) as e:
+        resolve(["s>=16"], ResolveTarget("3.8", "manylinux_2_36_x86_64"), index)
+    assert "s==16.1.0 requires Python >=3.9, s==16.0.0 requires Python >=3.9" in e.value.explain()
