@@ -10,6 +10,7 @@ repository (or into a loop).  MemoryRepoView is the fake that tests and --dry-ru
 from __future__ import annotations
 
 import contextlib
+import operator
 import os
 import stat
 from collections.abc import Callable, Iterator, Mapping
@@ -33,6 +34,8 @@ __all__ = [
     "stat_signature_of",
 ]
 
+#: how read_signed opens: never through a symlink (the slow path resolves those), never blocking on a FIFO
+_FAST_OPEN = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 DEFAULT_SIZE_CAP = 4 * 1024 * 1024  # the largest lock files of big monorepos stay below this
 ALWAYS_SKIPPED = frozenset(
     {".git", ".hg", ".svn", "node_modules", ".venv", "venv", "vendor", "target", "dist",
@@ -342,7 +345,45 @@ class FsRepoView:
             )
         return real
 
+    def read_signed(self, path: str) -> tuple[tuple[int, int, int, int, int], bytes] | None:
+        """``(signature, bytes)`` of a regular file in a directory the walk vouched for, read with one
+        open (no symlink followed), one fstat and one read; None when anything is out of the ordinary
+        (a link, a missing or special file, an oversized one, an error): read_bytes then says what."""
+        rel = _norm(path)
+        if not rel or rel.rpartition("/")[0] not in self._safe_dirs:
+            return None
+        try:
+            fd = os.open(f"{self._root_str}/{rel}", _FAST_OPEN)
+        except OSError:
+            return None
+        try:
+            st = os.fstat(fd)
+            cap = self.size_cap
+            if not stat.S_ISREG(st.st_mode) or st.st_size > cap:
+                return None
+            # a regular file read short has ended; one read unless it grew since the fstat
+            data = os.read(fd, min(st.st_size, cap) + 1)
+            if len(data) > st.st_size:
+                parts = [data]
+                got = len(data)
+                while got <= cap:
+                    more = os.read(fd, cap + 1 - got)
+                    if not more:
+                        break
+                    parts.append(more)
+                    got += len(more)
+                data = b"".join(parts)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+        self._files_read += 1
+        return stat_signature_of(st), data
+
     def read_bytes(self, path: str) -> bytes:
+        fast = self.read_signed(path)
+        if fast is not None:
+            return fast[1]
         rel = _norm(path)
         full = self._abs(rel)
         try:
@@ -438,7 +479,8 @@ class FsRepoView:
             dir_sigs[rel] = (st.st_dev, st.st_ino, st.st_mode, st.st_mtime_ns, st.st_ctime_ns, is_link_dir)
             try:
                 with os.scandir(full) as it:
-                    entries = sorted(it, key=_entry_name)
+                    entries = list(it)
+                entries.sort(key=_ENTRY_NAME)
             except OSError as e:
                 # the old walk probed .gitignore before listing; an unlistable directory keeps that order
                 self._add_gitignore(ignore, full, rel)
@@ -513,8 +555,7 @@ def _reached_again(rel: str, first: str) -> WalkProblem:
     return WalkProblem("symlink-alias", rel, f"the same directory as {first}, walked once there")
 
 
-def _entry_name(entry: os.DirEntry[str]) -> str:
-    return entry.name
+_ENTRY_NAME = operator.attrgetter("name")
 
 
 def _ignored(specs: tuple[tuple[str, _Matcher], ...], rel: str, is_dir: bool) -> bool:
