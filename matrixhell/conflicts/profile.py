@@ -912,7 +912,7 @@ def _relax(
             ("system-libraries", declared_lines, libc, ()),
             ("libc", declared_lines, None, ()),
             ("runtime-range", winner, None, ()),
-            ("runtime-version", _nearest(all_lines, used), None, ()),
+            ("runtime-version", _nearest(all_lines, used, images.kn, runtime), None, ()),
         ]
     dropped: list[str] = []
     for name, lines, lc, nd in steps:
@@ -923,9 +923,12 @@ def _relax(
     return {}, tuple(dropped)
 
 
-def _nearest(lines: tuple[str, ...], used: tuple[RuntimeReq, ...]) -> tuple[str, ...]:
-    """The known lines closest to what the best source asks: the oldest above it, else the newest
-    below it (node 14 -> node 18, not the newest node), else every line."""
+def _nearest(
+    lines: tuple[str, ...], used: tuple[RuntimeReq, ...], kn: Knowledge | None = None, runtime: str | None = None
+) -> tuple[str, ...]:
+    """The known lines closest to what the best source asks: the oldest supported one above it (node
+    12 -> node 22 when 14 to 20 are past their end of life; the oldest above when none is supported
+    or nobody dates them), else the newest below it, else every line."""
     if not used or not lines:
         return lines
     wanted = spec_range(used[0].spec)
@@ -934,6 +937,8 @@ def _nearest(lines: tuple[str, ...], used: tuple[RuntimeReq, ...]) -> tuple[str,
         return lines
     ordered = sorted(lines, key=lambda v: Version(v))
     above = [v for v in ordered if Version(v) >= lo]
+    if kn is not None and runtime is not None:
+        above = [v for v in above if kn.runtime_supported(runtime, v) is not False] or above
     return (above[0],) if above else (ordered[-1],)
 
 

@@ -45,15 +45,16 @@ def no_runtime_release(p: Profile, ctx: RuleContext) -> Iterator[Conflict]:
     where = f"change {p.origin} to" if p.origin is not None else "move it to"
     # fits() says where the plan puts it and what it gave up ("the nearest to its node ==14.21.3").
     hint = (
-        f"{fits(p, ctx.view)}; or {where} a {p.runtime} line a base offers ({', '.join(_nearest_lines(p, known))})"
+        f"{fits(p, ctx.view)}; or {where} a {p.runtime} line a base offers ({', '.join(_nearest_lines(p, known, ctx))})"
         if p.plan_slots
         else f"no known {p.runtime} line fits; known lines: {', '.join(known)}"
     )
     yield Conflict("no-runtime-release", Severity.WARNING, (p.name,), title, tuple(causes), hint)
 
 
-def _nearest_lines(p: Profile, known: tuple[str, ...], count: int = 3) -> list[str]:
-    """The known lines closest above what the service asks (node 14 -> 18, 20, 22), else the newest."""
+def _nearest_lines(p: Profile, known: tuple[str, ...], ctx: RuleContext | None = None, count: int = 3) -> list[str]:
+    """The known lines closest above what the service asks (node 12 -> 22, 24, 26), supported ones
+    first when the end-of-life data says which, else the newest."""
     from packaging.version import InvalidVersion, Version
 
     def key(v: str) -> Version:
@@ -63,6 +64,9 @@ def _nearest_lines(p: Profile, known: tuple[str, ...], count: int = 3) -> list[s
             return Version("0")
 
     lo = p.range.intervals[0].lo if p.range.intervals else None
+    if ctx is not None and p.runtime is not None:
+        runtime = p.runtime
+        known = tuple(v for v in known if ctx.kn.runtime_supported(runtime, v) is not False) or known
     ordered = sorted(known, key=key)
     above = [v for v in ordered if lo is None or key(v) >= lo]
     return above[:count] if above else ordered[-count:][::-1]

@@ -146,3 +146,18 @@ def test_a_disagreeing_source_that_names_a_supported_line_is_the_way_out() -> No
         "python-version-file (api/.python-version:1) allows python 3.12, the oldest supported line; "
         "change runtime-txt (api/runtime.txt:1) to it"
     )
+
+
+def test_a_line_no_base_offers_falls_back_to_the_nearest_supported_line() -> None:
+    nodes = {"18": date(2025, 4, 30), "20": date(2026, 4, 30), "22": date(2027, 4, 30)}
+
+    def end_of(runtime: str, version: str) -> date | None:
+        return nodes.get(version.split(".")[0]) if runtime == "node" else None
+
+    s = svc("mailer", runtimes=[rt("==12.22.12", source="nvmrc", path="mailer/.nvmrc", runtime="node")])
+    for kn, line in ((knowledge(today=date(2026, 12, 1)), "18"), (knowledge(runtime_eol=end_of), "22")):
+        profiles, conflicts, _ctx = run([s], kn)
+        target = make_plan(profiles, conflicts, CatalogView(kn)).target_of("mailer")
+        assert target is not None and target.runtime_version == line
+        (c,) = [c for c in conflicts if c.kind == "no-runtime-release"]
+        assert c.hint is not None and c.hint.endswith(f"({', '.join(['18', '20', '22'] if line == '18' else ['22'])})")
