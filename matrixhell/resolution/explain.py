@@ -43,7 +43,11 @@ class Requirer:
 
     def who(self) -> str:
         if self.parent is None:
-            return "your constraints" if self.constraint else "you"
+            if not self.constraint:
+                return "you"
+            name = self.origin.path.rpartition("/")[2] if self.origin is not None else ""
+            # a lock file's pins reach the resolver as constraints; the user knows them as the lock
+            return f"the pins of {name}" if name.endswith(".lock") or name == "pylock.toml" else "your constraints"
         return self.parent_range or self.parent
 
 

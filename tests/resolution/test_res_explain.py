@@ -256,3 +256,17 @@ def test_res_exclusions_outside_the_range_asked_for_are_not_given_as_the_reason(
     with pytest.raises(ResolutionImpossible) as e:
         resolve(["s>=16"], ResolveTarget("3.8", "manylinux_2_36_x86_64"), index)
     assert "s==16.1.0 requires Python >=3.9, s==16.0.0 requires Python >=3.9" in e.value.explain()
+
+
+def test_res_a_lock_files_pins_are_named_as_the_lock_not_as_constraints() -> None:
+    from matrixhell.resolution.explain import Requirer
+
+    def who(path: str | None) -> str:
+        origin = Origin(path, 3) if path else None
+        return Requirer("flask==2.0.3", None, None, (), (), origin=origin, constraint=True).who()
+
+    assert who("svc/uv.lock") == "the pins of uv.lock"
+    assert who("svc/poetry.lock") == "the pins of poetry.lock"
+    assert who("svc/constraints.txt") == "your constraints"
+    assert who(None) == "your constraints"
+    assert Requirer("flask", None, None, (), ()).who() == "you"
