@@ -32,6 +32,7 @@ def test_data_directory_holds_the_expected_files() -> None:
         "images.json",
         "libraries.json",
         "syslibs.json",
+        "runtimes.json",
     } <= names
 
 
