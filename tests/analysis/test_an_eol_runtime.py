@@ -161,3 +161,26 @@ def test_a_line_no_base_offers_falls_back_to_the_nearest_supported_line() -> Non
         assert target is not None and target.runtime_version == line
         (c,) = [c for c in conflicts if c.kind == "no-runtime-release"]
         assert c.hint is not None and c.hint.endswith(f"({', '.join(['18', '20', '22'] if line == '18' else ['22'])})")
+
+
+@pytest.mark.parametrize(
+    ("runtime", "spec", "image"),
+    [
+        ("php", ">=7.4,<7.5", "php:7.4-cli-bullseye"),
+        ("node", "==14.21.3", "node:14-bullseye-slim"),
+        ("ruby", "==2.7.8", "ruby:2.7-slim-bullseye"),
+        ("python", "==3.7.*", "python:3.7-slim-bookworm"),
+    ],
+)
+def test_the_shipped_table_gives_an_eol_line_a_real_base_without_a_hand_written_from(
+    runtime: str, spec: str, image: str
+) -> None:
+    from matrixhell.analyze import load_knowledge
+
+    kn = load_knowledge(today=date(2026, 12, 1))
+    s = svc("old", runtimes=[rt(spec, source="manifest", path="old/manifest", runtime=runtime)])
+    profiles, conflicts, _ctx = run([s], kn)
+    assert "no-runtime-release" not in [c.kind for c in conflicts]
+    assert "eol-runtime" in [c.kind for c in conflicts]
+    target = make_plan(profiles, conflicts, CatalogView(kn)).target_of("old")
+    assert target is not None and target.base_image == image
