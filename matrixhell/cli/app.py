@@ -27,6 +27,7 @@ app = typer.Typer(
     help="Scan a multi-service repo, find who cannot share an environment, generate and run its images.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # docstring paragraphs reflow; a single line break is not kept
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
