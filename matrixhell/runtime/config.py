@@ -13,11 +13,14 @@ from .errors import EXIT_CONFIG, RtError
 
 __all__ = [
     "CAPS",
+    "HOOK_KINDS",
     "NAMESPACES",
     "RLIMITS",
     "Config",
     "Device",
     "DeviceRule",
+    "Hook",
+    "Hooks",
     "IdMap",
     "Mount",
     "Namespace",
@@ -29,6 +32,7 @@ __all__ = [
     "SeccompRule",
     "load_bundle",
     "parse_config",
+    "parse_process",
 ]
 
 CAPS = (
@@ -70,6 +74,11 @@ SECCOMP_ARCHES = (
     "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC", "SCMP_ARCH_PPC64", "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390",
     "SCMP_ARCH_S390X", "SCMP_ARCH_PARISC", "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",
 )
+# runtime-spec hook kinds, in the order of the lifecycle (config.json key -> Hooks attribute)
+HOOK_KINDS = {
+    "prestart": "prestart", "createRuntime": "create_runtime", "createContainer": "create_container",
+    "startContainer": "start_container", "poststart": "poststart", "poststop": "poststop",
+}
 PROPAGATIONS = ("private", "rprivate", "slave", "rslave", "shared", "rshared", "unbindable", "runbindable")
 
 
@@ -251,6 +260,34 @@ class Device(_Frozen):
     gid: int | None
 
 
+class Hook(_Frozen):
+    """One hook: `path` run with `args` (argv, argv[0] included) and exactly `env`, killed after `timeout`
+    seconds when set. `where` is its field path (hooks.createRuntime[0]) for error messages."""
+
+    __slots__ = ("args", "env", "path", "timeout", "where")
+    path: str
+    args: tuple[str, ...]
+    env: tuple[str, ...]
+    timeout: int | None
+    where: str
+
+    def to_json(self) -> dict[str, object]:
+        d: dict[str, object] = {"path": self.path, "args": list(self.args), "env": list(self.env)}
+        if self.timeout is not None:
+            d["timeout"] = self.timeout
+        return d
+
+
+class Hooks(_Frozen):
+    __slots__ = ("create_container", "create_runtime", "poststart", "poststop", "prestart", "start_container")
+    prestart: tuple[Hook, ...]
+    create_runtime: tuple[Hook, ...]
+    create_container: tuple[Hook, ...]
+    start_container: tuple[Hook, ...]
+    poststart: tuple[Hook, ...]
+    poststop: tuple[Hook, ...]
+
+
 class Config(_Frozen):
     __slots__ = (
         "annotations",
@@ -258,6 +295,7 @@ class Config(_Frozen):
         "cgroups_path",
         "devices",
         "gid_mappings",
+        "hooks",
         "hostname",
         "masked_paths",
         "mounts",
@@ -271,6 +309,7 @@ class Config(_Frozen):
         "root_readonly",
         "rootfs_propagation",
         "seccomp",
+        "source",
         "sysctl",
         "uid_mappings",
     )
@@ -294,6 +333,8 @@ class Config(_Frozen):
     rootfs_propagation: str | None
     annotations: dict[str, str]
     notes: tuple[str, ...]
+    hooks: Hooks | None  # None when config.json has no hook at all
+    source: str  # the config.json text as read at create (kept with the state for `exec`)
 
     def namespace(self, kind: str) -> Namespace | None:
         for ns in self.namespaces:
@@ -388,8 +429,12 @@ def _caps(d: dict[str, object], key: str, path: str) -> int:
     return mask
 
 
-def _process(v: object, notes: list[str]) -> Process:
-    p = "process"
+def parse_process(v: object, notes: list[str], p: str = "process") -> Process:
+    """A process object (config.json's `process`, or `exec --process FILE` with p naming the file)."""
+    return _process(v, notes, p)
+
+
+def _process(v: object, notes: list[str], p: str = "process") -> Process:
     d = _obj(v, p)
     user = _obj(_get(d, "user", p, dict, required=True), f"{p}.user")
     uid = _int(user, "uid", f"{p}.user", required=True, lo=0, hi=0xFFFFFFFE)
@@ -605,8 +650,8 @@ def _sysctl_needs(name: str) -> str | None:
     return None
 
 
-def parse_config(raw: object, bundle: str) -> Config:
-    """Validate a decoded config.json; `bundle` is the absolute bundle directory."""
+def parse_config(raw: object, bundle: str, source: str = "") -> Config:
+    """Validate a decoded config.json; `bundle` is the absolute bundle directory, `source` its text."""
     notes: list[str] = []
     d = _obj(raw, "config.json")
     version = _str(d, "ociVersion", "", required=True) or ""
@@ -701,15 +746,41 @@ def parse_config(raw: object, bundle: str) -> Config:
     for k, v in ann.items():
         if not isinstance(v, str):
             raise _err(f"annotations.{k}", f"must be a string, got {_tname(v)}")
-    if d.get("hooks"):
-        notes.append("hooks: ignored (this runtime runs no OCI hooks)")
+    hooks = _hooks(_get(d, "hooks", "", dict), notes)
     return Config(
         oci_version=version, bundle=bundle, root_path=root_path, root_readonly=_bool(root, "readonly", "root"),
         hostname=hostname, process=process, mounts=mounts, namespaces=tuple(nss), uid_mappings=uidm,
         gid_mappings=gidm, resources=resources, cgroups_path=cgpath, masked_paths=masked,
         readonly_paths=ro, seccomp=sc, sysctl=tuple(sysctl), devices=tuple(devices),
-        rootfs_propagation=prop, annotations=dict(ann), notes=tuple(notes),
+        rootfs_propagation=prop, annotations=dict(ann), notes=tuple(notes), hooks=hooks, source=source,
     )
+
+
+def _hooks(v: object, notes: list[str]) -> Hooks | None:
+    if not v:
+        return None
+    d = _obj(v, "hooks")
+    found: dict[str, tuple[Hook, ...]] = {}
+    for key in d:
+        if key not in HOOK_KINDS:
+            notes.append(f"hooks.{key}: ignored (not a runtime-spec hook kind)")
+    for key, attr in HOOK_KINDS.items():
+        items = []
+        for i, h in enumerate(_list(d, key, "hooks")):
+            hp = f"hooks.{key}[{i}]"
+            hd = _obj(h, hp)
+            path = _abs(_str(hd, "path", hp, required=True) or "", f"{hp}.path")
+            args = _strlist(hd, "args", hp)
+            env = _strlist(hd, "env", hp)
+            for j, e in enumerate(env):
+                if "=" not in e or e.startswith("="):
+                    raise _err(f"{hp}.env[{j}]", f"must be NAME=VALUE, got {e!r}")
+            timeout = _int(hd, "timeout", hp, lo=1)
+            items.append(Hook(path=path, args=args or (path,), env=env, timeout=timeout, where=hp))
+        found[attr] = tuple(items)
+    if not any(found.values()):
+        return None
+    return Hooks(**found)
 
 
 def load_bundle(bundle: str) -> Config:
@@ -730,7 +801,7 @@ def load_bundle(bundle: str) -> Config:
         raw = loads(text)
     except JsonError as e:
         raise RtError(f"{path}:{e.line}:{e.col}", str(e).split(": ", 1)[1], EXIT_CONFIG) from e
-    cfg = parse_config(raw, bundle)
+    cfg = parse_config(raw, bundle, text)
     if not os.path.isdir(cfg.root_path):
         raise RtError("root.path", f"{cfg.root_path} is not a directory", EXIT_CONFIG)
     return cfg

@@ -26,7 +26,7 @@ from .config import Config
 from .errors import EXIT_CONTAINER_FAILED, EXIT_STATE, EXIT_SYSTEM, RtError
 from .state import State, proc_starttime
 
-__all__ = ["Launched", "spawn", "wait_exec"]
+__all__ = ["Launched", "destroy", "spawn", "wait_exec"]
 
 _PR_SET_PDEATHSIG = 1
 _PR_SET_DUMPABLE = 4
@@ -91,7 +91,7 @@ def _error_msg(e: BaseException) -> str:
 class Launched:
     """A started container process as seen by P."""
 
-    __slots__ = ("cgroup", "console", "pid", "reader", "state")
+    __slots__ = ("cgroup", "console", "destroyed", "pid", "reader", "state")
 
     def __init__(self, pid: int, state: State, cgroup: Cgroup, reader: _Reader, console: int | None) -> None:
         self.pid = pid
@@ -99,6 +99,32 @@ class Launched:
         self.cgroup = cgroup
         self.reader = reader
         self.console = console
+        self.destroyed = False
+
+
+def destroy(launched: Launched) -> None:
+    """Remove what is left of an exited (or killed and reaped) container: cgroup, state directory; then
+    its poststop hooks, as warnings. Once: later calls do nothing."""
+    if launched.destroyed:
+        return
+    launched.destroyed = True
+    launched.cgroup.remove()
+    launched.state.remove_dir()
+    poststop(launched.state)
+
+
+def poststop(state: State) -> None:
+    """The poststop hooks recorded with the state (runtime-spec: failures are warnings)."""
+    if state.hooks.get("poststop"):
+        from .hooks import from_json, run_hooks
+
+        run_hooks(from_json(state.hooks, "poststop"), state.hook_json("stopped"), state.bundle, fatal=False)
+
+
+def _sync_hooks(cfg: Config) -> bool:
+    """Whether J stops before pivot_root for the create hooks (and gets the state JSON for its own)."""
+    h = cfg.hooks
+    return h is not None and bool(h.prestart or h.create_runtime or h.create_container or h.start_container)
 
 
 def spawn(cfg: Config, cid: str, root: str, *, create: bool, stdio: tuple[int, int, int] | None = None,
@@ -125,10 +151,18 @@ def spawn(cfg: Config, cid: str, root: str, *, create: bool, stdio: tuple[int, i
     _t("spawn")
     State.reserve(root, cid)
     state = State(root, cid, cfg.bundle, cfg.root_path, 0, 0, [], cfg.annotations)
+    hooks = cfg.hooks
+    if hooks is not None:
+        state.hooks = {k: [h.to_json() for h in v] for k, v in (("poststart", hooks.poststart),
+                                                                ("poststop", hooks.poststop)) if v}
+    sync_hooks = _sync_hooks(cfg)
+    hooks_ran = False
     cg: Cgroup | None = None
     pids: list[int] = []
     fds: list[int] = []
     try:
+        if cfg.source:
+            state.save_config(cfg.source)
         fifo = -1
         if create:
             os.mkfifo(state.fifo, 0o622)
@@ -153,7 +187,8 @@ def spawn(cfg: Config, cid: str, root: str, *, create: bool, stdio: tuple[int, i
         userns = cfg.namespace("user")
         # Direct mode (one-shot CLI, no user namespace, nothing joined by path): P itself unshares the
         # pid namespace for its next child and forks J straight away, saving I's fork and a round trip.
-        direct = one_shot and userns is None and not any(n.path for n in cfg.namespaces)
+        # Not with hooks: P forks them later, and they must run in P's own pid namespace.
+        direct = one_shot and userns is None and not any(n.path for n in cfg.namespaces) and cfg.hooks is None
         if direct:
             pidns = cfg.namespace("pid")
             if pidns is not None:
@@ -203,6 +238,20 @@ def spawn(cfg: Config, cid: str, root: str, *, create: bool, stdio: tuple[int, i
         if not direct:
             os.waitpid(pid_i, 0)
             pids.remove(pid_i)
+        if sync_hooks:
+            assert hooks is not None
+            msg = reader.line()
+            if msg != "H":
+                _raise_from(msg, "container setup")
+                raise RtError("container", f"unexpected message {msg!r}")
+            from .hooks import run_hooks
+
+            hooks_ran = True
+            creating = state.hook_json("creating", pid_j)
+            run_hooks(hooks.prestart, creating, cfg.bundle)
+            run_hooks(hooks.create_runtime, creating, cfg.bundle)
+            _send(p2c_w, "h" + creating + "\t" + state.hook_json("created", pid_j))
+            _t("create hooks run")
         console = None
         if console_pair is not None:
             console = _recv_console(console_pair[0], reader)
@@ -236,6 +285,8 @@ def spawn(cfg: Config, cid: str, root: str, *, create: bool, stdio: tuple[int, i
         if cg is not None:
             cg.remove()
         state.remove_dir()
+        if hooks_ran:  # the lifecycle goes on at "destroy": the poststop hooks run
+            poststop(state)
         raise
 
 
@@ -256,6 +307,8 @@ def _preload(cfg: Config) -> None:
         import socket  # noqa: F401
         import struct  # noqa: F401
         import termios  # noqa: F401
+    if cfg.hooks is not None:
+        from . import hooks  # noqa: F401
 
 
 def wait_exec(launched: Launched) -> None:
@@ -375,6 +428,7 @@ def _container(cfg: Config, state: State, reader: _Reader, wfd: int, console_pai
     """J: runs in the new namespaces, never returns."""
     reported_ready = False
     joined = [False]
+    started = -1  # the exec fifo opened for writing at start: errors from then on go there too
 
     def in_cgroup() -> None:
         """Wait until P has moved us into the container's cgroup, then make the cgroup namespace."""
@@ -425,6 +479,17 @@ def _container(cfg: Config, state: State, reader: _Reader, wfd: int, console_pai
         rootfs.prepare(cfg, userns, layout, in_cgroup, nodev)
         in_cgroup()
         _t("J mounted")
+        created_json = ""
+        if _sync_hooks(cfg):  # P runs prestart and createRuntime now; createContainer is ours
+            from .hooks import run_hooks
+
+            assert cfg.hooks is not None
+            _send(wfd, "H")
+            msg = reader.line()
+            if msg is None or not msg.startswith("h"):
+                os._exit(EXIT_SYSTEM)
+            creating_json, _, created_json = msg[1:].partition("\t")
+            run_hooks(cfg.hooks.create_container, creating_json, cfg.bundle)
         rootfs.pivot(cfg.root_path)
         rootfs.check_procfs()
         _t("J pivoted")
@@ -455,24 +520,21 @@ def _container(cfg: Config, state: State, reader: _Reader, wfd: int, console_pai
         process.close_fds()
         _send(wfd, "R")
         reported_ready = True
-        if fifo >= 0:  # created: block until `start` opens the fifo
-            w = os.open(f"/proc/self/fd/{fifo}", os.O_WRONLY | os.O_CLOEXEC)
-            os.write(w, b"0")
-            os.close(w)
+        if fifo >= 0:  # created: block until `start` opens the fifo; it reads on until the exec (EOF)
+            started = os.open(f"/proc/self/fd/{fifo}", os.O_WRONLY | os.O_CLOEXEC)
+            os.write(started, b"0")
+        if cfg.hooks is not None and cfg.hooks.start_container:
+            run_hooks(cfg.hooks.start_container, created_json)
         if prog is not None and p.no_new_privileges:
             assert cfg.seccomp is not None
             seccomp.load(prog, cfg.seccomp)
         os.execve(exe, list(p.args), env)
-    except BaseException as e:
+    except BaseException as e:  # reported to P (run, supervisor) or to `start` through the fifo
         msg = _error_msg(e)
-        try:  # noqa: SIM105 (contextlib costs start-up time)
-            _send(wfd, msg)
-        except OSError:
-            pass
-        if reported_ready:
-            try:  # noqa: SIM105 (contextlib costs start-up time)
-                os.write(2, f"matrixhell-runtime: error: {msg[1:].split(chr(9))[0]}: "
-                         f"{msg.split(chr(9))[1] if chr(9) in msg else msg}\n".encode())
+        for fd in (wfd, started):
+            try:
+                if fd >= 0:
+                    _send(fd, msg)
             except OSError:
                 pass
     os._exit(EXIT_CONTAINER_FAILED if reported_ready else EXIT_SYSTEM)

@@ -8,7 +8,7 @@ import os
 import time
 
 from .config import load_bundle
-from .container import Launched, _t, spawn, wait_exec
+from .container import Launched, _t, destroy, poststop, spawn, wait_exec
 from .errors import EXIT_STATE, EXIT_USAGE, RtError
 from .state import State, list_ids, validate_id
 
@@ -50,7 +50,10 @@ def start(root: str, cid: str) -> None:
     status = st.status()
     if status != "created":
         raise RtError("id", f"container {cid!r} is {status}, not created", EXIT_STATE)
+    # The container writes "0" once it is released, then runs its startContainer hooks and execs; the
+    # fifo reaches EOF at the exec (close-on-exec), or carries the error that stopped it.
     fd = os.open(st.fifo, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    data = b""
     try:
         import select
 
@@ -58,14 +61,45 @@ def start(root: str, cid: str) -> None:
         poller.register(fd, select.POLLIN)
         while True:
             if poller.poll(50):
-                data = os.read(fd, 1)
-                if data:
+                try:
+                    chunk = os.read(fd, 4096)
+                except BlockingIOError:
+                    chunk = None
+                if chunk == b"" and data:
                     break
-            if not st.alive():
+                data += chunk or b""
+            if not data and not st.alive():
                 raise RtError("id", f"container {cid!r} died before it was started", EXIT_STATE)
     finally:
         os.close(fd)
     os.unlink(st.fifo)
+    if data[1:].startswith(b"E"):  # a startContainer hook or the exec failed: the container goes
+        where, message, code = [*data[2:].decode(errors="replace").strip().split("\t"), "", "", ""][:3]
+        _destroy_state(st)
+        raise RtError(where, message, int(code) if code.isdigit() else EXIT_STATE)
+    _poststart(st)
+
+
+def _poststart(st: State) -> None:
+    if st.hooks.get("poststart"):
+        from .hooks import from_json, run_hooks
+
+        run_hooks(from_json(st.hooks, "poststart"), st.hook_json("running"), st.bundle, fatal=False)
+
+
+def _destroy_state(st: State) -> None:
+    """Kill what is left of the container, remove its cgroup and state, run its poststop hooks."""
+    from .cgroups import Cgroup
+
+    if st.alive():
+        try:  # noqa: SIM105 (contextlib costs start-up time)
+            os.kill(st.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        _wait_gone(st)
+    Cgroup(st.cgroups, "").remove()
+    st.remove_dir()
+    poststop(st)
 
 
 def state(root: str, cid: str) -> dict[str, object]:
@@ -116,20 +150,10 @@ def _wait_gone(st: State, timeout: float = 30.0) -> None:
 
 
 def delete(root: str, cid: str, force: bool = False) -> None:
-    from .cgroups import Cgroup
-
     st = State.load(root, cid)
-    status = st.status()
-    if status == "running" and not force:
+    if st.status() == "running" and not force:
         raise RtError("id", f"container {cid!r} is running (stop it first or use --force)", EXIT_STATE)
-    if status != "stopped":
-        try:  # noqa: SIM105 (contextlib costs start-up time)
-            os.kill(st.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        _wait_gone(st)
-    Cgroup(st.cgroups, "").remove()
-    st.remove_dir()
+    _destroy_state(st)
 
 
 _FORWARD = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2,
@@ -168,6 +192,7 @@ def run(root: str, cid: str, bundle: str, detach: bool = False, pid_file: str | 
         except BaseException:
             _cleanup(launched)
             raise
+        _poststart(launched.state)
         if pid_file:
             _write_pid_file(pid_file, launched.pid)
         if detach:
@@ -205,5 +230,4 @@ def _cleanup(launched: Launched) -> None:
         os.waitpid(launched.pid, 0)
     except (ProcessLookupError, ChildProcessError):
         pass
-    launched.cgroup.remove()
-    launched.state.remove_dir()
+    destroy(launched)

@@ -45,10 +45,12 @@ def _now() -> str:
 
 
 class State:
-    __slots__ = ("annotations", "bundle", "cgroups", "created", "dir", "id", "pid", "rootfs", "starttime")
+    __slots__ = ("annotations", "bundle", "cgroups", "created", "dir", "hooks", "id", "pid", "rootfs",
+                 "starttime")
 
     def __init__(self, root: str, cid: str, bundle: str, rootfs: str, pid: int, starttime: int,
-                 cgroups: list[str], annotations: dict[str, str], created: str | None = None) -> None:
+                 cgroups: list[str], annotations: dict[str, str], created: str | None = None,
+                 hooks: dict[str, list[dict[str, object]]] | None = None) -> None:
         self.dir = os.path.join(root, cid)
         self.id = cid
         self.bundle = bundle
@@ -58,6 +60,8 @@ class State:
         self.cgroups = cgroups
         self.annotations = annotations
         self.created = created or _now()
+        # the poststart and poststop hooks as config.json had them at create (run by start and delete)
+        self.hooks = hooks or {}
 
     @staticmethod
     def reserve(root: str, cid: str) -> str:
@@ -74,10 +78,33 @@ class State:
     def fifo(self) -> str:
         return os.path.join(self.dir, "exec.fifo")
 
+    @property
+    def config_copy(self) -> str:
+        """config.json as it was at create: `exec` takes the container's process settings from it."""
+        return os.path.join(self.dir, "config.json")
+
+    def save_config(self, text: str) -> None:
+        fd = os.open(self.config_copy, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        try:
+            os.write(fd, text.encode())
+        finally:
+            os.close(fd)
+
+    def hook_json(self, status: str, pid: int | None = None) -> str:
+        """The state hooks get on stdin (runtime-spec: ociVersion id status pid bundle annotations)."""
+        data: dict[str, object] = {"ociVersion": "1.0.2", "id": self.id, "status": status}
+        if status != "stopped":
+            data["pid"] = self.pid if pid is None else pid
+        data["bundle"] = self.bundle
+        data["annotations"] = self.annotations
+        return dumps(data)
+
     def save(self) -> None:
         data = {"ociVersion": "1.0.2", "id": self.id, "pid": self.pid, "bundle": self.bundle,
                 "rootfs": self.rootfs, "created": self.created, "annotations": self.annotations,
                 "starttime": self.starttime, "cgroups": self.cgroups}
+        if self.hooks:
+            data["hooks"] = self.hooks
         tmp = os.path.join(self.dir, ".state.json.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
         try:
@@ -99,7 +126,7 @@ class State:
             raise RtError(path, f"unreadable state: {e}", EXIT_STATE) from e
         assert isinstance(d, dict)
         return cls(root, cid, d["bundle"], d.get("rootfs", ""), d["pid"], d["starttime"], d["cgroups"],
-                   d.get("annotations", {}), d.get("created"))
+                   d.get("annotations", {}), d.get("created"), d.get("hooks"))
 
     def alive(self) -> bool:
         st = proc_starttime(self.pid)
@@ -117,7 +144,7 @@ class State:
                 "created": self.created, "annotations": self.annotations}
 
     def remove_dir(self) -> None:
-        for name in ("exec.fifo", "state.json", ".state.json.tmp"):
+        for name in ("exec.fifo", "state.json", ".state.json.tmp", "config.json"):
             try:  # noqa: SIM105 (contextlib costs start-up time)
                 os.unlink(os.path.join(self.dir, name))
             except FileNotFoundError:

@@ -21,7 +21,7 @@ import signal
 import socket
 
 from .config import Config, load_bundle
-from .container import Launched, spawn, wait_exec
+from .container import Launched, destroy, spawn, wait_exec
 from .errors import EXIT_NOT_FOUND, EXIT_STATE, EXIT_USAGE, RtError
 from .jsonio import dumps, loads
 
@@ -97,10 +97,24 @@ class _Server:
 
             validate_id(cid)
             launched = spawn(cfg, cid, self.root, create=False, stdio=stdio)
+            try:
+                wait_exec(launched)
+            except BaseException:  # a startContainer hook or the exec failed: nothing is kept
+                try:  # noqa: SIM105 (contextlib costs start-up time)
+                    os.kill(launched.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                os.waitpid(launched.pid, 0)
+                destroy(launched)
+                raise
             c = _Container(cid, launched, bool(req.get("remove")))
             self.containers[cid] = c
             self.by_pid[launched.pid] = c
-            wait_exec(launched)
+            if launched.state.hooks.get("poststart"):
+                from .hooks import from_json, run_hooks
+
+                st = launched.state
+                run_hooks(from_json(st.hooks, "poststart"), st.hook_json("running"), st.bundle, fatal=False)
         finally:
             for fd in set(stdio or ()) | set(conn.fds):
                 os.close(fd)
@@ -161,8 +175,7 @@ class _Server:
         self.by_pid.pop(c.launched.pid, None)
         waited = bool(c.waiters)
         if c.remove:  # gone before anyone hears of the exit
-            c.launched.cgroup.remove()
-            c.launched.state.remove_dir()
+            destroy(c.launched)
             if waited:
                 self.containers.pop(c.id, None)
         for w in c.waiters:
@@ -171,8 +184,7 @@ class _Server:
 
     def _forget(self, c: _Container) -> None:
         self.containers.pop(c.id, None)
-        c.launched.cgroup.remove()
-        c.launched.state.remove_dir()
+        destroy(c.launched)
 
     def _reap(self) -> None:
         while True:
