@@ -7,7 +7,7 @@ import dataclasses
 import yaml
 from genkit import compose_validator, k8s_validate, make_service, make_target
 
-from matrixhell.model import ComposeService, Origin, Port, Service
+from matrixhell.model import ComposeService, Ecosystem, Origin, PackageReq, Port, Service
 from matrixhell.render.compose import ComposeEntry, compose_document, render_compose
 from matrixhell.render.kubernetes import kubernetes_documents
 from matrixhell.render.spec import build_spec
@@ -15,11 +15,13 @@ from matrixhell.render.spec import build_spec
 
 def _services() -> tuple[Service, Service]:
     o = Origin("compose.yaml", 2)
+    reqs = tuple(PackageReq(Ecosystem.PYPI, n, f"=={v}", Origin("api/requirements.txt", i))
+                 for i, (n, v) in enumerate((("gunicorn", "22.0.0"), ("celery", "5.4.0")), 1))
     cs = ComposeService("api", o, context="api", depends_on=("db",), ports=(Port(8000, published=8000),))
-    api = make_service("api", path="api", ports=(8000,), files=("requirements.txt",),
+    api = make_service("api", path="api", ports=(8000,), files=("requirements.txt",), packages=reqs,
                        start="gunicorn app:app --bind 0.0.0.0:8000", compose=cs)
     worker = make_service("api-worker", path="api", files=("requirements.txt",), start="celery -A app worker",
-                          compose=dataclasses.replace(cs, name="api-worker", ports=()))
+                          packages=reqs, compose=dataclasses.replace(cs, name="api-worker", ports=()))
     assert isinstance(api, Service) and isinstance(worker, Service)
     return (dataclasses.replace(api, process="web"),
             dataclasses.replace(worker, process="worker", image_from="api"))
