@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import operator
 import os
+import re
 import stat
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -160,7 +161,84 @@ def _decode(data: bytes, path: str) -> str:
 _Matcher = Callable[[str], bool]
 
 
+#: a plain gitignore line: literal characters, ``*`` and ``?`` in its segments, an optional leading
+#: and trailing slash; no negation, ``**``, bracket, escape or trailing blank
+_PLAIN_LINE = re.compile(r"/?[^!#\\\[\]/\s*?][^\\\[\]\s]*|/?[*?][^\\\[\]\s]*")
+
+
+def _plain_regex(line: str) -> str | bool | None:
+    """The regex pathspec's GitIgnoreSpec compiles for a plain ``line`` (one that includes paths);
+    None for a line that is a no-op (blank, comment); False for a line left to pathspec."""
+    if line.endswith("\\ "):
+        return False
+    line = line.rstrip()
+    if not line or line.startswith("#") or line == "/":
+        return None
+    if not _PLAIN_LINE.fullmatch(line) or "**" in line:
+        return False
+    segs = line.split("/")
+    is_dir = not segs[-1]
+    if not segs[0]:
+        del segs[0]
+    elif len(segs) == 1 or (len(segs) == 2 and not segs[1]):
+        segs.insert(0, "**")
+    if not segs or "" in segs[:-1]:
+        return False
+    if not segs[-1]:
+        segs[-1] = "**"
+    if (segs[-1] == "**" and len(segs) < 2) or segs[:2] == ["**", "*"]:
+        return False  # pathspec's special cases ("*", "*/"...): left to it
+    out: list[str] = []
+    end = len(segs) - 1
+    need_slash = False
+    for i, seg in enumerate(segs):
+        if seg == "**":
+            out.append("^(?:.+/)?" if i == 0 else ("(?P<ps_d>/)" if is_dir else "/"))
+            continue
+        if i == 0:
+            out.append("^")
+        if need_slash:
+            out.append("/")
+        if seg == "*":
+            out.append("[^/]+")
+        else:
+            out.append("".join("[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c) for c in seg))
+        if i == end:
+            out.append("(?:(?P<ps_d>/)|$)")
+        need_slash = True
+    return "".join(out)
+
+
+def _plain_union(lines: list[str]) -> Callable[[str], bool] | None:
+    """``match(path)`` for an ignore file of plain lines only, without pathspec: with no negation, a
+    path is ignored exactly when one line's pattern matches it.  None when a line is not plain."""
+    sources = []
+    for line in lines:
+        rx = _plain_regex(line)
+        if rx is False:
+            return None
+        if isinstance(rx, str):
+            sources.append(rx.replace("(?P<ps_d>", "(?:"))
+    if not sources:
+        return _never
+    search = re.compile("|".join(f"(?:{src})" for src in sources)).search
+
+    def match(path: str) -> bool:
+        return search(path) is not None
+
+    return match
+
+
 def _matcher(lines: list[str]) -> _Matcher:
+    # pathspec (with typing_extensions) costs a cold scan about as much as its walk's ignore checks:
+    # an ignore file of plain lines (*.log, /build/, .env) is matched without it
+    plain = _plain_union(lines)
+    if plain is not None:
+        return plain
+    return _pathspec_matcher(lines)
+
+
+def _pathspec_matcher(lines: list[str]) -> _Matcher:
     import pathspec
 
     # GitIgnoreSpec follows git's own rules (a later negation re-includes, dir-only patterns).
@@ -174,8 +252,6 @@ def _matcher(lines: list[str]) -> _Matcher:
     if not sources:
         return _never
     try:
-        import re
-
         union = re.compile("|".join(f"(?:{src.replace('(?P<ps_d>', '(?:')})" for src in sources)).search
     except (re.error, AttributeError, TypeError):
         union = None
@@ -238,6 +314,13 @@ class _Ignore:
 
 def _deciding_line(lines: list[str], path: str) -> int:
     """The number of the last line whose pattern matches ``path`` (only met for ignored directories)."""
+    if _plain_union(lines) is not None:
+        found = 0
+        for number, line in enumerate(lines, 1):
+            rx = _plain_regex(line)
+            if isinstance(rx, str) and re.search(rx, path) is not None:
+                found = number
+        return found
     import pathspec
 
     found = 0
