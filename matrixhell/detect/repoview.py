@@ -158,7 +158,8 @@ def _decode(data: bytes, path: str) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-_Matcher = Callable[[str], bool]
+#: path -> a true value when the path is ignored
+_Matcher = Callable[[str], object]
 
 
 #: a plain gitignore line: literal characters, ``*`` and ``?`` in its segments, an optional leading
@@ -209,7 +210,7 @@ def _plain_regex(line: str) -> str | bool | None:
     return "".join(out)
 
 
-def _plain_union(lines: list[str]) -> Callable[[str], bool] | None:
+def _plain_union(lines: list[str]) -> _Matcher | None:
     """``match(path)`` for an ignore file of plain lines only, without pathspec: with no negation, a
     path is ignored exactly when one line's pattern matches it.  None when a line is not plain."""
     sources = []
@@ -221,12 +222,8 @@ def _plain_union(lines: list[str]) -> Callable[[str], bool] | None:
             sources.append(rx.replace("(?P<ps_d>", "(?:"))
     if not sources:
         return _never
-    search = re.compile("|".join(f"(?:{src})" for src in sources)).search
-
-    def match(path: str) -> bool:
-        return search(path) is not None
-
-    return match
+    # the bound search itself: a match object is true, None false (one C call per path)
+    return re.compile("|".join(f"(?:{src})" for src in sources)).search
 
 
 def _matcher(lines: list[str]) -> _Matcher:
@@ -569,7 +566,7 @@ class FsRepoView:
                 self._add_gitignore(ignore, full, rel)
                 problems.append(WalkProblem("unreadable", rel or ".", f"cannot list: {e.strerror}"))
                 continue
-            names = tuple(e.name for e in entries)
+            names = tuple(map(_ENTRY_NAME, entries))
             listings[rel] = names
             if ".gitignore" in names and self._add_gitignore(ignore, full, rel):
                 specs = ignore.specs_for(rel)
@@ -577,6 +574,9 @@ class FsRepoView:
             links: set[str] = set()
             files: list[str] = []
             prefix = f"{rel}/" if rel else ""
+            # each spec with the part of this directory's path below its base, so that a file's
+            # check is one call per spec (as _ignored, without its slicing per name)
+            checks = [(match, prefix[len(base) + 1 :] if base else prefix) for base, match in specs]
             for entry in entries:
                 name = entry.name
                 try:
@@ -608,8 +608,12 @@ class FsRepoView:
                     dirs.append(name)
                     if is_link:
                         links.add(name)
-                elif not (specs and _ignored(specs, prefix + name, False)):
-                    files.append(name)
+                else:
+                    for match, sub in checks:
+                        if match(sub + name):
+                            break
+                    else:
+                        files.append(name)
             kept = set(dirs)
             yield rel, dirs, files
             for d in reversed(dirs):  # callers may have pruned or reordered ``dirs``
