@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from matrixhell.config import load_overrides
 from matrixhell.errors import InputError, MatrixhellError, UsageError
 from matrixhell.model import Finding, Origin, Plan, ScanResult, Service, ServiceKind, Severity, Target
-from matrixhell.model.image import ImageSpec, PinnedPackage, SystemNeeds
+from matrixhell.model.image import ImageSpec, PinnedPackage, SourceFacts, SystemNeeds
 from matrixhell.model.overrides import Overrides
 from matrixhell.reporting import Reporter
 
@@ -70,6 +70,9 @@ class Generation:
     files: tuple[GeneratedFile, ...]
     specs: tuple[ImageSpec, ...]
     findings: tuple[Finding, ...]
+    # services that got no image because of something in the repository to fix (a manifest that could
+    # not be read, a start command that cannot run): the command exits 1 (docs/generate.md)
+    not_generated: tuple[str, ...] = ()
 
 
 class FileState:
@@ -85,6 +88,7 @@ class WriteReport:
     diffs: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
+    not_generated: list[str] = field(default_factory=list)  # services left without an image (Generation)
 
     def paths(self, state: str) -> list[str]:
         return [p for p, s in self.states if s == state]
@@ -95,7 +99,9 @@ class WriteReport:
 
     @property
     def blocked(self) -> bool:
-        return any(s == FileState.BLOCKED for _, s in self.states)
+        """Something was left undone that the user has to fix: a file of their own in the way, or a
+        service that got no image (``not_generated``).  The command exits 1 on it."""
+        return bool(self.not_generated) or any(s == FileState.BLOCKED for _, s in self.states)
 
 
 # -- needs: what the OS must provide ----------------------------------------------------------------------
@@ -119,12 +125,15 @@ _TOOLCHAIN = ("autoconf", "build-base", "build-essential", "dpkg", "dpkg-dev", "
 
 
 def _pin(needs: SystemNeeds, versions: Callable[[str], str | None],
-         extra: Sequence[str] = ()) -> SystemNeeds:
+         extra: Sequence[str] = (), *, exact: bool = True) -> SystemNeeds:
+    """``needs`` with the catalog's versions; ``exact`` False for a catalog that knows versions only to
+    upstream precision (PinnedPackage.requirement then pins only what that allows)."""
     def pin(pkgs: tuple[PinnedPackage, ...]) -> tuple[PinnedPackage, ...]:
-        return tuple(PinnedPackage(p.name, p.version or versions(p.name)) for p in pkgs)
+        return tuple(PinnedPackage(p.name, p.version or versions(p.name), exact) for p in pkgs)
 
     known = tuple((n, v) for n in sorted(set(_TOOLCHAIN) | set(extra)) if (v := versions(n)) is not None)
-    return SystemNeeds(pin(needs.build), pin(needs.run), needs.compile, needs.reasons, known)
+    return SystemNeeds(pin(needs.build), pin(needs.run), needs.compile, needs.reasons, known,
+                       exact_versions=exact)
 
 
 def _knowledge_needs() -> NeedsFn:
@@ -173,7 +182,7 @@ def _knowledge_needs() -> NeedsFn:
             build = {n for n in build if not _DISTRO_PYTHON.match(n)}
         out = SystemNeeds(tuple(PinnedPackage(n) for n in sorted(build)),
                           tuple(PinnedPackage(n) for n in sorted(run)), compile_, tuple(reasons))
-        return _pin(out, release.package_version)
+        return _pin(out, release.package_version, exact=bool(release.complete))
 
     return needs
 
@@ -307,6 +316,73 @@ class HideGenerated:
             keep = [f for f in files if not self._is_hidden(posixpath.join(d, f) if d else f)]
             files[:] = keep
             yield d, dirs, files
+
+
+# -- what the generator reads of a service's own files ---------------------------------------------------
+
+# files a start command may be guessed from, per runtime, in the order they are tried (render.spec)
+_ENTRY_CANDIDATES = ("main.py", "app.py", "server.py", "run.py", "manage.py", "server.js", "index.js",
+                     "main.js", "app.js", "app.rb", "config.ru", "public/index.php", "index.php")
+_GRADLE_APPLICATION = re.compile(
+    r"""(?m)^\s*(?:application\s*(?:$|\{)|id\s*\(?\s*["']application["']|"""
+    r"""apply\s*\(?\s*plugin\s*[:=]\s*["']application["'])""")
+_GRADLE_SPRING = re.compile(r"""["']org\.springframework\.boot["']""")
+_GRADLE_ROOT_NAME = re.compile(r"""rootProject\.name\s*=\s*["']([^"']+)["']""")
+
+
+def source_facts(service: Service, read: ReadFn) -> SourceFacts:
+    """Which entry files exist in the service's directory, its package.json build script and name, its
+    Gradle plugins: facts the image needs that the scan does not keep."""
+    import json
+
+    base = _dir(service.path)
+    present = tuple(rel for name in _ENTRY_CANDIDATES
+                    if read(rel := _join(base, name)) is not None)
+    build_script = package_name = None
+    text = read(_join(base, "package.json"))
+    if text is not None:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            scripts = data.get("scripts")
+            if isinstance(scripts, dict) and isinstance(scripts.get("build"), str) and scripts["build"].strip():
+                build_script = scripts["build"].strip()
+            if isinstance(data.get("name"), str):
+                package_name = data["name"]
+    plugins: set[str] = set()
+    project = None
+    for name in ("build.gradle.kts", "build.gradle"):
+        gradle = read(_join(base, name))
+        if gradle is None:
+            continue
+        if _GRADLE_APPLICATION.search(gradle):
+            plugins.add("application")
+        if _GRADLE_SPRING.search(gradle):
+            plugins.add("org.springframework.boot")
+    for name in ("settings.gradle.kts", "settings.gradle"):
+        settings = read(_join(base, name))
+        if settings is not None and (m := _GRADLE_ROOT_NAME.search(settings)):
+            project = m.group(1)
+            break
+    return SourceFacts(present, build_script, package_name, tuple(sorted(plugins)), project)
+
+
+def _unreadable(service: Service, scan_findings: Sequence[Finding]) -> Finding | None:
+    """The first error finding of a service the scan learned nothing usable about: its manifests could
+    not be read, and it has no runtime and no packages.  Any image made for it would be a guess."""
+    if service.runtimes or service.packages:
+        return None
+    errors = [f for f in (*service.findings, *scan_findings)
+              if f.severity is Severity.ERROR and f.service == service.name]
+    return errors[0] if errors else None
+
+
+def _where(origin: Origin | None) -> str:
+    if origin is None:
+        return "a manifest"
+    return f"{origin.path}:{origin.line}" if origin.line is not None else origin.path
 
 
 # -- layout -----------------------------------------------------------------------------------------------
@@ -471,7 +547,7 @@ def plan_files(
     from matrixhell.render.kubernetes import render_kubernetes
     from matrixhell.render.marker import is_generated
     from matrixhell.render.oci_config import render_oci_config
-    from matrixhell.render.spec import build_spec
+    from matrixhell.render.spec import NotGenerated, build_spec
 
     findings: list[Finding] = []
     # a conflict between two services is resolved by giving them separate environments; one inside a
@@ -516,7 +592,22 @@ def plan_files(
     specs: list[ImageSpec] = []
     entries: list[ComposeEntry] = []
     own_images: set[str] = set()
+    not_generated: list[str] = []
+    scan_findings = scan.all_findings()
     for service in built:
+        selected = not only or service.name in only
+        hand = service.dockerfile
+        hand_text = read(hand) if hand else None
+        handwritten = hand is not None and hand_text is not None and not is_generated(hand, hand_text)
+        bad = _unreadable(service, scan_findings) if not handwritten else None
+        if bad is not None:
+            findings.append(Finding(
+                "not-generated", Severity.ERROR,
+                f"not generated: {_where(bad.origin)} could not be read; fix it and run generate again",
+                service=service.name,
+                hint="`matrixhell scan` shows what is wrong with it"))
+            not_generated.append(service.name)
+            continue
         target = plan.target_of(service.name)
         if target is None:
             findings.append(Finding("no-target", Severity.WARNING,
@@ -531,12 +622,24 @@ def plan_files(
                 # what the plan's target needed, that the override's release does not have
                 missing = tuple(p.name for p in needs_fn(service, target).run
                                 if has_package(effective.distro, effective.release, p.name) is False)
+        facts = source_facts(service, read)
+        own_image = not (handwritten and not alongside)  # False: the user's Dockerfile builds it
         try:
             spec = build_spec(service, effective, needs_fn(service, effective), override,
-                              missing_packages=missing)
+                              missing_packages=missing, source=facts, widen_context=own_image)
             if effective != target:  # the findings compare the override with the plan's choice
                 spec = replace(spec, findings=build_spec(service, target, needs_fn(service, target), override,
-                                                         missing_packages=missing).findings)
+                                                         missing_packages=missing, source=facts,
+                                                         widen_context=own_image).findings)
+        except NotGenerated as e:
+            if own_image:
+                findings.append(e.finding)
+                not_generated.append(service.name)
+                continue
+            # the user's own Dockerfile builds and starts it; the plan is kept for compose, Kubernetes
+            # and the drift report only, so a start the generator could not choose does not matter
+            spec = build_spec(service, effective, needs_fn(service, effective), override,
+                              missing_packages=missing, source=facts, strict=False, widen_context=False)
         except ValueError as e:
             findings.append(Finding("no-recipe", Severity.WARNING, f"no image generated: {e}",
                                     service=service.name,
@@ -544,15 +647,13 @@ def plan_files(
             continue
         findings.extend(spec.findings)
         context = _dir(service.path)
-        hand = service.dockerfile
-        hand_text = read(hand) if hand else None
-        handwritten = hand is not None and hand_text is not None and not is_generated(hand, hand_text)
         if handwritten and hand_text is not None:
             findings.extend(_drift(service, spec, hand_text))
-        selected = not only or service.name in only
         if handwritten and not alongside:
             specs.append(spec)
             entries.append(ComposeEntry(service, spec, hand, handwritten=True))
+            if selected and only:  # a full run says so through the compose file it writes
+                findings.append(_kept(service, hand))
             continue
         dockerfile = _dockerfile_path(service, handwritten, per_context[context] > 1)
         build_context = spec.context  # a workspace member builds from the workspace root
@@ -580,15 +681,47 @@ def plan_files(
     for service in scan.services:
         if service.kind is ServiceKind.EXTERNAL and service.name not in skipped:
             entries.append(ComposeEntry(service))
+            if service.name in only:
+                findings.append(Finding(
+                    "image-only-service", Severity.INFO,
+                    f"{service.name} runs the image {service.image or '(unnamed)'}: there is nothing to build, "
+                    "so no Dockerfile is written for it", service=service.name,
+                    hint="it appears in the compose file of a full run"))
+    for name in only:
+        if name in skipped:
+            o = overrides.for_service(name)
+            findings.append(Finding("skipped-by-override", Severity.INFO,
+                                    f"{name} has skip = true, so nothing is generated for it",
+                                    origin=o.origin_of("skip"), service=name))
 
     _port_collisions(entries, findings)
+    repo_files = [GeneratedFile(_join(out_prefix, compose_path), render_compose(entries, out_prefix, anchor),
+                                "compose")]
+    for name, text in render_kubernetes(specs, project, frozenset(own_images)).items():
+        repo_files.append(GeneratedFile(_join(out_prefix, K8S_DIR, name), text, "kubernetes"))
     if not only:
-        files.append(GeneratedFile(_join(out_prefix, compose_path),
-                                   render_compose(entries, out_prefix, anchor), "compose"))
-        for name, text in render_kubernetes(specs, project, frozenset(own_images)).items():
-            files.append(GeneratedFile(_join(out_prefix, K8S_DIR, name), text, "kubernetes"))
+        files.extend(repo_files)
+    else:
+        # the repository-wide files describe every service: --only leaves them as they are, and says
+        # which of them a full run would change
+        stale = sorted(f.path for f in repo_files if read(f.path) != f.text)
+        if stale:
+            named = ", ".join(stale[:3]) + (f" and {len(stale) - 3} more" if len(stale) > 3 else "")
+            findings.append(Finding(
+                "kept-with-only", Severity.INFO,
+                f"--only leaves the repository-wide files as they are; a full run would write {named}",
+                hint="run generate without --only to refresh them"))
+        findings = [f for f in findings if f.service is None or f.service in only]
     files.sort(key=lambda f: f.path)
-    return Generation(tuple(files), tuple(specs), tuple(findings))
+    return Generation(tuple(files), tuple(specs), tuple(findings), tuple(not_generated))
+
+
+def _kept(service: Service, hand: str | None) -> Finding:
+    return Finding("kept-hand-written", Severity.INFO,
+                   f"{hand} has no matrixhell header: it is the service's own Dockerfile, so it was kept "
+                   "and no Dockerfile is generated", origin=Origin(hand) if hand else None,
+                   service=service.name,
+                   hint="--alongside also writes Dockerfile.matrixhell beside it")
 
 
 def _port_collisions(entries: Sequence[ComposeEntry], findings: list[Finding]) -> None:
@@ -714,6 +847,10 @@ def generate(
     if not root.is_dir():
         raise InputError(f"{path} is not a directory", hint="point generate at a repository")
     scan = scan_repo(HideGenerated(FsRepoView(root)), reporter=rep)
+    if not scan.services:
+        raise InputError(f"no services found in {path}: nothing was generated", code="no-services",
+                         hint="point generate at a repository with a manifest (requirements.txt, package.json, "
+                              "go.mod...) or a compose file")
     overrides = load_overrides(root)
     rep.step("planning")
     plan = (plan_fn or _analyzer_plan)(scan)
@@ -733,4 +870,5 @@ def generate(
             out_root, [GeneratedFile(posixpath.relpath(f.path, prefix), f.text, f.kind, f.service)
                        for f in gen.files], force=force, check=check, dry_run=dry_run)
     report.findings[:0] = list(gen.findings)
+    report.not_generated = list(gen.not_generated)
     return gen, report

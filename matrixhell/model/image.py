@@ -9,6 +9,7 @@ entries; a builder can run the same steps without reading the Dockerfile back.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 
 from matrixhell.model.finding import Finding
@@ -17,6 +18,7 @@ __all__ = [
     "HealthCheck",
     "ImageSpec",
     "PinnedPackage",
+    "SourceFacts",
     "Stage",
     "Step",
     "StepKind",
@@ -30,10 +32,68 @@ class PinnedPackage:
 
     name: str
     version: str | None = None
+    # False when the catalog knows the version only to upstream precision (curated Ubuntu and Alpine
+    # data): no Debian revision or epoch can be inferred from it
+    exact: bool = True
 
-    def requirement(self) -> str:
-        """``name=version`` (apt and apk share the syntax) or the bare name."""
-        return f"{self.name}={self.version}" if self.version else self.name
+    def requirement(self, manager: str = "apt") -> str:
+        """The install argument for ``manager`` (apt | apk): a pin that stays true within the release.
+
+        A release's archive replaces exact versions with every point release and security update, so
+        the pin keeps only what does not move inside the release (docs/generate.md, "Package pins"):
+
+        - apt, an exact Debian version ``[epoch:]upstream[-revision]``: the epoch and the upstream major
+          as a glob, ``gcc=4:14.*``, ``libpq5=17.*``; glibc's packages keep the upstream version the
+          plan chose the release for, ``libc6-dev=2.41-*``.  A version known only to upstream
+          precision (``exact`` False) is not pinned: its epoch is unknown, and a pin without it fails.
+        - apk: the fuzzy operator on the upstream major.minor the catalog names, ``libpq~16``,
+          ``libxml2~2.12`` (apk versions have no epoch; the ``-rN`` suffix and the patch level move).
+
+        The bare name when the version is unknown or cannot be pinned safely.
+        """
+        if manager == "apk":
+            pin = _apk_pin(self.version)
+        elif self.exact:
+            pin = _apt_pin(self.name, self.version)
+        else:
+            pin = ""
+        return f"{self.name}{pin}" if pin else self.name
+
+    def pinned(self, manager: str = "apt") -> bool:
+        """Whether :meth:`requirement` carries a version."""
+        return self.requirement(manager) != self.name
+
+
+_GLIBC_PACKAGES = frozenset({"libc6", "libc6-dev", "libc-dev-bin", "libc-bin", "libc6-dbg", "locales"})
+_DEBIAN_VERSION = re.compile(r"^(?:(?P<epoch>\d+):)?(?P<upstream>\d[A-Za-z0-9.+~:-]*?)(?:-(?P<rev>[A-Za-z0-9.+~]+))?$")
+_LEADING = re.compile(r"^(\d+)(\.)?")
+
+
+def _apt_pin(name: str, version: str | None) -> str:
+    if not version or "*" in version:
+        return f"={version}" if version else ""  # a glob written by hand is kept
+    m = _DEBIAN_VERSION.match(version)
+    if m is None:
+        return ""
+    epoch = f"{m.group('epoch')}:" if m.group("epoch") is not None else ""
+    upstream = m.group("upstream")
+    if name in _GLIBC_PACKAGES and m.group("rev") is not None:
+        return f"={epoch}{upstream}-*"
+    lead = _LEADING.match(upstream)
+    if lead is None:
+        return ""
+    return f"={epoch}{lead.group(1)}{'.*' if lead.group(2) else '*'}"
+
+
+def _apk_pin(version: str | None) -> str:
+    if not version:
+        return ""
+    # apk versions have no epoch; a release suffix (-r3) moves with every rebuild
+    if not re.match(r"^\d", version):
+        return ""
+    upstream = re.sub(r"-r\d+$", "", version)
+    # the curated catalog knows upstream minor precision; a stable branch moves the patch level
+    return "~" + ".".join(upstream.split(".")[:2])
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +111,26 @@ class SystemNeeds:
     reasons: tuple[str, ...] = ()  # "psycopg2 (sdist) needs libpq-dev", for the docs and --verbose
     # versions, on the target release, of packages a recipe may add itself (compilers, unzip...)
     known_versions: tuple[tuple[str, str], ...] = ()
+    exact_versions: bool = True  # False when the catalog's versions are upstream-precision only
 
     def version_of(self, name: str) -> str | None:
         for n, v in self.known_versions:
             if n == name:
                 return v
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFacts:
+    """What the generator read of a service's own files beside the scan's facts: which entry files
+    exist, the package.json build script, the Gradle plugins.  Values only; the reading is done by
+    ``matrixhell.generate``."""
+
+    present: tuple[str, ...] = ()  # repo-relative files that exist (candidate entry files)
+    build_script: str | None = None  # package.json ``scripts.build``
+    package_name: str | None = None  # package.json ``name``
+    gradle_plugins: tuple[str, ...] = ()  # application | org.springframework.boot
+    project_name: str | None = None  # Gradle rootProject.name (else the directory's name)
 
 
 class StepKind(enum.Enum):

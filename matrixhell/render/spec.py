@@ -22,6 +22,7 @@ from matrixhell.model.image import (
     HealthCheck,
     ImageSpec,
     PinnedPackage,
+    SourceFacts,
     Stage,
     Step,
     StepKind,
@@ -35,6 +36,7 @@ __all__ = [
     "APP_USER",
     "DEFAULT_UID",
     "RUNTIMES",
+    "NotGenerated",
     "build_spec",
     "parse_image_ref",
     "slim_variant",
@@ -147,6 +149,15 @@ def slim_variant(ref: str) -> str:
     return f"{r.repository}:{parts[0]}-slim-{'-'.join(parts[1:])}"
 
 
+class NotGenerated(ValueError):
+    """The service gets no image: what it would run is not there (a server that is not installed, an
+    entry file that does not exist).  ``finding`` says why and what to do."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.message)
+        self.finding = finding
+
+
 # -- the context every recipe reads ----------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -164,6 +175,9 @@ class _Ctx:
     findings: list[Finding] = field(default_factory=list)
     planned_build: str | None = None  # a build image (golang, rust, sdk, maven) the plan named
     member_dir: str | None = None  # the service's directory inside the context, for workspace members
+    source: SourceFacts = field(default_factory=SourceFacts)
+    extra_pip: list[str] = field(default_factory=list)  # servers a matrixhell.toml start needs installed
+    strict: bool = True  # False: a start that cannot run is warned about, not refused (hand-written images)
 
     def has(self, name: str) -> bool:
         return name in self.files
@@ -177,6 +191,24 @@ class _Ctx:
     def warn(self, code: str, message: str, hint: str | None = None, origin: Origin | None = None) -> None:
         self.findings.append(Finding(code, Severity.WARNING, message, origin=origin, hint=hint,
                                      service=self.service.name))
+
+    def info(self, code: str, message: str, hint: str | None = None, origin: Origin | None = None) -> None:
+        self.findings.append(Finding(code, Severity.INFO, message, origin=origin, hint=hint,
+                                     service=self.service.name))
+
+    def refuse(self, code: str, message: str, hint: str, origin: Origin | None = None) -> None:
+        """Stop: the image could not run.  Raises NotGenerated (strict) or records a warning."""
+        if not self.strict:
+            self.warn(code, message, hint=hint, origin=origin)
+            return
+        raise NotGenerated(Finding(code, Severity.ERROR, f"not generated: {message}", origin=origin, hint=hint,
+                                   service=self.service.name))
+
+    def exists(self, rel: str) -> bool:
+        """Whether a file, relative to the service's directory, exists (the scan's files or those the
+        generator found)."""
+        path = posixpath.normpath(posixpath.join(_norm_dir(self.service.path), rel))
+        return path in self.service.files or path in self.source.present
 
     @property
     def pm(self) -> str:
@@ -307,9 +339,10 @@ def _packages(ctx: _Ctx, pkgs: tuple[PinnedPackage, ...], why: str) -> tuple[Ste
     if not pkgs:
         return ()
     uniq = sorted({p.name: p for p in pkgs}.values())
-    unpinned = any(p.version is None for p in uniq)
+    unpinned = any(not p.pinned(ctx.pm) for p in uniq)
     ignore = (("DL3018",) if ctx.apk else ("DL3008",)) if unpinned else ()
-    return (Step(StepKind.PACKAGES, tuple(p.requirement() for p in uniq), comment=why, lint_ignores=ignore),)
+    return (Step(StepKind.PACKAGES, tuple(p.requirement(ctx.pm) for p in uniq), comment=why,
+                 lint_ignores=ignore),)
 
 
 def _user_create(uid: int) -> Step:
@@ -347,7 +380,8 @@ def _workdir(path: str = _WORKDIR) -> Step:
 
 def _compilers(ctx: _Ctx, apt: tuple[str, ...], apk: tuple[str, ...]) -> tuple[PinnedPackage, ...]:
     have = {p.name for p in ctx.needs.build}
-    return tuple(PinnedPackage(n, ctx.needs.version_of(n)) for n in (apk if ctx.apk else apt) if n not in have)
+    return tuple(PinnedPackage(n, ctx.needs.version_of(n), ctx.needs.exact_versions)
+                 for n in (apk if ctx.apk else apt) if n not in have)
 
 
 def _start_argv(ctx: _Ctx) -> tuple[str, ...] | None:
@@ -368,11 +402,110 @@ def _start_argv(ctx: _Ctx) -> tuple[str, ...] | None:
     return tuple(shlex.split(shell))
 
 
-def _no_start(ctx: _Ctx, fallback: tuple[str, ...]) -> tuple[str, ...]:
-    ctx.warn("no-start-command",
-             f"no start command was found; the image runs {shlex.join(fallback)!r}",
-             hint=f'set start in [services.{ctx.service.name}] of matrixhell.toml')
-    return fallback
+def _no_start(ctx: _Ctx, candidates: tuple[tuple[str, tuple[str, ...]], ...]) -> tuple[str, ...]:
+    """A start guessed from an entry file, the first of ``candidates`` (file, argv) that exists in the
+    service's directory; refused when none does (the image would start a file that is not there)."""
+    hint = f"set start in [services.{ctx.service.name}] of matrixhell.toml"
+    for path, argv in candidates:
+        if ctx.exists(path):
+            ctx.warn("no-start-command",
+                     f"no start command was found; the image runs {shlex.join(argv)!r} ({path} exists)",
+                     hint=hint)
+            return argv
+    names = ", ".join(p for p, _ in candidates)
+    ctx.refuse("no-start-command",
+               f"no start command was found, and no entry file to guess one from ({names}) exists in "
+               f"{_norm_dir(ctx.service.path)}", hint=hint)
+    return candidates[0][1]
+
+
+# console scripts of PyPI packages a start command may run, and the package that installs each
+_PY_SCRIPTS = {"gunicorn": "gunicorn", "uvicorn": "uvicorn", "hypercorn": "hypercorn", "daphne": "daphne",
+               "waitress-serve": "waitress", "celery": "celery", "flask": "flask", "django-admin": "django",
+               "streamlit": "streamlit", "granian": "granian"}
+
+
+def _norm_pypi(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _split_bind(argv: tuple[str, ...]) -> tuple[str | None, str, str]:
+    """(app target, host, port) of a gunicorn/uvicorn-style command line."""
+    target, host, port = None, "0.0.0.0", "8000"
+    i = 1
+    while i < len(argv):
+        a = argv[i]
+        value = argv[i + 1] if i + 1 < len(argv) else ""
+        if a in ("--bind", "-b") or a.startswith("--bind="):
+            bind = a.split("=", 1)[1] if "=" in a else value
+            i += 0 if "=" in a else 1
+            if ":" in bind:
+                host, port = bind.rsplit(":", 1)
+        elif a == "--host" or a.startswith("--host="):
+            host = a.split("=", 1)[1] if "=" in a else value
+            i += 0 if "=" in a else 1
+        elif a == "--port" or a.startswith("--port="):
+            port = a.split("=", 1)[1] if "=" in a else value
+            i += 0 if "=" in a else 1
+        elif a.startswith("-"):
+            pass
+        elif target is None:
+            target = a
+        i += 1
+    return target, host, port
+
+
+def _python_start(ctx: _Ctx, argv: tuple[str, ...]) -> tuple[str, ...]:
+    """``argv``, when the executable it names is installed; otherwise a start the installed packages
+    support, or (a start the user wrote in matrixhell.toml) the server installed for it."""
+    if not argv:
+        return argv
+    exe = posixpath.basename(argv[0])
+    module = argv[2] if exe in ("python", "python3") and len(argv) > 2 and argv[1] == "-m" else None
+    need = _PY_SCRIPTS.get(module or exe)
+    if need is None:
+        return argv
+    installed = {_norm_pypi(p.name) for p in ctx.service.packages
+                 if p.ecosystem is Ecosystem.PYPI and p.scope is Scope.MAIN}
+    if need in installed or not installed:
+        return argv  # installed, or the scan read no requirement at all: nothing to judge by
+    if ctx.override.start:
+        ctx.extra_pip.append(need)
+        ctx.info("start-server-installed",
+                 f"the start in matrixhell.toml runs {exe}, which is not among the dependencies: the image "
+                 f"installs {need}", hint=f"add {need} to the requirements to pin its version",
+                 origin=ctx.override.origin_of("start"))
+        return argv
+    origin = ctx.service.start.origin if ctx.service.start else None
+    target, host, port = _split_bind(argv[1:] if module else argv)
+    alternative: tuple[str, ...] | None = None
+    if need == "gunicorn" and target:
+        if "uvicorn" in installed:
+            alternative = ("uvicorn", "--interface", "wsgi", target, "--host", host, "--port", port)
+        elif "waitress" in installed:
+            alternative = ("waitress-serve", f"--listen={host}:{port}", target)
+        elif "django" in installed and ctx.exists("manage.py"):
+            alternative = ("python", "manage.py", "runserver", f"{host}:{port}", "--noreload")
+        elif "flask" in installed:
+            alternative = ("flask", "--app", target, "run", "--host", host, "--port", port)
+    elif need == "uvicorn" and target:
+        if "hypercorn" in installed:
+            alternative = ("hypercorn", target, "--bind", f"{host}:{port}")
+        elif "daphne" in installed:
+            alternative = ("daphne", "-b", host, "-p", port, target)
+    if alternative is None:
+        ctx.refuse("start-server-missing",
+                   f"the start command runs {exe}, which is not installed ({need} is not among the "
+                   "dependencies, and none of them can serve the application instead)",
+                   hint=f"add {need} to the requirements, or set start in [services.{ctx.service.name}] of "
+                        "matrixhell.toml", origin=origin)
+        return argv
+    ctx.warn("start-server-replaced",
+             f"the start command runs {exe}, which is not installed; the image runs "
+             f"{shlex.join(alternative)!r} instead"
+             + (" (Django's development server)" if alternative[1:2] == ("manage.py",) else ""),
+             hint=f"add {need} to the requirements to run it as written", origin=origin)
+    return alternative
 
 
 def _main_packages(ctx: _Ctx, eco: Ecosystem) -> tuple[PackageReq, ...]:
@@ -413,9 +546,13 @@ def _python(ctx: _Ctx) -> _Recipe:
         else "dependencies live in a venv, apart from the image's own Python packages"))]
     if tops:
         copied = tuple(sorted(set(prod) | {f for f in included if not _is_dev_file(f)}))
-        install += _copy(copied, "./", comment="dependency manifests first: this layer is rebuilt only "
-                                                  "when they change")
-        install.append(_run(shlex.join(["pip", "install", *[a for t in tops for a in ("-r", t)]])))
+        # a context widened to hold an include from outside the service keeps the repository's layout
+        # for the manifests, so their relative -r paths still resolve
+        dest = "/opt/requirements/" if ctx.member_dir else "./"
+        install += _copy(copied, dest, comment="dependency manifests first: this layer is rebuilt only "
+                                               "when they change")
+        install.append(_run(shlex.join(["pip", "install", *[a for t in tops for a in (
+            "-r", posixpath.join(dest, t) if ctx.member_dir else t)]])))
     else:
         pkgs = sorted({p.name: p for p in _main_packages(ctx, Ecosystem.PYPI)
                        if p.url is None and not p.editable}.values(), key=lambda p: p.name)
@@ -435,41 +572,85 @@ def _python(ctx: _Ctx) -> _Recipe:
                                 comment="the versions " + ("the lock file pins" if lock
                                                            else "the manifest asks for"),
                                 ignores=("DL3013",) if unpinned else ()))
+    argv = _python_start(ctx, _start_argv(ctx) or _no_start(ctx, tuple(
+        (f, ("python", f)) for f in ("main.py", "app.py", "server.py", "run.py"))))
+    if ctx.extra_pip:
+        install.append(_run(shlex.join(["pip", "install", *sorted(set(ctx.extra_pip))]),
+                            comment="the server the start in matrixhell.toml runs", ignores=("DL3013",)))
+    vcs = sorted({p.name for p in _main_packages(ctx, Ecosystem.PYPI) if (p.url or "").startswith("git+")})
     build_pkgs = ctx.needs.build + (_compilers(ctx, ("build-essential",), ("build-base",))
                                     if ctx.needs.compile else ())
+    if vcs:
+        # pip clones git+ requirements: git in the build stage only
+        build_pkgs += _compilers(ctx, ("git",), ("git",))
+        ctx.info("build-needs-git", f"{', '.join(vcs)} installs from a git URL: the build stage has git")
     run_env = (("PYTHONDONTWRITEBYTECODE", "1"), ("PYTHONUNBUFFERED", "1"),
                ("VIRTUAL_ENV", _VENV), ("PATH", f"{_VENV}/bin:$PATH"))
-    argv = _start_argv(ctx) or _no_start(ctx, ("python", "app.py"))
-    if ctx.needs.compile:
+    source = (Step(StepKind.COPY, (f"{ctx.member_dir}/", "./"), comment="the service's own directory")
+              if ctx.member_dir else Step(StepKind.COPY, (".", ".")))
+    if ctx.needs.compile or vcs:
         build = Stage("build", ctx.base, (
-            *_packages(ctx, build_pkgs, "compilers and headers, for packages with no fitting wheel"),
+            *_packages(ctx, build_pkgs, "compilers and headers, for packages with no fitting wheel"
+                       if ctx.needs.compile else "git, for requirements installed from a repository"),
             _env(*env), _workdir(), *install))
         run = Stage("runtime", ctx.base, (
             *_packages(ctx, ctx.needs.run, "run-time libraries only"),
             _user_create(_uid(ctx)), _env(*run_env),
             Step(StepKind.COPY, (_VENV, _VENV), from_stage="build"),
-            _workdir(), Step(StepKind.COPY, (".", "."))))
+            _workdir(), source))
         return _Recipe((build, run), argv)
     run = Stage("runtime", ctx.base, (
         *_packages(ctx, ctx.needs.run, "run-time libraries"),
         _user_create(_uid(ctx)), _env(*env, ("PYTHONDONTWRITEBYTECODE", "1"), ("PYTHONUNBUFFERED", "1")),
-        _workdir(), *install, Step(StepKind.COPY, (".", "."))))
+        _workdir(), *install, source))
     return _Recipe((run,), argv)
 
 
 _NODE_LOCKS = ("package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml")
 
 
-def _node_install(ctx: _Ctx) -> str:
+def _node_manager(ctx: _Ctx) -> str:
     if ctx.has("package-lock.json") or ctx.has("npm-shrinkwrap.json"):
-        return "npm ci --omit=dev && npm cache clean --force"
+        return "npm-lock"
     if ctx.has("yarn.lock"):
-        return "corepack enable && yarn install --frozen-lockfile --production && yarn cache clean"
+        return "yarn"
     if ctx.has("pnpm-lock.yaml"):
-        return "corepack enable && pnpm install --frozen-lockfile --prod && pnpm store prune"
-    ctx.warn("no-lock-file", "no lock file: the image installs whatever versions npm picks today",
-             hint="commit a lock file (npm install --package-lock-only)")
-    return "npm install --omit=dev && npm cache clean --force"
+        return "pnpm"
+    return "npm"
+
+
+def _node_install(ctx: _Ctx, manager: str, *, dev: bool = False) -> str:
+    """The install command; ``dev`` installs devDependencies too (a build stage that runs the build)."""
+    if manager == "npm-lock":
+        return "npm ci" if dev else "npm ci --omit=dev && npm cache clean --force"
+    if manager == "yarn":
+        return ("corepack enable && yarn install --frozen-lockfile" if dev
+                else "corepack enable && yarn install --frozen-lockfile --production && yarn cache clean")
+    if manager == "pnpm":
+        return ("corepack enable && pnpm install --frozen-lockfile" if dev
+                else "corepack enable && pnpm install --frozen-lockfile --prod && pnpm store prune")
+    if not dev:
+        ctx.warn("no-lock-file", "no lock file: the image installs whatever versions npm picks today",
+                 hint="commit a lock file (npm install --package-lock-only)")
+    return "npm install" if dev else "npm install --omit=dev && npm cache clean --force"
+
+
+def _node_prune(manager: str) -> str:
+    """After the build: devDependencies out of node_modules, so the run stage gets production deps only."""
+    if manager == "yarn":
+        return "yarn install --frozen-lockfile --production && yarn cache clean"
+    if manager == "pnpm":
+        # CI=true: pnpm rebuilds node_modules without asking for a terminal
+        return "CI=true pnpm install --frozen-lockfile --prod && pnpm store prune"
+    return "npm prune --omit=dev && npm cache clean --force"
+
+
+def _node_run_script(manager: str) -> str:
+    return {"yarn": "yarn run build", "pnpm": "pnpm run build"}.get(manager, "npm run build")
+
+
+def _node_fallback(ctx: _Ctx) -> tuple[str, ...]:
+    return _no_start(ctx, tuple((f, ("node", f)) for f in ("server.js", "index.js", "main.js", "app.js")))
 
 
 def _node(ctx: _Ctx) -> _Recipe:
@@ -480,35 +661,41 @@ def _node(ctx: _Ctx) -> _Recipe:
         manifests: tuple[str, ...] = ()
     else:
         manifests = tuple(f for f in ctx.named("package.json", *_NODE_LOCKS, ".yarnrc.yml") if "/" not in f)
-    install = _node_install(ctx)
+    manager = _node_manager(ctx)
+    install = _node_install(ctx, manager)
     env: tuple[tuple[str, str], ...] = (("NODE_ENV", "production"),)
-    if "corepack" in install:
+    corepack = "corepack" in install
+    if corepack:
         # corepack keeps the package manager it fetched where the unprivileged user can read it
         env += (("COREPACK_HOME", "/opt/corepack"),)
-    argv = _start_argv(ctx) or _no_start(ctx, ("npm", "start"))
-    if member:
-        deps: tuple[Step, ...] = (Step(StepKind.COPY, (".", "."), comment="a workspace member: the whole "
-                                       "workspace, since installing needs every member's package.json"),
-                                  _run(install))
-    else:
-        deps = (*_copy(manifests, "./", comment="dependency manifests first: this layer is rebuilt only "
-                                                 "when they change"),
-                _run(install))
+    argv = _start_argv(ctx) or _node_fallback(ctx)
     app_dir = f"{_WORKDIR}/{member}" if member else _WORKDIR
     frameworks = set(ctx.service.frameworks)
     ro = not (frameworks & _WRITES_APP_DIR)
+    build_pkgs = ctx.needs.build + (_compilers(ctx, ("g++", "make", "python3"), ("g++", "make", "python3"))
+                                    if ctx.needs.compile else ())
+    compile_why = "node-gyp needs a compiler, make and python for native modules"
+    if ctx.source.build_script:
+        return _node_built(ctx, manager, manifests, env, argv, build_pkgs, compile_why, ro)
+
+    def deps_for(command: str) -> tuple[Step, ...]:
+        if member:
+            return (Step(StepKind.COPY, (".", "."), comment="a workspace member: the whole workspace, since "
+                         "installing needs every member's package.json"), _run(command))
+        return (*_copy(manifests, "./", comment="dependency manifests first: this layer is rebuilt only "
+                                                 "when they change"), _run(command))
+
+    deps = deps_for(install)
     if ctx.needs.compile:
-        build_pkgs = ctx.needs.build + _compilers(ctx, ("g++", "make", "python3"), ("g++", "make", "python3"))
         build = Stage("build", ctx.base, (
-            *_packages(ctx, build_pkgs, "node-gyp needs a compiler, make and python for native modules"),
-            _env(*env), _workdir(), *deps))
+            *_packages(ctx, build_pkgs, compile_why), _env(*env), _workdir(), *deps))
         carried: tuple[Step, ...]
         if member:
             carried = (Step(StepKind.COPY, ("/app", "/app"), from_stage="build"),)
         else:
             carried = (Step(StepKind.COPY, ("/app/node_modules", "./node_modules"), from_stage="build"),
                        Step(StepKind.COPY, (".", ".")))
-        if "corepack" in install:
+        if corepack:
             carried += (Step(StepKind.COPY, ("/opt/corepack", "/opt/corepack"), from_stage="build"),
                         _run("corepack enable"))
         run = Stage("runtime", ctx.base, (
@@ -522,6 +709,51 @@ def _node(ctx: _Ctx) -> _Recipe:
         *_packages(ctx, ctx.needs.run, "run-time libraries"),
         _user_create(_uid(ctx)), _env(*env), _workdir(), *steps))
     return _Recipe((run,), argv, read_only_ok=ro)
+
+
+def _node_built(ctx: _Ctx, manager: str, manifests: tuple[str, ...], env: tuple[tuple[str, str], ...],
+                argv: tuple[str, ...], build_pkgs: tuple[PinnedPackage, ...], compile_why: str,
+                ro: bool) -> _Recipe:
+    """package.json has a build script (next build, tsc, vite build): a build stage installs every
+    dependency, devDependencies included, runs the build of this one package, then drops the
+    devDependencies; the run stage receives the built tree with production dependencies only."""
+    member = ctx.member_dir
+    corepack = any(k == "COREPACK_HOME" for k, _ in env)
+    build_env = tuple((k, v) for k, v in env if k != "NODE_ENV")  # NODE_ENV=production skips devDependencies
+    script = ctx.source.build_script or ""
+    if member:
+        deps: tuple[Step, ...] = (
+            Step(StepKind.COPY, (".", "."), comment="a workspace member: the whole workspace, since installing "
+                 "needs every member's package.json"),
+            _run(_node_install(ctx, manager, dev=True), comment="every dependency: the build needs the "
+                 "devDependencies"))
+        build_steps: tuple[Step, ...] = (
+            _workdir(f"{_WORKDIR}/{member}"),
+            _run(f"NODE_ENV=production {_node_run_script(manager)}",
+                 comment=f"the package's build script ({script}), in its own directory"),
+            _workdir())
+    else:
+        deps = (*_copy(manifests, "./", comment="dependency manifests first: this layer is rebuilt only when "
+                                                 "they change"),
+                _run(_node_install(ctx, manager, dev=True), comment="every dependency: the build needs the "
+                     "devDependencies"),
+                Step(StepKind.COPY, (".", ".")))
+        build_steps = (_run(f"NODE_ENV=production {_node_run_script(manager)}",
+                            comment=f"the package's build script ({script})"),)
+    build = Stage("build", ctx.base, (
+        *_packages(ctx, build_pkgs, compile_why),
+        *((_env(*build_env),) if build_env else ()), _workdir(), *deps, *build_steps,
+        _run(_node_prune(manager), comment="production dependencies only, for the run stage")))
+    carried: tuple[Step, ...] = (Step(StepKind.COPY, ("/app", "/app"), from_stage="build",
+                                      comment="the built output and the production dependencies"),)
+    if corepack:
+        carried += (Step(StepKind.COPY, ("/opt/corepack", "/opt/corepack"), from_stage="build"),
+                    _run("corepack enable"))
+    run = Stage("runtime", ctx.base, (
+        *_packages(ctx, ctx.needs.run, "run-time libraries only"),
+        _user_create(_uid(ctx)), _env(*env), _workdir(), *carried,
+        *((_workdir(f"{_WORKDIR}/{member}"),) if member else ())))
+    return _Recipe((build, run), argv, read_only_ok=ro)
 
 
 def _go(ctx: _Ctx) -> _Recipe:
@@ -602,15 +834,41 @@ def _java(ctx: _Ctx) -> _Recipe:
         build_base = f"gradle:8-jdk{ctx.version}" + ("-alpine" if ctx.apk else "")
         manifests = tuple(f for f in ctx.named("build.gradle", "build.gradle.kts", "settings.gradle",
                                                  "settings.gradle.kts", "gradle.properties") if "/" not in f)
-        steps = (
-            _workdir("/src"),
-            *_copy(manifests, "./", comment="build files first: dependencies are fetched once"),
-            _run("gradle dependencies --no-daemon -q"),
-            Step(StepKind.COPY, (".", ".")),
-            _run("gradle bootJar --no-daemon -q -x test || gradle jar --no-daemon -q -x test"),
-            _run("mkdir -p /out && find build/libs -maxdepth 1 -name '*.jar' ! -name '*-plain.jar' "
-                 "-exec cp {} /out/app.jar ';'", comment="the runnable jar, not the -plain one"),
-        )
+        plugins = set(ctx.source.gradle_plugins)
+        fetch = (_workdir("/src"),
+                 *_copy(manifests, "./", comment="build files first: dependencies are fetched once"),
+                 _run("gradle dependencies --no-daemon -q"),
+                 Step(StepKind.COPY, (".", ".")))
+        if "org.springframework.boot" in plugins or (
+                "spring-boot" in ctx.service.frameworks and "application" not in plugins):
+            steps = (*fetch,
+                     _run("gradle bootJar --no-daemon -q -x test"),
+                     _run("mkdir -p /out && find build/libs -maxdepth 1 -name '*.jar' ! -name '*-plain.jar' "
+                          "-exec cp {} /out/app.jar ';'", comment="Spring Boot's runnable jar, not the -plain one"))
+        elif "application" in plugins:
+            # `gradle jar` makes a thin jar without Main-Class or dependencies: installDist lays out the
+            # jars and a start script, build/install/<project>/bin/<project>
+            # without settings.gradle naming it, the project is named after its directory: /src here
+            name = ctx.source.project_name or "src"
+            steps = (*fetch,
+                     _run("gradle installDist --no-daemon -q -x test",
+                          comment="the application plugin's layout: its jars and a start script"))
+            run = Stage("runtime", ctx.base, (
+                *_packages(ctx, ctx.needs.run, "run-time libraries only"),
+                _user_create(_uid(ctx)), _env(("JAVA_OPTS", "-XX:MaxRAMPercentage=75")), _workdir(),
+                Step(StepKind.COPY, (f"/src/build/install/{name}", f"/app/{name}"), from_stage="build")))
+            argv = _start_argv(ctx) or (f"/app/{name}/bin/{name}",)
+            return _Recipe((Stage("build", build_base, steps), run), argv)
+        else:
+            ctx.refuse("gradle-no-runnable-jar",
+                       f"{gradle[0]} applies neither the application plugin nor Spring Boot's, so the build "
+                       "makes no runnable jar",
+                       origin=Origin(posixpath.normpath(posixpath.join(ctx.context, gradle[0]))),
+                       hint="apply the application plugin (application { mainClass = ... }) or set start "
+                            f"in [services.{ctx.service.name}] of matrixhell.toml")
+            steps = (*fetch, _run("gradle jar --no-daemon -q -x test"),
+                     _run("mkdir -p /out && find build/libs -maxdepth 1 -name '*.jar' ! -name '*-plain.jar' "
+                          "-exec cp {} /out/app.jar ';'"))
     else:
         steps = (
             _workdir("/src"),
@@ -693,8 +951,9 @@ def _php(ctx: _Ctx) -> _Recipe:
         ]
     run_steps += [_workdir(), Step(StepKind.COPY, ("/app", "/app"), from_stage="build")]
     ports = _ports(ctx)
-    fallback = ("php", "-S", f"0.0.0.0:{ports[0][0] if ports else 8080}", "-t", "public")
-    argv = _start_argv(ctx) or _no_start(ctx, fallback)
+    listen = f"0.0.0.0:{ports[0][0] if ports else 8080}"
+    argv = _start_argv(ctx) or _no_start(ctx, (("public/index.php", ("php", "-S", listen, "-t", "public")),
+                                               ("index.php", ("php", "-S", listen, "-t", "."))))
     return _Recipe((Stage("composer", "composer:2", ()),
                     Stage("build", ctx.base, tuple(build_steps)),
                     Stage("runtime", ctx.base, tuple(run_steps))), argv,
@@ -710,7 +969,7 @@ def _ruby(ctx: _Ctx) -> _Recipe:
         env += (("BUNDLE_DEPLOYMENT", "1"),)
     deps = (*_copy(manifests, "./", comment="Gemfile first: gems are reinstalled only when it changes"),
             _run("bundle install && rm -rf /usr/local/bundle/cache"))
-    argv = _start_argv(ctx) or _no_start(ctx, ("bundle", "exec", "ruby", "app.rb"))
+    argv = _start_argv(ctx) or _no_start(ctx, (("app.rb", ("bundle", "exec", "ruby", "app.rb")),))
     ro = not (set(ctx.service.frameworks) & _WRITES_APP_DIR)
     if ctx.needs.compile:
         build_pkgs = ctx.needs.build + _compilers(ctx, ("build-essential",), ("build-base",))
@@ -888,13 +1147,24 @@ def build_spec(
     override: ServiceOverride | None = None,
     *,
     missing_packages: tuple[str, ...] = (),
+    source: SourceFacts | None = None,
+    strict: bool = True,
+    widen_context: bool = True,
 ) -> ImageSpec:
     """The image plan for ``service`` on ``target``.
 
     ``needs`` are the OS packages the knowledge layer resolved for the target (build and run apart);
     ``override`` is the user's ``[services.NAME]`` table merged over ``[defaults]``;
-    ``missing_packages`` names needed packages the override's base release lacks (for the warning).
+    ``missing_packages`` names needed packages the override's base release lacks (for the warning);
+    ``source`` is what the generator read of the service's own files (entry files, build script).
+
+    Raises :class:`NotGenerated` when the image could not run (its start names a server that is not
+    installed, a guessed entry file that does not exist), unless ``strict`` is False: then the
+    problem is a warning and the spec is made anyway (for services built by a Dockerfile of their own).
+    ``widen_context`` lets a Python service whose requirements include a file outside its directory
+    build from the directory holding both (not for a Dockerfile of the user's, which has its context).
     """
+    source = source or SourceFacts()
     needs = needs or SystemNeeds()
     override = override or ServiceOverride(service.name, Origin("?"))
     runtime = _runtime_of(service, target)
@@ -911,22 +1181,43 @@ def build_spec(
             base = slim_variant(planned)
         else:
             base = _default_run_base(runtime, version, target)
-    extra = tuple(PinnedPackage(n, needs.version_of(n)) for n in override.system_packages)
+    extra = tuple(PinnedPackage(n, needs.version_of(n), needs.exact_versions) for n in override.system_packages)
     if extra:
         needs = SystemNeeds(build=needs.build, run=needs.run + extra, compile=needs.compile,
-                            reasons=needs.reasons, known_versions=needs.known_versions)
+                            reasons=needs.reasons, known_versions=needs.known_versions,
+                            exact_versions=needs.exact_versions)
     context = _norm_dir(service.path)
     member_dir = None
+    widened: tuple[str, str, list[str]] | None = None
     root = _workspace_root(service, context) if runtime == "node" else None
     if root is not None:
         member_dir, context = posixpath.relpath(context, root) if context != "." else None, root
+    if runtime == "python" and widen_context:
+        # a requirements include outside the service directory (-r ../requirements/common.txt): build
+        # from the directory that holds both, or the include cannot be copied
+        outside = sorted({p.origin.path for p in service.packages
+                          if p.ecosystem is Ecosystem.PYPI and p.scope is Scope.MAIN and p.origin.path.endswith(".txt")
+                          and _relative(p.origin.path, context) is None})
+        if outside:
+            parent = _norm_dir(posixpath.commonpath([context, *(_dir_of(o) for o in outside)]))
+            if parent != "." and _relative(context, parent) is None:
+                parent = "."
+            member_dir = posixpath.relpath(context, parent)
+            widened = (context, parent, outside)
+            context = parent
     files = sorted({r for f in service.files if (r := _relative(f, context)) is not None})
     apk = target.distro == "alpine" or "alpine" in (parse_image_ref(base).tag or "")
     ctx = _Ctx(service, target, needs, override, context, tuple(files), apk, runtime, version, base,
-               planned_build=_planned_build(runtime, target.base_image), member_dir=member_dir)
+               planned_build=_planned_build(runtime, target.base_image), member_dir=member_dir,
+               source=source, strict=strict)
     detected = _ports(_Ctx(service, target, needs, ServiceOverride(service.name, Origin("?")), context,
                            tuple(files), apk, runtime, version, base))
     _check_override(ctx, detected, missing_packages)
+    if widened is not None:
+        own, parent, outside = widened
+        ctx.info("context-widened",
+                 f"{', '.join(outside)} is outside {own}: the image builds from {parent}, which holds both, "
+                 f"and copies {own} as the application", hint="the compose file builds from that context")
     recipe = _RECIPES[runtime](ctx)
     ports = _ports(ctx)
     low = sorted(n for n, _ in ports if n < 1024)

@@ -116,7 +116,10 @@ def make_service(name: str = "api", runtime: str = "python", spec: str = ">=3.11
                  files: tuple[str, ...] = (), ports: tuple[int, ...] = (), start: str | None = None,
                  argv: tuple[str, ...] = (), packages: tuple[object, ...] = (), env: tuple[str, ...] = (),
                  frameworks: tuple[str, ...] = (), compose: object = None, dockerfile: str | None = None,
-                 ) -> object:
+                 entry: bool = True) -> object:
+    """A service as the scan would report it.  Without a start command, ``entry`` adds the runtime's
+    conventional entry file (app.py, server.js, public/index.php, app.rb) to its files, so the recipe's
+    guessed start has a file to run; ``entry=False`` leaves the service without one."""
     from matrixhell.model import EnvVar, Origin, Port, RuntimeReq, Service, StartCommand
 
     path = name if path is None else path
@@ -124,6 +127,8 @@ def make_service(name: str = "api", runtime: str = "python", spec: str = ">=3.11
     starts = ()
     if start is not None or argv:
         starts = (StartCommand(o, "procfile-web", argv=argv, shell=start),)
+    elif entry and runtime in _ENTRY_FILES:
+        files = (*files, _ENTRY_FILES[runtime])
     return Service(
         name=name, path=path, languages=(runtime,),
         runtimes=(RuntimeReq(runtime, spec, spec, "manifest", o),) if spec else (),
@@ -133,6 +138,9 @@ def make_service(name: str = "api", runtime: str = "python", spec: str = ">=3.11
         env=tuple(EnvVar(k, o) for k in env), frameworks=frameworks, compose=compose,  # type: ignore[arg-type]
         dockerfile=dockerfile,
     )
+
+
+_ENTRY_FILES = {"python": "app.py", "node": "server.js", "php": "public/index.php", "ruby": "app.rb"}
 
 
 def make_target(runtime: str = "python", version: str = "3.11.9", *, distro: str = "debian",
