@@ -255,6 +255,24 @@ def _runtime_eol() -> Any:
         return None
 
 
+def judged_date() -> date:
+    """The date end-of-life is judged on: MATRIXHELL_TODAY (YYYY-MM-DD) when set, so a CI gate or a
+    test suite gives the same verdicts every day, else the clock."""
+    import os
+
+    raw = os.environ.get("MATRIXHELL_TODAY", "").strip()
+    if not raw:
+        return date.today()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        from matrixhell.errors import ConfigError
+
+        raise ConfigError(
+            f"MATRIXHELL_TODAY={raw!r} is not a date", hint="write it as YYYY-MM-DD, or unset it"
+        ) from None
+
+
 def load_knowledge(catalog: CatalogLike | None = None, provider: Any = None, *, today: date | None = None) -> Knowledge:
     """The real knowledge: the shipped catalog and offline index unless others are given."""
     if catalog is None:
@@ -277,7 +295,7 @@ def load_knowledge(catalog: CatalogLike | None = None, provider: Any = None, *, 
         versions_of=facts.versions_of if facts else None,
         has_wheel=facts.has_wheel if facts else None,
         resolve=facts.resolve if facts else None,
-        today=today or date.today(),
+        today=today or judged_date(),
         runtime_eol=_runtime_eol(),
     )
 

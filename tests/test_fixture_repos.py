@@ -5,12 +5,16 @@ languages, winning runtime with its origin, ports, start command, direct package
 finding codes with their origins; the directories not taken; the conflicts the analysis names (kind,
 severity, subjects) and the environments it groups the services into. Regenerate after
 a deliberate change with MATRIXHELL_UPDATE_EXPECTED=1 and review the diff.
+
+The analysis judges end-of-life on a fixed date (JUDGED_ON), so the expectations do not move as
+runtimes and releases reach their end.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +27,7 @@ from matrixhell.model import ScanResult, Scope, ServiceKind
 
 REPOS = Path(__file__).resolve().parents[1] / "fixtures" / "repos"
 CASES = sorted(p.name for p in REPOS.iterdir() if p.is_dir())
+JUDGED_ON = date(2026, 12, 1)
 
 
 def project(result: ScanResult) -> dict[str, Any]:
@@ -43,7 +48,7 @@ def project(result: ScanResult) -> dict[str, Any]:
         entry["ports"] = sorted({p.number for p in s.ports})
         services[s.name] = entry
     findings = sorted({(f.code, str(f.origin) if f.origin else "") for f in result.all_findings()})
-    plan = analyze(result).plan
+    plan = analyze(result, today=JUDGED_ON).plan
     conflicts = sorted({(c.kind, c.severity.value, *sorted(c.subjects)) for c in plan.conflicts})
     return {
         "services": services,
