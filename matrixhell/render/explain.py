@@ -33,6 +33,8 @@ _CONCLUSIONS = {
     "no-runtime-release": "no known base image runs {s}",
     "eol-release": "{s} runs only where security updates have stopped",
     "from-lacks-lib": "the Dockerfile of {s} does not build as written",
+    "eol-runtime": "{s} runs on a runtime line that no longer gets fixes",
+    "builds-from-sdist": "{s} compiles a package that another release installs as a wheel",
 }
 
 

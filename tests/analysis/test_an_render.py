@@ -263,3 +263,12 @@ def test_plan_text_of_a_repo_with_nothing_to_build_says_so() -> None:
     plan = make_plan((), (), make_context((), knowledge()).view)
     text = plan_text(plan)
     assert text.startswith("no built services to plan") and "0 environments" not in text
+
+
+def test_every_service_rule_has_a_conclusion_of_its_own() -> None:
+    """A new inside-a-service rule must say in words what it means, not "X has a conflict"."""
+    from matrixhell.conflicts.registry import rules
+    from matrixhell.render.explain import _CONCLUSIONS
+
+    missing = [r.kind for r in rules() if r.scope == "service" and r.kind not in _CONCLUSIONS]
+    assert missing == []
