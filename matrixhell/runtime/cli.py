@@ -24,6 +24,9 @@ commands:
   run [--bundle DIR] [--detach] [--pid-file F] [--console-socket S] ID
                                                   create + start, wait for the exit status
   state ID                                        print the state as JSON
+  exec [--tty] [--detach] [--env K=V]... [--cwd DIR] [--user UID[:GID]] [--pid-file F] ID CMD...
+  exec [--tty] [--detach] [--pid-file F] --process FILE ID
+                                                  run another process in the container's namespaces
   kill [--all] ID [SIGNAL]                        send SIGNAL (default SIGTERM)
   delete [--force] ID                             remove a stopped (or with --force any) container
   list [--format table|json] [-q]                 list containers
@@ -41,12 +44,15 @@ _COMMANDS: dict[str, tuple[set[str], set[str], tuple[int, int]]] = {
     "start": (set(), set(), (1, 1)),
     "run": ({"--detach", "-d"}, {"--bundle", "-b", "--pid-file", "--console-socket"}, (1, 1)),
     "state": (set(), set(), (1, 1)),
+    "exec": ({"--tty", "-t", "--detach", "-d"},
+             {"--env", "-e", "--cwd", "--user", "-u", "--process", "-p", "--pid-file"}, (1, 1 << 30)),
     "kill": ({"--all", "-a"}, set(), (1, 2)),
     "delete": ({"--force", "-f"}, set(), (1, 1)),
     "list": ({"-q", "--quiet"}, {"--format", "-f"}, (0, 0)),
     "supervisor": (set(), {"--socket"}, (0, 0)),
 }
-_ALIASES = {"-b": "--bundle", "-d": "--detach", "-a": "--all", "-q": "--quiet"}
+_ALIASES = {"-b": "--bundle", "-d": "--detach", "-a": "--all", "-q": "--quiet", "-t": "--tty", "-e": "--env",
+            "-u": "--user", "-p": "--process"}
 
 
 class _Args:
@@ -56,6 +62,7 @@ class _Args:
         self.flags: set[str] = set()
         self.opts: dict[str, str] = {}
         self.pos: list[str] = []
+        self.env: list[str] = []  # exec's repeatable --env
 
 
 def _usage_error(msg: str) -> RtError:
@@ -89,6 +96,12 @@ def _parse(argv: list[str]) -> _Args:
             a.command = tok
             continue
         flags, opts, _ = _COMMANDS[a.command]
+        if a.command == "exec" and a.pos:  # after the ID: the command and its own arguments, verbatim
+            a.pos.append(tok)
+            continue
+        if a.command == "exec" and tok == "--":
+            a.pos.extend(it)
+            break
         if tok in ("-h", "--help"):
             a.command = "help"
             return a
@@ -101,7 +114,10 @@ def _parse(argv: list[str]) -> _Args:
                 if nxt is None:
                     raise _usage_error(f"{name} needs a value")
                 val = nxt
-            a.opts[_ALIASES.get(name, name)] = val
+            if a.command == "exec" and name in ("--env", "-e"):
+                a.env.append(val)
+            else:
+                a.opts[_ALIASES.get(name, name)] = val
         elif tok in flags:
             if a.command == "delete" and tok == "-f":
                 tok = "--force"
@@ -114,7 +130,8 @@ def _parse(argv: list[str]) -> _Args:
         raise _usage_error("no command given")
     lo, hi = _COMMANDS[a.command][2]
     if not lo <= len(a.pos) <= hi:
-        raise _usage_error(f"{a.command}: expected {'an ID' if lo == hi == 1 else f'{lo}-{hi} arguments'}"
+        want = "an ID" if lo == 1 and hi in (1, 1 << 30) else f"{lo}-{hi} arguments"
+        raise _usage_error(f"{a.command}: expected {want}"
                            + (f", got {len(a.pos)}" if a.pos else ""))
     return a
 
@@ -158,6 +175,12 @@ def _main(argv: list[str]) -> int:
 
         _out(dumps(state(root, a.pos[0]), indent=2))
         return 0
+    if cmd == "exec":
+        from .execute import exec_in
+
+        return exec_in(root, a.pos[0], a.pos[1:], env=a.env, cwd=a.opts.get("--cwd"), user=a.opts.get("--user"),
+                       tty="--tty" in a.flags, process_file=a.opts.get("--process"),
+                       detach="--detach" in a.flags, pid_file=a.opts.get("--pid-file"))
     if cmd == "kill":
         from .lifecycle import kill, parse_signal
 

@@ -392,3 +392,23 @@ def _owned_by(pid: str, uid: int) -> bool:
         return os.stat(f"/proc/{pid}").st_uid == uid
     except OSError:
         return False
+
+
+def test_rootless_exec_joins_the_user_namespace(u: AsUser, pub_rootfs: Path) -> None:
+    b = u.bundle(pub_rootfs, "ex", lambda c: c["process"].update(
+        args=["/bin/sh", "-c", "trap 'exit 0' TERM; while :; do sleep 0.05; done"]))
+    res = u.cmd("run", "--detach", "--bundle", str(b), "rl14", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                capture_output=False)
+    assert res.returncode == 0
+    res = u.cmd("exec", "rl14", "/probe.sh")
+    assert res.returncode == 0, res.stderr
+    r = parse_probe(res.stdout)
+    assert r["uid"] == "0" and int(r["pid"]) > 1
+    assert r["uid_map"].split() == ["0", str(u.pw.pw_uid), "1;"] and r["setgroups"] == "deny"
+    assert r["CapEff"] == "0000000020000420" and r["NoNewPrivs"] == "1" and r["Seccomp"] == "2"
+    assert r["fds"] == "0,1,2,3,"
+    assert u.cmd("exec", "rl14", "sh", "-c", "exit 9").returncode == 9
+    res = u.cmd("exec", "--user", "5", "rl14", "true")
+    assert res.returncode == 3 and "process.user.uid: 5 is not mapped" in res.stderr
+    assert u.cmd("delete", "--force", "rl14").returncode == 0
+    assert not (u.root / "rl14").exists()
