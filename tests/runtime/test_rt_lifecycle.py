@@ -46,9 +46,10 @@ def test_create_blocks_before_exec_and_start_releases(rt: Runtime, bundle: Bundl
     assert not (out / "flag").exists()  # nothing ran yet
     rt.cmd("start", cid, check=True)
     deadline = time.monotonic() + 30
-    while not (out / "flag").exists() and time.monotonic() < deadline:
+    # the shell creates the file before it writes into it: wait for the content, not the name
+    while not ((out / "flag").exists() and (out / "flag").read_text() == "started\n"):
+        assert time.monotonic() < deadline, "the started container never wrote its flag"
         time.sleep(0.01)
-    assert (out / "flag").read_text() == "started\n"
     while _state(rt, cid)["status"] != "stopped" and time.monotonic() < deadline:
         time.sleep(0.01)
     assert _state(rt, cid)["status"] == "stopped"
