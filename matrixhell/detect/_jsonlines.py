@@ -65,39 +65,40 @@ def _index(text: str, max_depth: int) -> dict[Path, int]:
         state[1] = pos
         return state[0]
 
-    def ws(pos: int) -> int:
-        m = _WS.match(text, pos)
-        return m.end() if m else pos
+    # _WS matches the empty string too: ws(pos) is one C call, never None
+    ws = _WS.match
 
     def value(pos: int, path: Path) -> int:
-        pos = ws(pos)
+        pos = ws(text, pos).end()  # type: ignore[union-attr]
         c = text[pos : pos + 1]
-        if len(path) >= max_depth or c not in ("{", "["):
+        if len(path) >= max_depth or (c != "{" and c != "["):
             return int(_scan_once(text, pos)[1])
-        pos = ws(pos + 1)
+        pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
         if c == "{":
             if text[pos] == "}":
                 return pos + 1
             while True:
                 key, after = _scan_once(text, pos)
                 p = (*path, key)
-                lines.setdefault(p, line_at(pos))
-                pos = ws(after)
+                if p not in lines:
+                    lines[p] = line_at(pos)
+                pos = ws(text, after).end()  # type: ignore[union-attr]
                 pos = value(pos + 1, p)  # past the ':'
-                pos = ws(pos)
+                pos = ws(text, pos).end()  # type: ignore[union-attr]
                 if text[pos] == "}":
                     return pos + 1
-                pos = ws(pos + 1)  # past the ','
+                pos = ws(text, pos + 1).end()  # type: ignore[union-attr]  # past the ','
         if text[pos] == "]":
             return pos + 1
         i = 0
         while True:
             p = (*path, i)
-            lines.setdefault(p, line_at(pos))
-            pos = ws(value(pos, p))
+            if p not in lines:
+                lines[p] = line_at(pos)
+            pos = ws(text, value(pos, p)).end()  # type: ignore[union-attr]
             if text[pos] == "]":
                 return pos + 1
-            pos = ws(pos + 1)
+            pos = ws(text, pos + 1).end()  # type: ignore[union-attr]
             i += 1
 
     with contextlib.suppress(IndexError, StopIteration, ValueError):  # only valid JSON gets here
