@@ -684,8 +684,8 @@ def plan_files(
             if service.name in only:
                 findings.append(Finding(
                     "image-only-service", Severity.INFO,
-                    f"{service.name} runs the image {service.image or '(unnamed)'}: there is nothing to build, "
-                    "so no Dockerfile is written for it", service=service.name,
+                    f"runs the image {service.image or '(unnamed)'}: there is nothing to build, so no "
+                    "Dockerfile is written for it", service=service.name,
                     hint="it appears in the compose file of a full run"))
     for name in only:
         if name in skipped:
@@ -849,8 +849,8 @@ def generate(
     scan = scan_repo(HideGenerated(FsRepoView(root)), reporter=rep)
     if not scan.services:
         raise InputError(f"no services found in {path}: nothing was generated", code="no-services",
-                         hint="point generate at a repository with a manifest (requirements.txt, package.json, "
-                              "go.mod...) or a compose file")
+                         hint="point generate at a repository whose services have a manifest, such as "
+                              "requirements.txt, package.json or go.mod, or a compose file")
     overrides = load_overrides(root)
     rep.step("planning")
     plan = (plan_fn or _analyzer_plan)(scan)

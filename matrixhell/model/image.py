@@ -44,8 +44,9 @@ class PinnedPackage:
 
         - apt, an exact Debian version ``[epoch:]upstream[-revision]``: the epoch and the upstream major
           as a glob, ``gcc=4:14.*``, ``libpq5=17.*``; glibc's packages keep the upstream version the
-          plan chose the release for, ``libc6-dev=2.41-*``.  A version known only to upstream
-          precision (``exact`` False) is not pinned: its epoch is unknown, and a pin without it fails.
+          plan chose the release for, ``libc6-dev=2.41-*``.  Not pinned: a version known only to
+          upstream precision (``exact`` False: its epoch is unknown, and a pin without it fails) and a
+          version with no dotted major (ca-certificates' dates move within a release).
         - apk: the fuzzy operator on the upstream major.minor the catalog names, ``libpq~16``,
           ``libxml2~2.12`` (apk versions have no epoch; the ``-rN`` suffix and the patch level move).
 
@@ -80,9 +81,11 @@ def _apt_pin(name: str, version: str | None) -> str:
     if name in _GLIBC_PACKAGES and m.group("rev") is not None:
         return f"={epoch}{upstream}-*"
     lead = _LEADING.match(upstream)
-    if lead is None:
+    if lead is None or lead.group(2) is None:
+        # no major to keep: a date-versioned package (ca-certificates 20250419) takes a new upstream
+        # within a release, so any pin of it breaks
         return ""
-    return f"={epoch}{lead.group(1)}{'.*' if lead.group(2) else '*'}"
+    return f"={epoch}{lead.group(1)}.*"
 
 
 def _apk_pin(version: str | None) -> str:
