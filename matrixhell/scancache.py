@@ -97,9 +97,10 @@ def background_write_allowed(reads: int) -> bool:
         return False
     if os.environ.get("MATRIXHELL_JOBS", "").strip() == "1":
         return False
-    import threading
+    import _thread
 
-    return threading.active_count() == 1
+    # no thread started through _thread (threading's are), asked without importing threading
+    return _thread._count() == 0
 
 
 def cache_enabled(flag: bool | None = None) -> bool:

@@ -542,9 +542,15 @@ def _can_fork() -> bool:
         return False
     if os.environ.get("MATRIXHELL_JOBS", "").strip() == "1":
         return False
-    import threading
+    return _no_other_thread()
 
-    return threading.active_count() == 1
+
+def _no_other_thread() -> bool:
+    """No thread but this one: none started through _thread, which threading's threads are, so a scan
+    need not import threading to ask (threading.active_count() == 1 whenever this holds)."""
+    import _thread
+
+    return _thread._count() == 0
 
 
 class _ReadBuffer(Reporter):
