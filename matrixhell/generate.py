@@ -353,19 +353,26 @@ def source_facts(service: Service, read: ReadFn) -> SourceFacts:
                 package_name = data["name"]
     plugins: set[str] = set()
     project = None
+    has_gradle = False
     for name in ("build.gradle.kts", "build.gradle"):
         gradle = read(_join(base, name))
         if gradle is None:
             continue
+        has_gradle = True
         if _GRADLE_APPLICATION.search(gradle):
             plugins.add("application")
         if _GRADLE_SPRING.search(gradle):
             plugins.add("org.springframework.boot")
-    for name in ("settings.gradle.kts", "settings.gradle"):
-        settings = read(_join(base, name))
-        if settings is not None and (m := _GRADLE_ROOT_NAME.search(settings)):
+    gradle_files: list[str] = []
+    for name in ("settings.gradle.kts", "settings.gradle", "gradle.properties"):
+        text = read(rel := _join(base, name))
+        if text is None:
+            continue
+        gradle_files.append(rel)  # the build reads them before the source is copied
+        if project is None and name.startswith("settings") and (m := _GRADLE_ROOT_NAME.search(text)):
             project = m.group(1)
-            break
+    if has_gradle:
+        present += tuple(gradle_files)
     return SourceFacts(present, build_script, package_name, tuple(sorted(plugins)), project)
 
 

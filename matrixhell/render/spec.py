@@ -832,8 +832,10 @@ def _java(ctx: _Ctx) -> _Recipe:
     build_base = ctx.planned_build or _build_base("java", ctx.version, ctx.target, ctx.base)
     if gradle and not ctx.has("pom.xml"):
         build_base = f"gradle:8-jdk{ctx.version}" + ("-alpine" if ctx.apk else "")
-        manifests = tuple(f for f in ctx.named("build.gradle", "build.gradle.kts", "settings.gradle",
-                                                 "settings.gradle.kts", "gradle.properties") if "/" not in f)
+        names = ("build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts", "gradle.properties")
+        found = {r for f in ctx.source.present if (r := _relative(f, ctx.context)) is not None}
+        manifests = tuple(sorted({f for f in ctx.named(*names) if "/" not in f}
+                                 | {f for f in found if "/" not in f and f in names}))
         plugins = set(ctx.source.gradle_plugins)
         fetch = (_workdir("/src"),
                  *_copy(manifests, "./", comment="build files first: dependencies are fetched once"),

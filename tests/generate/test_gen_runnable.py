@@ -224,6 +224,8 @@ def test_the_gradle_application_plugin_runs_its_install_layout(tmp_path: Path) -
     assert any("gradle installDist" in r for r in _runs(spec.stages[0]))
     assert not any("gradle jar" in r for r in _runs(spec.stages[0])), "a thin jar has no Main-Class"
     assert spec.cmd == ("/app/notifier/bin/notifier",)
+    first = next(s for s in spec.stages[0].steps if s.kind is StepKind.COPY)
+    assert first.args == ("build.gradle.kts", "settings.gradle.kts", "./"), "settings name the project"
     assert any(s.kind is StepKind.COPY and s.args == ("/src/build/install/notifier", "/app/notifier")
                for s in spec.final.steps)
     _lint(spec, tmp_path)
@@ -256,6 +258,7 @@ def test_gradle_plugins_are_read_from_the_build_file() -> None:
             "s/build.gradle": "plugins {\n  id 'org.springframework.boot' version '3.3.0'\n}\n"}.get
     n = source_facts(Service("n", "n"), read)
     assert n.gradle_plugins == ("application",) and n.project_name == "notify"
+    assert "n/settings.gradle.kts" in n.present, "the build's settings are copied with the build file"
     assert source_facts(Service("s", "s"), read).gradle_plugins == ("org.springframework.boot",)
 
 
