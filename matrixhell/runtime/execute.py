@@ -32,7 +32,7 @@ from .errors import EXIT_CONFIG, EXIT_CONTAINER_FAILED, EXIT_STATE, EXIT_SYSTEM,
 from .jsonio import JsonError, loads
 from .state import State
 
-__all__ = ["exec_in"]
+__all__ = ["Execed", "exec_in", "spawn_exec"]
 
 _PR_SET_DUMPABLE = 4
 _PR_SET_CHILD_SUBREAPER = 36
@@ -60,22 +60,21 @@ def _read_json(path: str, what: str) -> object:
 
 
 def _process(raw_cfg: dict[str, object], args: list[str], env: list[str], cwd: str | None, user: str | None,
-             tty: bool, process_file: str | None) -> Process:
+             tty: bool, given: object, given_name: str) -> Process:
+    """The container's process object with the overrides: `given` (a process object from `given_name`,
+    e.g. --process FILE) replaces the fields it names; otherwise args, terminal, env, cwd and user."""
     base = raw_cfg.get("process")
     merged: dict[str, object] = dict(base) if isinstance(base, dict) else {}
-    where = "process"
-    if process_file is not None:
-        given = _read_json(process_file, "process file")
+    if given is not None:
         if not isinstance(given, dict):
-            raise RtError(process_file, "must hold a JSON object (a runtime-spec process)", EXIT_CONFIG)
+            raise RtError(given_name, "must hold a JSON object (a runtime-spec process)", EXIT_CONFIG)
         merged.update(given)
-        where = f"{process_file}: process"
     else:
         merged["args"] = list(args)
         merged["terminal"] = tty
         if env:
             for item in env:
-                if "=" not in item or item.startswith("="):
+                if not isinstance(item, str) or "=" not in item or item.startswith("="):
                     raise RtError("--env", f"must be NAME=VALUE, got {item!r}", EXIT_USAGE)
             keys = {e.split("=", 1)[0] for e in env}
             old = merged.get("env")
@@ -98,9 +97,9 @@ def _process(raw_cfg: dict[str, object], args: list[str], env: list[str], cwd: s
     try:
         return parse_process(merged, notes)
     except RtError as e:
-        if where == "process":
+        if given is None:
             raise
-        raise RtError(f"{process_file}: {e.where}", e.message, e.code) from None
+        raise RtError(f"{given_name}: {e.where}", e.message, e.code) from None
 
 
 def _check_mapped(cfg: Config, p: Process) -> None:
@@ -137,32 +136,41 @@ def _open_namespaces(pid: int) -> list[tuple[str, int, int]]:
     return out
 
 
-def exec_in(root: str, cid: str, args: list[str], env: list[str] | None = None, cwd: str | None = None,
-            user: str | None = None, tty: bool = False, process_file: str | None = None, detach: bool = False,
-            pid_file: str | None = None) -> int:
-    """Run a process in container `cid`; returns its exit status (128+N when killed by signal N), or 0
-    once it runs with detach."""
+class Execed:
+    """A process exec'd into a container, as seen by the runtime that started it (its parent)."""
+
+    __slots__ = ("console", "pid")
+
+    def __init__(self, pid: int, console: int | None) -> None:
+        self.pid = pid
+        self.console = console
+
+
+def spawn_exec(root: str, cid: str, args: list[str], env: list[str] | None = None, cwd: str | None = None,
+               user: str | None = None, tty: bool = False, process: object = None, process_name: str = "",
+               stdio: tuple[int, int, int] | None = None) -> Execed:
+    """Start a process in container `cid` and return once it has exec'd. The caller must be a child
+    subreaper (the process becomes its child) and reaps it. `process`: a process object (from
+    `process_name`) replacing fields of the container's; `stdio`: fds for 0-2 instead of ours."""
     st = State.load(root, cid)
-    status = st.status()
-    if status == "stopped":
+    if st.status() == "stopped":
         raise RtError("id", f"container {cid!r} is stopped: nothing to exec into", EXIT_STATE)
-    if process_file is None and not args:
+    if process is None and not args:
         raise RtError("usage", "exec: expected a command after the ID (or --process FILE)", EXIT_USAGE)
     raw = _read_json(st.config_copy, "config.json of the container (was it created by this runtime?)")
     if not isinstance(raw, dict):
         raise RtError(st.config_copy, "must hold a JSON object", EXIT_CONFIG)
     cfg = parse_config(raw, st.bundle)
-    p = _process(raw, args, env or [], cwd, user, tty, process_file)
+    p = _process(raw, args, env or [], cwd, user, tty, process, process_name)
     _check_mapped(cfg, p)
-    if detach and p.terminal:
-        raise RtError("--tty", "a detached exec cannot relay a terminal", EXIT_USAGE)
     prog = None
     if cfg.seccomp is not None:
         from .seccomp import cached_program
 
         prog = cached_program(cfg.seccomp, os.path.join(root, ".seccomp-cache"))
     # everything X needs, imported while the host's library is reachable
-    from . import caps, process  # noqa: F401
+    from . import caps  # noqa: F401
+    from .process import check_cwd as _loaded  # noqa: F401  (the module X uses)
 
     if prog is not None:
         from . import seccomp  # noqa: F401
@@ -177,22 +185,8 @@ def exec_in(root: str, cid: str, args: list[str], env: list[str] | None = None, 
 
         console_pair = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     _libc.prctl(_PR_SET_DUMPABLE, 0)
-    _libc.prctl(_PR_SET_CHILD_SUBREAPER, 1)
     nss = _open_namespaces(st.pid)
     pids: list[int] = []
-    target: list[int] = []
-    pending: list[int] = []
-
-    def forward(signum: int, _frame: object) -> None:
-        if not target:
-            pending.append(signum)
-            return
-        try:  # noqa: SIM105 (contextlib costs start-up time)
-            os.kill(target[0], signum)
-        except ProcessLookupError:
-            pass
-
-    old = {} if detach else {s: signal.signal(s, forward) for s in _FORWARD}
     try:
         if not st.alive():  # the namespaces opened are those of the process the state names
             raise RtError("id", f"container {cid!r} stopped", EXIT_STATE)
@@ -200,7 +194,7 @@ def exec_in(root: str, cid: str, args: list[str], env: list[str] | None = None, 
         pid_e = os.fork()
         if pid_e == 0:
             os.close(r)
-            _intermediate(st, nss, p, cfg, prog, w, console_pair)
+            _intermediate(st, nss, p, cfg, prog, w, console_pair, stdio)
         pids.append(pid_e)
         os.close(w)
         for _n, _f, fd in nss:
@@ -229,23 +223,7 @@ def exec_in(root: str, cid: str, args: list[str], env: list[str] | None = None, 
                 _raise_from(msg, "exec")
         finally:
             os.close(r)
-        if pid_file:
-            from .lifecycle import _write_pid_file
-
-            _write_pid_file(pid_file, pid_x)
-        if detach:
-            return 0
-        target.append(pid_x)
-        for signum in pending:
-            forward(signum, None)
-        if console is not None:
-            from .terminal import relay
-
-            relay(console, pid_x)
-        _, wstatus = os.waitpid(pid_x, 0)
-        pids.remove(pid_x)
-        code = os.waitstatus_to_exitcode(wstatus)
-        return 128 - code if code < 0 else code
+        return Execed(pid_x, console)
     except BaseException:
         for pid in pids:
             try:
@@ -257,12 +235,66 @@ def exec_in(root: str, cid: str, args: list[str], env: list[str] | None = None, 
     finally:
         for _n, _f, fd in nss:
             os.close(fd)
+        if console_pair is not None:
+            for sock in console_pair:
+                sock.close()
+
+
+def exec_in(root: str, cid: str, args: list[str], env: list[str] | None = None, cwd: str | None = None,
+            user: str | None = None, tty: bool = False, process_file: str | None = None, detach: bool = False,
+            pid_file: str | None = None) -> int:
+    """The `exec` command: run a process in container `cid`; returns its exit status (128+N when killed
+    by signal N), or 0 once it runs with detach."""
+    given = _read_json(process_file, "process file") if process_file is not None else None
+    if detach and (tty or (isinstance(given, dict) and given.get("terminal"))):
+        raise RtError("--tty", "a detached exec cannot relay a terminal", EXIT_USAGE)
+    _libc.prctl(_PR_SET_CHILD_SUBREAPER, 1)
+    target: list[int] = []
+    pending: list[int] = []
+
+    def forward(signum: int, _frame: object) -> None:
+        if not target:
+            pending.append(signum)
+            return
+        try:  # noqa: SIM105 (contextlib costs start-up time)
+            os.kill(target[0], signum)
+        except ProcessLookupError:
+            pass
+
+    old = {} if detach else {s: signal.signal(s, forward) for s in _FORWARD}
+    try:
+        x = spawn_exec(root, cid, args, env, cwd, user, tty, given, process_file or "")
+        if pid_file:
+            from .lifecycle import _write_pid_file
+
+            _write_pid_file(pid_file, x.pid)
+        if detach:
+            return 0
+        target.append(x.pid)
+        for signum in pending:
+            forward(signum, None)
+        try:
+            if x.console is not None:
+                from .terminal import relay
+
+                relay(x.console, x.pid)
+            _, wstatus = os.waitpid(x.pid, 0)
+        except BaseException:
+            try:
+                os.kill(x.pid, signal.SIGKILL)
+                os.waitpid(x.pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            raise
+        code = os.waitstatus_to_exitcode(wstatus)
+        return 128 - code if code < 0 else code
+    finally:
         for s, h in old.items():
             signal.signal(s, h)
 
 
 def _intermediate(st: State, nss: list[tuple[str, int, int]], p: Process, cfg: Config, prog: bytes | None,
-                  wfd: int, console_pair: object) -> None:
+                  wfd: int, console_pair: object, stdio: tuple[int, int, int] | None) -> None:
     from .container import _error_msg, _send
 
     try:
@@ -290,7 +322,7 @@ def _intermediate(st: State, nss: list[tuple[str, int, int]], p: Process, cfg: C
         last_cap = caps.read_last_cap()
         pid = os.fork()
         if pid == 0:
-            _process_x(p, cfg, prog, wfd, console_pair, denied, last_cap)
+            _process_x(p, cfg, prog, wfd, console_pair, denied, last_cap, stdio)
         _send(wfd, f"P{pid}")
         os._exit(0)
     except BaseException as e:
@@ -301,11 +333,15 @@ def _intermediate(st: State, nss: list[tuple[str, int, int]], p: Process, cfg: C
 
 
 def _process_x(p: Process, cfg: Config, prog: bytes | None, wfd: int, console_pair: object, denied: bool,
-               last_cap: int) -> None:
+               last_cap: int, stdio: tuple[int, int, int] | None) -> None:
     from . import caps, process
     from .container import _error_msg, _send
 
     try:
+        if stdio is not None:
+            for i, fd in enumerate(stdio):
+                if fd != i:
+                    os.dup2(fd, i)
         keep = [wfd]
         if console_pair is not None:
             assert isinstance(console_pair, tuple)

@@ -23,6 +23,7 @@ class FakeSupervisorClient:
         self.calls: list[tuple[str, str]] = []
         self._containers: dict[str, dict[str, object]] = {}
         self._next_pid = 1000
+        self._execs: dict[int, int] = {}
 
     def _err(self, e: RtError) -> SupervisorError:
         return SupervisorError(e.where, e.message, e.code)
@@ -64,6 +65,26 @@ class FakeSupervisorClient:
     def run(self, bundle: str, cid: str, stdio: tuple[int, int, int] | None = None) -> int:
         self.start(bundle, cid, stdio, remove=True)
         return self.wait(cid)
+
+    def exec(self, cid: str, args: list[str] | None = None, env: list[str] | None = None, cwd: str | None = None,
+             user: str | None = None, process: dict[str, object] | None = None,
+             stdio: tuple[int, int, int] | None = None) -> int:
+        """A process "exec'd" into a running container; it exits 0 (see wait_exec)."""
+        self.calls.append(("exec", cid))
+        c = self._get(cid)
+        if c["status"] != "running":
+            raise SupervisorError("id", f"container {cid!r} is stopped: nothing to exec into", EXIT_STATE)
+        if not args and process is None:
+            raise SupervisorError("usage", "exec: expected a command after the ID (or --process FILE)", 2)
+        self._next_pid += 1
+        self._execs[self._next_pid] = 0
+        return self._next_pid
+
+    def wait_exec(self, pid: int) -> int:
+        self.calls.append(("wait_exec", str(pid)))
+        if pid not in self._execs:
+            raise SupervisorError("pid", f"no process {pid!r} exec'd by this supervisor", EXIT_NOT_FOUND)
+        return self._execs.pop(pid)
 
     def kill(self, cid: str, sig: int = 15) -> None:
         self.calls.append(("kill", cid))

@@ -5,6 +5,10 @@ Protocol: JSON lines over a unix stream socket, one reply line per request, in o
   {"op": "start", "id": ID, "bundle": DIR, "stdio": true|false, "remove": true|false}
         -> {"ok": true, "pid": PID}        (stdio: the request carries 3 fds via SCM_RIGHTS)
   {"op": "wait", "id": ID}   -> {"ok": true, "status": N}   (replies when the container exits)
+  {"op": "exec", "id": ID, "args": [...], "env": [K=V...], "cwd": D, "user": "UID[:GID]",
+   "process": {...}, "stdio": bool} -> {"ok": true, "pid": PID}  (a new process in the container, as
+        `matrixhell-runtime exec`; "process" replaces fields of the container's process instead)
+  {"op": "wait", "pid": PID} -> {"ok": true, "status": N}   (replies when that exec'd process exits)
   {"op": "kill", "id": ID, "signal": N} -> {"ok": true}
   {"op": "delete", "id": ID, "force": bool} -> {"ok": true}
   {"op": "list"} -> {"ok": true, "containers": [{"id", "pid", "status", "exit", "waiters"}]}
@@ -39,6 +43,14 @@ class _Container:
         self.waiters: list[_Conn] = []
 
 
+class _Exec:
+    __slots__ = ("status", "waiters")
+
+    def __init__(self) -> None:
+        self.status: int | None = None
+        self.waiters: list[_Conn] = []
+
+
 class _Conn:
     __slots__ = ("buf", "fds", "sock")
 
@@ -61,6 +73,7 @@ class _Server:
         self.sel = selectors.DefaultSelector()
         self.containers: dict[str, _Container] = {}
         self.by_pid: dict[int, _Container] = {}
+        self.execs: dict[int, _Exec] = {}
         self.configs: dict[str, tuple[tuple[int, int], Config]] = {}
         self.running = True
         self.shutdown_waiters: list[_Conn] = []
@@ -104,7 +117,7 @@ class _Server:
                     os.kill(launched.pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
-                os.waitpid(launched.pid, 0)
+                self._wait_for(launched.pid)
                 destroy(launched)
                 raise
             c = _Container(cid, launched, bool(req.get("remove")))
@@ -121,7 +134,54 @@ class _Server:
             conn.fds = []
         return {"ok": True, "pid": launched.pid}
 
+    def _stdio(self, conn: _Conn, req: dict[str, object]) -> tuple[int, int, int]:
+        if req.get("stdio"):
+            if len(conn.fds) < 3:
+                raise RtError("stdio", "the request must carry 3 file descriptors", EXIT_USAGE)
+            return (conn.fds[0], conn.fds[1], conn.fds[2])
+        null = os.open("/dev/null", os.O_RDWR | os.O_CLOEXEC)
+        return (null, null, null)
+
+    def op_exec(self, conn: _Conn, req: dict[str, object]) -> dict[str, object] | None:
+        from .execute import spawn_exec
+
+        def strs(key: str) -> list[str]:
+            v = req.get(key) or []
+            if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+                raise RtError(key, "must be an array of strings", EXIT_USAGE)
+            return v
+
+        def opt(key: str) -> str | None:
+            v = req.get(key)
+            if v is not None and not isinstance(v, str):
+                raise RtError(key, "must be a string", EXIT_USAGE)
+            return v
+
+        stdio = None
+        try:
+            stdio = self._stdio(conn, req)
+            x = spawn_exec(self.root, str(req.get("id", "")), strs("args"), strs("env"), opt("cwd"), opt("user"),
+                           process=req.get("process"), process_name="process", stdio=stdio)
+        finally:
+            for fd in set(stdio or ()) | set(conn.fds):
+                os.close(fd)
+            conn.fds = []
+        if x.console is not None:
+            os.close(x.console)
+        self.execs[x.pid] = _Exec()
+        return {"ok": True, "pid": x.pid}
+
     def op_wait(self, conn: _Conn, req: dict[str, object]) -> dict[str, object] | None:
+        if "pid" in req:
+            pid = req["pid"]
+            e = self.execs.get(pid) if isinstance(pid, int) else None
+            if e is None or not isinstance(pid, int):
+                raise RtError("pid", f"no process {pid!r} exec'd by this supervisor", EXIT_NOT_FOUND)
+            if e.status is not None:
+                del self.execs[pid]
+                return {"ok": True, "status": e.status}
+            e.waiters.append(conn)
+            return None
         c = self._get(req)
         if c.status is not None:
             if c.remove:  # its resources went at exit; the record only waited for this status
@@ -144,8 +204,7 @@ class _Server:
             if not req.get("force"):
                 raise RtError("id", f"container {c.id!r} is running (use force)", EXIT_STATE)
             os.kill(c.launched.pid, signal.SIGKILL)
-            _, st = os.waitpid(c.launched.pid, 0)
-            self._exited(c, st)
+            self._exited(c, self._wait_for(c.launched.pid))
         self._forget(c)
         return {"ok": True}
 
@@ -186,6 +245,16 @@ class _Server:
         self.containers.pop(c.id, None)
         destroy(c.launched)
 
+    def _wait_for(self, pid: int) -> int:
+        """Reap children until `pid` is reaped, and return its wait status. Never a blocking waitpid on
+        one container alone: its dying pid 1 waits until every process of its pid namespace is reaped,
+        and the processes exec'd into it are our children, so they must be reaped meanwhile."""
+        while True:
+            got, status = os.waitpid(-1, 0)
+            if got == pid:
+                return status
+            self._dispatch(got, status)
+
     def _reap(self) -> None:
         while True:
             try:
@@ -194,9 +263,21 @@ class _Server:
                 return
             if pid == 0:
                 return
-            c = self.by_pid.get(pid)
-            if c is not None:
-                self._exited(c, status)
+            self._dispatch(pid, status)
+
+    def _dispatch(self, pid: int, status: int) -> None:
+        c = self.by_pid.get(pid)
+        if c is not None:
+            self._exited(c, status)
+        e = self.execs.get(pid)
+        if e is not None:
+            code = os.waitstatus_to_exitcode(status)
+            e.status = 128 - code if code < 0 else code
+            for w in e.waiters:
+                w.reply({"ok": True, "status": e.status})
+            if e.waiters:
+                del self.execs[pid]
+            e.waiters = []
 
     def handle(self, conn: _Conn) -> None:
         try:
@@ -212,6 +293,9 @@ class _Server:
             for c in self.containers.values():
                 if conn in c.waiters:
                     c.waiters.remove(conn)
+            for e in self.execs.values():
+                if conn in e.waiters:
+                    e.waiters.remove(conn)
             return
         conn.buf += data
         while b"\n" in conn.buf:
@@ -274,8 +358,7 @@ class _Server:
                 if c.status is None:
                     try:
                         os.kill(c.launched.pid, signal.SIGKILL)
-                        _, st = os.waitpid(c.launched.pid, 0)
-                        self._exited(c, st)
+                        self._exited(c, self._wait_for(c.launched.pid))
                     except (ProcessLookupError, ChildProcessError):
                         pass
                 self._forget(c)
@@ -343,6 +426,21 @@ class SupervisorClient:
 
     def wait(self, cid: str) -> int:
         return _as_int(self._call({"op": "wait", "id": cid})["status"])
+
+    def exec(self, cid: str, args: list[str] | None = None, env: list[str] | None = None, cwd: str | None = None,
+             user: str | None = None, process: dict[str, object] | None = None,
+             stdio: tuple[int, int, int] | None = None) -> int:
+        """Start a process in container `cid` (see `matrixhell-runtime exec`); returns its pid."""
+        req: dict[str, object] = {"op": "exec", "id": cid, "args": list(args or []), "env": list(env or []),
+                                  "stdio": stdio is not None}
+        for key, val in (("cwd", cwd), ("user", user), ("process", process)):
+            if val is not None:
+                req[key] = val
+        return _as_int(self._call(req, list(stdio) if stdio else None)["pid"])
+
+    def wait_exec(self, pid: int) -> int:
+        """The exit status of a process started by `exec` (128+N when killed by signal N)."""
+        return _as_int(self._call({"op": "wait", "pid": pid})["status"])
 
     def run(self, bundle: str, cid: str, stdio: tuple[int, int, int] | None = None) -> int:
         """start + wait, the container removed afterwards."""

@@ -55,3 +55,20 @@ def test_kill_sets_128_plus_signal(bundle: Path) -> None:
     assert fake.wait("k") == 137
     with pytest.raises(SupervisorError):
         fake.kill("k")
+
+
+def test_exec_needs_a_running_container_and_a_command(bundle: Path) -> None:
+    fake = FakeSupervisorClient()
+    fake.start(str(bundle), "e")
+    pid = fake.exec("e", ["true"])
+    assert fake.wait_exec(pid) == 0
+    with pytest.raises(SupervisorError) as ei:
+        fake.wait_exec(pid)
+    assert ei.value.code == 4
+    with pytest.raises(SupervisorError) as ei:
+        fake.exec("e")
+    assert ei.value.code == 2
+    fake.wait("e")
+    with pytest.raises(SupervisorError) as ei:
+        fake.exec("e", ["true"])
+    assert ei.value.code == 5

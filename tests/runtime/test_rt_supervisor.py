@@ -173,3 +173,36 @@ def test_shutdown_kills_what_still_runs(sup, bundle: Bundle) -> None:  # type: i
     assert cgroup_leaves(f"{P}s") == []
     stat = Path(f"/proc/{pid}/stat").read_text() if os.path.exists(f"/proc/{pid}/stat") else ""
     assert stat == "" or ") Z " in stat
+
+
+def test_exec_into_a_supervised_container(sup, bundle: Bundle) -> None:  # type: ignore[no-untyped-def]
+    sock, _ = sup
+    bundle.linux["resources"]["pids"] = {"limit": 20}
+    bundle.sh("trap 'exit 0' TERM; while :; do sleep 0.05; done")
+    bundle.write()
+    with SupervisorClient(sock) as c:
+        c.start(str(bundle.path), f"{P}e")
+        r, w = os.pipe()
+        pid = c.exec(f"{P}e", ["sh", "-c", 'echo "$(hostname) $(id -u) $FOO $(pwd)"; exit 6'], env=["FOO=bar"],
+                     cwd="/tmp", user="1000", stdio=(0, w, 2))
+        os.close(w)
+        out = b""
+        while chunk := os.read(r, 4096):
+            out += chunk
+        os.close(r)
+        assert c.wait_exec(pid) == 6
+        assert out.decode().split() == ["matrixhell", "1000", "bar", "/tmp"]
+        pid = c.exec(f"{P}e", process={"args": ["sh", "-c", "kill -9 $$"], "cwd": "/"})
+        assert c.wait_exec(pid) == 137
+        with pytest.raises(SupervisorError) as ei:
+            c.exec(f"{P}e", ["/bin/nope"])
+        assert ei.value.where == "process.args[0]"
+        with pytest.raises(SupervisorError) as ei:
+            c.wait_exec(pid)  # its status went to the first wait
+        assert ei.value.code == 4
+        pid = c.exec(f"{P}e", ["sleep", "60"])
+        c.delete(f"{P}e", force=True)  # the exec'd process goes with the container
+        assert c.wait_exec(pid) == 137
+        with pytest.raises(SupervisorError) as ei:
+            c.exec(f"{P}e", ["true"])
+        assert ei.value.code == 4
