@@ -588,9 +588,14 @@ def plan_files(
 
     built = [s for s in scan.services if s.kind is ServiceKind.BUILT and s.name not in skipped]
     # contexts shared by several generated Dockerfiles get one Dockerfile per service
+    # a Procfile process on another service's image (api-worker on api's) gets no Dockerfile of its own
+    shared = _shared_images(built, plan, overrides)
+    built = [s if s.name in shared or s.image_from is None else replace(s, image_from=None) for s in built]
+    built.sort(key=lambda s: s.name in shared)  # the image's own service first
     per_context: dict[str, int] = {}
     for s in built:
-        per_context[_dir(s.path)] = per_context.get(_dir(s.path), 0) + 1
+        if s.name not in shared:
+            per_context[_dir(s.path)] = per_context.get(_dir(s.path), 0) + 1
 
     compose_path = _compose_path(read)
     repo_outputs = (compose_path, K8S_DIR, OCI_DIR)
@@ -652,6 +657,15 @@ def plan_files(
                                     service=service.name,
                                     hint="give it a start command and runtime, or skip = true"))
             continue
+        owner = next((e for e in entries if e.service.name == shared.get(service.name)), None)
+        if owner is not None:
+            # that service's image (and its findings), this service's command
+            specs.append(spec)
+            entries.append(ComposeEntry(service, spec, owner.dockerfile, handwritten=owner.handwritten))
+            continue
+        if service.image_from is not None:
+            service = replace(service, image_from=None)  # its image's service was not generated
+            shared.pop(service.name, None)
         findings.extend(spec.findings)
         context = _dir(service.path)
         if handwritten and hand_text is not None:
@@ -662,7 +676,7 @@ def plan_files(
             if selected and only:  # a full run says so through the compose file it writes
                 findings.append(_kept(service, hand))
             continue
-        dockerfile = _dockerfile_path(service, handwritten, per_context[context] > 1)
+        dockerfile = _dockerfile_path(service, handwritten, per_context.get(context, 0) > 1)
         build_context = spec.context  # a workspace member builds from the workspace root
         # BuildKit reads <context>/.dockerignore, or <Dockerfile>.dockerignore beside any other Dockerfile
         # (with --out the Dockerfile is outside the context: only the second form reaches BuildKit)
@@ -704,7 +718,7 @@ def plan_files(
     _port_collisions(entries, findings)
     repo_files = [GeneratedFile(_join(out_prefix, compose_path), render_compose(entries, out_prefix, anchor),
                                 "compose")]
-    for name, text in render_kubernetes(specs, project, frozenset(own_images)).items():
+    for name, text in render_kubernetes(specs, project, frozenset(own_images), shared).items():
         repo_files.append(GeneratedFile(_join(out_prefix, K8S_DIR, name), text, "kubernetes"))
     if not only:
         files.extend(repo_files)
@@ -729,6 +743,21 @@ def _kept(service: Service, hand: str | None) -> Finding:
                    "and no Dockerfile is generated", origin=Origin(hand) if hand else None,
                    service=service.name,
                    hint="--alongside also writes Dockerfile.matrixhell beside it")
+
+
+def _shared_images(built: Sequence[Service], plan: Plan, overrides: Overrides) -> dict[str, str]:
+    """Service -> the service whose image it runs with its own command (``Service.image_from``), when
+    that one is generated too, on the same target, with the same base, OS packages and uid."""
+    names = {s.name for s in built}
+    out: dict[str, str] = {}
+    for s in built:
+        owner = s.image_from
+        if owner is None or owner not in names or plan.target_of(s.name) != plan.target_of(owner):
+            continue
+        mine, theirs = overrides.for_service(s.name), overrides.for_service(owner)
+        if (mine.base, mine.system_packages, mine.uid) == (theirs.base, theirs.system_packages, theirs.uid):
+            out[s.name] = owner
+    return out
 
 
 def _port_collisions(entries: Sequence[ComposeEntry], findings: list[Finding]) -> None:

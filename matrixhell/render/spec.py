@@ -801,6 +801,8 @@ def _binary_name(ctx: _Ctx) -> str:
 
 
 def _rust(ctx: _Ctx) -> _Recipe:
+    if ctx.member_dir is not None and ctx.service.package:
+        return _rust_member(ctx, ctx.service.package)
     manifests = tuple(f for f in ctx.named("Cargo.toml", "Cargo.lock") if "/" not in f)
     locked = " --locked" if ctx.has("Cargo.lock") else ""
     build_base = ctx.planned_build or _build_base("rust", ctx.version, ctx.target, ctx.base)
@@ -824,6 +826,37 @@ def _rust(ctx: _Ctx) -> _Recipe:
         Step(StepKind.COPY, (f"/out/bin/{name}", binary), from_stage="build"),
         _workdir()))
     argv = (binary, *bins[1:]) if bins else (binary,)
+    return _Recipe((Stage("build", build_base, steps), run), argv)
+
+
+def _rust_member(ctx: _Ctx, package: str) -> _Recipe:
+    """A crate of a Cargo workspace: the workspace root is the build context (its Cargo.toml, Cargo.lock
+    and the library crates the package uses), and cargo builds this package's one binary.  There is no
+    separate dependency layer: cargo reads every member's manifest to load the workspace."""
+    locked = " --locked" if ctx.has("Cargo.lock") else ""
+    build_base = ctx.planned_build or _build_base("rust", ctx.version, ctx.target, ctx.base)
+    start = _start_argv(ctx)
+    binaries = ctx.service.binaries
+    started = posixpath.basename(start[0]) if start else ""
+    name = started if started in binaries else binaries[0] if binaries else _binary_name(ctx)
+    build_pkgs = ctx.needs.build + (_compilers(ctx, (), ("musl-dev",)))
+    steps = (
+        *_packages(ctx, build_pkgs, "headers for crates that link C libraries"),
+        _workdir("/src"),
+        Step(StepKind.COPY, (".", ".")),
+        _run(f"cargo build --release{locked} -p {shlex.quote(package)} --bin {shlex.quote(name)}",
+             comment=f"the workspace builds {ctx.member_dir}: this package's binary and the crates it uses"),
+    )
+    binary = f"/usr/local/bin/{name}"
+    run = Stage("runtime", ctx.base, (
+        *_packages(ctx, ctx.needs.run, "run-time libraries only"),
+        _user_create(_uid(ctx)),
+        Step(StepKind.COPY, (f"/src/target/release/{name}", binary), from_stage="build"),
+        _workdir()))
+    if not start or started in binaries:
+        argv: tuple[str, ...] = (binary, *start[1:]) if start else (binary,)
+    else:
+        argv = start  # a start command of its own (compose, a Procfile) that runs something else
     return _Recipe((Stage("build", build_base, steps), run), argv)
 
 
@@ -1192,6 +1225,8 @@ def build_spec(
     member_dir = None
     widened: tuple[str, str, list[str]] | None = None
     root = _workspace_root(service, context) if runtime == "node" else None
+    if runtime == "rust" and service.workspace is not None and service.package:
+        root = _norm_dir(service.workspace)  # a Cargo workspace member builds from the workspace root
     if root is not None:
         member_dir, context = posixpath.relpath(context, root) if context != "." else None, root
     if runtime == "python" and widen_context:
