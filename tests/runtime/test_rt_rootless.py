@@ -412,3 +412,34 @@ def test_rootless_exec_joins_the_user_namespace(u: AsUser, pub_rootfs: Path) -> 
     assert res.returncode == 3 and "process.user.uid: 5 is not mapped" in res.stderr
     assert u.cmd("delete", "--force", "rl14").returncode == 0
     assert not (u.root / "rl14").exists()
+
+
+def test_rootless_hooks_run_as_the_user_in_their_namespaces(u: AsUser, pub_rootfs: Path) -> None:
+    log = u.dir / "hooks.log"
+    script = u.dir / "hook.sh"
+    script.write_text(f'#!/bin/sh\nstate=$(cat)\necho "$1 $(id -u) $(readlink /proc/self/ns/user) $state" >> {log}\n')
+    script.chmod(0o755)
+    os.chown(script, u.pw.pw_uid, u.pw.pw_gid)
+
+    def hooks(cfg: dict) -> None:
+        cfg["hooks"] = {k: [{"path": str(script), "args": [str(script), k]}]
+                        for k in ("createRuntime", "createContainer", "poststart", "poststop")}
+        cfg["hooks"]["startContainer"] = [{"path": "/bin/sh", "args": [
+            "sh", "-c", 'echo "startContainer $(id -u) $(readlink /proc/self/ns/user) $(cat)" >> /mnt/hooks.log']}]
+        cfg["mounts"].append({"destination": "/mnt", "type": "bind", "source": str(u.dir), "options": ["rbind"]})
+        cfg["process"]["args"] = ["/bin/true"]
+
+    b = u.bundle(pub_rootfs, "hk", hooks)
+    res = u.cmd("run", "--bundle", str(b), "rl15")
+    assert res.returncode == 0, res.stderr
+    entries = [line.split(" ", 3) for line in log.read_text().splitlines()]
+    assert [e[0] for e in entries] == ["createRuntime", "createContainer", "startContainer", "poststart",
+                                       "poststop"]
+    host_userns = os.readlink("/proc/self/ns/user")
+    by_kind = {e[0]: e for e in entries}
+    assert by_kind["createRuntime"][1:3] == [str(u.pw.pw_uid), host_userns]  # the runtime's own namespace
+    assert by_kind["createContainer"][1] == "0" and by_kind["createContainer"][2] != host_userns
+    assert by_kind["startContainer"][1:3] == by_kind["createContainer"][1:3]  # inside, as its root
+    assert json.loads(by_kind["startContainer"][3])["status"] == "created"
+    assert json.loads(by_kind["createRuntime"][3])["id"] == "rl15"
+    assert not (u.root / "rl15").exists()
