@@ -36,7 +36,8 @@ def generate_command(
     service, a compose file and Kubernetes manifests (docs/generate.md).
 
     Files without the matrixhell header line are never overwritten (unless --force).  Exit status: 0
-    done, 1 stale files (--check) or files left alone, 3 bad input (docs/exit-codes.md).
+    done, 1 stale files (--check), files left alone or a service that could not get an image, 3 bad
+    input or no services found (docs/exit-codes.md).
     """
     from matrixhell.generate import FileState, generate
 
@@ -62,6 +63,9 @@ def generate_command(
         if stale:
             _say(f"{len(stale)} generated file(s) out of date: run `matrixhell generate`")
             raise typer.Exit(int(ExitCode.FINDINGS))
+        if report.not_generated:  # up to date, but not everything the repository needs has an image
+            _say(f"generated files are up to date; no image for {', '.join(report.not_generated)} (see above)")
+            raise typer.Exit(int(ExitCode.FINDINGS))
         _say("generated files are up to date")
         return
     verb = "would write" if dry_run else "wrote"
@@ -72,7 +76,7 @@ def generate_command(
             print(f"unchanged {p}")
         else:
             print(f"left alone {p} (no matrixhell header; --force replaces it)")
-    if report.blocked:
+    if report.not_generated or report.blocked:
         raise typer.Exit(int(ExitCode.FINDINGS))
 
 

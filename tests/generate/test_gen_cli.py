@@ -118,3 +118,17 @@ def test_path_that_is_not_a_directory(tmp_path: Path) -> None:
     with pytest.raises(MatrixhellError) as err:
         _run(str(tmp_path / "missing"))
     assert err.value.exit_code is ExitCode.INPUT
+
+
+def test_a_service_left_without_an_image_fails_generate_and_check(tmp_path: Path) -> None:
+    """The broken fixture has services whose manifests cannot be read: everything else is written, and
+    both the writing run and a later --check say so with status 1 (a CI gate must not pass over them)."""
+    dest = tmp_path / "broken"
+    shutil.copytree(FIXTURES / "broken", dest, symlinks=True)
+    code, out, err = _run(str(dest))
+    assert code == ExitCode.FINDINGS
+    assert "not generated" in out + err
+    assert (dest / "good" / "Dockerfile").exists()
+    code, out, err = _run(str(dest), "--check")
+    assert code == ExitCode.FINDINGS
+    assert "up to date; no image for" in out + err
