@@ -237,6 +237,14 @@ def _service_data(s: Service) -> dict[str, Any]:
         "env": sorted({e.key for e in s.env}),
         "depends_on": list(s.compose.depends_on) if s.compose else [],
         "members": list(s.members),
+        "process": s.process,
+        "image_from": s.image_from,
+        "tasks": [
+            {"argv": list(t.argv), "shell": t.shell, "source": t.source, "origin": _origin(t.origin)} for t in s.tasks
+        ],
+        "cargo": {"workspace": s.workspace, "package": s.package, "binaries": list(s.binaries)}
+        if s.package is not None
+        else None,
         "files": list(s.files),
     }
 

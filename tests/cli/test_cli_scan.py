@@ -163,3 +163,14 @@ def test_json_runtime_carries_its_precedence() -> None:
         if s["runtime"] is not None:
             same = [r["precedence"] for r in s["runtimes"] if r["name"] == s["runtime"]["name"]]
             assert s["runtime"]["precedence"] == min(same)
+
+
+def test_json_says_which_procfile_process_and_cargo_package_a_service_is() -> None:
+    proc = run("scan", str(REPOS / "procfile-rust"), "-f", "json", "--no-analyze")
+    by = {s["name"]: s for s in json.loads(proc.stdout)["services"]}
+    assert by["notes-worker"]["process"] == "worker" and by["notes-worker"]["image_from"] == "notes"
+    (task,) = by["shop"]["tasks"]
+    assert task["argv"] and task["origin"]["path"].endswith("Procfile")
+    cargo = {"workspace": "engine", "package": "indexer", "binaries": ["index-worker", "reindex"]}
+    assert by["indexer"]["cargo"] == cargo
+    assert by["redis"]["cargo"] is None and by["redis"]["process"] is None
