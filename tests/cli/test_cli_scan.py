@@ -170,7 +170,7 @@ def test_json_says_which_procfile_process_and_cargo_package_a_service_is() -> No
     by = {s["name"]: s for s in json.loads(proc.stdout)["services"]}
     assert by["notes-worker"]["process"] == "worker" and by["notes-worker"]["image_from"] == "notes"
     (task,) = by["shop"]["tasks"]
-    assert task["argv"] and task["origin"]["path"].endswith("Procfile")
+    assert task["shell"] == "python -m shop.migrate" and task["origin"] == {"path": "shop/Procfile", "line": 4}
     cargo = {"workspace": "engine", "package": "indexer", "binaries": ["index-worker", "reindex"]}
     assert by["indexer"]["cargo"] == cargo
     assert by["redis"]["cargo"] is None and by["redis"]["process"] is None
