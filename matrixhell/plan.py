@@ -22,19 +22,24 @@ docs/plan.md says all this with examples.  Everything is deterministic: ties bre
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from itertools import combinations
 
 from matrixhell.conflicts.engine import can_share
-from matrixhell.conflicts.hints import preferred_line, supported_predicate
+from matrixhell.conflicts.hints import best_slot, fits, preferred_line, split_clauses, supported_predicate
 from matrixhell.conflicts.knowledge import ReleaseLike
 from matrixhell.conflicts.profile import CatalogView, Profile, agreeing_lines, is_eol, joint_slots
 from matrixhell.conflicts.ranges import line_range
 from matrixhell.conflicts.target import group_conflict
 from matrixhell.model import Conflict, Environment, Plan, Severity, Target
 
-__all__ = ["EXACT_LIMIT", "make_plan", "min_colouring"]
+__all__ = ["EXACT_LIMIT", "SPLIT_KINDS", "make_plan", "min_colouring"]
+
+# Conflicts below error severity that still part two services: each keeps what it has alone.
+SPLIT_KINDS = frozenset({"own-base-release", "shared-only-past-eol"})
 
 EXACT_LIMIT = 30
 _BUDGET = 1_000_000
@@ -206,8 +211,14 @@ def make_plan(
     *,
     exact_limit: int = EXACT_LIMIT,
 ) -> Plan:
-    """Targets and environments for ``profiles`` (sorted by name), given the conflicts found."""
-    profiles = sorted(profiles, key=lambda p: p.name)
+    """Targets and environments for ``profiles`` (sorted by name), given the conflicts found.
+
+    Standalone services (a static binary, a scratch or distroless final image) are in no environment:
+    each gets its own target.  Every hint that says where a service fits is made true of the plan:
+    where the plan puts it, and where else it would fit as an alternative."""
+    everyone = sorted(profiles, key=lambda p: p.name)
+    alone = [p for p in everyone if p.standalone]
+    profiles = [p for p in everyone if not p.standalone]
     index = {p.name: i for i, p in enumerate(profiles)}
     forbidden = _forbidden(profiles, conflicts)
     edges = [(index[a], index[b]) for a, b in (sorted(pair) for pair in forbidden) if a in index and b in index]
@@ -224,10 +235,14 @@ def make_plan(
         env_target, runtimes, per_service = _shared_target(group, view)
         environments.append(Environment(f"env-{number}", tuple(p.name for p in group), env_target, runtimes))
         targets.update(per_service)
+    for p in alone:
+        targets[p.name] = _standalone_target(p, view)
     env_of = {name: env.name for env in environments for name in env.services}
     splits: set[tuple[str, str, str]] = set()
     for c in conflicts:
-        if len(c.subjects) != 2 or c.severity is not Severity.ERROR or not all(s in env_of for s in c.subjects):
+        if len(c.subjects) != 2 or not all(s in env_of for s in c.subjects):
+            continue
+        if c.severity is not Severity.ERROR and c.kind not in SPLIT_KINDS:
             continue
         if env_of[c.subjects[0]] != env_of[c.subjects[1]]:
             a, b = sorted(c.subjects)
@@ -235,13 +250,154 @@ def make_plan(
     extra = _group_splits(environments, profiles, forbidden, view)
     for c, (e1, e2) in extra:
         splits.add((min(e1.services), min(e2.services), c.kind))
+    by_name = {p.name: p for p in everyone}
+    all_conflicts = tuple(conflicts) + tuple(c for c, _envs in extra)
+    true_hints = tuple(_true_hint(c, by_name, targets, env_of, view) for c in all_conflicts)
     return Plan(
         targets=tuple(sorted(targets.items())),
         environments=tuple(environments),
-        conflicts=tuple(conflicts) + tuple(c for c, _envs in extra),
+        conflicts=true_hints,
         splits=tuple(sorted(splits)),
         exact=exact,
+        standalone=tuple((p.name, p.standalone or "") for p in alone),
+        notes=_eol_notes(everyone, targets, view),
     )
+
+
+def _place(t: Target) -> str:
+    where = f"{t.distro} {t.release}".strip()
+    if not t.runtime or not t.runtime_version:
+        return f"{where} ({t.base_image})" if t.base_image else where
+    detail = f"{t.runtime} {t.runtime_version}"
+    if t.base_image:
+        detail += f" from {t.base_image}"
+    return f"{where} ({detail})"
+
+
+def _planned_clause(p: Profile, t: Target, env: str | None) -> str:
+    if env is None:
+        what = f"{t.runtime or 'no runtime'} {t.runtime_version or ''}".rstrip()
+        return f"{p.name} is planned on its own image ({what}{f', {t.base_image}' if t.base_image else ''})"
+    return f"{p.name} is planned in {env} on {_place(t)}"
+
+
+def _true_hint(
+    c: Conflict, by_name: dict[str, Profile], targets: dict[str, Target], env_of: dict[str, str], view: CatalogView
+) -> Conflict:
+    """The conflict with every "<service> fits <place>" clause of its hint made true of the plan: where
+    the plan puts the service, then, when that is elsewhere, where it "would also fit" alone."""
+    if not c.hint:
+        return c
+    said: dict[str, tuple[Profile, tuple[str, str | None, str | None] | None]] = {}
+    for name in c.subjects:
+        p = by_name.get(name)
+        if p is None or name not in targets:
+            continue
+        for slots in (None, p.plan_slots, p.slots):
+            judged = slots if slots is not None or p.slots else p.plan_slots
+            said[fits(p, view, slots)] = (p, best_slot(p, view, judged))
+    out: list[str] = []
+    changed = False
+    for clause in split_clauses(c.hint):
+        hit = said.get(clause)
+        if hit is None:
+            if clause.endswith(", as the plan does") or ", as the plan does," in clause:
+                clause = _as_the_plan_does(clause, c, targets)
+                changed = True
+            out.append(clause)
+            continue
+        p, best = hit
+        t = targets[p.name]
+        planned = _planned_clause(p, t, env_of.get(p.name))
+        changed = True
+        if planned not in out:
+            out.append(planned)
+        same = best is not None and (f"{t.distro}:{t.release}", t.runtime_version, t.base_image) == best
+        if not same and clause.startswith(f"{p.name} fits "):
+            alt = f"{p.name} would also fit {clause[len(p.name) + len(' fits ') :]}"
+            if alt not in out:
+                out.append(alt)
+    return replace(c, hint="; ".join(out)) if changed else c
+
+
+def _as_the_plan_does(clause: str, c: Conflict, targets: dict[str, Target]) -> str:
+    t = targets.get(c.subjects[0]) if c.subjects else None
+    if t is None or not t.base_image or f"FROM {t.base_image} " in clause:
+        return clause
+    return clause.replace(", as the plan does", f" (the plan uses {t.base_image})")
+
+
+def _eol_notes(
+    profiles: Sequence[Profile], targets: dict[str, Target], view: CatalogView
+) -> tuple[tuple[str, str], ...]:
+    """Per service on a release or runtime line past its end of life: which, since when, and why."""
+    kn = view.kn
+    today = kn.today
+    out: list[tuple[str, str]] = []
+    if today is None:
+        return ()
+    for p in profiles:
+        t = targets.get(p.name)
+        if t is None:
+            continue
+        ended: list[str] = []
+        whys: list[str] = []
+        key = f"{t.distro}:{t.release}"
+        r = view.release(key)
+        free = p.free_slots or p.plan_slots
+        if r is not None and is_eol(r.eol, today):
+            ended.append(f"{t.distro} {t.release} ({str(r.eol)[:10]})")
+            if p.home == key and any((x := view.release(k)) is not None and not is_eol(x.eol, today) for k in free):
+                whys.append(f"its own FROM ({p.home_origin}) keeps it on {t.distro} {t.release}")
+        if t.runtime and t.runtime_version and kn.runtime_supported(t.runtime, t.runtime_version) is False:
+            end = kn.runtime_eol(t.runtime, t.runtime_version) if kn.runtime_eol is not None else None
+            ended.append(f"{t.runtime} {t.runtime_version} ({end})" if end else f"{t.runtime} {t.runtime_version}")
+            rt = t.runtime
+            if p.home is not None and any(kn.runtime_supported(rt, v) for vs in free.values() for v in vs):
+                whys.append(f"its own FROM ({p.home_origin}) keeps it on {rt} {t.runtime_version}")
+        if not ended:
+            continue
+        why = "".join(f"; {w}" for w in whys)
+        out.append((p.name, f"past end of life: {', '.join(ended)}{why}"))
+    return tuple(sorted(out))
+
+
+def _standalone_target(p: Profile, view: CatalogView) -> Target:
+    """A standalone service's own target: its final image as it is, or its best place alone."""
+    final = next((b for b in p.service.base_images if b.final), None) or (
+        p.service.base_images[-1] if p.service.base_images else None
+    )
+    best = best_slot(p, view, p.free_slots or p.plan_slots)
+    version = best[1] if best is not None else None
+    if final is not None:
+        distro, release = _image_release(final.reference, view)
+        return Target(
+            distro=distro,
+            release=release,
+            libc="static",
+            libc_version="",
+            runtime=p.runtime,
+            runtime_version=version,
+            base_image=final.reference,
+            ssl=None,
+        )
+    if best is None or view.release(best[0]) is None:
+        return _unplaceable([p])[2][p.name]
+    r = view.release(best[0])
+    assert r is not None
+    return _target_for(r, p.runtime, version, p, view)
+
+
+def _image_release(reference: str, view: CatalogView) -> tuple[str, str]:
+    """(distro, release) a distroless image is built from (``static-debian12`` -> debian bookworm);
+    ``scratch`` and unknown images have none."""
+    m = re.search(r"-(debian|ubuntu)(\d+(?:\.\d+)?)", reference.split("@", 1)[0])
+    if m:
+        for r in view.releases:
+            if r.distro == m.group(1) and str(r.version) == m.group(2):
+                return r.distro, r.name
+        return m.group(1), m.group(2)
+    return "none", "scratch" if reference.split(":", 1)[0].split("@", 1)[0] == "scratch" else "own image"
 
 
 def _group_splits(
@@ -265,22 +421,36 @@ def _group_splits(
     return out
 
 
-def _affinity(v: Profile, members: Iterable[Profile], view: CatalogView) -> tuple[int, int]:
-    """How well ``v`` sits among ``members``: same runtime, then same best release."""
+def _affinity(v: Profile, members: Iterable[Profile], view: CatalogView) -> tuple[int, int, int, int]:
+    """How well ``v`` sits among ``members``: an image of its runtime on the release they would share,
+    then same runtime, then same best release, then how high that release ranks."""
+    group = [*members, v]
     own = _best_release(v, view)
     same_rt = same_rel = 0
-    for u in members:
+    for u in group[:-1]:
         same_rt += u.runtime == v.runtime
         same_rel += own is not None and own == _best_release(u, view)
-    return (same_rt, same_rel)
+    joint = joint_slots(group)
+    imaged, place = 0, 0
+    if joint:
+        key = _choose_release(group, joint, {p.name: _from_info(p, view) for p in group}, view)
+        rt = v.runtime
+        imaged = int(rt is None or not _without_image(v, key, joint[key].get(rt, frozenset()), view))
+        place = -next((i for i, r in enumerate(view.releases) if f"{r.distro}:{r.name}" == key), len(view.releases))
+    return (imaged, same_rt, same_rel, place)
 
 
 def _best_release(p: Profile, view: CatalogView) -> str | None:
+    """The first release in the catalog's order the service fits with an image of its runtime (else
+    the first it fits at all)."""
+    first: str | None = None
     for r in view.releases:
         key = f"{r.distro}:{r.name}"
         if key in p.plan_slots:
-            return key
-    return None
+            if not _without_image(p, key, p.plan_slots[key], view):
+                return key
+            first = first or key
+    return first
 
 
 def _settle(
@@ -341,6 +511,50 @@ def _line_of(version: str | None, lines: Iterable[str]) -> str | None:
     return None
 
 
+# Runtimes whose programs ship as a binary: the release's plain image is all they need at run time.
+_BINARY = frozenset({"go", "rust"})
+
+
+def _without_image(p: Profile, key: str, lines: frozenset[str], view: CatalogView) -> bool:
+    """Whether ``p`` would get no image of its runtime on release ``key`` (only the release's own
+    packaged one) though such images exist: a Java service on debian:trixie-slim instead of Temurin."""
+    if p.runtime is None or p.runtime in _BINARY or not p.versions_known or not lines:
+        return False
+    release = view.release(key)
+    if release is None:
+        return False
+    own = view.placement(p.from_image) if p.from_image else None
+    if own is not None and own[0] == key:
+        return False
+    return not any(view.images(p.runtime, v, release) for v in lines)
+
+
+def _choose_release(
+    group: Sequence[Profile],
+    joint: dict[str, dict[str, frozenset[str]]],
+    froms: dict[str, tuple[str, str | None] | None],
+    view: CatalogView,
+) -> str:
+    """The members' shared release: the most hand-written FROMs there, supported before end of life,
+    the fewest native pins built from the sdist, the fewest members left without an image of their
+    runtime, then the catalog's order."""
+    rank = {f"{r.distro}:{r.name}": i for i, r in enumerate(view.releases)}
+    today = view.kn.today
+
+    def release_score(key: str) -> tuple[int, int, int, int, int]:
+        votes = sum(1 for f in froms.values() if f is not None and f[0] == key)
+        r = view.release(key)
+        eol = int(r is not None and today is not None and is_eol(r.eol, today))
+        bare = sum(
+            1 for p in group if p.runtime and _without_image(p, key, joint[key].get(p.runtime, frozenset()), view)
+        )
+        # A release whose glibc takes the members' native wheels beats one that builds them from source.
+        builds = sum(len(p.sdist_builds.get(key, ())) for p in group)
+        return (-votes, eol, builds, bare, rank.get(key, 1 << 30))
+
+    return min(joint, key=release_score)
+
+
 def _shared_target(
     group: list[Profile], view: CatalogView
 ) -> tuple[Target, tuple[tuple[str, str], ...], dict[str, Target]]:
@@ -358,18 +572,7 @@ def _shared_target(
     if not joint:
         # One service whose every constraint was relaxed away and still fits nothing known.
         return _unplaceable(group)
-    rank = {f"{r.distro}:{r.name}": i for i, r in enumerate(view.releases)}
-    today = view.kn.today
-
-    def release_score(key: str) -> tuple[int, int, int, int]:
-        votes = sum(1 for f in froms.values() if f is not None and f[0] == key)
-        r = view.release(key)
-        eol = int(r is not None and today is not None and is_eol(r.eol, today))
-        # A release whose glibc takes the members' native wheels beats one that builds them from source.
-        builds = sum(len(p.sdist_builds.get(key, ())) for p in group)
-        return (-votes, eol, builds, rank.get(key, 1 << 30))
-
-    key = min(joint, key=release_score)
+    key = _choose_release(group, joint, froms, view)
     release = view.release(key)
     assert release is not None  # every slot key comes from the catalog's releases
     chosen: dict[str, str] = {}
@@ -400,6 +603,8 @@ def _target_for(
     image = None
     if runtime is not None and version is not None:
         image = view.best_image(runtime, version, release, p.from_image if p.runtime == runtime else None)
+    if p.home_base is not None and p.home == f"{release.distro}:{release.name}" and runtime == p.runtime:
+        image = p.home_base  # its own plain base (debian:bookworm-slim under a Rust binary) stays
     return Target(
         distro=release.distro,
         release=release.name,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from matrixhell.conflicts.profile import Exclusion, LibNeed, Pin, Profile, spec_range
 from matrixhell.model import Cause, Origin, PackageReq, RuntimeReq
 
-__all__ = ["exclusion_cause", "lib_cause", "pin_cause", "range_cause", "req_cause", "source_cause"]
+__all__ = ["exclusion_cause", "lib_cause", "pin_cause", "range_cause", "req_cause", "said_text", "source_cause"]
 
 
 def source_cause(req: RuntimeReq) -> Cause:
@@ -49,8 +49,62 @@ def range_cause(p: Profile, *, narrowed: bool = True) -> Cause:
             wheel = Cause(f"{name} {version}", "has-no-wheel-for", f"python {line}", origin)
             because += (Cause(p.name, "avoids", f"python {line}", origin, because=(wheel,)),)
     # Point at the source that says the whole range when one does (runtime.txt's ==3.8.18), else the best.
-    origin = next((src.origin for src in p.sources if spec_range(src.spec) == rng), p.origin)
-    return Cause(p.name, "requires", f"{p.runtime} {rng}", origin, because=because)
+    src = next((x for x in p.sources if spec_range(x.spec) == rng), p.sources[0] if p.sources else None)
+    origin = src.origin if src is not None else p.origin
+    says: str | None = None
+    merged: str | None = None
+    if src is not None and spec_range(src.spec) != rng:
+        # The line says less than the range: quote it as written, and say what makes the rest.
+        says = said_text(src)
+        why = _narrowers(p, src, narrowed)
+        merged = f"with {why}, that means {rng}" if why else f"that means {rng}"
+    return Cause(p.name, "requires", f"{p.runtime} {rng}", origin, because=because, says=says, narrowed_by=merged)
+
+
+def said_text(req: RuntimeReq, *, named: bool = False) -> str:
+    """What a runtime source's line says, as written: ``>=3.12``, ``FROM node:18-bookworm-slim``;
+    with ``named``, a bare version gets its runtime (``java 21``)."""
+    raw = req.raw or req.spec
+    if req.source.startswith("dockerfile"):
+        return f"FROM {raw}"
+    if named and raw[:1].isdigit():
+        return f"{req.runtime} {raw}"
+    return raw
+
+
+def _narrowers(p: Profile, src: RuntimeReq, narrowed: bool = True) -> str:
+    """What narrows one source's range to the profile's: the other sources, the pins' Requires-Python,
+    lines its requirements do not install on, pins with no wheel for the newest lines."""
+    whys: list[str] = []
+    for other in p.sources:
+        if other is not src and spec_range(other.spec).intersect(spec_range(src.spec)) != spec_range(src.spec):
+            whys.append(f"{other.origin} saying {said_text(other)}")
+    if not narrowed:
+        return _and(whys)
+    for n in p.narrowing:
+        whys.append(f"the Requires-Python of {n.package.name} {n.version} ({n.requires_python})")
+    failed = [line for line, _o in p.resolve_failures]
+    if failed and len(failed) < len(p.versions) + len(failed):
+        whys.append(f"its requirements failing to install on {p.runtime} {', '.join(sorted(failed, key=_line_key))}")
+    gaps: dict[tuple[str, str], list[str]] = {}
+    for line, name, version, _o in p.wheel_gaps:
+        gaps.setdefault((name, version), []).append(line)
+    for (name, version), lines in sorted(gaps.items()):
+        said = ", ".join(sorted(set(lines), key=_line_key))
+        whys.append(f"{name} {version} having no wheel for {p.runtime} {said}")
+    if not whys:
+        known = ", ".join(sorted(p.versions, key=_line_key))
+        if known:
+            whys.append(f"the known {p.runtime} lines ({known})")
+    return _and(whys)
+
+
+def _and(whys: list[str]) -> str:
+    return whys[0] if len(whys) == 1 else ", ".join(whys[:-1]) + " and " + whys[-1] if whys else ""
+
+
+def _line_key(v: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in v.split(".") if x.isdigit())
 
 
 def pin_cause(p: Profile, pin: Pin) -> Cause:

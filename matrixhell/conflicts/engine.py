@@ -2,7 +2,8 @@
 
 A pair that cannot share an environment (their planner slots never meet, or their pins part) and that
 no pair rule explained gets the fallback rule's conflict, so every split the planner makes has a named
-reason.
+reason.  A standalone service (a static binary, a scratch or distroless final image) is in no pair: it
+shares no environment with anyone.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ def find_conflicts(ctx: RuleContext) -> tuple[Conflict, ...]:
         for rule in service_rules:
             out.extend(rule.check(p, ctx))
     for a, b in combinations(ctx.profiles, 2):
+        if a.standalone or b.standalone:
+            continue  # a static binary on its own image shares nothing, so nothing can part it from others
         found: list[Conflict] = []
         for rule in pair_rules:
             found.extend(rule.check(a, b, ctx))

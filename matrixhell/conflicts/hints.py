@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from matrixhell.conflicts.profile import CatalogView, Profile
 from matrixhell.conflicts.ranges import line_range
 
-__all__ = ["best_slot", "fits", "preferred_line", "releases_text", "supported_predicate"]
+__all__ = ["best_slot", "fits", "preferred_line", "releases_text", "split_clauses", "supported_predicate"]
 
 
 def best_slot(
@@ -110,3 +110,19 @@ def releases_text(keys: list[str] | tuple[str, ...], view: CatalogView) -> str:
     order = {f"{r.distro}:{r.name}": i for i, r in enumerate(view.releases)}
     names = sorted(set(keys), key=lambda k: order.get(k, 1 << 30))
     return ", ".join(k.replace(":", " ") for k in names) if names else "no release"
+
+
+def split_clauses(hint: str) -> list[str]:
+    """A hint's clauses: hints join them with "; " outside parentheses."""
+    parts: list[str] = []
+    depth, start = 0, 0
+    for i, ch in enumerate(hint):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        elif ch == ";" and depth == 0 and hint.startswith("; ", i):
+            parts.append(hint[start:i])
+            start = i + 2
+    parts.append(hint[start:])
+    return [p.strip() for p in parts if p.strip()]

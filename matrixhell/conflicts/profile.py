@@ -33,6 +33,7 @@ from matrixhell.conflicts.knowledge import (
 )
 from matrixhell.conflicts.ranges import Interval, RangeSyntaxError, VersionRange, line_range
 from matrixhell.model import (
+    BaseImage,
     Ecosystem,
     Origin,
     PackageReq,
@@ -57,6 +58,7 @@ __all__ = [
     "agreeing_lines",
     "build_profiles",
     "distro_image",
+    "distro_release",
     "exact_version",
     "is_eol",
     "joint_pins",
@@ -173,6 +175,16 @@ class Profile:
     # Per release key the service fits: the pinned native packages that build from the sdist there
     # (no wheel for that release's glibc / musl), judged on the newest line it has there.
     sdist_builds: Mapping[str, tuple[SdistBuild, ...]] = field(default_factory=dict)
+    # The release of the service's own final FROM, when that base fits every need: sharing must not
+    # move it, so ``plan_slots`` hold that release only and ``free_slots`` what they were before.
+    # Without one, ``plan_slots`` keep only supported releases and runtime lines when it has any.
+    home: str | None = None
+    home_base: str | None = None  # the final FROM itself, when it is a plain distro image the plan keeps
+    home_origin: Origin | None = None  # the FROM line
+    free_slots: Slots = field(default_factory=dict)
+    # Why the service needs no shared release at all (a static binary, a scratch or distroless final
+    # image: no distro userland, libc or runtime of anyone else's), or None when it does.
+    standalone: str | None = None
 
     @property
     def name(self) -> str:
@@ -741,6 +753,13 @@ def _profile(service: Service, kn: Knowledge, images: CatalogView) -> Profile:
     if not full:
         plan, relaxed = _relax(images, runtime, known, all_lines, declared_lines, libc, needs, used, own)
     sdist = _sdist_builds(service, plan, images, kn) if runtime == "python" else {}
+    standalone = _standalone(service, runtime, needs)
+    home, home_base, home_origin = (None, None, None) if standalone else _home(service, images, full, runtime)
+    free = plan
+    if home is not None and home in plan:
+        plan = {home: plan[home]}
+    elif not relaxed:
+        plan = _supported_only(plan, images, runtime if known else None)
     return Profile(
         service=service,
         runtime=runtime,
@@ -766,7 +785,114 @@ def _profile(service: Service, kn: Knowledge, images: CatalogView) -> Profile:
         relaxed=relaxed,
         from_image=from_image,
         sdist_builds=sdist,
+        home=home,
+        home_base=home_base,
+        home_origin=home_origin,
+        free_slots=free,
+        standalone=standalone,
     )
+
+
+# Final images with no distro userland: what runs there is a static binary (or brings its own world).
+_NO_USERLAND = ("scratch",)
+_NO_USERLAND_PARTS = ("distroless/", "chainguard/static")
+# Runtimes whose catalog images are build images: the program ships as a binary on a plain OS image.
+_COMPILED = frozenset({"go", "rust"})
+
+
+def _supported_only(slots: Slots, images: CatalogView, runtime: str | None) -> Slots:
+    """The slots on a supported release with a supported runtime line, when there are any: sharing
+    must not put a service on a release or line past its end of life that it could avoid alone."""
+    kn = images.kn
+    today = kn.today
+    if today is None:
+        return slots
+    out: dict[str, frozenset[str]] = {}
+    for key, lines in slots.items():
+        r = images.release(key)
+        if r is None or is_eol(r.eol, today):
+            continue
+        if runtime is None or not lines:
+            out[key] = lines
+            continue
+        keep = frozenset(v for v in lines if kn.runtime_supported(runtime, v) is not False)
+        if keep:
+            out[key] = keep
+    return out or slots
+
+
+def _final_base(service: Service) -> BaseImage | None:
+    finals = [b for b in service.base_images if b.final] or list(service.base_images[-1:])
+    return finals[0] if finals else None
+
+
+def _standalone(service: Service, runtime: str | None, needs: Sequence[LibNeed]) -> str | None:
+    """Why a service shares no release with anyone, or None.
+
+    A final image of ``scratch`` or a distroless image carries no distro userland: the binary in it is
+    static (or the image brings its own libc), so no release, libc or package set is shared.  A Go
+    service with no Dockerfile and no C library to link is built with CGO off: a static binary too.
+    Rust links glibc unless it is built for musl, which only a scratch or distroless final image shows.
+    """
+    final = _final_base(service)
+    if final is not None:
+        repo = (final.repository or final.reference.split("@", 1)[0].rsplit(":", 1)[0]).lower()
+        if repo in _NO_USERLAND:
+            return f"its final image is {final.reference} ({final.origin}): a static binary, no distro userland"
+        if any(part in repo for part in _NO_USERLAND_PARTS):
+            return f"its final image is {final.reference} ({final.origin}), with no distro userland to share"
+        return None
+    if runtime == "go" and not needs:
+        return "a Go binary with no C library to link is built with CGO off: statically linked"
+    return None
+
+
+def _home(
+    service: Service, images: CatalogView, slots: Slots, runtime: str | None
+) -> tuple[str | None, str | None, Origin | None]:
+    """(release key, plain base kept, FROM origin) of the service's own final FROM when it fits every
+    need of the service there: its release has what it installs, its runtime line is allowed."""
+    final = _final_base(service)
+    if final is None:
+        return None, None, None
+    info = images.kn.catalog.image(final.reference)
+    if info is not None:
+        placed = images.placement(final.reference)
+        if placed is None:
+            return None, None, None
+        key, line = placed
+        if key not in slots or (info.runtime == runtime and slots[key] and line not in slots[key]):
+            return None, None, None  # a real conflict moves it: its release or line does not fit
+        return key, None, final.origin
+    plain = distro_release(final.reference, images.releases)
+    if plain is None or plain not in slots:
+        return None, None, None
+    kept: str | None = final.reference if runtime is None or runtime in _COMPILED else None
+    return plain, kept, final.origin
+
+
+def distro_release(reference: str, releases: Iterable[ReleaseLike]) -> str | None:
+    """The release key of a plain distro image (``debian:bookworm-slim``, ``ubuntu:24.04``,
+    ``alpine:3.20``, ``docker.io/library/debian:12``); None for anything else or a moving tag."""
+    name = reference.strip().split("@", 1)[0]
+    if ":" not in name.rsplit("/", 1)[-1]:
+        return None  # "debian" alone is whatever latest means today
+    repo, tag = name.rsplit(":", 1)
+    repo = repo.lower()
+    for prefix in ("docker.io/library/", "index.docker.io/library/", "library/"):
+        if repo.startswith(prefix):
+            repo = repo[len(prefix) :]
+    tokens = [t for t in tag.lower().split("-") if t and t != "slim"]
+    if len(tokens) != 1:
+        return None
+    tok = tokens[0]
+    for r in releases:
+        if r.distro != repo:
+            continue
+        names = {r.name.lower(), str(r.version).lower(), str(getattr(r, "codename", "") or "").lower()}
+        if tok in names:
+            return release_key(r.distro, r.name)
+    return None
 
 
 def platform_of(release: ReleaseLike) -> Platform:

@@ -6,13 +6,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from matrixhell.conflicts.causes import lib_cause, range_cause
-from matrixhell.conflicts.hints import fits
-from matrixhell.conflicts.profile import CatalogView, LibNeed, Profile, is_eol
-from matrixhell.conflicts.registry import RuleContext, fallback_rule, service_rule
+from matrixhell.conflicts.causes import lib_cause, range_cause, said_text
+from matrixhell.conflicts.hints import fits, releases_text
+from matrixhell.conflicts.profile import CatalogView, LibNeed, Profile, is_eol, joint_slots, pins_meet
+from matrixhell.conflicts.registry import RuleContext, fallback_rule, pair_rule, service_rule
 from matrixhell.model import Cause, Conflict, Severity
 
-__all__ = ["eol_release", "group_conflict", "no_runtime_release", "no_shared_release", "slot_text"]
+__all__ = [
+    "eol_release",
+    "group_conflict",
+    "no_runtime_release",
+    "no_shared_release",
+    "own_base_release",
+    "runs_on_cause",
+    "shared_only_past_eol",
+    "slot_text",
+]
 
 
 def slot_text(p: Profile, view: CatalogView, slots: dict[str, frozenset[str]] | None = None) -> str:
@@ -106,6 +115,105 @@ def _restricts(need: LibNeed, p: Profile, ctx: RuleContext) -> bool:
     )
 
 
+@pair_rule(
+    "own-base-release",
+    Severity.INFO,
+    "two services that could share keep their own bases, which are on different releases",
+)
+def own_base_release(a: Profile, b: Profile, ctx: RuleContext) -> Iterator[Conflict]:
+    """A hand-written FROM that fits the service is kept: sharing never moves a service off it.
+
+    Two services that would meet on some release if neither kept its own base, but do not with them,
+    take separate environments; this says so (info: nothing is wrong, the count is one higher)."""
+    if _apart_by(a, b) != "home":
+        return
+    if a.home is not None and b.home is not None:
+        title = f"{a.name} and {b.name} keep their own bases, on {_home_text(a, ctx)} and {_home_text(b, ctx)}"
+    else:
+        kept, other = (a, b) if a.home is not None else (b, a)
+        title = f"{kept.name} keeps its own base, on {_home_text(kept, ctx)}, where {other.name} does not run"
+    causes = tuple(_home_cause(p, ctx) for p in (a, b))
+    moves = []
+    for p, other in ((a, b), (b, a)):
+        if p.home is None:
+            continue
+        there = sorted(set(p.free_slots) & set(other.plan_slots))
+        if there:
+            where = releases_text(there, ctx.view)
+            moves.append(f"{p.name} could join {other.name} on {where} by changing its FROM ({p.home_origin})")
+    hint = "each keeps the release its own Dockerfile names, so they take separate environments"
+    if moves:
+        hint += "; " + "; ".join(moves)
+    yield Conflict("own-base-release", Severity.INFO, (a.name, b.name), title, causes, hint)
+
+
+@pair_rule(
+    "shared-only-past-eol",
+    Severity.INFO,
+    "two services meet only on a release or runtime line past its end of life, which one of them avoids alone",
+)
+def shared_only_past_eol(a: Profile, b: Profile, ctx: RuleContext) -> Iterator[Conflict]:
+    """Sharing never puts a service on a release or line past its end of life that it avoids alone."""
+    if _apart_by(a, b) != "eol":
+        return
+    together = joint_slots((a, b), which="free_slots")
+    where = "; ".join(
+        f"{key.replace(':', ' ')} ({', '.join(f'{rt} {v}' for rt, vs in per.items() for v in sorted(vs))})"
+        if any(per.values())
+        else key.replace(":", " ")
+        for key, per in sorted(together.items())
+    )
+    title = f"{a.name} and {b.name} meet only past end of life: {where}"
+    causes = (range_cause(a), range_cause(b))
+    kept = [p.name for p in (a, b) if dict(p.plan_slots) != dict(p.free_slots)]
+    who = " and ".join(kept) or a.name
+    hint = (
+        f"the plan keeps {who} on what is still supported rather than share; "
+        f"{fits(a, ctx.view, a.plan_slots)}; {fits(b, ctx.view, b.plan_slots)}"
+    )
+    yield Conflict("shared-only-past-eol", Severity.INFO, (a.name, b.name), title, causes, hint)
+
+
+def _apart_by(a: Profile, b: Profile) -> str | None:
+    """What alone keeps two services apart: ``home`` (their own bases), ``eol`` (a supported release
+    or line one keeps), or None (they share, or something else parts them)."""
+    if joint_slots((a, b)) or not joint_slots((a, b), which="free_slots") or not pins_meet((a, b), None):
+        return None
+    kept = [{p.home: p.free_slots[p.home]} if p.home is not None else dict(p.free_slots) for p in (a, b)]
+    if _meet(a, b, kept[0], kept[1]):
+        return "eol"
+    return "home"
+
+
+def _meet(a: Profile, b: Profile, sa: dict[str, frozenset[str]], sb: dict[str, frozenset[str]]) -> bool:
+    for key in set(sa) & set(sb):
+        if a.runtime is None or a.runtime != b.runtime or not a.versions_known or not b.versions_known:
+            return True
+        if sa[key] & sb[key]:
+            return True
+    return False
+
+
+def _home_text(p: Profile, ctx: RuleContext) -> str:
+    if p.home is not None:
+        return releases_text([p.home], ctx.view)
+    return releases_text(sorted(p.plan_slots), ctx.view)
+
+
+def _home_cause(p: Profile, ctx: RuleContext) -> Cause:
+    if p.home is not None:
+        ref = next((x.reference for x in p.service.base_images if x.origin == p.home_origin), p.from_image or "")
+        return Cause(p.name, "builds-from", f"{ref} ({_home_text(p, ctx)})", p.home_origin)
+    return runs_on_cause(p, ctx.view)
+
+
+def runs_on_cause(p: Profile, view: CatalogView) -> Cause:
+    """``api runs on debian bookworm (python 3.12)``, quoting what its best runtime source says."""
+    src = p.sources[0] if p.sources else None
+    says = said_text(src, named=True) if src is not None else None
+    return Cause(p.name, "runs-on", slot_text(p, view), p.origin, because=(range_cause(p),), says=says)
+
+
 @fallback_rule(
     "no-shared-release",
     Severity.ERROR,
@@ -113,10 +221,7 @@ def _restricts(need: LibNeed, p: Profile, ctx: RuleContext) -> bool:
 )
 def no_shared_release(a: Profile, b: Profile, ctx: RuleContext) -> Iterator[Conflict]:
     title = f"{a.name} and {b.name} fit no release together"
-    causes = (
-        Cause(a.name, "runs-on", slot_text(a, ctx.view), a.origin, because=(range_cause(a),)),
-        Cause(b.name, "runs-on", slot_text(b, ctx.view), b.origin, because=(range_cause(b),)),
-    )
+    causes = (runs_on_cause(a, ctx.view), runs_on_cause(b, ctx.view))
     hint = f"{fits(a, ctx.view, a.plan_slots)}; {fits(b, ctx.view, b.plan_slots)}"
     yield Conflict("no-shared-release", Severity.ERROR, (a.name, b.name), title, causes, hint)
 
@@ -128,7 +233,9 @@ def group_conflict(members: list[Profile], view: CatalogView) -> Conflict:
     them, and a scan that fails on a repo whose services all get along helps nobody."""
     names = [p.name for p in members]
     who = ", ".join(names[:-1]) + f" and {names[-1]}"
-    causes = tuple(Cause(p.name, "runs-on", slot_text(p, view), p.origin) for p in members)
+    causes = tuple(
+        Cause(p.name, "runs-on", slot_text(p, view), p.origin, says=runs_on_cause(p, view).says) for p in members
+    )
     hint = "each pair of them meets on some release, but no release suits them all: they take two environments"
     return Conflict(
         "no-shared-release", Severity.INFO, tuple(names), f"{who} fit no one release all together", causes, hint

@@ -42,6 +42,12 @@ class Cause:
     object: str
     origin: Origin | None = None
     because: tuple[Cause, ...] = ()
+    # What the line at ``origin`` itself says, when ``object`` is more than that line (a range merged
+    # from several sources, narrowed by what the service pins): ``>=3.12`` beside ``>=3.12,<3.13``.
+    says: str | None = None
+    # How ``object`` follows from what the line says, when it differs (``its requirements do not
+    # install on python 3.13 and later``).
+    narrowed_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +85,15 @@ class Plan:
     conflicts: tuple[Conflict, ...]
     splits: tuple[tuple[str, str, str], ...] = ()  # (service a, service b, conflict kind) forcing a split
     exact: bool = True  # False when the grouping came from the heuristic (> 30 services)
+    # Services in no environment: a static binary or a scratch / distroless final image shares no
+    # release, libc or runtime with anyone (service name, why), sorted by name.
+    standalone: tuple[tuple[str, str], ...] = ()
+    # What a person must know about a service's target, next to it: a release or runtime line past its
+    # end of life (service name, note), sorted by service.
+    notes: tuple[tuple[str, str], ...] = ()
+
+    def notes_of(self, service: str) -> tuple[str, ...]:
+        return tuple(note for name, note in self.notes if name == service)
 
     def target_of(self, service: str) -> Target | None:
         for name, target in self.targets:

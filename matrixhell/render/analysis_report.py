@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from matrixhell.model import Cause, Conflict, Finding, Plan
-from matrixhell.render.explain import explain_all
+from matrixhell.render.explain import environment_label, explain_all
 from matrixhell.render.matrix import Matrix, matrix_table
 
 __all__ = ["analysis_markdown", "analysis_text", "analysis_to_data"]
@@ -23,13 +23,17 @@ class _Analysis(Protocol):
 
 
 def _environments(plan: Plan) -> list[str]:
-    if not plan.environments:
+    if not plan.environments and not plan.standalone:
         return ["nothing to build: no service has code in this repository (image-only services are not planned)"]
     exact = "" if plan.exact else " (heuristic grouping: more than 30 services)"
-    lines = [f"{len(plan.environments)} shared environment{'s' if len(plan.environments) != 1 else ''}{exact}:"]
+    n = len(plan.environments)
+    lines = [f"{n} shared environment{'s' if n != 1 else ''}{exact}:"]
     for env in plan.environments:
-        base = f", base {env.target.base_image}" if env.target.base_image else ""
-        lines.append(f"  {env.name}: {', '.join(env.services)}  ({env.target.label()}{base})")
+        lines.append(f"  {env.name}: {', '.join(env.services)}  ({environment_label(env)})")
+    for name, why in plan.standalone:
+        lines.append(f"  {name}: on its own image, in no environment ({why})")
+    for name, note in plan.notes:
+        lines.append(f"  {name}: {note}")
     return lines
 
 
@@ -93,6 +97,8 @@ def _cause(c: Cause) -> dict[str, Any]:
         "relation": c.relation,
         "object": c.object,
         "origin": c.origin.to_json() if c.origin else None,
+        "says": c.says,
+        "narrowed_by": c.narrowed_by,
         "because": [_cause(b) for b in c.because],
     }
 
@@ -124,6 +130,8 @@ def analysis_to_data(analysis: _Analysis) -> dict[str, Any]:
         "targets": {name: _target(t) for name, t in plan.targets},
         "splits": [{"a": a, "b": b, "kind": k} for a, b, k in plan.splits],
         "exact": plan.exact,
+        "standalone": [{"service": s, "why": why} for s, why in plan.standalone],
+        "notes": [{"service": s, "note": note} for s, note in plan.notes],
         "matrix": analysis.matrix.to_json(),
     }
 

@@ -20,9 +20,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from matrixhell.model import Cause, Conflict, Plan, Severity
+from matrixhell.model import Cause, Conflict, Environment, Plan, Severity, Target
 
-__all__ = ["derivation", "explain", "explain_all", "explain_group", "group_conflicts", "plan_text"]
+__all__ = [
+    "derivation",
+    "environment_label",
+    "explain",
+    "explain_all",
+    "explain_group",
+    "group_conflicts",
+    "plan_text",
+]
 
 _CONCLUSIONS = {
     "runtime-disagreement": "the sources of {s} disagree on its runtime",
@@ -39,7 +47,14 @@ _CONCLUSIONS = {
 
 
 def _where(c: Cause) -> str:
-    return f" ({c.origin})" if c.origin is not None else ""
+    """`` (file:line)``, or, when the link states more than that line does, what the line says and
+    what makes the rest: `` (ingest/pyproject.toml:4 says >=3.12; with ..., that means >=3.12,<3.13)``."""
+    if c.origin is None:
+        return ""
+    if c.says is None:
+        return f" ({c.origin})"
+    more = f"; {c.narrowed_by}" if c.narrowed_by else ""
+    return f" ({c.origin} says {c.says}{more})"
 
 
 def _phrase(c: Cause) -> str:
@@ -55,6 +70,8 @@ def _conclusion(conflict: Conflict) -> str:
         a, b = conflict.subjects[0], conflict.subjects[1]
         if conflict.severity.value == "error":
             return f"{a} and {b} cannot share one environment"
+        if conflict.severity.value == "info":
+            return f"{a} and {b} take separate environments"
         return f"{a} and {b} share one environment only at a cost"
     template = _CONCLUSIONS.get(conflict.kind, "{s} has a conflict")
     return template.format(s=conflict.subjects[0] if conflict.subjects else "the service")
@@ -105,7 +122,9 @@ _Side = tuple[tuple[str, str, str], ...]
 
 def _side(c: Conflict, service: str) -> _Side:
     """What one service brings to a pair conflict, without its name: how its causes read."""
-    return tuple((x.relation, x.object, str(x.origin)) for x in c.causes if x.subject == service)
+    return tuple(
+        (x.relation, x.object, f"{x.origin} {x.says} {x.narrowed_by}") for x in c.causes if x.subject == service
+    )
 
 
 def _groupable(c: Conflict) -> bool:
@@ -189,7 +208,8 @@ def _partner_where(c: Conflict, lead_origins: str) -> str:
 
 
 def _group_hints(group: tuple[Conflict, ...]) -> list[str]:
-    """Each hint clause once; "<service> fits <place>" clauses that name one place become one line."""
+    """Each hint clause once; "<service> is planned in <env> on <place>" clauses of one environment and
+    place become one line."""
     clauses: list[str] = []
     for c in group:
         for part in _split_hint(c.hint or ""):
@@ -199,11 +219,14 @@ def _group_hints(group: tuple[Conflict, ...]) -> list[str]:
     places: dict[str, list[str]] = {}
     out: list[str | tuple[str]] = []
     for part in clauses:
-        who = next((n for n in names if part.startswith(f"{n} fits ")), None)
+        # Only services one environment holds share a line: "a, b are planned in env-2 on ...".  Where a
+        # service would fit alone is said per service, so no line suggests grouping services a
+        # conflict parts.
+        who = next((n for n in sorted(names) if part.startswith(f"{n} is planned in ")), None)
         if who is None:
             out.append(part)
             continue
-        place = part[len(who) + len(" fits ") :]
+        place = part[len(who) + len(" is planned in ") :]
         if place not in places:
             places[place] = []
             out.append((place,))
@@ -213,8 +236,8 @@ def _group_hints(group: tuple[Conflict, ...]) -> list[str]:
     for item in out:
         if isinstance(item, tuple):
             who_all = places[item[0]]
-            verb = "fits" if len(who_all) == 1 else "fit"
-            where.append(f"{', '.join(who_all)} {verb} {item[0]}")
+            verb = "is" if len(who_all) == 1 else "are"
+            where.append(f"{', '.join(who_all)} {verb} planned in {item[0]}")
         else:
             rest.append(item)
     return where + rest  # where each one fits, then what would let them share
@@ -248,6 +271,8 @@ def explain_group(group: tuple[Conflict, ...]) -> str:
         lines.append(f"    {text}{also},")
     if first.severity.value == "error":
         lines.append(f"  {hub} cannot share one environment with any of them.")
+    elif first.severity.value == "info":
+        lines.append(f"  {hub} takes an environment apart from each of them.")
     else:
         lines.append(f"  {hub} shares one environment with any of them only at a cost.")
     titles = list(dict.fromkeys(c.title for c in group))
@@ -283,29 +308,52 @@ def _env_splits(plan: Plan, by_pair: dict[tuple[str, str], list[str]]) -> list[s
     return out
 
 
+def environment_label(env: Environment) -> str:
+    """``debian bookworm: dotnet 8.0, php 8.5``: the release and every runtime the environment holds."""
+    t = env.target
+    runtimes = ", ".join(f"{rt} {v}" for rt, v in env.runtimes) or "no runtime"
+    return f"{t.distro} {t.release}: {runtimes}"
+
+
+def _service_row(name: str, t: Target | None, width: int, notes: tuple[str, ...]) -> str:
+    base = t.base_image if t is not None and t.base_image else "-"
+    rt = f"{t.runtime} {t.runtime_version or '?'}" if t is not None and t.runtime else "-"
+    row = f"  {name.ljust(width)}  {rt:<12}  {base}"
+    return row + "".join(f"  [{n}]" for n in notes)
+
+
 def plan_text(plan: Plan, *, verbose: bool = False) -> str:
-    """The plan for a person: each environment with its services and their bases, why the others are
-    split, then every conflict explained."""
+    """The plan for a person: each environment with its services and their bases, the services that
+    need none, why the others are split, then every conflict explained."""
     n_env, n_svc = len(plan.environments), len(plan.targets)
     if n_svc == 0:
         # Image-only repos (postgres, redis from compose): nothing is built, so nothing to place.
         return "no built services to plan: services that run a ready-made image need no environment\n"
     how = "fewest possible" if plan.exact else "heuristic grouping (DSATUR), not proven fewest"
     services = f"{n_svc} service{'s' if n_svc != 1 else ''}"
-    lines = [f"{services} in {n_env} environment{'s' if n_env != 1 else ''} ({how})"]
+    own = len(plan.standalone)
+    where = f"{n_env} environment{'s' if n_env != 1 else ''} ({how})"
+    if own:
+        theirs = "its own image" if own == 1 else "their own images"
+        where = f"{n_svc - own} in {where}, {own} on {theirs}"
+        lines = [f"{services}: {where}"]
+    else:
+        lines = [f"{services} in {where}"]
     targets = dict(plan.targets)
     for env in plan.environments:
         t = env.target
-        runtimes = ", ".join(f"{rt} {v}" for rt, v in env.runtimes) or "no runtime"
         lines.append("")
         os_text = f"{t.libc} {t.libc_version}, {t.ssl or 'no libssl'}"
-        lines.append(f"{env.name}: {t.distro} {t.release} ({os_text}), {runtimes}")
+        lines.append(f"{env.name}: {environment_label(env)} ({os_text})")
         width = max(len(s) for s in env.services)
         for s in env.services:
-            st = targets.get(s)
-            base = st.base_image if st is not None and st.base_image else "-"
-            rt = f"{st.runtime} {st.runtime_version}" if st is not None and st.runtime else "-"
-            lines.append(f"  {s.ljust(width)}  {rt:<12}  {base}")
+            lines.append(_service_row(s, targets.get(s), width, plan.notes_of(s)))
+    if plan.standalone:
+        lines += ["", "on their own (no release, libc or runtime shared with anyone):"]
+        width = max(len(s) for s, _why in plan.standalone)
+        for s, why in plan.standalone:
+            lines.append(_service_row(s, targets.get(s), width, plan.notes_of(s)))
+            lines.append(f"  {' ' * width}  {why}")
     if plan.splits:
         lines += ["", "why they are split:"]
         by_pair: dict[tuple[str, str], list[str]] = {}

@@ -11,9 +11,18 @@ from matrixhell.render.text_table import text_table
 
 __all__ = ["DIMENSIONS", "Matrix", "build_matrix", "matrix_table"]
 
-DIMENSIONS = ("runtime", "version", "libc", "libssl", "release", "base image", "environment")
+DIMENSIONS = ("runtime", "version", "libc", "libssl", "release", "base image", "environment", "end of life")
 OK = "ok"
 SELF = "-"
+_WORD = {Severity.WARNING: "warning", Severity.INFO: "note"}
+OWN = "own image"  # the environment cell of a standalone service: it shares none
+
+
+def _eol_cell(notes: tuple[str, ...]) -> str:
+    """``debian bullseye (2026-08-31), dotnet 6.0 (2024-11-12)`` or "-": what the target has past its end."""
+    prefix = "past end of life: "
+    said = [n[len(prefix) :].split(";", 1)[0] for n in notes if n.startswith(prefix)]
+    return "; ".join(said) if said else SELF
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +54,7 @@ class Matrix:
 def build_matrix(plan: Plan) -> Matrix:
     names = tuple(name for name, _t in plan.targets)
     env_of = {s: e.name for e in plan.environments for s in e.services}
+    env_of.update({s: OWN for s, _why in plan.standalone})
     rows = []
     for name, t in plan.targets:
         rows.append(
@@ -53,22 +63,26 @@ def build_matrix(plan: Plan) -> Matrix:
                 t.runtime_version or SELF,
                 f"{t.libc} {t.libc_version}".strip(),
                 t.ssl or SELF,
-                f"{t.distro} {t.release}",
+                f"{t.distro} {t.release}".strip(),
                 t.base_image or SELF,
                 env_of.get(name, SELF),
+                _eol_cell(plan.notes_of(name)),
             )
         )
     kinds: dict[frozenset[str], set[str]] = {}
     for c in plan.conflicts:
         if c.between_services:
-            mark = c.kind if c.severity is Severity.ERROR else f"{c.kind} (warning)"
+            mark = c.kind if c.severity is Severity.ERROR else f"{c.kind} ({_WORD[c.severity]})"
             kinds.setdefault(frozenset(c.subjects), set()).add(mark)
     pairs = []
+    alone = {s for s, _why in plan.standalone}
     for a in names:
         row = []
         for b in names:
             if a == b:
                 row.append(SELF)
+            elif a in alone or b in alone:
+                row.append(OWN)
             else:
                 found = kinds.get(frozenset((a, b)))
                 row.append(", ".join(sorted(found)) if found else OK)

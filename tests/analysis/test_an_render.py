@@ -104,7 +104,10 @@ def test_matrix_dimensions_and_pairs() -> None:
     assert m.pair("api", "web") == m.pair("web", "api")
     assert "disjoint-runtime" in m.pair("api", "web")
     assert "libc-clash" in m.pair("api", "front")  # api installs with apt: glibc
-    assert m.pair("front", "web") == "ok"  # web is bound to no libc: it may join the Alpine frontend
+    # web is bound to no libc and could join the Alpine frontend, but only on alpine 3.19, past its end
+    # of life, which web avoids alone: a note, not a conflict
+    assert m.pair("front", "web") == "shared-only-past-eol (note)"
+    assert m.cell("front", "end of life") == "alpine 3.19 (2025-11-01)" and m.cell("web", "end of life") == "-"
     data = m.to_json()
     assert data["rows"]["web"]["runtime"] == "python"
 
@@ -123,6 +126,9 @@ def test_matrix_table_shows_both_tables() -> None:
         "base",
         "image",
         "environment",
+        "end",
+        "of",
+        "life",
     ]
     assert "libc-clash" in second and "ok" not in first
 
@@ -167,15 +173,17 @@ def test_verbose_explanation_shows_the_whole_derivation() -> None:
 def test_plan_text_lists_environments_targets_and_splits() -> None:
     _s, plan = _world()
     text = plan_text(plan)
-    assert text.startswith("3 services in 2 environments (fewest possible)")
-    assert "env-1: debian bullseye (glibc 2.31, libssl1.1), python 3.8" in text
+    assert text.startswith("3 services in 3 environments (fewest possible)")
+    assert "env-1: debian bullseye: python 3.8 (glibc 2.31, libssl1.1)" in text
+    # a target past its end of life says so on the service's own line
+    assert "  api  python 3.8    python:3.8-slim-bullseye  [past end of life: debian bullseye (2026-08-31)]" in text
     assert "why they are split:" in text
     # one line per two environments kept apart, naming a pair that cannot share and why
     split_lines = text.split("why they are split:\n", 1)[1].split("\n\n", 1)[0].splitlines()
     env_pairs = {tuple(line.split(":", 1)[0].strip().split(" / ")) for line in split_lines}
     assert len(split_lines) == len(env_pairs) == len(plan.environments) * (len(plan.environments) - 1) // 2
-    [line] = split_lines
-    assert line.startswith("  env-1 / env-2: api / front: libc-clash") and line.endswith("(and 1 more pair)")
+    assert split_lines[0] == "  env-1 / env-2: api / front: libc-clash"
+    assert split_lines[2] == "  env-2 / env-3: front / web: shared-only-past-eol"
     # --verbose gives every pair with the titles
     assert "  api / web: disjoint-runtime: python >=3.8,<3.9 and >=3.12 have no version in common" in plan_text(
         plan, verbose=True
@@ -193,7 +201,7 @@ def _pair(kind: str, a: str, b: str, a_says: tuple[str, str, str], b_says: tuple
         (a, b),
         f"{a} vs {b}",
         (cause(a, a_says), cause(b, b_says)),
-        f"{a} fits x; {b} fits y (p; q)",
+        f"{a} is planned in env-x on x; {b} is planned in env-y on y (p; q)",
     )
 
 
@@ -224,8 +232,9 @@ def test_one_root_cause_is_said_once_with_every_partner() -> None:
     assert text.count("python ==3.12.* (web/Dockerfile:1)") == 2  # once under old, once beside mid
     assert "as does worker" in text
     # hint clauses are kept whole (the parenthesis holds a "; ") and said once each
-    # and services that fit one place share one hint line
-    assert "    old, web, worker fit y (p; q)\n" in text and "    mid, old fit x\n" in text
+    # and services planned in one environment on one place share one hint line
+    assert "    old, web, worker are planned in env-y on y (p; q)\n" in text
+    assert "    mid, old are planned in env-x on x\n" in text
     # verbose gives every pair in full, ungrouped
     verbose = explain_all(conflicts, verbose=True)
     assert verbose.count("derivation:") == 4 and " vs " not in verbose.split("\n")[0].split("]")[0]
@@ -272,3 +281,28 @@ def test_every_service_rule_has_a_conclusion_of_its_own() -> None:
 
     missing = [r.kind for r in rules() if r.scope == "service" and r.kind not in _CONCLUSIONS]
     assert missing == []
+
+
+def test_where_a_service_would_fit_alone_is_never_merged_into_a_grouping() -> None:
+    from matrixhell.render.explain import explain_all
+
+    # catalog and ingest are parted by their pins: a line "catalog, ingest fit ..." would suggest
+    # the grouping the conflict forbids
+    conflicts = [
+        Conflict(
+            "disjoint-pins",
+            Severity.ERROR,
+            ("legacy", other),
+            f"legacy vs {other}",
+            (
+                Cause("legacy", "locks", "django ==2.2", Origin("l/req.txt", 1)),
+                Cause(other, "locks", "django ==5.0", Origin(f"{other}/req.txt", 1)),
+            ),
+            f"legacy is planned in env-1 on debian bookworm; {other} would also fit debian trixie (python 3.12)",
+        )
+        for other in ("catalog", "ingest")
+    ]
+    text = explain_all(conflicts)
+    assert "catalog would also fit debian trixie (python 3.12)" in text
+    assert "ingest would also fit debian trixie (python 3.12)" in text
+    assert "catalog, ingest would" not in text and "catalog, ingest fit" not in text

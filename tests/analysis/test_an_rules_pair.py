@@ -265,7 +265,7 @@ def test_packages_of_an_earlier_build_stage_commit_no_libc() -> None:
         "gw",
         runtimes=[rt("==20.*", runtime="node")],
         system=[apt("git", path="gw/Dockerfile", line=8, manager="apk")],
-        base=[BaseImage("scratch", Origin("gw/Dockerfile", 7), final=True)],
+        base=[BaseImage("busybox:1.36", Origin("gw/Dockerfile", 7), final=True)],
     )
     _p, conflicts, _c = run([gw_final, api])
     assert of_kind(conflicts, "libc-clash")
