@@ -13,11 +13,19 @@ one), so every placement is checked against the class's joint slots.
 - beyond: DSATUR alone (Brélaz 1979), each vertex into the first class it can join.  It is optimal on
   bipartite graphs and usually within one colour of optimal on the sparse graphs repos make.
 
+Sharing never degrades a service: a hand-written final ``FROM`` that fits keeps its release (the
+profile's ``home``), a service that can run supported is not moved onto end of life, and a standalone
+service (a static binary on scratch or distroless) is in no environment at all.  The splits those
+rules cause are stated (``own-base-release``, ``shared-only-past-eol``).
+
 Within an environment the shared target is the release every member fits, ranked: the release most
 members' hand-written ``FROM`` already uses, then supported before end-of-life, then the fewest
-native pins built from the sdist (its glibc takes their wheels), then Debian, Ubuntu, Alpine, newest
-first; per runtime the version most ``FROM`` lines name, else the newest supported line all accept.
-docs/plan.md says all this with examples.  Everything is deterministic: ties break on service names.
+native pins built from the sdist (its glibc takes their wheels), then the fewest members left without
+an image of their runtime, then Debian, Ubuntu, Alpine, newest first; per runtime the version most
+``FROM`` lines name, else the newest supported line all accept.  Once placed, every hint clause that
+says where a service fits is rewritten to where the plan put it (and where else it would fit), and a
+target past its end of life gets a note.  docs/plan.md says all this with examples.  Everything is
+deterministic: ties break on service names.
 """
 
 from __future__ import annotations
@@ -293,9 +301,7 @@ def _true_hint(
         p = by_name.get(name)
         if p is None or name not in targets:
             continue
-        for slots in (None, p.plan_slots, p.slots):
-            judged = slots if slots is not None or p.slots else p.plan_slots
-            said[fits(p, view, slots)] = (p, best_slot(p, view, judged))
+        said.update(_fits_texts(p, view))
     out: list[str] = []
     changed = False
     for clause in split_clauses(c.hint):
@@ -318,6 +324,19 @@ def _true_hint(
             if alt not in out:
                 out.append(alt)
     return replace(c, hint="; ".join(out)) if changed else c
+
+
+def _fits_texts(p: Profile, view: CatalogView) -> dict[str, tuple[Profile, tuple[str, str | None, str | None] | None]]:
+    """Every "<service> fits <place>" text the rules may have written for ``p``, with the place."""
+    key = ("fits-texts", p.name, id(p))
+    hit = view.memo.get(key)
+    if hit is None:
+        found: dict[str, tuple[Profile, tuple[str, str | None, str | None] | None]] = {}
+        for slots in (None, p.plan_slots, p.slots):
+            judged = slots if slots is not None or p.slots else p.plan_slots
+            found[fits(p, view, slots)] = (p, best_slot(p, view, judged))
+        hit = view.memo[key] = found
+    return hit  # type: ignore[return-value]
 
 
 def _as_the_plan_does(clause: str, c: Conflict, targets: dict[str, Target]) -> str:

@@ -333,7 +333,9 @@ def plan_text(plan: Plan, *, verbose: bool = False) -> str:
     services = f"{n_svc} service{'s' if n_svc != 1 else ''}"
     own = len(plan.standalone)
     where = f"{n_env} environment{'s' if n_env != 1 else ''} ({how})"
-    if own:
+    if own and own == n_svc:
+        lines = [f"{services}, {'on its own image' if own == 1 else 'each on its own image'}"]
+    elif own:
         theirs = "its own image" if own == 1 else "their own images"
         where = f"{n_svc - own} in {where}, {own} on {theirs}"
         lines = [f"{services}: {where}"]
