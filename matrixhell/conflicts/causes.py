@@ -9,7 +9,10 @@ __all__ = ["exclusion_cause", "lib_cause", "pin_cause", "range_cause", "req_caus
 
 
 def source_cause(req: RuntimeReq) -> Cause:
-    """``python-version-file says python 3.8`` at ``api/.python-version:1``."""
+    """``python-version-file says python 3.8`` at ``api/.python-version:1``; a Dockerfile's line as it
+    is written (``dockerfile-from says FROM node:18-bookworm-slim``)."""
+    if req.source.startswith("dockerfile") and req.raw:
+        return Cause(req.source, "says", f"FROM {req.raw}", req.origin)
     return Cause(req.source, "says", f"{req.runtime} {req.raw}".strip(), req.origin)
 
 
