@@ -166,7 +166,9 @@ def _knowledge_needs() -> NeedsFn:
             nn = native_needs(pkg.ecosystem, pkg.name)
             if nn is None:
                 continue
-            prebuilt = _prebuilt(kn, pkg, nn, python, target.libc)
+            # the release's glibc decides which manylinux wheels install (bullseye's 2.31 takes no _2_34)
+            libc_version = getattr(release, "libc_version", "") or target.libc_version or None
+            prebuilt = _prebuilt(kn, pkg, nn, python, target.libc, libc_version)
             if not prebuilt and (nn.libraries or nn.build_tools or nn.build_only_libraries):
                 compile_ = True
                 reasons.append(f"{pkg.name}: no prebuilt binary for this target, built from source")
@@ -205,7 +207,7 @@ def _library(release: Any, logical: str) -> Any:
         return LibraryPackages((), ())
 
 
-def _prebuilt(kn: Any, pkg: Any, nn: Any, python: str | None, libc: str) -> bool:
+def _prebuilt(kn: Any, pkg: Any, nn: Any, python: str | None, libc: str, libc_version: str | None = None) -> bool:
     """Whether the package installs as a prebuilt binary on the target (a wheel, a prebuilt gem/module).
 
     PyPI: the index's wheels decide, for the locked or pinned version (else the newest known); unknown
@@ -228,7 +230,7 @@ def _prebuilt(kn: Any, pkg: Any, nn: Any, python: str | None, libc: str) -> bool
     if version is None:
         return True
     try:
-        got = kn.has_wheel(pkg.name, version, python, libc)
+        got = kn.has_wheel(pkg.name, version, python, libc, libc_version)
     except LookupError:
         return True
     return got is not False
@@ -483,11 +485,17 @@ def _drift(service: Service, spec: ImageSpec, text: str) -> list[Finding]:
         warn("dockerfile-missing-packages",
              f"the Dockerfile installs none of {', '.join(missing)}, which the plan says the service needs",
              Origin(path), hint="add them to its apt-get/apk line")
-    user = (facts.user or "").split(":")[0]
-    if user in ("", "root", "0"):
+    user = image_user(facts.user or "", final.reference if final is not None else None)
+    if user.root:
         warn("dockerfile-runs-as-root",
-             "the image runs as root" + ("" if facts.user else " (no USER instruction)"),
+             "the image runs as root" + ("" if facts.user else " (no USER instruction)")
+             + "; its Kubernetes Deployment sets no runAsNonRoot, so the pod starts as root",
              Origin(path), hint=f"add a non-root USER (the generated one uses {spec.user_spec()})")
+    elif user.named:
+        warn("dockerfile-user-not-numeric",
+             f"USER {user.user} is a name: Kubernetes cannot verify runAsNonRoot against it, so its "
+             "Deployment does not set it", Origin(path),
+             hint=f"write the user's uid (USER {spec.user_spec()})", severity=Severity.INFO)
     if spec.healthcheck is not None and "HEALTHCHECK" not in {
         i.keyword for s in df.stages for i in s.instructions
     }:
@@ -495,6 +503,37 @@ def _drift(service: Service, spec: ImageSpec, text: str) -> list[Finding]:
              f"no HEALTHCHECK although the service listens on {spec.healthcheck.port}",
              Origin(path), severity=Severity.INFO)
     return out
+
+
+def nonroot_base(reference: str | None) -> bool:
+    """Whether the base image runs as a non-root uid of its own when the Dockerfile sets no USER: a
+    ``nonroot`` / ``debug-nonroot`` / ``*-nonroot`` tag (distroless: uid 65532), or a Chainguard image
+    (``cgr.dev/chainguard/*``, non-root by default)."""
+    if not reference:
+        return False
+    ref = reference.split("@", 1)[0]
+    name, _, tag = ref.rpartition(":") if ":" in ref.rsplit("/", 1)[-1] else (ref, "", "")
+    return name.startswith("cgr.dev/chainguard/") or tag == "nonroot" or tag.endswith("-nonroot")
+
+
+def image_user(user: str, base: str | None) -> Any:
+    """Who an image of the user's own runs as (``render.kubernetes.ImageUser``)."""
+    from matrixhell.render.kubernetes import ImageUser
+
+    return ImageUser(user.strip(), nonroot_base(base))
+
+
+def _handwritten_user(service: Service, text: str) -> Any:
+    """The final stage's USER of a hand-written Dockerfile and its base, or None when it cannot be read."""
+    from matrixhell.detect.dockerfile import analyze_dockerfile, parse_dockerfile
+
+    try:
+        df = parse_dockerfile(text, service.dockerfile or "Dockerfile")
+        facts = analyze_dockerfile(df, target=service.compose.target if service.compose else None)
+    except InputError:
+        return None
+    final = next((b for b in facts.base_images if b.final), None)
+    return image_user(facts.user or "", final.reference if final is not None else None)
 
 
 def _final_packages(spec: ImageSpec) -> list[PinnedPackage]:
@@ -551,7 +590,7 @@ def plan_files(
     from matrixhell.render.compose import ComposeEntry, render_compose
     from matrixhell.render.dockerfile import render_dockerfile
     from matrixhell.render.dockerignore import render_dockerignore
-    from matrixhell.render.kubernetes import render_kubernetes
+    from matrixhell.render.kubernetes import image_only, render_kubernetes
     from matrixhell.render.marker import is_generated
     from matrixhell.render.oci_config import render_oci_config
     from matrixhell.render.spec import NotGenerated, build_spec
@@ -604,6 +643,7 @@ def plan_files(
     specs: list[ImageSpec] = []
     entries: list[ComposeEntry] = []
     own_images: set[str] = set()
+    users: dict[str, Any] = {}  # service -> ImageUser of a hand-written Dockerfile
     not_generated: list[str] = []
     scan_findings = scan.all_findings()
     for service in built:
@@ -670,6 +710,9 @@ def plan_files(
         context = _dir(service.path)
         if handwritten and hand_text is not None:
             findings.extend(_drift(service, spec, hand_text))
+            user = _handwritten_user(service, hand_text)
+            if user is not None:
+                users[service.name] = user
         if handwritten and not alongside:
             specs.append(spec)
             entries.append(ComposeEntry(service, spec, hand, handwritten=True))
@@ -716,9 +759,13 @@ def plan_files(
                                     origin=o.origin_of("skip"), service=name))
 
     _port_collisions(entries, findings)
+    findings.extend(_withheld_secrets(s) for s in scan.services if s.name not in skipped and _withheld(s))
     repo_files = [GeneratedFile(_join(out_prefix, compose_path), render_compose(entries, out_prefix, anchor),
                                 "compose")]
-    for name, text in render_kubernetes(specs, project, frozenset(own_images), shared).items():
+    workloads = [w for e in entries if e.spec is None
+                 if (w := image_only(e.service, scan.services)) is not None]
+    for name, text in render_kubernetes(specs, project, frozenset(own_images), shared, users,
+                                        _env_values(scan.services), workloads).items():
         repo_files.append(GeneratedFile(_join(out_prefix, K8S_DIR, name), text, "kubernetes"))
     if not only:
         files.extend(repo_files)
@@ -735,6 +782,40 @@ def plan_files(
         findings = [f for f in findings if f.service is None or f.service in only]
     files.sort(key=lambda f: f.path)
     return Generation(tuple(files), tuple(specs), tuple(findings), tuple(not_generated))
+
+
+def _withheld(service: Service) -> list[str]:
+    return [v.key for v in (service.compose.env if service.compose else ()) if v.secret]
+
+
+def _withheld_secrets(service: Service) -> Finding:
+    keys = _withheld(service)
+    cs = service.compose
+    origin = next((v.origin for v in cs.env if v.secret), None) if cs else None
+    return Finding("compose-secret-withheld", Severity.INFO,
+                   f"{', '.join(keys)} {'has a value' if len(keys) == 1 else 'have values'} that may be a "
+                   "credential: the generated compose file passes "
+                   f"{'it' if len(keys) == 1 else 'them'} through from the environment instead of copying "
+                   f"{'it' if len(keys) == 1 else 'them'}, and Kubernetes reads "
+                   f"{'it' if len(keys) == 1 else 'them'} from the {service.name}-env Secret",
+                   origin=origin, service=service.name,
+                   hint="set the value in .env or the environment and write ${NAME} in the compose file")
+
+
+def _env_values(services: Sequence[Service]) -> dict[str, dict[str, str]]:
+    """Service -> the literal environment values its compose file gives (no variables, no env_file
+    keys, never a secret: the scan keeps none), which Kubernetes can set as they are."""
+    out: dict[str, dict[str, str]] = {}
+    for s in services:
+        cs = s.compose
+        if cs is None:
+            continue
+        files = {f.path for f in cs.env_files}
+        values = {v.key: v.value for v in cs.env
+                  if v.value is not None and "$" not in v.value and v.origin.path not in files}
+        if values:
+            out[s.name] = values
+    return out
 
 
 def _kept(service: Service, hand: str | None) -> Finding:

@@ -13,6 +13,7 @@ says they may hold a credential (``*_PASSWORD``, ``*_TOKEN``, ``*_KEY``, ``*_URL
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -29,11 +30,13 @@ from matrixhell.model import (
     Skip,
     StartCommand,
 )
+from matrixhell.model.service import ComposeVolume, EnvFile
 
 __all__ = [
     "COMPOSE_NAMES",
     "ComposeFile",
     "compose_files_in",
+    "env_value_is_secret",
     "interpolate",
     "parse_compose",
     "parse_dotenv",
@@ -360,17 +363,21 @@ def parse_port(spec: str, origin: Origin) -> list[Port]:
         protocol = protocol.lower()
         if protocol not in ("tcp", "udp", "sctp"):
             raise ValueError(f"unknown protocol {protocol!r}")
+    host_ip: str | None = None
     if text.startswith("["):  # [ipv6]:host:container
         end = text.find("]")
         if end < 0 or text[end + 1 : end + 2] != ":":
             raise ValueError("bad IPv6 host address")
+        host_ip = text[1:end]
         text = text[end + 2 :]
         parts = text.split(":")
     else:
         parts = text.split(":")
         if len(parts) == 3:
+            host_ip = parts[0]
             parts = parts[1:]
         elif len(parts) > 3:  # bare IPv6 host without brackets: the last two are host and container
+            host_ip = ":".join(parts[:-2])
             parts = parts[-2:]
     if len(parts) == 1:
         published_text, container_text = "", parts[0]
@@ -387,7 +394,7 @@ def parse_port(spec: str, origin: Origin) -> list[Port]:
         host: int | None = None
         if published:
             host = published[i] if len(published) == len(containers) else published[0] + i
-        out.append(Port(number, protocol, origin, host))
+        out.append(Port(number, protocol, origin, host, host_ip=host_ip or None))
     return out
 
 
@@ -651,7 +658,8 @@ def _as_map(v: _V) -> dict[str, _V]:
     out: dict[str, _V] = {}
     for item in _items(v):
         if isinstance(item.value, str):
-            out[item.value.partition("=")[0].strip()] = item
+            key, eq, rest = item.value.partition("=")
+            out[key.strip()] = _V(rest if eq else None, item.line, "str")
     return out
 
 
@@ -858,9 +866,12 @@ def _service(
     ports = _ports(keys, where, env, local)
     depends = _depends(keys.get("depends_on"))
     envs = _env_keys(keys.get("environment"), where("environment")[0])
-    envs += _env_files(view, keys.get("env_file"), where("env_file"), local, files_read)
+    env_files: list[EnvFile] = []
+    envs += _env_files(view, keys.get("env_file"), where("env_file"), local, files_read, env_files)
     command = _command(keys, where, env, local)
     healthcheck = _healthcheck(keys.get("healthcheck"))
+    health_test, health_options = _healthcheck_as_written(keys.get("healthcheck"))
+    volumes = _volumes(keys.get("volumes"), where("volumes"))
     profiles = tuple(v.value for v in _items(keys.get("profiles")) if isinstance(v.value, str))
     findings.extend(local)
     svc = ComposeService(
@@ -876,6 +887,10 @@ def _service(
         env=tuple(_unique_env(envs)),
         healthcheck=healthcheck,
         profiles=profiles,
+        volumes=volumes,
+        env_files=tuple(env_files),
+        healthcheck_test=health_test,
+        healthcheck_options=health_options,
     )
     return svc, args, inline
 
@@ -906,13 +921,13 @@ def _ports(keys: dict[str, _V], where: Any, env: Mapping[str, str], findings: li
             origin = Origin(path, item.line)
             try:
                 if isinstance(item.value, dict):
-                    out.extend(_long_port(item.value, ip, origin))
+                    out.extend(replace(p, compose_key=key) for p in _long_port(item.value, ip, origin))
                 elif isinstance(item.value, str):
                     text = ip(item.value, item.line)
                     ports = parse_port(text, origin)
                     if key == "expose":
                         ports = [Port(p.number, p.protocol, origin) for p in ports]
-                    out.extend(ports)
+                    out.extend(replace(p, compose_key=key) for p in ports)
             except ValueError as e:
                 findings.append(
                     Finding(
@@ -939,10 +954,11 @@ def _long_port(body: dict[str, _V], ip: _Interp, origin: Origin) -> list[Port]:
         if (published_v is not None and isinstance(published_v.value, str) and published_v.value)
         else []
     )
+    host_ip = ip(_str(body.get("host_ip")) or "", origin.line) or None
     out = []
     for i, number in enumerate(containers):
         host = (published[i] if len(published) == len(containers) else published[0] + i) if published else None
-        out.append(Port(number, protocol, origin, host))
+        out.append(Port(number, protocol, origin, host, host_ip=host_ip))
     return out
 
 
@@ -955,23 +971,115 @@ def _depends(v: _V | None) -> tuple[str, ...]:
 
 
 def _env_keys(v: _V | None, path: str) -> list[EnvVar]:
+    """``environment:`` entries: each key, with its value as written when that is no secret."""
     out: list[EnvVar] = []
     if v is None:
         return out
     if isinstance(v.value, dict):
-        for k in v.value:
-            out.append(EnvVar(k, Origin(path, v.key_line(k))))
+        for k, val in v.value.items():
+            text = val.value if isinstance(val.value, str) else None
+            out.append(_env_var(k, text, Origin(path, v.key_line(k))))
     else:
         for item in _items(v):
             if isinstance(item.value, str):
-                key = item.value.partition("=")[0].strip()
+                key, eq, rest = item.value.partition("=")
+                key = key.strip()
                 if key:
-                    out.append(EnvVar(key, Origin(path, item.line)))
+                    out.append(_env_var(key, rest if eq else None, Origin(path, item.line)))
     return out
 
 
+def _env_var(key: str, value: str | None, origin: Origin) -> EnvVar:
+    if value is None:
+        return EnvVar(key, origin)
+    if env_value_is_secret(key, value):
+        return EnvVar(key, origin, secret=True)
+    return EnvVar(key, origin, value=value)
+
+
+#: parts of a variable name that say its value may be a credential (matched inside the name)
+_SECRET_PARTS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "CREDENTIAL", "APIKEY", "PRIVATE")
+#: whole ``_``-separated words of a name that say the same (``API_KEY``; ``KEYBOARD`` is no key)
+_SECRET_NAME_WORDS = frozenset({"PASS", "PWD", "KEY", "AUTH", "CERT", "SALT", "DSN", "SIGNATURE"})
+_URL_USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/@\s]*)@")
+
+
+def _secret_env_name(name: str) -> bool:
+    up = name.upper()
+    return any(p in up for p in _SECRET_PARTS) or any(w in _SECRET_NAME_WORDS for w in re.split(r"[^A-Z0-9]+", up))
+
+
+def env_value_is_secret(key: str, value: str) -> bool:
+    """Whether the ``environment:`` value ``value`` of ``key`` may hold a credential, so that it is never
+    copied out of the compose file (docs/generate.md).  Variable references (``${VAR}``, ``$VAR``) and
+    required-variable guards (``${VAR:?message}``) are no secrets: they name where the value comes from.
+    A secret is: any literal text in the value of a credential-named key (``POSTGRES_PASSWORD: hunter2``);
+    a literal password inside a URL (``postgres://app:hunter2@db``, not ``postgres://app:${PW}@db``); a
+    literal default of a credential-named variable (``${DB_PASSWORD:-hunter2}``)."""
+    literal, secret_defaults = _literal_parts(value)
+    if secret_defaults or (_secret_env_name(key) and literal.strip()):
+        return True
+    for m in _URL_USERINFO.finditer(value):
+        _, colon, password = m.group(1).partition(":")
+        if colon and _literal_parts(password)[0]:
+            return True
+    return False
+
+
+def _literal_parts(text: str) -> tuple[str, bool]:
+    """The literal text of a compose value outside its variable references (``$$`` counts as literal;
+    the message of a ``:?`` guard does not), and whether a credential-named variable has a literal
+    default or alternative (``${PASSWORD:-x}``)."""
+    out: list[str] = []
+    secret_default = False
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch != "$":
+            out.append(ch)
+            i += 1
+            continue
+        nxt = text[i + 1] if i + 1 < n else ""
+        if nxt == "$":
+            out.append("$")
+            i += 2
+        elif nxt == "{":
+            j = i + 2
+            while j < n and (text[j] == "_" or text[j].isalnum()):
+                j += 1
+            name = text[i + 2 : j]
+            depth, k = 1, j
+            while k < n and depth:
+                depth += {"{": 1, "}": -1}.get(text[k], 0)
+                k += 1
+            body = text[j : k - 1] if depth == 0 else text[j:]
+            op = next((o for o in (":-", ":?", ":+", "-", "?", "+") if body.startswith(o)), "")
+            arg = body[len(op) :]
+            if not name or (body and not op):
+                out.append(text[i:k])  # not a reference compose would take: literal text
+            elif op and "?" not in op:
+                inner, inner_secret = _literal_parts(arg)
+                secret_default = secret_default or inner_secret or bool(inner.strip() and _secret_env_name(name))
+                out.append(inner)
+            i = k
+        elif nxt == "_" or nxt.isalpha():
+            j = i + 1
+            while j < n and (text[j] == "_" or text[j].isalnum()):
+                j += 1
+            i = j
+        else:
+            out.append("$")
+            i += 1
+    return "".join(out), secret_default
+
+
 def _env_files(
-    view: RepoView, v: _V | None, where: tuple[str, str], findings: list[Finding], files_read: list[str]
+    view: RepoView,
+    v: _V | None,
+    where: tuple[str, str],
+    findings: list[Finding],
+    files_read: list[str],
+    env_files: list[EnvFile] | None = None,
 ) -> list[EnvVar]:
     out: list[EnvVar] = []
     path, base = where
@@ -1001,6 +1109,8 @@ def _env_files(
         try:
             text = view.read_text(target)
         except InputError as e:
+            if env_files is not None:
+                env_files.append(EnvFile(target, Origin(path, item.line), required, readable=False))
             if required:
                 findings.append(
                     Finding(
@@ -1013,6 +1123,8 @@ def _env_files(
                 )
             continue
         files_read.append(target)
+        if env_files is not None:
+            env_files.append(EnvFile(target, Origin(path, item.line), required))
         for key, (_, line) in parse_dotenv(text).items():
             out.append(EnvVar(key, Origin(target, line)))
     return out
@@ -1102,6 +1214,72 @@ def _interpolated(v: _V, ip: _Interp) -> _V:
         items = [replace(i, value=fill(i.value)) if isinstance(i.value, str) else i for i in v.value]
         return replace(v, value=items)
     return v
+
+
+_HEALTH_OPTIONS = ("interval", "timeout", "retries", "start_period", "start_interval", "disable")
+
+
+def _healthcheck_as_written(v: _V | None) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The healthcheck's test in list form as written (``CMD-SHELL`` for a string; ``$$`` kept) and
+    its timings, so a compose file written from the scan keeps the user's check exactly."""
+    if v is None or not isinstance(v.value, dict):
+        return (), ()
+    test = v.value.get("test")
+    words: tuple[str, ...] = ()
+    if test is not None and isinstance(test.value, str):
+        words = ("CMD-SHELL", test.value)
+    elif test is not None:
+        words = tuple(i.value for i in _items(test) if isinstance(i.value, str))
+    options = tuple(
+        (k, o.value) for k in _HEALTH_OPTIONS if (o := v.value.get(k)) is not None and isinstance(o.value, str)
+    )
+    return words, options
+
+
+def _volumes(v: _V | None, where: tuple[str, str]) -> tuple[ComposeVolume, ...]:
+    """``volumes:`` entries; a relative bind source is made repo-relative (it may leave the repository:
+    it is only a string here, nothing outside is read)."""
+    path, base = where
+    out: list[ComposeVolume] = []
+    for item in _items(v):
+        origin = Origin(path, item.line)
+        if isinstance(item.value, str):
+            text = item.value
+            if "$" in text:
+                out.append(ComposeVolume("", origin, kind="raw", raw=text))
+                continue
+            parts = text.split(":")
+            if len(parts) == 1:
+                out.append(ComposeVolume(parts[0], origin))
+                continue
+            src, dst, mode = parts[0], parts[1], ":".join(parts[2:])
+            opts = [m for m in mode.split(",") if m] if mode else []
+            ro = "ro" in opts
+            rest = ",".join(m for m in opts if m not in ("ro", "rw"))
+            out.append(_volume(src, dst, ro, rest, base, origin))
+        elif isinstance(item.value, dict):
+            body = item.value
+            kind = _str(body.get("type")) or "volume"
+            src = _str(body.get("source")) or ""
+            dst = _str(body.get("target")) or ""
+            if "$" in src or "$" in dst or not dst:
+                continue  # long syntax with variables: not taken apart
+            ro = (_str(body.get("read_only")) or "").lower() in ("true", "yes", "on")
+            if kind == "bind":
+                out.append(_volume(src if src.startswith((".", "/", "~")) else f"./{src}", dst, ro, "", base,
+                                   origin))
+            elif kind in ("volume", "tmpfs"):
+                out.append(ComposeVolume(dst, origin, kind=kind, source=src, read_only=ro))
+    return tuple(out)
+
+
+def _volume(src: str, dst: str, ro: bool, mode: str, base: str, origin: Origin) -> ComposeVolume:
+    if src.startswith("."):
+        joined = posixpath.normpath(posixpath.join(base, src)) if base else posixpath.normpath(src)
+        return ComposeVolume(dst, origin, kind="bind", source=joined, read_only=ro, mode=mode)
+    if src.startswith(("/", "~")):
+        return ComposeVolume(dst, origin, kind="bind", source=src, read_only=ro, mode=mode)
+    return ComposeVolume(dst, origin, kind="volume", source=src, read_only=ro, mode=mode)
 
 
 def _healthcheck(v: _V | None) -> tuple[str, ...]:

@@ -134,6 +134,8 @@ class Port:
     origin: Origin = field(default_factory=lambda: Origin("?"))
     published: int | None = None  # host side of a compose mapping
     source: str | None = None  # where the number came from when not written: gunicorn-default | uvicorn-default
+    host_ip: str | None = None  # host address of a compose mapping (127.0.0.1:8100:8100 -> "127.0.0.1")
+    compose_key: str | None = None  # ports | expose: the compose key that listed it (None: not compose)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,10 +171,18 @@ class BaseImage:
 
 @dataclass(frozen=True, slots=True)
 class EnvVar:
-    """An environment variable a service reads.  Only the key: secret values are never kept."""
+    """An environment variable a service reads.
+
+    ``value`` is the text a compose ``environment:`` entry gives it, as written (``${VAR}`` references and
+    ``${VAR:?msg}`` guards uninterpolated), and only when it is no secret: a key named like a credential
+    with a literal value, a literal password inside a URL, or a credential-named variable's literal
+    default are never kept (``secret`` is then True).  None: no value was written, or it was withheld.
+    """
 
     key: str
     origin: Origin
+    value: str | None = None
+    secret: bool = False  # a value was written but withheld: it may be a credential
 
 
 @dataclass(frozen=True, slots=True)

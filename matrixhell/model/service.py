@@ -19,12 +19,41 @@ from matrixhell.model.facts import (
 from matrixhell.model.finding import Finding
 from matrixhell.model.origin import Origin
 
-__all__ = ["ComposeService", "ScanResult", "Service", "ServiceKind", "Skip"]
+__all__ = ["ComposeService", "ComposeVolume", "EnvFile", "ScanResult", "Service", "ServiceKind", "Skip"]
 
 
 class ServiceKind(enum.Enum):
     BUILT = "built"  # code in the repo that we build an image for
     EXTERNAL = "external"  # a compose service that only names an image (postgres:16, redis)
+
+
+@dataclass(frozen=True, slots=True)
+class ComposeVolume:
+    """One ``volumes:`` entry of a compose service.
+
+    ``kind`` is ``bind`` (``source`` a repo-relative path, which may start with ``../``, or an absolute or
+    ``~`` host path kept as written), ``volume`` (``source`` the named volume, "" for an anonymous one),
+    ``tmpfs``, or ``raw``: an entry with variables in it, kept verbatim in ``raw`` because where it
+    points is only known once compose interpolates it.
+    """
+
+    target: str
+    origin: Origin
+    kind: str = "volume"  # bind | volume | tmpfs | raw
+    source: str = ""
+    read_only: bool = False
+    mode: str = ""  # other short-syntax options as written (z, Z, cached, delegated...)
+    raw: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EnvFile:
+    """An ``env_file:`` of a compose service: the repo-relative file, which the scan reads for keys only."""
+
+    path: str
+    origin: Origin
+    required: bool = True
+    readable: bool = True  # False: it could not be read when the scan ran (missing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +72,12 @@ class ComposeService:
     env: tuple[EnvVar, ...] = ()
     healthcheck: tuple[str, ...] = ()  # test command, exec form
     profiles: tuple[str, ...] = ()
+    volumes: tuple[ComposeVolume, ...] = ()
+    env_files: tuple[EnvFile, ...] = ()  # the keys they hold are in ``env`` too, with the file as origin
+    # the healthcheck as written: its test (``CMD``/``CMD-SHELL``/``NONE`` first, ``$$`` kept) and its
+    # other keys (interval, timeout, retries, start_period, start_interval, disable) as (key, text)
+    healthcheck_test: tuple[str, ...] = ()
+    healthcheck_options: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

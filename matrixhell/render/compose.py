@@ -1,21 +1,27 @@
 """The repository's services -> one compose file (compose-spec).
 
 Built services get a build context and Dockerfile relative to where the compose file is written, the
-stage to build, ports, environment keys (never values: ``- KEY`` passes the caller's value through),
-depends_on (``service_healthy`` where the dependency has a healthcheck), a shared network and the same
-hardening the Kubernetes manifests get.  Image-only services keep their ``image:``.  A Procfile process
-that runs another service's image (``Service.image_from``: ``api-worker`` beside ``api``) gets that
-service's ``build:`` and its own ``command:``.
+stage to build, ports, environment, depends_on (``service_healthy`` where the dependency has a
+healthcheck), a shared network and the same hardening the Kubernetes manifests get.  Image-only services
+keep their ``image:``.  A Procfile process that runs another service's image (``Service.image_from``:
+``api-worker`` beside ``api``) gets that service's ``build:`` and its own ``command:``.
+
+What the repository's compose file says of a service is kept: its ports as written (host address,
+unpublished ``"6379"``, ``expose:``), its ``environment:`` with the values the scan kept (no secret is
+ever among them: ``EnvVar.value``), its ``env_file:`` (whose keys are not listed again), its
+``volumes:`` and its healthcheck with the user's timings.  A service no compose file describes gets the
+keys its code reads, without values (``- KEY`` passes the caller's value through).
 """
 
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from matrixhell.model.facts import EnvVar, Port
 from matrixhell.model.image import ImageSpec
-from matrixhell.model.service import Service, ServiceKind
+from matrixhell.model.service import ComposeService, ComposeVolume, Service, ServiceKind
 from matrixhell.render._yaml import dump_yaml
 from matrixhell.render.marker import header
 
@@ -40,6 +46,23 @@ def _rel(path: str, start: str, anchor: str) -> str:
     only matters when ``start`` lies outside the repository."""
     rel = posixpath.relpath(posixpath.join(anchor, path or "."), posixpath.join(anchor, start or "."))
     return rel if rel.startswith(".") else f"./{rel}"
+
+
+def _users_healthcheck(cs: ComposeService) -> dict[str, object] | None:
+    """The compose file's own healthcheck, as written: its test and timings."""
+    if not cs.healthcheck_test and not cs.healthcheck_options:
+        return _healthcheck(cs.healthcheck) if cs.healthcheck else None
+    out: dict[str, object] = {}
+    if cs.healthcheck_test:
+        out["test"] = list(cs.healthcheck_test)
+    for key, text in cs.healthcheck_options:
+        if key == "retries" and text.isdigit():
+            out[key] = int(text)
+        elif key == "disable":
+            out[key] = text.lower() in ("true", "yes", "on")
+        else:
+            out[key] = text
+    return out
 
 
 def _healthcheck(test: Sequence[str], interval: int = 30, timeout: int = 5, start: int = 15,
@@ -83,6 +106,7 @@ def compose_document(entries: Sequence[ComposeEntry], compose_dir: str = ".", an
     by_name = {e.service.name: e for e in entries}
     host_ports = published_ports(entries)
     services: dict[str, object] = {}
+    named: set[str] = set()
     for e in sorted(entries, key=lambda e: e.service.name):
         svc = e.service
         cs = svc.compose
@@ -92,16 +116,22 @@ def compose_document(entries: Sequence[ComposeEntry], compose_dir: str = ".", an
             if image is None:
                 continue
             out["image"] = image
-            ports = sorted({(p.number, p.published, p.protocol) for p in (cs.ports if cs else svc.ports)},
-                           key=lambda t: (t[0], t[1] or 0, t[2]))
-            published = [_port(n, pub, proto) for n, pub, proto in ports if pub is not None]
-            env_keys = sorted({v.key for v in (*svc.env, *(cs.env if cs else ()))})
+            if cs is not None:
+                published = _written_ports(cs.ports, None)
+            else:
+                ports = sorted({(p.number, p.published, p.protocol) for p in svc.ports},
+                               key=lambda t: (t[0], t[1] or 0, t[2]))
+                published = [_port(n, pub, proto) for n, pub, proto in ports if pub is not None]
+            env_keys = sorted({v.key for v in svc.env})
         else:
             spec = e.spec
             owner = _image_owner(e, by_name)
             out["build"] = _build(owner or e, compose_dir, anchor)
             proto_of = dict(spec.ports)
             published = [_port(n, pub, proto_of.get(n, "tcp")) for n, pub in host_ports[svc.name]]
+            if cs is not None and any(_mapped(p) for p in cs.ports):
+                # the compose file's own mappings, as written, for the ports the image still has
+                published = _written_ports(cs.ports, {n for n, _ in spec.ports})
             env_keys = list(spec.env_keys)
             if owner is not None:
                 # a Procfile process on its main service's image: the same build (every layer is a cache
@@ -113,8 +143,28 @@ def compose_document(entries: Sequence[ComposeEntry], compose_dir: str = ".", an
             out["command"] = list(cs.command.argv) if cs.command.argv else cs.command.shell
         if published:
             out["ports"] = published
-        if env_keys:
+        exposed = sorted({p.number for p in cs.ports if p.compose_key == "expose"}) if cs else []
+        if exposed and e.spec is not None:
+            exposed = [n for n in exposed if n in {m for m, _ in e.spec.ports}]
+        if exposed:
+            out["expose"] = [str(n) for n in exposed]
+        if cs is not None:
+            # the user's environment: values the scan kept (never a secret), keys of its env files not
+            # listed again (a bare key would override the file's value with the caller's)
+            files = {f.path for f in cs.env_files}
+            environment = _environment(v for v in cs.env if v.origin.path not in files)
+            if environment:
+                out["environment"] = environment
+            # an optional file that was missing stays out: the compose-spec's plain list form has no
+            # ``required: false``, and compose refuses a listed file that is missing
+            env_files = [_rel(f.path, compose_dir, anchor) for f in cs.env_files if f.required or f.readable]
+            if env_files:
+                out["env_file"] = env_files
+        elif env_keys:
             out["environment"] = env_keys
+        if cs is not None and cs.volumes:
+            out["volumes"] = [_volume(v, compose_dir, anchor) for v in cs.volumes]
+            named.update(v.source for v in cs.volumes if v.kind == "volume" and v.source)
         # a dependency that is not in this file (skipped) cannot be waited for: compose would refuse it
         deps = sorted({d for d in cs.depends_on if d in by_name} if cs else set())
         if deps:
@@ -123,8 +173,9 @@ def compose_document(entries: Sequence[ComposeEntry], compose_dir: str = ".", an
                     else "service_started"}
                 for d in deps
             }
-        if cs is not None and cs.healthcheck:
-            out["healthcheck"] = _healthcheck(cs.healthcheck)
+        users = _users_healthcheck(cs) if cs is not None else None
+        if users is not None:
+            out["healthcheck"] = users
         elif e.spec is not None and e.spec.healthcheck is not None and not e.handwritten:
             h = e.spec.healthcheck
             out["healthcheck"] = _healthcheck(h.test, h.interval_s, h.timeout_s, h.start_period_s, h.retries)
@@ -139,7 +190,47 @@ def compose_document(entries: Sequence[ComposeEntry], compose_dir: str = ".", an
             out["profiles"] = sorted(cs.profiles)  # a service the user starts only on demand stays so
         out["networks"] = [NETWORK]
         services[svc.name] = out
-    return {"services": services, "networks": {NETWORK: {}}}
+    doc: dict[str, object] = {"services": services, "networks": {NETWORK: {}}}
+    if named:
+        doc["volumes"] = {n: {} for n in sorted(named)}
+    return doc
+
+
+def _mapped(p: Port) -> bool:
+    """A port the compose file publishes (``ports:``; a hand-made fact without the key, when it names a
+    host port)."""
+    return p.compose_key == "ports" or (p.compose_key is None and p.published is not None)
+
+
+def _written_ports(ports: Sequence[Port], numbers: set[int] | None) -> list[str]:
+    out: list[str] = []
+    for p in ports:
+        if _mapped(p) and (numbers is None or p.number in numbers):
+            text = _port(p.number, p.published, p.protocol, p.host_ip)
+            if text not in out:
+                out.append(text)
+    return out
+
+
+def _environment(envs: Iterator[EnvVar] | Sequence[EnvVar]) -> list[str]:
+    by_key: dict[str, EnvVar] = {}
+    for v in envs:
+        by_key.setdefault(v.key, v)
+    return [f"{k}={v.value}" if v.value is not None else k for k, v in sorted(by_key.items())]
+
+
+def _volume(v: ComposeVolume, compose_dir: str, anchor: str) -> object:
+    if v.kind == "raw":
+        return v.raw or ""
+    if v.kind == "tmpfs":
+        return {"type": "tmpfs", "target": v.target}
+    if not v.source:
+        return v.target  # an anonymous volume
+    source = v.source
+    if v.kind == "bind" and not source.startswith(("/", "~")):
+        source = _rel(source, compose_dir, anchor)
+    opts = ",".join([o for o in ("ro" if v.read_only else "", v.mode) if o])
+    return f"{source}:{v.target}" + (f":{opts}" if opts else "")
 
 
 def _build(e: ComposeEntry, compose_dir: str, anchor: str) -> dict[str, object]:
@@ -165,8 +256,11 @@ def _image_owner(e: ComposeEntry, by_name: dict[str, ComposeEntry]) -> ComposeEn
     return owner if owner is not None and owner.spec is not None and owner is not e else None
 
 
-def _port(number: int, published: int | None, proto: str) -> str:
+def _port(number: int, published: int | None, proto: str, host_ip: str | None = None) -> str:
     text = f"{published}:{number}" if published is not None else str(number)
+    if host_ip:
+        address = f"[{host_ip}]" if ":" in host_ip else host_ip
+        text = f"{address}:{text}" if published is not None else f"{address}::{number}"
     return text if proto == "tcp" else f"{text}/{proto}"
 
 

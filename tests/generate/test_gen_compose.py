@@ -59,12 +59,20 @@ def test_contexts_are_relative_to_where_compose_is_written() -> None:
     assert outside["services"]["api"]["build"]["context"] == "../repo/services/api"  # type: ignore[index]
 
 
-def test_environment_lists_keys_never_values() -> None:
+def test_environment_is_the_compose_files_and_never_a_withheld_value() -> None:
     text = render_compose(_entries())
     doc = yaml.safe_load(text)
-    assert doc["services"]["api"]["environment"] == ["DATABASE_URL", "SECRET_KEY"]
+    # api's compose entry names DATABASE_URL only: SECRET_KEY, which its code reads, is not added
+    assert doc["services"]["api"]["environment"] == ["DATABASE_URL"]
     assert doc["services"]["db"]["environment"] == ["POSTGRES_PASSWORD"]
     assert "=" not in "".join(doc["services"]["api"]["environment"])
+
+
+def test_a_service_no_compose_file_describes_lists_the_keys_its_code_reads() -> None:
+    svc = make_service("api", path="api", files=("requirements.txt",), start="gunicorn app:app",
+                       env=("SECRET_KEY", "DEBUG"))
+    doc = compose_document([ComposeEntry(svc, build_spec(svc, make_target()), "api/Dockerfile")])
+    assert doc["services"]["api"]["environment"] == ["DEBUG", "SECRET_KEY"]  # type: ignore[index]
 
 
 def test_depends_on_waits_for_health_where_there_is_a_check() -> None:
