@@ -229,19 +229,19 @@ def _list(root: str, fmt: str, quiet: bool) -> int:
 def _spec(bundle: str, rootless: bool) -> int:
     import json
 
-    from .errors import EXIT_STATE
+    from .errors import EXIT_CONFIG, EXIT_SYSTEM
     from .spec import default_spec
 
     path = os.path.join(bundle, "config.json")
     if os.path.exists(path):
-        raise RtError(path, "already exists (remove it first)", EXIT_STATE)
+        raise RtError(path, "already exists (remove it first)", EXIT_CONFIG)
     data = default_spec(rootless=rootless, uid=os.geteuid(), gid=os.getegid())
     try:
         with open(path, "x") as f:
             json.dump(data, f, indent=2)
             f.write("\n")
     except OSError as e:
-        raise RtError(path, f"cannot write: {e.strerror}", EXIT_STATE) from e
+        raise RtError(path, f"cannot write: {e.strerror}", EXIT_SYSTEM) from e
     return 0
 
 

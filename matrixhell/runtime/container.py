@@ -23,7 +23,7 @@ import os
 from . import _libc
 from .cgroups import Cgroup, Layout, detect_layout
 from .config import Config
-from .errors import EXIT_CONTAINER_FAILED, EXIT_STATE, EXIT_SYSTEM, RtError
+from .errors import EXIT_CONFIG, EXIT_CONTAINER_FAILED, EXIT_SYSTEM, RtError
 from .state import State, proc_starttime
 
 __all__ = ["Launched", "destroy", "spawn", "wait_exec"]
@@ -135,7 +135,7 @@ def spawn(cfg: Config, cid: str, root: str, *, create: bool, stdio: tuple[int, i
     global _layout
     p = cfg.process
     if p is None:
-        raise RtError("process", "required to create a container", EXIT_STATE)
+        raise RtError("process", "required to create a container", EXIT_CONFIG)
     _libc.prctl(_PR_SET_DUMPABLE, 0)  # no /proc/<pid>/mem or exe games against the runtime itself
     if subreaper:
         _libc.prctl(_PR_SET_CHILD_SUBREAPER, 1)

@@ -242,7 +242,16 @@ def test_spec_writes_runc_like_config_and_refuses_to_overwrite(tmp_path: Path) -
     assert cfg["root"] == {"path": "rootfs", "readonly": True}
     assert cfg["linux"]["seccomp"]["defaultAction"] == "SCMP_ACT_ERRNO"
     res = subprocess.run([*RT, "spec", "--bundle", str(tmp_path)], capture_output=True, text=True, env=env())
-    assert res.returncode == 5 and "already exists" in res.stderr
+    assert res.returncode == 3 and "already exists" in res.stderr
+
+
+def test_a_config_without_process_is_a_config_error(rt, bundle: Bundle) -> None:  # type: ignore[no-untyped-def]
+    bundle.write()
+    cfg = json.loads((bundle.path / "config.json").read_text())
+    del cfg["process"]
+    (bundle.path / "config.json").write_text(json.dumps(cfg))
+    res = rt.cmd("run", "--bundle", str(bundle.path), rt.new_id())
+    assert res.returncode == 3 and res.stderr.endswith("process: required to create a container\n"), res.stderr
 
 
 def test_spec_rootless(tmp_path: Path) -> None:
