@@ -15,7 +15,7 @@ import os
 import posixpath
 import re
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,7 +35,6 @@ __all__ = [
     "FileState",
     "GeneratedFile",
     "Generation",
-    "HideGenerated",
     "NeedsFn",
     "WriteReport",
     "generate",
@@ -253,71 +252,6 @@ def _newest(versions: list[str], specifier: str) -> str | None:
         if parsed in spec and (best is None or parsed > best):
             best = parsed
     return str(best) if best is not None else None
-
-
-# -- the scan sees the repository without the files generate wrote ------------------------------------
-
-_OUTPUT_NAMES = ("Dockerfile", "Dockerfile.*", "*.Dockerfile", "*.dockerfile", ".dockerignore",
-                 "*.dockerignore", "compose*.yaml", "compose*.yml", "docker-compose*.yaml",
-                 "docker-compose*.yml")
-
-
-class HideGenerated:
-    """A RepoView that hides every file carrying the generated-file marker.
-
-    Generated files are outputs, never inputs: without this, a second run would read its own
-    Dockerfile and compose file back as facts and drift.
-    """
-
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
-        self._hidden: dict[str, bool] = {}
-
-    def __getattr__(self, name: str) -> Any:  # root, size_cap, problems, files_read of the real view
-        return getattr(self._inner, name)
-
-    def _is_hidden(self, path: str) -> bool:
-        import fnmatch
-
-        from matrixhell.render.marker import is_generated
-
-        hit = self._hidden.get(path)
-        if hit is None:
-            name = posixpath.basename(path)
-            hit = False
-            if any(fnmatch.fnmatch(name, p) for p in _OUTPUT_NAMES) and self._inner.is_file(path):
-                try:
-                    hit = is_generated(path, self._inner.read_text(path))
-                except InputError:
-                    hit = False
-            self._hidden[path] = hit
-        return hit
-
-    def read_text(self, path: str) -> str:
-        if self._is_hidden(path):
-            raise InputError("no such file", origin=Origin(path), code="not-found")
-        return str(self._inner.read_text(path))
-
-    def read_bytes(self, path: str) -> bytes:
-        if self._is_hidden(path):
-            raise InputError("no such file", origin=Origin(path), code="not-found")
-        return bytes(self._inner.read_bytes(path))
-
-    def is_file(self, path: str) -> bool:
-        return bool(self._inner.is_file(path)) and not self._is_hidden(path)
-
-    def is_dir(self, path: str) -> bool:
-        return bool(self._inner.is_dir(path))
-
-    def listdir(self, path: str) -> list[str]:
-        names = self._inner.listdir(path)
-        return [n for n in names if not self._is_hidden(posixpath.join(path, n) if path else n)]
-
-    def walk(self) -> Iterator[tuple[str, list[str], list[str]]]:
-        for d, dirs, files in self._inner.walk():
-            keep = [f for f in files if not self._is_hidden(posixpath.join(d, f) if d else f)]
-            files[:] = keep
-            yield d, dirs, files
 
 
 # -- what the generator reads of a service's own files ---------------------------------------------------
@@ -961,9 +895,9 @@ def generate(
 
     rep = reporter or Reporter()
     root = path.resolve()
-    if not root.is_dir():
-        raise InputError(f"{path} is not a directory", hint="point generate at a repository")
-    scan = scan_repo(HideGenerated(FsRepoView(root)), reporter=rep)
+    view = FsRepoView(path)  # a path that is not a directory is the one-line error every command gives
+    # the scan leaves out the files generate wrote before: outputs, never inputs (matrixhell.marker)
+    scan = scan_repo(view, reporter=rep)
     if not scan.services:
         raise InputError(f"no services found in {path}: nothing was generated", code="no-services",
                          hint="point generate at a repository whose services have a manifest, such as "

@@ -17,7 +17,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "matrixhell", *args], capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.parametrize("command", ["scan", "plan", "graph"])
+@pytest.mark.parametrize("command", ["scan", "plan", "graph", "generate"])
 def test_a_missing_path_and_a_file_get_the_same_one_line_error_from_every_command(
     command: str, tmp_path: Path
 ) -> None:

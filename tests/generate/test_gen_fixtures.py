@@ -17,7 +17,7 @@ from genkit import GOLDEN, REGENERATE, compose_validator, fixture_repos, hadolin
 from matrixhell.config import load_overrides
 from matrixhell.detect.repoview import FsRepoView
 from matrixhell.detect.scan import scan_repo
-from matrixhell.generate import FileState, HideGenerated, _knowledge_needs, _read, generate, plan_files
+from matrixhell.generate import FileState, _knowledge_needs, _read, generate, plan_files
 from matrixhell.render.dockerfile import render_dockerfile
 from matrixhell.render.marker import is_generated
 
@@ -32,7 +32,7 @@ def _copy(repo: Path, tmp: Path) -> Path:
 
 
 def _plan_in_memory(repo: Path) -> object:
-    scan = scan_repo(HideGenerated(FsRepoView(repo)))
+    scan = scan_repo(FsRepoView(repo))
     return plan_files(scan, hand_plan(scan), load_overrides(repo), read=lambda rel: _read(repo / rel),
                       needs_fn=_knowledge_needs(), project=repo.name)
 

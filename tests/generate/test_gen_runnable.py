@@ -189,9 +189,8 @@ def test_no_python_image_runs_a_console_script_it_does_not_install(tmp_path: Pat
 def _scan(work: Path) -> ScanResult:
     from matrixhell.detect.repoview import FsRepoView
     from matrixhell.detect.scan import scan_repo
-    from matrixhell.generate import HideGenerated
 
-    return scan_repo(HideGenerated(FsRepoView(work)))
+    return scan_repo(FsRepoView(work))
 
 
 # -- 3b. a guessed entry file must exist ---------------------------------------------------------------------

@@ -13,11 +13,11 @@ from genkit import FIXTURES, compose_validator, hand_plan, k8s_validate
 from matrixhell.config import load_overrides
 from matrixhell.detect.repoview import FsRepoView
 from matrixhell.detect.scan import scan_repo
-from matrixhell.generate import HideGenerated, _knowledge_needs, _read, plan_files
+from matrixhell.generate import _knowledge_needs, _read, plan_files
 
 
 def _generate(repo: Path) -> tuple[dict[str, str], list[object]]:
-    scan = scan_repo(HideGenerated(FsRepoView(repo)))
+    scan = scan_repo(FsRepoView(repo))
     gen = plan_files(scan, hand_plan(scan), load_overrides(repo), read=lambda rel: _read(repo / rel),
                      needs_fn=_knowledge_needs(), project=repo.name)
     return {f.path: f.text for f in gen.files}, list(gen.findings)
