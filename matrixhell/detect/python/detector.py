@@ -98,6 +98,8 @@ class PythonDetector:
         for name, fn in readers:
             if ctx.has(name):
                 guard(ctx.path(name), fn)
+        if any(n.startswith("pylock.") for n in ctx.files):
+            _read_pylock(ctx, facts, guard)
         # workspace members folded into this service bring their own dependencies
         for member in dict.fromkeys(ctx.members):
             if member == ctx.directory:
@@ -142,6 +144,26 @@ class PythonDetector:
             files=tuple(facts.files),
             frameworks=fw,
             constraints=tuple(_unique(facts.constraints)),
+        )
+
+
+def _read_pylock(
+    ctx: DetectContext, facts: Facts, guard: Callable[[str, Callable[[RepoView, str, Facts], object]], None]
+) -> None:
+    """The directory's PEP 751 lock (see pylock.choose_pylock for which one); the others are named."""
+    from matrixhell.detect.python import pylock
+
+    chosen, others = pylock.choose_pylock(sorted(ctx.files), posixpath.basename(ctx.directory))
+    if chosen is None:
+        return
+    guard(ctx.path(chosen), pylock.read_pylock)
+    if others:
+        facts.sink.add(
+            "pylock-not-read",
+            Severity.INFO,
+            f"{', '.join(others)} not read: the service installs from {chosen}",
+            Origin(ctx.path(others[0])),
+            "keep one pylock file per service directory, or move the others next to their services",
         )
 
 
@@ -306,7 +328,10 @@ def _match_locks(facts: Facts) -> list[PackageReq]:
     for entry in facts.locked:
         prior = locked_by_name.get(entry.name)
         if prior is not None:
-            if prior.locked != entry.locked and prior.locked and entry.locked:
+            # one lock file may list a package more than once (PEP 751 entries told apart by marker,
+            # uv's forks): the file is consistent by construction, only two files can disagree
+            same_file = prior.origin.path == entry.origin.path
+            if prior.locked != entry.locked and prior.locked and entry.locked and not same_file:
                 facts.sink.add(
                     "lock-disagreement",
                     Severity.WARNING,

@@ -44,6 +44,7 @@ PRECEDENCE: dict[str, int] = {
     "setup-py-python-requires": 66,
     "pipfile-lock-requires": 70,
     "uv-lock-requires-python": 75,
+    "pylock-requires-python": 76,
     "poetry-lock-python-versions": 80,
 }
 
