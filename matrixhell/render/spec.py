@@ -35,15 +35,19 @@ from matrixhell.model.service import Service
 __all__ = [
     "APP_USER",
     "DEFAULT_UID",
+    "NONROOT_UID",
     "RUNTIMES",
     "NotGenerated",
     "build_spec",
+    "distro_runtime_packages",
+    "no_userland",
     "parse_image_ref",
     "slim_variant",
 ]
 
 APP_USER = "appuser"  # not "app": the .NET 8 images already have a user of that name
 DEFAULT_UID = 10001  # above every distro's system and login ranges, same in Dockerfile and pod spec
+NONROOT_UID = 65532  # distroless's "nonroot" (and Chainguard's): the uid a base with no useradd runs as
 RUNTIMES = ("dotnet", "go", "java", "node", "php", "python", "ruby", "rust")
 
 _VENV = "/opt/venv"
@@ -149,6 +153,62 @@ def slim_variant(ref: str) -> str:
     return f"{r.repository}:{parts[0]}-slim-{'-'.join(parts[1:])}"
 
 
+def no_userland(ref: str) -> str | None:
+    """What a base with no shell, package manager or user tools is, or None for any other base.
+
+    ``scratch`` (nothing at all), ``static`` (distroless/static, Chainguard's static: CA certificates,
+    tzdata and /etc/passwd, no libc), ``libc`` (distroless/base and cc: glibc, no shell) or ``runtime``
+    (distroless java, python3, nodejs...: an interpreter, still no shell).  ``:debug`` variants carry a
+    busybox shell but no useradd, so they count the same.
+    """
+    r = parse_image_ref(ref)
+    if r.repository == "scratch":
+        return "scratch"
+    distroless = "/distroless/" in f"/{r.repository}" or r.repository.startswith("distroless/")
+    chainguard = r.repository.startswith("cgr.dev/chainguard/")
+    if not (distroless or chainguard):
+        return None
+    if r.name.startswith("static"):
+        return "static"
+    if distroless and r.name.startswith(("base", "cc")):
+        return "libc"
+    return "runtime"
+
+
+# The distro's own packages of a runtime, on a plain OS base (debian:trixie-slim, ubuntu:24.04,
+# alpine:3.20) the plan chose because the release packages the planned line: (run, build extra).
+# {v} is the major (java) or major+minor without the dot (Alpine's php83).
+_DISTRO_RUNTIME: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {
+    ("apt", "python"): (("python3", "python3-venv"), ("python3-dev",)),
+    ("apk", "python"): (("python3",), ("python3-dev",)),
+    ("apt", "node"): (("nodejs", "npm"), ()),
+    ("apk", "node"): (("nodejs", "npm"), ()),
+    ("apt", "ruby"): (("bundler", "ruby"), ("ruby-dev",)),
+    ("apk", "ruby"): (("ruby", "ruby-bundler"), ("ruby-dev",)),
+    ("apt", "java"): (("openjdk-{v}-jre-headless",), ()),
+    ("apk", "java"): (("openjdk{v}-jre-headless",), ()),
+    ("apt", "php"): (("php-cli",), ()),
+    ("apk", "php"): (("php{v}", "php{v}-iconv", "php{v}-mbstring", "php{v}-openssl", "php{v}-phar"), ()),
+}
+_PLAIN_OS = frozenset({"debian", "ubuntu", "alpine"})
+_BINARY_RUNTIMES = frozenset({"go", "rust"})  # the program is a binary: a plain OS base is all it needs
+
+
+def distro_runtime_packages(manager: str, runtime: str, version: str, *, build: bool = False) -> tuple[str, ...]:
+    """The packages that install ``runtime`` ``version`` from a release's own archive (``apt`` or ``apk``):
+    ``python3 python3-venv`` (a venv: PEP 668 marks the system Python externally managed),
+    ``openjdk-21-jre-headless``, ``nodejs npm``, ``ruby bundler``, ``php-cli``; ``build`` adds the
+    headers native extensions compile against.  Empty for a runtime no release packages here (.NET)."""
+    run, extra = _DISTRO_RUNTIME.get((manager, runtime), ((), ()))
+    v = version.split(".")[0] if runtime == "java" else version.replace(".", "")
+    return tuple(n.format(v=v) for n in (*run, *(extra if build else ())))
+
+
+def _plain_os(ref: str) -> bool:
+    """A bare distro image (``ubuntu:24.04``, ``debian:trixie-slim``, ``alpine:3.20``): no runtime in it."""
+    return parse_image_ref(ref).repository in _PLAIN_OS
+
+
 class NotGenerated(ValueError):
     """The service gets no image: what it would run is not there (a server that is not installed, an
     entry file that does not exist).  ``finding`` says why and what to do."""
@@ -178,6 +238,8 @@ class _Ctx:
     source: SourceFacts = field(default_factory=SourceFacts)
     extra_pip: list[str] = field(default_factory=list)  # servers a matrixhell.toml start needs installed
     strict: bool = True  # False: a start that cannot run is warned about, not refused (hand-written images)
+    userland: str | None = None  # what the base lacks, when it has no shell or useradd (no_userland)
+    distro_runtime: bool = False  # the base is a plain OS image: the runtime comes from its packages
 
     def has(self, name: str) -> bool:
         return name in self.files
@@ -541,7 +603,8 @@ def _python(ctx: _Ctx) -> _Recipe:
     tops = tuple(f for f in prod if posixpath.basename(f) == "requirements.txt") or prod
     env = (("PIP_NO_CACHE_DIR", "1"), ("PIP_DISABLE_PIP_VERSION_CHECK", "1"),
            ("VIRTUAL_ENV", _VENV), ("PATH", f"{_VENV}/bin:$PATH"))
-    install: list[Step] = [_run(f"python -m venv {_VENV}", comment=(
+    python = "python3" if ctx.distro_runtime else "python"  # a distro's interpreter has no "python"
+    install: list[Step] = [_run(f"{python} -m venv {_VENV}", comment=(
         "dependencies live in a venv the run stage copies whole" if ctx.needs.compile
         else "dependencies live in a venv, apart from the image's own Python packages"))]
     if tops:
@@ -759,6 +822,8 @@ def _node_built(ctx: _Ctx, manager: str, manifests: tuple[str, ...], env: tuple[
 def _go(ctx: _Ctx) -> _Recipe:
     manifests = tuple(f for f in ctx.named("go.mod", "go.sum", "go.work", "go.work.sum") if "/" not in f)
     cgo = bool(ctx.needs.build or ctx.needs.run)
+    if ctx.userland is not None:
+        _binary_only(ctx, linked=cgo)
     build_base = ctx.planned_build or _build_base("go", ctx.version, ctx.target, ctx.base)
     binary = "/usr/local/bin/" + _binary_name(ctx)
     main_pkg, start = _go_main(ctx)
@@ -771,12 +836,48 @@ def _go(ctx: _Ctx) -> _Recipe:
         _run(f"CGO_ENABLED={1 if cgo else 0} go build -trimpath -ldflags=-s -o /out/app {main_pkg}",
              comment="a static binary unless a C library is needed"),
     )
+    if ctx.userland is not None:
+        run = Stage("runtime", ctx.base, (
+            *_bare_extras(ctx, zoneinfo="/usr/local/go/lib/time/zoneinfo.zip"),
+            Step(StepKind.COPY, ("/out/app", binary), from_stage="build", comment="the binary alone"),
+            _workdir()))
+        return _Recipe((Stage("build", build_base, steps), run), start or (binary,))
     run = Stage("runtime", ctx.base, (
         *_packages(ctx, ctx.needs.run, "run-time libraries only"),
         _user_create(_uid(ctx)),
         Step(StepKind.COPY, ("/out/app", binary), from_stage="build"),
         _workdir()))
     return _Recipe((Stage("build", build_base, steps), run), start or (binary,))
+
+
+def _binary_only(ctx: _Ctx, *, linked: bool) -> None:
+    """A binary on a base with no package manager: nothing can be installed beside it, and on scratch
+    or a static base there is no libc for a dynamically linked one."""
+    names = ", ".join(sorted({p.name for p in (*ctx.needs.run, *ctx.needs.build)}))
+    if ctx.needs.run:
+        ctx.refuse("base-cannot-install",
+                   f"the binary needs {', '.join(p.name for p in ctx.needs.run)} at run time, and {ctx.base} "
+                   "has no package manager to install them",
+                   hint="use a slim base (debian:<codename>-slim) or a distroless image that has them")
+    elif linked and ctx.userland in ("scratch", "static"):
+        ctx.refuse("base-has-no-libc",
+                   f"the binary links C libraries ({names}), and {ctx.base} has no libc to load them",
+                   hint="use gcr.io/distroless/base-debian12 or cc, or a slim base")
+
+
+def _bare_extras(ctx: _Ctx, *, zoneinfo: str | None = None) -> tuple[Step, ...]:
+    """What scratch lacks and a service needs without saying so: the CA bundle (any outbound TLS fails
+    without it) and, for Go, the time zone database its toolchain ships (``time.LoadLocation``; the
+    ZONEINFO variable points at it).  Distroless images carry both already."""
+    if ctx.userland != "scratch":
+        return ()
+    steps: list[Step] = [Step(StepKind.COPY, ("/etc/ssl/certs/ca-certificates.crt", "/etc/ssl/certs/"),
+                              from_stage="build", comment="scratch has no CA certificates: the build stage's")]
+    if zoneinfo:
+        steps += [Step(StepKind.COPY, (zoneinfo, "/usr/local/share/zoneinfo.zip"), from_stage="build",
+                       comment="and no time zones: Go's own database"),
+                  _env(("ZONEINFO", "/usr/local/share/zoneinfo.zip"))]
+    return tuple(steps)
 
 
 def _go_main(ctx: _Ctx) -> tuple[str, tuple[str, ...] | None]:
@@ -808,21 +909,26 @@ def _rust(ctx: _Ctx) -> _Recipe:
     build_base = ctx.planned_build or _build_base("rust", ctx.version, ctx.target, ctx.base)
     bins = _start_argv(ctx)
     name = posixpath.basename(bins[0]) if bins else _binary_name(ctx)
-    build_pkgs = ctx.needs.build + (_compilers(ctx, (), ("musl-dev",)))
+    musl = _rust_static(ctx)
+    build_pkgs = ctx.needs.build + (_compilers(ctx, ("musl-tools",) if musl else (), ("musl-dev",)))
+    target_flag = f" --target {musl}" if musl else ""
     steps = (
-        *_packages(ctx, build_pkgs, "headers for crates that link C libraries"),
+        *_packages(ctx, build_pkgs, "headers for crates that link C libraries" if not musl
+                   else "musl's C compiler, for crates that build C code into a static binary"),
+        *((_run(f"rustup target add {musl}", comment="a static binary: scratch and distroless/static have "
+                "no libc"),) if musl else ()),
         _workdir("/src"),
         *_copy(manifests, "./", comment="crates first: this layer is rebuilt only when Cargo.toml/Cargo.lock "
                                          "change"),
         _run(f"mkdir src && echo 'fn main() {{}}' > src/main.rs && cargo fetch{locked} && rm -rf src",
              comment="cargo needs a target to read the manifest; a stub stands in for the source"),
         Step(StepKind.COPY, (".", ".")),
-        _run(f"cargo install --path . --root /out{locked}"),
+        _run(f"cargo install --path . --root /out{locked}{target_flag}"),
     )
     binary = f"/usr/local/bin/{name}"
     run = Stage("runtime", ctx.base, (
         *_packages(ctx, ctx.needs.run, "run-time libraries only"),
-        _user_create(_uid(ctx)),
+        *((_user_create(_uid(ctx)),) if ctx.userland is None else _bare_extras(ctx)),
         Step(StepKind.COPY, (f"/out/bin/{name}", binary), from_stage="build"),
         _workdir()))
     argv = (binary, *bins[1:]) if bins else (binary,)
@@ -839,25 +945,45 @@ def _rust_member(ctx: _Ctx, package: str) -> _Recipe:
     binaries = ctx.service.binaries
     started = posixpath.basename(start[0]) if start else ""
     name = started if started in binaries else binaries[0] if binaries else _binary_name(ctx)
-    build_pkgs = ctx.needs.build + (_compilers(ctx, (), ("musl-dev",)))
+    musl = _rust_static(ctx)
+    build_pkgs = ctx.needs.build + (_compilers(ctx, ("musl-tools",) if musl else (), ("musl-dev",)))
     steps = (
-        *_packages(ctx, build_pkgs, "headers for crates that link C libraries"),
+        *_packages(ctx, build_pkgs, "headers for crates that link C libraries" if not musl
+                   else "musl's C compiler, for crates that build C code into a static binary"),
+        *((_run(f"rustup target add {musl}", comment="a static binary: scratch and distroless/static have "
+                "no libc"),) if musl else ()),
         _workdir("/src"),
         Step(StepKind.COPY, (".", ".")),
-        _run(f"cargo build --release{locked} -p {shlex.quote(package)} --bin {shlex.quote(name)}",
+        _run(f"cargo build --release{locked} -p {shlex.quote(package)} --bin {shlex.quote(name)}"
+             + (f" --target {musl}" if musl else ""),
              comment=f"the workspace builds {ctx.member_dir}: this package's binary and the crates it uses"),
     )
     binary = f"/usr/local/bin/{name}"
+    built = f"/src/target/{musl}/release/{name}" if musl else f"/src/target/release/{name}"
     run = Stage("runtime", ctx.base, (
         *_packages(ctx, ctx.needs.run, "run-time libraries only"),
-        _user_create(_uid(ctx)),
-        Step(StepKind.COPY, (f"/src/target/release/{name}", binary), from_stage="build"),
+        *((_user_create(_uid(ctx)),) if ctx.userland is None else _bare_extras(ctx)),
+        Step(StepKind.COPY, (built, binary), from_stage="build"),
         _workdir()))
     if not start or started in binaries:
         argv: tuple[str, ...] = (binary, *start[1:]) if start else (binary,)
     else:
         argv = start  # a start command of its own (compose, a Procfile) that runs something else
     return _Recipe((Stage("build", build_base, steps), run), argv)
+
+
+_MUSL_ARCH = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}
+
+
+def _rust_static(ctx: _Ctx) -> str | None:
+    """The musl target triple when the run stage has no libc (scratch, distroless/static): Rust links
+    glibc by default, and such a binary does not start there.  None otherwise (an Alpine builder is
+    musl already)."""
+    if ctx.userland is not None:
+        _binary_only(ctx, linked=bool(ctx.needs.build))
+    if ctx.userland not in ("scratch", "static") or ctx.apk:
+        return None
+    return f"{_MUSL_ARCH.get(ctx.target.arch, ctx.target.arch)}-unknown-linux-musl"
 
 
 def _java(ctx: _Ctx) -> _Recipe:
@@ -957,6 +1083,10 @@ def _php(ctx: _Ctx) -> _Recipe:
                    if p.ecosystem is Ecosystem.COMPOSER and p.name.lower().startswith("ext-")
                    and p.scope is Scope.MAIN} - _PHP_BUILTIN_EXT)
     build_pkgs = ctx.needs.build + _compilers(ctx, ("unzip",), ("unzip",))
+    if ctx.distro_runtime:
+        # no docker-php-ext-install outside the official images: every extension is a distro package,
+        # installed in both stages with the interpreter (see _with_distro_runtime)
+        exts = []
     if exts:
         build_pkgs += _compilers(ctx, _PHPIZE_DEPS, _PHPIZE_DEPS_APK)
     build_steps: list[Step] = [
@@ -1023,6 +1153,75 @@ def _ruby(ctx: _Ctx) -> _Recipe:
     return _Recipe((run,), argv, read_only_ok=ro)
 
 
+# Extensions of composer.json (ext-NAME) as distro packages.  apt: the official images compile these
+# in, Debian and Ubuntu split them out; what php-common already holds needs nothing.  apk: Alpine
+# splits nearly every extension into phpXY-NAME.
+_PHP_APT_EXT = {"mbstring": "php-mbstring", "dom": "php-xml", "xml": "php-xml", "simplexml": "php-xml",
+                "xmlreader": "php-xml", "xmlwriter": "php-xml", "xsl": "php-xml", "curl": "php-curl",
+                "mysqli": "php-mysql", "mysqlnd": "php-mysql", "pdo_mysql": "php-mysql", "pgsql": "php-pgsql",
+                "pdo_pgsql": "php-pgsql", "sqlite3": "php-sqlite3", "pdo_sqlite": "php-sqlite3"}
+_PHP_APT_COMMON = frozenset({"calendar", "core", "ctype", "date", "exif", "ffi", "fileinfo", "filter", "ftp",
+                             "gettext", "hash", "iconv", "json", "libxml", "openssl", "pcre", "pdo", "phar",
+                             "posix", "random", "readline", "reflection", "session", "shmop", "sockets",
+                             "sodium", "spl", "standard", "sysvmsg", "sysvsem", "sysvshm", "tokenizer",
+                             "zlib"})
+_PHP_APK_CORE = frozenset({"core", "date", "filter", "hash", "json", "libxml", "pcre", "random", "reflection",
+                           "spl", "standard"})
+
+
+def _php_ext_packages(ctx: _Ctx) -> tuple[str, ...]:
+    exts = {p.name[4:].lower() for p in ctx.service.packages
+            if p.ecosystem is Ecosystem.COMPOSER and p.name.lower().startswith("ext-") and p.scope is Scope.MAIN}
+    if ctx.apk:
+        v = ctx.version.replace(".", "")
+        return tuple(sorted({f"php{v}-{e}" for e in exts - _PHP_APK_CORE}))
+    return tuple(sorted({_PHP_APT_EXT.get(e, f"php-{e}") for e in exts - _PHP_APT_COMMON}))
+
+
+def _with_distro_runtime(ctx: _Ctx, stages: tuple[Stage, ...]) -> tuple[Stage, ...]:
+    """Every stage on the plain OS base gets the release's own runtime first: its interpreter (and, in
+    a build stage, its headers), in the same layer as the stage's other packages."""
+    out = []
+    for st in stages:
+        if st.base != ctx.base:
+            out.append(st)
+            continue
+        build = st.name != "runtime"
+        names = distro_runtime_packages(ctx.pm, ctx.runtime, ctx.version, build=build and ctx.needs.compile)
+        if not build and ctx.runtime == "python" and any(b.base == ctx.base for b in stages[:-1]):
+            names = tuple(n for n in names if not n.endswith("-venv"))  # the venv is made in the build stage
+        if ctx.runtime == "php":
+            names += _php_ext_packages(ctx)
+        pkgs = tuple(PinnedPackage(n, ctx.needs.version_of(n), ctx.needs.exact_versions) for n in names)
+        steps = list(st.steps)
+        why = f"{ctx.runtime} {ctx.version} from the release's own packages"
+        added = _packages(ctx, pkgs, why)
+        if added and steps and steps[0].kind is StepKind.PACKAGES:
+            first = steps[0]
+            have = {re.split(r"[=~]", a, maxsplit=1)[0] for a in first.args}
+            args = tuple(sorted({*first.args, *(a for a in added[0].args if re.split(r"[=~]", a, maxsplit=1)[0]
+                                                not in have)}))
+            steps[0] = Step(StepKind.PACKAGES, args, comment=f"{why}; {first.comment}" if first.comment else why,
+                            lint_ignores=tuple(sorted({*first.lint_ignores, *added[0].lint_ignores})))
+        else:
+            steps[:0] = added
+        if ctx.runtime == "php" and ctx.apk:
+            # Alpine names the interpreter php83; composer and the start run "php"
+            v = ctx.version.replace(".", "")
+            # next to a RUN of the stage's own, so the two make one layer (hadolint DL3059)
+            at = next((i for i, s in enumerate(steps) if s.kind is StepKind.RUN),
+                      next((i + 1 for i, s in enumerate(steps) if s.kind is StepKind.USER_CREATE), 1))
+            steps.insert(at, _run(f"ln -sf /usr/bin/php{v} /usr/local/bin/php",
+                                  comment=f"Alpine names the interpreter php{v}; composer and the start run php"))
+        if ctx.runtime == "node" and any(s.kind is StepKind.RUN and "corepack" in s.args[0] for s in steps):
+            # the distros package node without corepack: npm installs it, before the first use
+            at = next(i for i, s in enumerate(steps) if s.kind is StepKind.RUN and "corepack" in s.args[0])
+            steps.insert(at, _run("npm install --global corepack@0", comment="corepack, which the release's "
+                                  "nodejs lacks"))
+        out.append(Stage(st.name, st.base, tuple(steps)))
+    return tuple(out)
+
+
 _RECIPES: dict[str, Callable[[_Ctx], _Recipe]] = {
     "python": _python, "node": _node, "go": _go, "rust": _rust, "java": _java, "dotnet": _dotnet,
     "php": _php, "ruby": _ruby,
@@ -1050,7 +1249,9 @@ def _health_argv(runtime: str, port: int, apk: bool) -> tuple[str, ...]:
 # -- the entry point --------------------------------------------------------------------------------------
 
 def _uid(ctx: _Ctx) -> int:
-    return ctx.override.uid or DEFAULT_UID
+    """The override's uid, else 10001 (created by the image), else on a base with no useradd
+    distroless's nonroot 65532, which needs no entry in /etc/passwd to run as."""
+    return ctx.override.uid or (DEFAULT_UID if ctx.userland is None else NONROOT_UID)
 
 
 def _ports(ctx: _Ctx) -> tuple[tuple[int, str], ...]:
@@ -1243,10 +1444,13 @@ def build_spec(
             widened = (context, parent, outside)
             context = parent
     files = sorted({r for f in service.files if (r := _relative(f, context)) is not None})
-    apk = target.distro == "alpine" or "alpine" in (parse_image_ref(base).tag or "")
+    apk = (target.distro == "alpine" or "alpine" in (parse_image_ref(base).tag or "")
+           or parse_image_ref(base).repository == "alpine")
+    userland = no_userland(base)
+    distro_runtime = _plain_os(base) and runtime not in _BINARY_RUNTIMES
     ctx = _Ctx(service, target, needs, override, context, tuple(files), apk, runtime, version, base,
                planned_build=_planned_build(runtime, target.base_image), member_dir=member_dir,
-               source=source, strict=strict)
+               source=source, strict=strict, userland=userland, distro_runtime=distro_runtime)
     detected = _ports(_Ctx(service, target, needs, ServiceOverride(service.name, Origin("?")), context,
                            tuple(files), apk, runtime, version, base))
     _check_override(ctx, detected, missing_packages)
@@ -1255,7 +1459,25 @@ def build_spec(
         ctx.info("context-widened",
                  f"{', '.join(outside)} is outside {own}: the image builds from {parent}, which holds both, "
                  f"and copies {own} as the application", hint="the compose file builds from that context")
+    if userland is not None and runtime not in _BINARY_RUNTIMES:
+        ctx.refuse("base-has-no-userland",
+                   f"{base} has no shell, package manager or useradd, and a {runtime} service installs its "
+                   "dependencies and creates its user in the run stage",
+                   hint=f"use the official {runtime} image the plan names, or keep a Dockerfile of your own")
+    if distro_runtime and not distro_runtime_packages(ctx.pm, runtime, version):
+        ctx.refuse("base-lacks-runtime",
+                   f"{base} is a plain OS image and its release packages no {runtime}",
+                   hint=f"use an official {runtime} image as the base (or drop the base override)",
+                   origin=override.origin_of("base") if override.base else None)
     recipe = _RECIPES[runtime](ctx)
+    if distro_runtime:
+        recipe = _Recipe(_with_distro_runtime(ctx, recipe.stages), recipe.cmd, recipe.read_only_ok)
+    if distro_runtime and override.base is None:
+        ctx.info("runtime-from-release",
+                 f"{base} has no {runtime} of its own: the image installs the release's {runtime} "
+                 f"{version} ({', '.join(distro_runtime_packages(ctx.pm, runtime, version))})",
+                 hint=f"the plan chose {target.distro} {target.release}, which no official {runtime} image "
+                      "is built on")
     ports = _ports(ctx)
     low = sorted(n for n, _ in ports if n < 1024)
     if low:
@@ -1264,7 +1486,7 @@ def build_spec(
                  "dropped it cannot bind a port below 1024 under Kubernetes (Docker allows it)",
                  hint="make it listen on a port from 1024 up and publish that")
     health = None
-    if ports:
+    if ports and userland is None:  # no shell, nc or interpreter to connect with on scratch/distroless
         port = _health_port(ctx, ports)
         if port is not None:
             health = HealthCheck(_health_argv(runtime, port, apk), port)
@@ -1296,7 +1518,7 @@ def build_spec(
         arch=target.arch,
         runtime=runtime,
         runtime_version=version or None,
-        user=APP_USER,
+        user=APP_USER if userland is None else "nonroot",
         uid=_uid(ctx),
         workdir=_WORKDIR,
         ports=ports,
