@@ -650,6 +650,7 @@ def analyze_dockerfile(
     workdir: str | None = None
 
     states: dict[int, dict[str, str]] = {}
+    rpm_final = False  # the final image installs with an RPM manager (said once)
     for st in df.stages:
         scope = dict(states.get(parent[st.index], {})) if st.index in parent else {}
         final_chain = st.index in in_final
@@ -674,7 +675,12 @@ def analyze_dockerfile(
                     if final_chain:
                         env.append(EnvVar(key, origin))
             elif kw == "RUN":
-                packages.extend(_run_packages(ins, scope, path, st, final_chain))
+                found_pkgs = _run_packages(ins, scope, path, st, final_chain, findings)
+                packages.extend(found_pkgs)
+                rpm = next((p for p in found_pkgs if _family(p.manager) == "rpm"), None)
+                if final_chain and rpm is not None and not rpm_final:
+                    rpm_final = True
+                    findings.append(_rpm_final_finding(rpm))
             elif not final_chain:
                 continue
             elif kw == "EXPOSE":
@@ -894,9 +900,10 @@ def _strip_prefix(cmd: list[_Token]) -> list[_Token]:
 @dataclass(frozen=True, slots=True)
 class _PkgOp:
     manager: str
-    op: str  # install | remove
+    op: str  # install | remove | autoremove | mark-auto | mark-manual
     names: tuple[_Token, ...]
     virtual: str | None = None
+    groups: tuple[_Token, ...] = ()  # RPM groups, modules and zypper patterns an install names
 
 
 def _package_ops(cmd: list[_Token]) -> _PkgOp | None:
@@ -913,6 +920,11 @@ def _package_ops(cmd: list[_Token]) -> _PkgOp | None:
         return None
     if prog == "apk":
         return _apk_op(cmd[1:])
+    if prog in _RPM_MANAGERS:
+        manager = _RPM_MANAGERS[prog]
+        return _zypper_op(cmd[1:]) if manager == "zypper" else _dnf_op(manager, cmd[1:])
+    if prog == "rpm":
+        return _rpm_erase(cmd[1:])
     return None
 
 
@@ -981,6 +993,126 @@ def _apk_op(words: list[_Token]) -> _PkgOp | None:
     return _PkgOp("apk", "install" if sub == "add" else "remove", tuple(out), virtual)
 
 
+#: RPM package managers by program name -> the ``manager`` their packages carry
+_RPM_MANAGERS = {"dnf": "dnf", "dnf5": "dnf", "yum": "yum", "microdnf": "microdnf", "zypper": "zypper"}
+_DNF_ARG_OPTS = frozenset(
+    {
+        "--setopt", "--enablerepo", "--disablerepo", "--repo", "--repoid", "--releasever", "--installroot",
+        "-c", "--config", "-x", "--exclude", "--forcearch", "--repofrompath", "--disableplugin",
+        "--enableplugin", "-d", "--debuglevel", "-e", "--errorlevel", "--rpmverbosity", "--destdir",
+        "--downloaddir", "--color", "--comment", "--advisory", "--platform", "--use-host-config",
+    }
+)  # fmt: skip
+_ZYPPER_ARG_OPTS = frozenset(
+    {
+        "-t", "--type", "-r", "--repo", "--from", "-c", "--config", "-R", "--root", "--reposd-dir",
+        "--cache-dir", "--raw-cache-dir", "--solv-cache-dir", "--pkg-cache-dir", "-p", "--plus-repo",
+        "--releasever", "--installroot", "--download",
+    }
+)  # fmt: skip
+_RPM_ARCH = re.compile(r"\.(?:x86_64|aarch64|i686|i386|noarch|ppc64le|s390x|armv7hl|src)$")
+#: ``nginx-1.20.1``, ``pkg-2:1.2-3.el9``: a trailing dotted version (and release) after the name
+_RPM_VERSION = re.compile(r"-(?:\d+:)?\d+(?:\.[A-Za-z0-9~^+_]+)+(?:-[A-Za-z0-9.~^+_]+)?$")
+
+
+def _rpm_name(text: str) -> str | None:
+    """The package name an RPM install argument names, or None for a file, URL, capability or glob."""
+    if "/" in text or text.endswith(".rpm") or any(c in text for c in "*?[()$"):
+        return None
+    name = re.split(r"[<>=\s]", text, maxsplit=1)[0]
+    name = _RPM_VERSION.sub("", _RPM_ARCH.sub("", name))
+    return name if _APK_NAME.fullmatch(name) else None
+
+
+def _rpm_names(words: list[_Token], op: str, manager: str, groups: list[_Token]) -> _PkgOp:
+    out: list[_Token] = []
+    for tok in words:
+        if tok.text.startswith("@") or tok.text.startswith("pattern:"):
+            groups.append(tok)
+            continue
+        name = _rpm_name(tok.text)
+        if name is not None:
+            out.append(_Token(name, tok.line))
+    if op != "install":
+        groups = []
+    return _PkgOp(manager, op, tuple(out), groups=tuple(groups))
+
+
+def _dnf_op(manager: str, words: list[_Token]) -> _PkgOp | None:
+    """``dnf|yum|microdnf [options] install|remove|autoremove|groupinstall|group install|module install``."""
+    sub: list[str] = []
+    names: list[_Token] = []
+    i = 0
+    while i < len(words):
+        t = words[i].text
+        if t.startswith("-"):
+            key, eq, _ = t.partition("=")
+            if key in _DNF_ARG_OPTS and not eq:
+                i += 1
+        elif not sub or (sub[0] in ("group", "groups", "module") and len(sub) == 1):
+            sub.append(t)
+        else:
+            names.append(words[i])
+        i += 1
+    if not sub:
+        return None
+    head = sub[0]
+    if head in ("install", "in", "reinstall"):
+        return _rpm_names(names, "install", manager, [])
+    if head in ("remove", "erase", "rm", "autoremove", "groupremove", "groupdelete"):
+        return _rpm_names(names if not head.startswith("group") else [], "remove", manager, [])
+    if head == "groupinstall" or (len(sub) == 2 and sub[1] == "install" and head in ("group", "groups")):
+        return _PkgOp(manager, "install", (), groups=tuple(names))
+    if head == "module" and len(sub) == 2 and sub[1] == "install":
+        return _PkgOp(manager, "install", (), groups=tuple(_Token("@" + n.text, n.line) for n in names))
+    return None
+
+
+def _zypper_op(words: list[_Token]) -> _PkgOp | None:
+    """``zypper [global options] install|in [-t pattern] ...`` and ``remove|rm``."""
+    sub: str | None = None
+    kind = "package"
+    names: list[_Token] = []
+    i = 0
+    while i < len(words):
+        t = words[i].text
+        if t.startswith("-"):
+            key, eq, val = t.partition("=")
+            if key in ("-t", "--type"):
+                if eq:
+                    kind = val
+                elif i + 1 < len(words):
+                    kind = words[i + 1].text
+                    i += 1
+            elif key in _ZYPPER_ARG_OPTS and not eq:
+                i += 1
+        elif sub is None:
+            sub = t
+        else:
+            names.append(words[i])
+        i += 1
+    if sub in ("install", "in"):
+        if kind != "package":
+            return _PkgOp("zypper", "install", (), groups=tuple(_Token(f"{kind}:{n.text}", n.line) for n in names))
+        return _rpm_names(names, "install", "zypper", [])
+    if sub in ("remove", "rm"):
+        return _rpm_names(names if kind == "package" else [], "remove", "zypper", [])
+    return None
+
+
+def _rpm_erase(words: list[_Token]) -> _PkgOp | None:
+    """``rpm -e NAME...`` (``--erase``, ``-ev --nodeps``): a removal, whichever front end installed it."""
+    flags = [w.text for w in words if w.text.startswith("-")]
+    if not any(f == "--erase" or (not f.startswith("--") and "e" in f[1:]) for f in flags):
+        return None
+    return _rpm_names([w for w in words if not w.text.startswith("-")], "remove", "rpm", [])
+
+
+def _family(manager: str) -> str:
+    """Managers sharing one package database: every RPM front end removes what another installed."""
+    return manager if manager in ("apt", "apk") else "rpm"
+
+
 _REMOVED = "removed in the same RUN"
 _KEPT = "kept in the final image"
 
@@ -990,7 +1122,8 @@ _BUILD_TOOLS = frozenset(
     {
         "build-essential", "build-base", "gcc", "g++", "c++", "clang", "make", "cmake", "autoconf",
         "automake", "libtool", "pkg-config", "pkgconf", "pkgconfig", "musl-dev", "libc6-dev", "libc-dev",
-        "linux-headers", "python3", "python3-dev", "python-dev", "binutils",
+        "linux-headers", "python3", "python3-dev", "python-dev", "binutils", "gcc-c++", "kernel-headers",
+        "redhat-rpm-config", "pkgconf-pkg-config", "rpm-build",
     }
 )  # fmt: skip
 
@@ -1002,7 +1135,12 @@ def _is_build_tool(name: str) -> bool:
 
 
 def _run_packages(
-    ins: Instruction, scope: Mapping[str, str], path: str, stage: Stage, final_chain: bool
+    ins: Instruction,
+    scope: Mapping[str, str],
+    path: str,
+    stage: Stage,
+    final_chain: bool,
+    findings: list[Finding] | None = None,
 ) -> list[SystemPackage]:
     """OS packages one RUN installs; those it removes again are build-phase."""
     value = ins.value
@@ -1060,11 +1198,13 @@ def _run_packages(
                 if op.op == "install":
                     installed.append((op.manager, tok.text, tok.line, op.virtual))
                 else:
-                    removed.add((op.manager, tok.text))
+                    removed.add((_family(op.manager), tok.text))
+            if op.groups and findings is not None:
+                findings.append(_group_finding(op, path, stage_label))
     out: list[SystemPackage] = []
     for manager, name, line, virtual in installed:
         gone = (
-            (manager, name) in removed
+            (_family(manager), name) in removed
             or (virtual is not None and (manager, virtual) in removed)
             or (manager == "apt" and name in auto_removed)
         )
@@ -1077,6 +1217,34 @@ def _run_packages(
         )
         out.append(SystemPackage(name, manager, "build" if gone or tool else phase, Origin(path, line), reason))
     return out
+
+
+def _rpm_final_finding(first: SystemPackage) -> Finding:
+    """The image the service runs is RPM-based: no release of the distro catalog (Debian, Ubuntu,
+    Alpine) installs these names, so the plan's base and the generated Dockerfile cannot keep them."""
+    return _finding(
+        "dockerfile-rpm-final-image",
+        f"the final image installs OS packages with {first.manager} ({first.name}...): an RPM-based distro, "
+        "which the distro catalog does not know; the plan chooses a Debian, Ubuntu or Alpine base and its "
+        "own packages, and these are not carried over",
+        first.origin,
+        severity=Severity.INFO,
+        hint="matrixhell plans Debian, Ubuntu and Alpine images: to build on the plan's base, install with apt-get "
+        "or apk",
+    )
+
+
+def _group_finding(op: _PkgOp, path: str, stage_label: str) -> Finding:
+    """A group, module or pattern install: the packages it brings are not written in the Dockerfile."""
+    what = ", ".join(t.text for t in op.groups)
+    return _finding(
+        "dockerfile-package-group",
+        f"stage {stage_label} installs {what} with {op.manager}: the packages of a group, module or pattern "
+        "are not listed, so the scan does not count them",
+        Origin(path, op.groups[0].line),
+        severity=Severity.INFO,
+        hint="name the packages the build needs (gcc, make, ...) to have them in the scan",
+    )
 
 
 def _mark_removed(packages: list[SystemPackage]) -> list[SystemPackage]:
