@@ -1486,7 +1486,10 @@ def build_spec(
                  "dropped it cannot bind a port below 1024 under Kubernetes (Docker allows it)",
                  hint="make it listen on a port from 1024 up and publish that")
     health = None
-    if ports and userland is None:  # no shell, nc or interpreter to connect with on scratch/distroless
+    # scratch and distroless have no shell, nc or interpreter to connect with: an image made here gets
+    # no HEALTHCHECK there.  The spec of an image a Dockerfile of the user's builds (widen_context
+    # False, or not strict) feeds only the pod's TCP probes, which the kubelet runs itself: it keeps them.
+    if ports and (userland is None or not strict or not widen_context):
         port = _health_port(ctx, ports)
         if port is not None:
             health = HealthCheck(_health_argv(runtime, port, apk), port)

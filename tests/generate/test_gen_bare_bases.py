@@ -220,3 +220,15 @@ def test_runtime_package_names() -> None:
     assert distro_runtime_packages("apt", "python", "3.12", build=True) == ("python3", "python3-venv", "python3-dev")
     assert distro_runtime_packages("apk", "php", "8.3")[0] == "php83"
     assert distro_runtime_packages("apt", "dotnet", "8.0") == ()
+
+
+def test_a_hand_written_distroless_image_keeps_its_pod_probe_port() -> None:
+    """The spec of an image the user's Dockerfile builds feeds only the pod's TCP probes, which the
+    kubelet runs without anything in the image; an image generated here gets no HEALTHCHECK."""
+    kw, version = RUNTIME_CASES["go"]
+    svc = make_service(runtime="go", **kw)  # type: ignore[arg-type]
+    target = make_target("go", version, base="gcr.io/distroless/static-debian12:nonroot")
+    own = build_spec(svc, target)  # type: ignore[arg-type]
+    theirs = build_spec(svc, target, widen_context=False)  # type: ignore[arg-type]
+    assert own.healthcheck is None
+    assert theirs.healthcheck is not None and theirs.healthcheck.port == 8080
