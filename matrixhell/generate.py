@@ -906,6 +906,9 @@ def generate(
     rep.step("planning")
     plan = (plan_fn or _analyzer_plan)(scan)
     out_root = (out if out.is_absolute() else Path.cwd() / out).resolve() if out is not None else root
+    if out_root.exists() and not out_root.is_dir():
+        raise InputError(f"{out}: not a directory", code="not-a-directory",
+                         hint="give --out a directory (it is created when missing)")
     prefix = Path(os.path.relpath(out_root, root)).as_posix()
     rep.step("rendering")
 

@@ -53,6 +53,8 @@ def generate_command(
     if stdout:
         for g in gen.files:
             sys.stdout.write(f"==> {g.path} <==\n{g.text}")
+        if report.not_generated:  # the same verdict as a writing run
+            raise typer.Exit(int(ExitCode.FINDINGS))
         return
     if check:
         for diff in report.diffs:

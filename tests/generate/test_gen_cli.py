@@ -132,3 +132,23 @@ def test_a_service_left_without_an_image_fails_generate_and_check(tmp_path: Path
     code, out, err = _run(str(dest), "--check")
     assert code == ExitCode.FINDINGS
     assert "up to date; no image for" in out + err
+
+
+def test_stdout_gives_the_same_status_as_a_writing_run(tmp_path: Path) -> None:
+    dest = tmp_path / "broken"
+    shutil.copytree(FIXTURES / "broken", dest, symlinks=True)
+    code, out, _err = _run(str(dest), "--stdout")
+    assert code == ExitCode.FINDINGS
+    assert "==> good/Dockerfile <==" in out
+    assert not (dest / "good" / "Dockerfile").exists()
+
+
+def test_out_that_is_a_file_is_an_input_error_before_anything_is_written(tmp_path: Path) -> None:
+    dest = tmp_path / "polyglot"
+    shutil.copytree(FIXTURES / "polyglot", dest, symlinks=True)
+    target = tmp_path / "a-file"
+    target.write_text("mine\n")
+    with pytest.raises(MatrixhellError, match="not a directory") as e:
+        _run(str(dest), "--out", str(target))
+    assert e.value.exit_code == ExitCode.INPUT
+    assert target.read_text() == "mine\n"
