@@ -110,11 +110,18 @@ class PythonDetector:
                     guard(path, fn)
         root = _workspace_root(ctx)
         if root is not None:
-            # uv and poetry write one lock (and uv one .python-version) at the workspace root
+            # uv and poetry write one lock (and uv one .python-version) at the workspace root, and a
+            # PEP 751 lock covering several projects sits in the directory that holds them all
             for name, fn in (("uv.lock", locks.read_uv_lock), ("poetry.lock", locks.read_poetry_lock)):
                 path = f"{root}/{name}" if root else name
                 if not ctx.has(name) and view.is_file(path):
                     guard(path, fn)
+            own_pylock = any(n.startswith("pylock.") and n.endswith(".toml") for n in ctx.files)
+            root_pylock = f"{root}/pylock.toml" if root else "pylock.toml"
+            if not own_pylock and view.is_file(root_pylock):
+                from matrixhell.detect.python import pylock
+
+                guard(root_pylock, pylock.read_pylock)
             pv = f"{root}/.python-version" if root else ".python-version"
             if not ctx.has(".python-version") and view.is_file(pv):
                 facts.read(pv)

@@ -265,6 +265,28 @@ def test_a_service_reads_one_lock_and_says_which_it_left():
     assert [p.locked for p in d.packages] == ["25.1.0"]  # the lock named after the service directory
 
 
+def test_a_workspace_member_reads_the_root_pylock_unless_it_has_its_own():
+    root_lock = (
+        'lock-version = "1.0"\ncreated-by = "uv"\nrequires-python = ">=3.12"\n\n'
+        '[[packages]]\nname = "httpx"\nversion = "0.27.0"\n'
+    )
+    files = {
+        "pyproject.toml": '[project]\nname = "root"\n[tool.uv.workspace]\nmembers = ["services/*"]\n',
+        "pylock.toml": root_lock,
+        "services/api/pyproject.toml": '[project]\nname = "api"\ndependencies = ["httpx>=0.27"]\n',
+    }
+    ctx = DetectContext(view=MemoryRepoView(files), directory="services/api", files=frozenset({"pyproject.toml"}))
+    d = PythonDetector().detect(ctx)
+    (httpx,) = d.packages
+    assert (httpx.locked, str(httpx.locked_origin)) == ("0.27.0", "pylock.toml:6")
+    assert ("pylock-requires-python", "pylock.toml:3") in {(r.source, str(r.origin)) for r in d.runtimes}
+    own = root_lock.replace("0.27.0", "0.28.1")
+    files["services/api/pylock.toml"] = own
+    names = frozenset({"pyproject.toml", "pylock.toml"})
+    d = PythonDetector().detect(DetectContext(view=MemoryRepoView(files), directory="services/api", files=names))
+    assert [p.locked for p in d.packages] == ["0.28.1"]
+
+
 # ------------------------------------------------------------------------------------------- bad input
 
 
