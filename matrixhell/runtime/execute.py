@@ -124,6 +124,12 @@ def _open_namespaces(pid: int) -> list[tuple[str, int, int]]:
             except FileNotFoundError:
                 if name in ("time", "cgroup"):
                     continue  # the kernel has no such namespace
+                if os.path.exists(f"/proc/{pid}"):
+                    # the process is exiting: the kernel drops its namespaces before it is reaped
+                    for _n, _f, fd in out:
+                        os.close(fd)
+                    raise RtError("id", "the container's process is exiting: nothing to exec into",
+                                  EXIT_STATE) from None
                 raise
             mine = os.stat(f"/proc/self/ns/{name}")
             if (theirs.st_dev, theirs.st_ino) == (mine.st_dev, mine.st_ino):
