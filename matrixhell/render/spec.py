@@ -852,7 +852,10 @@ def _go(ctx: _Ctx) -> _Recipe:
 
 def _binary_only(ctx: _Ctx, *, linked: bool) -> None:
     """A binary on a base with no package manager: nothing can be installed beside it, and on scratch
-    or a static base there is no libc for a dynamically linked one."""
+    or a static base there is no libc for a dynamically linked one.  Not judged for an image a
+    Dockerfile of the user's builds (not strict): how it links is the user's."""
+    if not ctx.strict:
+        return
     names = ", ".join(sorted({p.name for p in (*ctx.needs.run, *ctx.needs.build)}))
     if ctx.needs.run:
         ctx.refuse("base-cannot-install",
@@ -1459,12 +1462,15 @@ def build_spec(
         ctx.info("context-widened",
                  f"{', '.join(outside)} is outside {own}: the image builds from {parent}, which holds both, "
                  f"and copies {own} as the application", hint="the compose file builds from that context")
-    if userland is not None and runtime not in _BINARY_RUNTIMES:
+    # the base checks speak of an image made here; a Dockerfile of the user's (widen_context False, or
+    # not strict) builds its own and is judged by the drift report instead
+    own_image = strict and widen_context
+    if own_image and userland is not None and runtime not in _BINARY_RUNTIMES:
         ctx.refuse("base-has-no-userland",
                    f"{base} has no shell, package manager or useradd, and a {runtime} service installs its "
                    "dependencies and creates its user in the run stage",
                    hint=f"use the official {runtime} image the plan names, or keep a Dockerfile of your own")
-    if distro_runtime and not distro_runtime_packages(ctx.pm, runtime, version):
+    if own_image and distro_runtime and not distro_runtime_packages(ctx.pm, runtime, version):
         ctx.refuse("base-lacks-runtime",
                    f"{base} is a plain OS image and its release packages no {runtime}",
                    hint=f"use an official {runtime} image as the base (or drop the base override)",
@@ -1472,7 +1478,7 @@ def build_spec(
     recipe = _RECIPES[runtime](ctx)
     if distro_runtime:
         recipe = _Recipe(_with_distro_runtime(ctx, recipe.stages), recipe.cmd, recipe.read_only_ok)
-    if distro_runtime and override.base is None:
+    if own_image and distro_runtime and override.base is None:
         ctx.info("runtime-from-release",
                  f"{base} has no {runtime} of its own: the image installs the release's {runtime} "
                  f"{version} ({', '.join(distro_runtime_packages(ctx.pm, runtime, version))})",
@@ -1489,7 +1495,7 @@ def build_spec(
     # scratch and distroless have no shell, nc or interpreter to connect with: an image made here gets
     # no HEALTHCHECK there.  The spec of an image a Dockerfile of the user's builds (widen_context
     # False, or not strict) feeds only the pod's TCP probes, which the kubelet runs itself: it keeps them.
-    if ports and (userland is None or not strict or not widen_context):
+    if ports and (userland is None or not own_image):
         port = _health_port(ctx, ports)
         if port is not None:
             health = HealthCheck(_health_argv(runtime, port, apk), port)

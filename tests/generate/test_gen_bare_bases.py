@@ -232,3 +232,18 @@ def test_a_hand_written_distroless_image_keeps_its_pod_probe_port() -> None:
     theirs = build_spec(svc, target, widen_context=False)  # type: ignore[arg-type]
     assert own.healthcheck is None
     assert theirs.healthcheck is not None and theirs.healthcheck.port == 8080
+
+
+def test_a_hand_written_image_on_such_bases_is_not_judged_here() -> None:
+    """The user's Dockerfile builds it: the spec serves compose, Kubernetes and the drift report, and
+    says nothing of an image it does not make."""
+    kw, _ = RUNTIME_CASES["java"]
+    svc = make_service(runtime="java", **kw)  # type: ignore[arg-type]
+    spec = build_spec(svc, make_target("java", "17", base="gcr.io/distroless/java17-debian12:nonroot"),  # type: ignore[arg-type]
+                      widen_context=False)
+    assert not {f.code for f in spec.findings} & {"base-has-no-userland", "runtime-from-release"}
+    kw, version = RUNTIME_CASES["go"]
+    go = make_service(runtime="go", **kw)  # type: ignore[arg-type]
+    spec = build_spec(go, make_target("go", version, base="scratch"), needs(run=("libpq5",)),  # type: ignore[arg-type]
+                      strict=False, widen_context=False)
+    assert "base-cannot-install" not in {f.code for f in spec.findings}
