@@ -72,6 +72,7 @@ def _run(h: Hook, payload: bytes, cwd: str | None) -> None:
     pid = os.fork()
     if pid == 0:  # the hook
         try:
+            os.setsid()  # its own process group: a timeout ends what it started too
             os.dup2(in_r, 0)
             os.dup2(out_w, 1)
             os.dup2(out_w, 2)
@@ -130,7 +131,10 @@ def _wait(pid: int, out_r: int, h: Hook) -> tuple[bytes, int | None]:
                 out, _ = _drain(out_r, out)
             return out, status
         if deadline is not None and time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
+            try:  # the whole group: `sh -c "sleep 10"` must not leave its sleep behind
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
             return out, None
         if eof:

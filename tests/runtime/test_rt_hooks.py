@@ -167,6 +167,27 @@ def test_a_hook_is_killed_at_its_timeout(rt: Runtime, bundle: Bundle, tmp_path: 
 
 @pytest.mark.privileged
 @privileged
+def test_a_timed_out_hook_leaves_none_of_its_children_behind(rt: Runtime, bundle: Bundle, tmp_path: Path) -> None:
+    marker = tmp_path / "child.pid"
+    script = tmp_path / "forks.sh"
+    script.write_text(f"#!/bin/sh\nsleep 60 &\necho $! > {marker}\nwait\n")
+    script.chmod(0o755)
+    bundle.config["hooks"] = {"createRuntime": [{"path": str(script), "timeout": 1}]}
+    res = rt.run(bundle.write(), check=False)
+    assert res.returncode == 7
+    child = int(marker.read_text())
+    deadline = time.monotonic() + 30
+    while os.path.exists(f"/proc/{child}") and time.monotonic() < deadline:
+        stat = Path(f"/proc/{child}/stat").read_text() if os.path.exists(f"/proc/{child}/stat") else ""
+        if ") Z " in stat:  # killed, waiting for init to reap it
+            break
+        time.sleep(0.01)
+    stat = Path(f"/proc/{child}/stat").read_text() if os.path.exists(f"/proc/{child}/stat") else ""
+    assert stat == "" or ") Z " in stat, stat
+
+
+@pytest.mark.privileged
+@privileged
 def test_poststart_and_poststop_failures_are_warnings(rt: Runtime, bundle: Bundle, tmp_path: Path) -> None:
     bad = tmp_path / "bad.sh"
     bad.write_text("#!/bin/sh\necho nope-$1 >&2\nexit 2\n")
