@@ -443,3 +443,72 @@ def test_written_locks_read_back(entries: dict[str, str], inline: bool):
     assert {p.name: (p.locked, p.origin.line, p.hashes) for p in d.packages} == {
         n: (v, where[n], ("sha256:ab",)) for n, v in entries.items()
     }
+
+
+# ------------------------------------------------------------------------------------------- any shape
+
+_scalars = st.one_of(
+    st.text(string.ascii_letters + string.digits + " .-_=<>'@:/", max_size=12),
+    st.integers(-5, 5),
+    st.booleans(),
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(
+            st.sampled_from(["name", "url", "path", "type", "commit-id", "hashes", "editable"]), inner, max_size=3
+        ),
+    ),
+    max_leaves=6,
+)
+_tables = st.dictionaries(
+    st.sampled_from(["name", "url", "path", "type", "commit-id", "hashes", "editable", "subdirectory"]),
+    st.one_of(_scalars, st.dictionaries(st.sampled_from(["sha256", "md5"]), _scalars, max_size=2)),
+    max_size=5,
+)
+_entry = {
+    "name": st.one_of(st.sampled_from(["attrs", "Attrs_X", "numpy"]), _values),
+    "version": st.one_of(st.sampled_from(["1.0", "2.2.3"]), _values),
+    "marker": st.one_of(st.sampled_from(["sys_platform == 'linux'", "'dev' in dependency_groups"]), _values),
+    "requires-python": _values,
+    "index": _values,
+    "vcs": st.one_of(_tables, _values),
+    "directory": st.one_of(_tables, _values),
+    "archive": st.one_of(_tables, _values),
+    "sdist": st.one_of(_tables, _values),
+    "wheels": st.one_of(st.lists(_tables, max_size=3), _values),
+    "dependencies": st.one_of(st.lists(_tables, max_size=2), _values),
+}
+_packages = st.fixed_dictionaries({}, optional=_entry)
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    assert isinstance(value, dict)
+    return "{" + ", ".join(f'"{k}" = {_toml(v)}' for k, v in value.items()) + "}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(st.just("1.0"), st.just("1.0"), st.none(), _values),
+    st.one_of(st.none(), st.just(["sys_platform == 'linux'"]), _values),
+    st.lists(_packages, max_size=4),
+)
+def test_any_shape_gives_findings_never_an_internal_error(version: object, envs: object, packages: list[dict]):
+    lines = [] if version is None else [f"lock-version = {_toml(version)}"]
+    if envs is not None:
+        lines.append(f"environments = {_toml(envs)}")
+    for pkg in packages:
+        lines.append("[[packages]]")
+        lines += [f'"{k}" = {_toml(v)}' for k, v in pkg.items()]
+    d = run({"pylock.toml": "\n".join(lines) + "\n"})
+    assert not [f for f in d.findings if f.code == "python-detector-internal"], d.findings
+    assert all(f.origin is not None and f.origin.path == "svc/pylock.toml" for f in d.findings)
