@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from matrixhell.detect.base import DetectContext
 from matrixhell.detect.dockerfile import DockerfileDetector, analyze_dockerfile, parse_dockerfile
 from matrixhell.detect.repoview import MemoryRepoView
@@ -156,3 +161,45 @@ def test_the_detector_reports_the_manager_of_a_containerfile() -> None:
     d = DockerfileDetector().detect(DetectContext(view=view, directory="svc", files=frozenset({"Containerfile"})))
     assert {p.manager for p in d.system_packages} == {"microdnf"}
     assert {str(p.origin) for p in d.system_packages} == {"svc/Containerfile:3", "svc/Containerfile:4"}
+
+
+_words = st.lists(
+    st.one_of(
+        st.from_regex(r"[a-z][a-z0-9+._-]{0,10}", fullmatch=True),
+        st.sampled_from(
+            [
+                "-y",
+                "--nodocs",
+                "--setopt",
+                "--setopt=x=1",
+                "-t",
+                "pattern",
+                "@core",
+                "&&",
+                ";",
+                "|",
+                "'perl(X)'",
+                "/usr/bin/x",
+                "x.rpm",
+                "$V",
+                "\\\n",
+                "-n",
+                "in",
+                "rm",
+                "-e",
+            ]
+        ),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["dnf", "yum", "microdnf", "zypper", "rpm", "dnf5"]), _words)
+def test_any_rpm_command_line_gives_rpm_names_or_nothing(prog: str, words: list[str]) -> None:
+    f = facts(f"FROM fedora:40\nRUN {prog} {' '.join(words)}\n")
+    for p in f.system_packages:
+        assert p.manager in ("dnf", "yum", "microdnf", "zypper")
+        assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9+._-]*", p.name) and not p.name.endswith(".rpm")
+        assert p.origin.path == "Dockerfile" and p.origin.line in (2, 3)
+    assert {x.code for x in f.findings} <= {"dockerfile-package-group", "dockerfile-rpm-final-image"}
