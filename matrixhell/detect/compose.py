@@ -933,13 +933,44 @@ def _ports(keys: dict[str, _V], where: Any, env: Mapping[str, str], findings: li
                     Finding(
                         "compose-bad-port",
                         Severity.WARNING,
-                        f"{key} entry {item.value!r} is not a port: {e}",
+                        f"{key} entry {_as_written(item)} is not a port: {e}",
                         origin,
                         hint='write 8000, "8000:8000" or "127.0.0.1:80:80/tcp"',
                     )
                 )
         findings.extend(ip.findings)
     return out
+
+
+def _plain(v: _V) -> Any:
+    """A YAML value as plain Python (str, list, dict), without the lines the reader keeps."""
+    if isinstance(v.value, dict):
+        return {k: _plain(i) for k, i in v.value.items()}
+    if isinstance(v.value, list):
+        return [_plain(i) for i in v.value]
+    return v.value
+
+
+def _as_written(v: _V) -> str:
+    """A compose entry as the user wrote it, in YAML's flow style (``{target: x}``, ``"80:80"``)."""
+    import json
+
+    def flow(x: Any) -> str:
+        if isinstance(x, dict):
+            return "{" + ", ".join(f"{k}: {flow(i)}" for k, i in x.items()) + "}"
+        if isinstance(x, list):
+            return "[" + ", ".join(flow(i) for i in x) + "]"
+        if x is None:
+            return "null"
+        return json.dumps(x) if isinstance(x, str) else str(x)
+
+    return flow(_plain(v))
+
+
+def _reason(message: str) -> str:
+    """An error's reason without the ``... cannot be read:`` it may already start with."""
+    _, sep, rest = message.partition("cannot be read: ")
+    return rest if sep else message
 
 
 def _long_port(body: dict[str, _V], ip: _Interp, origin: Origin) -> list[Port]:
@@ -998,24 +1029,71 @@ def _env_var(key: str, value: str | None, origin: Origin) -> EnvVar:
 
 
 #: parts of a variable name that say its value may be a credential (matched inside the name)
-_SECRET_PARTS = ("PASSWORD", "PASSWD", "SECRET", "TOKEN", "CREDENTIAL", "APIKEY", "PRIVATE")
-#: whole ``_``-separated words of a name that say the same (``API_KEY``; ``KEYBOARD`` is no key)
-_SECRET_NAME_WORDS = frozenset({"PASS", "PWD", "KEY", "AUTH", "CERT", "SALT", "DSN", "SIGNATURE"})
+_SECRET_PARTS = (
+    "PASSWORD", "PASSWD", "PASSPHRASE", "SECRET", "TOKEN", "CREDENTIAL", "APIKEY", "PRIVATE", "HMAC", "COOKIE",
+    "JWT", "BEARER", "OAUTH", "WEBHOOK",
+)  # fmt: skip
+#: whole words of a name (split on ``_``, ``-``, ``.``) that say the same (``API_KEY``; ``KEYBOARD`` is no key)
+_SECRET_NAME_WORDS = frozenset(
+    {
+        "PASS", "PWD", "KEY", "KEYS", "AUTH", "CERT", "SALT", "DSN", "SIGNATURE", "PAT", "SESSION", "SIGNING",
+        "SIG", "CSRF", "NONCE", "PIN", "LICENSE",
+    }
+)  # fmt: skip
+#: pairs of words that together name a credential (``CLIENT_ID``, ``ACCESS_KEY_ID``)
+_SECRET_WORD_PAIRS = (("CLIENT", "ID"), ("ACCESS", "ID"), ("APP", "ID"))
 _URL_USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/@\s]*)@")
+#: the shapes of well-known credentials, wherever they stand in a value
+_TOKEN_SHAPES = re.compile(
+    r"(?:\bgh[pousr]_[A-Za-z0-9]{8,}|\bgithub_pat_[A-Za-z0-9_]{8,}|\b[sr]k-[A-Za-z0-9_-]{8,}"
+    r"|\b[sr]k_(?:live|test)_[A-Za-z0-9]{8,}|\bxox[abprs]-[A-Za-z0-9-]{6,}|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"
+    r"|\beyJ[A-Za-z0-9_-]{5,}|-----BEGIN[A-Z ]*-----|\bglpat-[A-Za-z0-9_-]{8,}|\bAIza[0-9A-Za-z_-]{20,})"
+)
+_HOSTNAME = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*"
+                       r"[A-Za-z0-9])?)+(?::\d{1,5})?")
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?[A-Za-z]{0,3}")
+_BOOLEAN = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n"})
 
 
 def _secret_env_name(name: str) -> bool:
     up = name.upper()
-    return any(p in up for p in _SECRET_PARTS) or any(w in _SECRET_NAME_WORDS for w in re.split(r"[^A-Z0-9]+", up))
+    if any(p in up for p in _SECRET_PARTS):
+        return True
+    words = set(re.split(r"[^A-Z0-9]+", up))
+    return bool(words & _SECRET_NAME_WORDS) or any(a in words and b in words for a, b in _SECRET_WORD_PAIRS)
+
+
+def _looks_like_credential(word: str) -> bool:
+    """A whitespace-free piece of a value that may be a credential: a long (20 or more characters) mix of
+    letters and digits that is no URL without userinfo, path, hostname, number or boolean."""
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", word):
+        _, _, rest = word.partition("://")
+        # a URL's own parts are no secret, its query's values may be (?token=..., ?key=...)
+        query = rest.partition("?")[2]
+        return any(
+            (_secret_env_name(k) and bool(v)) or _looks_like_credential(v)
+            for k, _, v in (pair.partition("=") for pair in re.split(r"[&;]", query) if pair)
+        )
+    if len(word) < 20 or not any(c.isalpha() for c in word) or not any(c.isdigit() for c in word):
+        return False
+    if word.lower() in _BOOLEAN or _NUMBER.fullmatch(word):
+        return False
+    if word.startswith(("/", "./", "../", "~/")):
+        return False
+    return not _HOSTNAME.fullmatch(word)
 
 
 def env_value_is_secret(key: str, value: str) -> bool:
     """Whether the ``environment:`` value ``value`` of ``key`` may hold a credential, so that it is never
-    copied out of the compose file (docs/generate.md).  Variable references (``${VAR}``, ``$VAR``) and
+    copied out of the compose file (docs/generate.md).  Safe by default: a literal value is kept only when
+    neither its key nor its text looks like a credential.  Variable references (``${VAR}``, ``$VAR``) and
     required-variable guards (``${VAR:?message}``) are no secrets: they name where the value comes from.
-    A secret is: any literal text in the value of a credential-named key (``POSTGRES_PASSWORD: hunter2``);
-    a literal password inside a URL (``postgres://app:hunter2@db``, not ``postgres://app:${PW}@db``); a
-    literal default of a credential-named variable (``${DB_PASSWORD:-hunter2}``)."""
+    A secret is: any literal text in the value of a credential-named key (``POSTGRES_PASSWORD: hunter2``,
+    ``GITHUB_PAT``, ``SESSION_COOKIE``, ``OAUTH_CLIENT_ID``); a literal password inside a URL
+    (``postgres://app:hunter2@db``, not ``postgres://app:${PW}@db``); a literal default of a
+    credential-named variable (``${DB_PASSWORD:-hunter2}``); a known token shape anywhere (``ghp_...``,
+    ``sk-...``, ``xoxb-...``, ``AKIA...``, a JWT, a PEM block); a long high-entropy word (20 or more
+    characters of letters and digits that is no URL without userinfo, path, hostname or number)."""
     literal, secret_defaults = _literal_parts(value)
     if secret_defaults or (_secret_env_name(key) and literal.strip()):
         return True
@@ -1023,13 +1101,17 @@ def env_value_is_secret(key: str, value: str) -> bool:
         _, colon, password = m.group(1).partition(":")
         if colon and _literal_parts(password)[0]:
             return True
-    return False
+    if _TOKEN_SHAPES.search(literal):
+        return True
+    # each word of the value's literal text; a variable reference splits words (``${HOST}:5432``)
+    return any(_looks_like_credential(w) for w in re.split(r"\s+", _literal_parts(value, mark="\x00")[0])
+               for w in w.split("\x00") if w)
 
 
-def _literal_parts(text: str) -> tuple[str, bool]:
+def _literal_parts(text: str, mark: str = "") -> tuple[str, bool]:
     """The literal text of a compose value outside its variable references (``$$`` counts as literal;
     the message of a ``:?`` guard does not), and whether a credential-named variable has a literal
-    default or alternative (``${PASSWORD:-x}``)."""
+    default or alternative (``${PASSWORD:-x}``).  ``mark`` stands where a reference was taken out."""
     out: list[str] = []
     secret_default = False
     i, n = 0, len(text)
@@ -1058,14 +1140,18 @@ def _literal_parts(text: str) -> tuple[str, bool]:
             if not name or (body and not op):
                 out.append(text[i:k])  # not a reference compose would take: literal text
             elif op and "?" not in op:
-                inner, inner_secret = _literal_parts(arg)
-                secret_default = secret_default or inner_secret or bool(inner.strip() and _secret_env_name(name))
-                out.append(inner)
+                inner, inner_secret = _literal_parts(arg, mark)
+                literal = inner.replace(mark, "") if mark else inner
+                secret_default = secret_default or inner_secret or bool(literal.strip() and _secret_env_name(name))
+                out.append(f"{mark}{inner}{mark}")
+            else:
+                out.append(mark)
             i = k
         elif nxt == "_" or nxt.isalpha():
             j = i + 1
             while j < n and (text[j] == "_" or text[j].isalnum()):
                 j += 1
+            out.append(mark)
             i = j
         else:
             out.append("$")
@@ -1116,7 +1202,7 @@ def _env_files(
                     Finding(
                         "compose-missing-env-file",
                         Severity.WARNING,
-                        f"env_file {target} cannot be read: {e.message}",
+                        f"env_file {target} cannot be read: {_reason(e.message)}",
                         Origin(path, item.line),
                         hint="create it or mark it required: false",
                     )
@@ -1162,7 +1248,7 @@ def _secret_name(name: str) -> bool:
 def _command_env(env: Mapping[str, str]) -> dict[str, str]:
     """What ``command`` and ``entrypoint`` interpolate from: ``.env`` values (``PORT=8080``), except
     those whose name says they may be a credential, which stay ``${NAME}`` as written."""
-    return {k: (f"${{{k}}}" if _secret_name(k) else v) for k, v in env.items()}
+    return {k: (f"${{{k}}}" if _secret_name(k) or env_value_is_secret(k, v) else v) for k, v in env.items()}
 
 
 def _command(
