@@ -110,6 +110,29 @@ def _notes_shared_file(ctx: DetectContext, d: str) -> bool:
     return not bins or ctx.directory == bins[0]
 
 
+def _workspace_of_self(ctx: DetectContext) -> str | None:
+    """``ctx.directory`` when its Cargo.toml declares a ``[workspace]`` with members, else None."""
+    from matrixhell.detect.workspaces import workspace_members
+
+    if not ctx.view.is_file(join(ctx.directory, "Cargo.toml")):
+        return None
+    info = workspace_members(ctx.view, ctx.directory)
+    return ctx.directory if info is not None and info.kind == "cargo" and info.members else None
+
+
+def _listed_members(ctx: DetectContext, ws_dir: str | None) -> set[str]:
+    """The crate directories of this detection that a Cargo workspace lists as members."""
+    from matrixhell.detect.workspaces import workspace_members
+
+    out: set[str] = set()
+    if ws_dir is not None:
+        out.add(ctx.directory)
+    if ctx.members and _workspace_of_self(ctx) is not None:
+        info = workspace_members(ctx.view, ctx.directory)
+        out.update(m for m in ctx.members if info is not None and m in info.members)
+    return out
+
+
 def crate_binaries(
     view: RepoView, directory: str, doc: TomlDoc
 ) -> tuple[list[tuple[str, Origin]], tuple[str, Origin] | None]:
@@ -200,11 +223,21 @@ class RustDetector:
         bins: list[tuple[str, Origin]] = []
         picks: list[tuple[str, tuple[str, Origin]]] = []  # (crate directory, the binary it runs)
         locals_: set[str] = set()
+        own_bins = 0  # binaries of the crate at the service directory itself
+        listed = _listed_members(ctx, ws_dir)
         for d in member_dirs(ctx):
             path = join(d, "Cargo.toml")
             if d != ctx.directory and not ctx.view.is_file(path):
                 continue
-            doc = read_or_note(facts, ctx.view, path, _shared_toml)
+            if d in listed:
+                # a workspace member's unreadable manifest is reported once, by the workspace (workspaces.py)
+                try:
+                    doc = _shared_toml(ctx.view, path)
+                except InputError:
+                    continue
+                facts.files.append(path)
+            else:
+                doc = read_or_note(facts, ctx.view, path, _shared_toml)
             if doc is None:
                 continue
             if d == ctx.directory and root is None:
@@ -216,6 +249,8 @@ class RustDetector:
             self._dependencies(facts, doc, root)
             found, chosen = crate_binaries(ctx.view, d, doc)
             bins.extend(found)
+            if d == ctx.directory:
+                own_bins = len(found)
             if chosen is not None:
                 picks.append((d, chosen))
         facts.packages = [p for p in facts.packages if p.name not in locals_ or p.url is None]
@@ -233,16 +268,33 @@ class RustDetector:
         pick = bins[0] if len(bins) == 1 else own[0] if own else picks[0][1] if len(picks) == 1 else None
         if pick is not None:
             name, origin = pick
-            facts.start_commands.append(StartCommand(origin, "cargo-bin", argv=(f"/app/{name}",), precedence=45))
+            facts.start_commands.append(
+                StartCommand(origin, "cargo-bin", argv=(f"/app/{name}",), precedence=self._precedence(ctx, own, pick))
+            )
         elif len(bins) > 1:
+            single = own_bins > 1 and own_bins == len(bins)  # one crate with several binaries
             facts.note(
                 "several-binaries",
-                "several binaries: " + ", ".join(b for b, _ in bins),
+                "several binaries: "
+                + ", ".join(b for b, _ in bins)
+                + (f"; it runs {bins[0][0]}, the first declared" if single else ""),
                 bins[0][1],
                 hint="set package.default-run in Cargo.toml, or the start command in compose or a Procfile",
                 severity=Severity.INFO,
             )
+            if single:
+                # still one deployable (a Cargo package is what ships): its first binary, a guess
+                name, origin = bins[0]
+                facts.start_commands.append(StartCommand(origin, "cargo-bin", argv=(f"/app/{name}",), precedence=47))
         return facts.detection()
+
+    @staticmethod
+    def _precedence(ctx: DetectContext, own: list[tuple[str, Origin]], pick: tuple[str, Origin]) -> int:
+        """45, an inferred entry point; 44 for the binary of a workspace root that is also a package:
+        the root's own start, which makes it deployable beside its deployable members."""
+        if own and own[0] == pick and _workspace_of_self(ctx) is not None:
+            return 44
+        return 45
 
     def _toolchain_files(self, facts: Facts, ctx: DetectContext) -> None:
         # rustup takes the toolchain file of the nearest directory, walking up from the crate

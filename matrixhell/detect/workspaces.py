@@ -5,11 +5,13 @@ directories belong to it, with member globs expanded against the RepoView (``pac
 ``!**/test``).  A member counts only when it holds the ecosystem's manifest, as each tool requires;
 a member named without a glob that lacks one is reported.  Syntax errors of package.json, Cargo.toml
 and pyproject.toml are left to the detectors that read those files anyway, so they are not reported
-twice; pnpm-workspace.yaml has no other reader, so its errors are findings here.
+twice, except a Cargo member's manifest (a member that cannot be read is no service, so no detector's
+note would reach the user); pnpm-workspace.yaml has no other reader, so its errors are findings here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import posixpath
 from collections.abc import Iterable
@@ -218,9 +220,20 @@ def _cargo(view: RepoView, directory: str) -> WorkspaceInfo | None:
     if doc is None or not isinstance(ws, dict):
         return None
     origin = doc.origin("workspace", "members")
-    return _globbed(
+    info = _globbed(
         "cargo", view, directory, _strings(ws.get("members")), "Cargo.toml", origin, _strings(ws.get("exclude"))
     )
+    # a member whose manifest cargo cannot read breaks the whole workspace's build; its detector's note is
+    # lost when the member is no service, so the workspace says it (file:line) once for all
+    broken: list[Finding] = []
+    for m in info.members:
+        try:
+            load_toml(view, join(m, "Cargo.toml"))
+        except InputError as e:
+            broken.append(finding_from_error(e))
+    if not broken:
+        return info
+    return dataclasses.replace(info, findings=(*info.findings, *broken))
 
 
 def _uv(doc: TomlDoc | None, view: RepoView, directory: str) -> WorkspaceInfo | None:

@@ -90,9 +90,10 @@ def test_several_binaries_without_a_choice_are_a_note() -> None:
     }
     view = MemoryRepoView(files)
     det = RustDetector().detect(DetectContext(view, "tool", frozenset({"Cargo.toml"})))
-    assert det.start_commands == ()
+    # still one deployable: it runs the first declared binary, a weak guess the note names
+    assert [(s.argv, s.precedence) for s in det.start_commands] == [(("/app/a",), 47)]
     (note,) = [f for f in det.findings if f.code == "several-binaries"]
-    assert "a, b" in note.message and "default-run" in (note.hint or "")
+    assert "a, b" in note.message and "runs a" in note.message and "default-run" in (note.hint or "")
     assert cargo_crate(view, "tool") == ("tool", ("a", "b"))
 
 
