@@ -1478,6 +1478,16 @@ def build_spec(
     recipe = _RECIPES[runtime](ctx)
     if distro_runtime:
         recipe = _Recipe(_with_distro_runtime(ctx, recipe.stages), recipe.cmd, recipe.read_only_ok)
+    if own_image and distro_runtime and override.base is not None:
+        rel = parse_image_ref(base).release()
+        if rel is not None and rel != (target.distro, target.release):
+            ctx.warn("override-base-runtime",
+                     f"base {base} is a plain OS image of {rel[0]} {rel[1]}: the image installs that release's "
+                     f"{runtime}, which may not be the {runtime} {version} the plan chose on "
+                     f"{target.distro} {target.release}",
+                     hint=f"use an official {runtime} {version} image, or the plan's base {target.base_image}"
+                     if target.base_image else f"use an official {runtime} {version} image",
+                     origin=override.origin_of("base"))
     if own_image and distro_runtime and override.base is None:
         ctx.info("runtime-from-release",
                  f"{base} has no {runtime} of its own: the image installs the release's {runtime} "

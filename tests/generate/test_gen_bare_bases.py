@@ -247,3 +247,19 @@ def test_a_hand_written_image_on_such_bases_is_not_judged_here() -> None:
     spec = build_spec(go, make_target("go", version, base="scratch"), needs(run=("libpq5",)),  # type: ignore[arg-type]
                       strict=False, widen_context=False)
     assert "base-cannot-install" not in {f.code for f in spec.findings}
+
+
+def test_an_override_onto_another_releases_plain_image_is_warned_about() -> None:
+    from matrixhell.model import Origin
+    from matrixhell.model.overrides import ServiceOverride
+
+    kw, version = RUNTIME_CASES["python"]
+    svc = make_service(runtime="python", **kw)  # type: ignore[arg-type]
+    override = ServiceOverride("api", Origin("matrixhell.toml", 3), base="ubuntu:24.04")
+    spec = build_spec(svc, make_target("python", version), override=override)  # type: ignore[arg-type]
+    found = [f for f in spec.findings if f.code == "override-base-runtime"]
+    assert found and "ubuntu 24.04" in found[0].message and "python 3.11" in found[0].message
+    assert "python3" in spec.final.steps[0].args  # and it still gets that release's python
+    same = build_spec(make_service(runtime="python", **kw),  # type: ignore[arg-type]
+                      make_target("python", "3.12.3", distro="ubuntu", release="24.04"), override=override)
+    assert "override-base-runtime" not in {f.code for f in same.findings}
