@@ -432,6 +432,9 @@ def _run(command: str, comment: str | None = None, ignores: tuple[str, ...] = ()
     return Step(StepKind.RUN, (command,), comment=comment, lint_ignores=ignores)
 
 
+_PORT_REF = re.compile(r"\$\{?PORT\b")
+
+
 def _env(*pairs: tuple[str, str]) -> Step:
     return Step(StepKind.ENV, tuple(f"{k}={v}" for k, v in pairs))
 
@@ -524,6 +527,7 @@ def _python_start(ctx: _Ctx, argv: tuple[str, ...]) -> tuple[str, ...]:
         return argv
     exe = posixpath.basename(argv[0])
     module = argv[2] if exe in ("python", "python3") and len(argv) > 2 and argv[1] == "-m" else None
+    argv = _beat_schedule(ctx, argv, module or exe)
     need = _PY_SCRIPTS.get(module or exe)
     if need is None:
         return argv
@@ -568,6 +572,23 @@ def _python_start(ctx: _Ctx, argv: tuple[str, ...]) -> tuple[str, ...]:
              + (" (Django's development server)" if alternative[1:2] == ("manage.py",) else ""),
              hint=f"add {need} to the requirements to run it as written", origin=origin)
     return alternative
+
+
+def _beat_schedule(ctx: _Ctx, argv: tuple[str, ...], exe: str) -> tuple[str, ...]:
+    """celery beat writes its schedule into the working directory, which the image's user cannot write
+    (and the root filesystem is read-only under compose and Kubernetes): keep it in /tmp instead."""
+    shell = len(argv) == 3 and argv[:2] == ("/bin/sh", "-c")
+    words = tuple(argv[2].split()) if shell else argv
+    is_celery = bool(words) and (posixpath.basename(words[0]) == "celery" or exe == "celery")
+    if not is_celery or "beat" not in words:
+        return argv
+    if any(a in ("-s", "--schedule") or a.startswith(("--schedule=", "-s")) for a in words):
+        return argv
+    ctx.info("celery-beat-schedule",
+             "celery beat keeps its schedule file in /tmp (/app is not writable by the image's user)",
+             hint="pass --schedule in the start command to keep it elsewhere")
+    extra = ("--schedule", "/tmp/celerybeat-schedule")
+    return (*argv[:2], f"{argv[2]} {' '.join(extra)}") if shell else (*argv, *extra)
 
 
 def _main_packages(ctx: _Ctx, eco: Ecosystem) -> tuple[PackageReq, ...]:
@@ -1495,6 +1516,12 @@ def build_spec(
                  hint=f"the plan chose {target.distro} {target.release}, which no official {runtime} image "
                       "is built on")
     ports = _ports(ctx)
+    if ports and own_image and _PORT_REF.search(" ".join(recipe.cmd)):
+        # a Heroku-style start (`--bind 0.0.0.0:$PORT`) reads the port from the environment: the image
+        # says which one it listens on, so `docker run` and every orchestrator get a working default
+        last = recipe.stages[-1]
+        with_port = Stage(last.name, last.base, (*last.steps, _env(("PORT", str(ports[0][0])))))
+        recipe = _Recipe((*recipe.stages[:-1], with_port), recipe.cmd, recipe.read_only_ok)
     low = sorted(n for n, _ in ports if n < 1024)
     if low:
         ctx.warn("privileged-port",
