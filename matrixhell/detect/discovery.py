@@ -890,7 +890,8 @@ class _Discoverer:
         """Why a workspace root or umbrella is not a service, naming only its members as its parts."""
         if not c.members:
             return f"umbrella manifest; its deployable parts are services: {', '.join(inner)}"
-        members = [x for x in inner if self.candidates[x].workspace_of == d]
+        # a directory only a compose file names has no candidate of its own: it is no member
+        members = [x for x in inner if (m := self.candidates.get(x)) is not None and m.workspace_of == d]
         others = [x for x in inner if x not in members]
         reason = "workspace root; " + (
             f"its deployable members are services: {', '.join(members)}" if members else "no member is deployable"
@@ -966,7 +967,7 @@ class _Discoverer:
         compose service whose command is a type's command already is that type's service; every other
         type becomes ``<service>-<type>``, running the main service's image with its own command.  The
         one-off types (``release``...) are tasks of the main service, each with a Skip saying so."""
-        from matrixhell.detect.procfile import is_one_off, process_type
+        from matrixhell.detect.procfile import dns_safe, is_one_off, process_type
 
         by_dir: dict[str, list[int]] = {}
         for i, p in enumerate(planned):
@@ -1019,7 +1020,8 @@ class _Discoverer:
             for kind, _ in running:
                 if kind in claimed:
                     continue
-                name = _unique_name(f"{owner.name}-{kind}", taken)
+                # one name everywhere: compose and Kubernetes both need an RFC 1123 label (Worker_2 -> worker-2)
+                name = _unique_name(f"{owner.name}-{dns_safe(kind)}", taken)
                 taken.add(name)
                 cs = owner.compose
                 added.append(
@@ -1031,7 +1033,9 @@ class _Discoverer:
                         image_from=owner.name,
                         tasks=(),
                         compose=(
-                            dataclasses.replace(cs, name=name, command=None, ports=(), healthcheck=())
+                            # the web's ports and healthcheck are not this process's: it listens elsewhere or not
+                            dataclasses.replace(cs, name=name, command=None, ports=(), healthcheck=(),
+                                                healthcheck_test=(), healthcheck_options=())
                             if cs is not None
                             else None
                         ),

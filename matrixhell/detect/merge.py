@@ -7,7 +7,8 @@ precedence (compose 10 < Procfile web 20 < Dockerfile 30 < framework inference <
 40 ...).  Ports are merged compose first, then the Dockerfile's EXPOSE, then framework defaults, one
 per number and protocol; a compose ``command`` with no compose ports keeps only the EXPOSE ports it
 names itself (a worker run on the web's image listens on nothing), and so does a Procfile process type
-other than ``web``.  A service that runs one Procfile type keeps that type's command (and its one-off
+other than ``web``, which also gets the ports its own command names (``--bind HOST:PORT``, ``--port N``).
+A service that runs one Procfile type keeps that type's command (and its one-off
 types as tasks), not the other types'."""
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from matrixhell.detect.discovery import PlannedService
-from matrixhell.detect.procfile import PRECEDENCE_WEB, process_type
+from matrixhell.detect.procfile import PRECEDENCE_WEB, command_ports, process_type
 from matrixhell.model import (
     Detection,
     EnvVar,
@@ -286,6 +287,9 @@ def merge_service(
         named = _numbers_in(starts[0]) if starts else set()
         docker_ports = [p for p in docker_ports if p.number in named]
         other_ports = [p for p in other_ports if p.number in named]
+    if planned.process is not None and starts and process_type(starts[0]) == planned.process:
+        # the ports its own command names (``--bind 0.0.0.0:9000``, ``--port 9000``, ``PORT=9000 node ...``)
+        other_ports = [*other_ports, *command_ports(starts[0])]
     ports = _ports(compose.ports if compose else (), docker_ports, other_ports)
 
     lang_runtimes: dict[str, set[str]] = {}

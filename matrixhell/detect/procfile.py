@@ -8,11 +8,15 @@ start of their own.
 
 from __future__ import annotations
 
+import re
+import shlex
+
 from matrixhell.detect.base import DetectContext
 from matrixhell.errors import InputError
-from matrixhell.model import Detection, Finding, Origin, Severity, StartCommand
+from matrixhell.model import Detection, Finding, Origin, Port, Severity, StartCommand
 
-__all__ = ["ONE_OFF_TYPES", "PRECEDENCE_WEB", "ProcfileDetector", "is_one_off", "parse_procfile", "process_type"]
+__all__ = ["ONE_OFF_TYPES", "PRECEDENCE_WEB", "ProcfileDetector", "command_ports", "dns_safe", "is_one_off",
+           "parse_procfile", "process_type"]
 
 #: precedence of the web process (after compose 10, before the Dockerfile's CMD 30)
 PRECEDENCE_WEB = 20
@@ -37,6 +41,56 @@ def _valid_type(name: str) -> bool:
     return bool(name) and all(c.isalnum() or c in "_-" for c in name)
 
 
+def dns_safe(kind: str) -> str:
+    """A process type as part of a service name every target accepts (RFC 1123: ``Worker_2`` ->
+    ``worker-2``), so compose and Kubernetes call it the same."""
+    return re.sub(r"[^a-z0-9-]+", "-", kind.lower()).strip("-") or "process"
+
+
+#: flags whose value is ``HOST:PORT`` (gunicorn, hypercorn ``--bind``/``-b``; waitress ``--listen``)
+_BIND_FLAGS = frozenset({"--bind", "-b", "--listen"})
+#: flags whose value is a port number (uvicorn, daphne, waitress, flask, rails ``-p``, ``--port``)
+_PORT_FLAGS = frozenset({"--port", "-p"})
+
+
+def _port_of(text: str) -> int | None:
+    """The port of ``HOST:PORT``, ``:PORT``, ``[::]:PORT`` or ``PORT``; None for ``$PORT``, unix sockets."""
+    if text.startswith(("unix:", "fd://")):
+        return None
+    tail = text.rpartition(":")[2]
+    return int(tail) if tail.isdigit() and 0 < int(tail) < 65536 else None
+
+
+def command_ports(start: StartCommand) -> tuple[Port, ...]:
+    """The ports a start command names itself: ``--bind HOST:PORT``/``-b``/``--listen``, ``--port N``/``-p N``
+    (also ``--port=N``), and a ``PORT=N`` assignment before the program (``PORT=3000 node server.js``)."""
+    words: list[str] = list(start.argv)
+    if not words:
+        try:
+            words = shlex.split(start.shell or "")
+        except ValueError:
+            words = (start.shell or "").split()
+    out: list[int] = []
+    leading = True
+    for i, w in enumerate(words):
+        flag, eq, inline = w.partition("=")
+        if leading and eq and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", flag):
+            if flag == "PORT" and (n := _port_of(inline)) is not None:
+                out.append(n)
+            continue
+        leading = False
+        value = inline if eq else (words[i + 1] if i + 1 < len(words) else "")
+        if flag in _BIND_FLAGS:
+            n = _port_of(value)
+        elif flag in _PORT_FLAGS:
+            n = int(value) if value.isdigit() and 0 < int(value) < 65536 else None
+        else:
+            continue
+        if n is not None and n not in out:
+            out.append(n)
+    return tuple(Port(n, "tcp", start.origin) for n in out)
+
+
 def parse_procfile(text: str, path: str) -> tuple[tuple[StartCommand, ...], tuple[Finding, ...]]:
     """Start commands (web first, then the others in file order) and findings for bad lines."""
     web: list[StartCommand] = []
@@ -50,6 +104,18 @@ def parse_procfile(text: str, path: str) -> tuple[tuple[StartCommand, ...], tupl
         kind, colon, command = line.partition(":")
         kind, command = kind.strip(), command.strip()
         origin = Origin(path, number)
+        if raw[:1].isspace():
+            # Heroku reads ``^[A-Za-z0-9_-]+:`` at column 0 only: an indented line is no process type
+            findings.append(
+                Finding(
+                    "procfile-indented",
+                    Severity.WARNING,
+                    f"Procfile line {line!r} is indented, so it is no process type and is not run",
+                    origin,
+                    hint="start the line at column 0 (type: command), or remove it",
+                )
+            )
+            continue
         if not colon or not _valid_type(kind) or not command:
             findings.append(
                 Finding(

@@ -16,6 +16,7 @@ keys its code reads, without values (``- KEY`` passes the caller's value through
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -25,7 +26,7 @@ from matrixhell.model.service import ComposeService, ComposeVolume, Service, Ser
 from matrixhell.render._yaml import dump_yaml
 from matrixhell.render.marker import header
 
-__all__ = ["NETWORK", "ComposeEntry", "compose_document", "published_ports", "render_compose"]
+__all__ = ["NETWORK", "ComposeEntry", "compose_document", "port_for_command", "published_ports", "render_compose"]
 
 NETWORK = "backend"
 
@@ -135,8 +136,9 @@ def compose_document(entries: Sequence[ComposeEntry], compose_dir: str = ".", an
             env_keys = list(spec.env_keys)
             if owner is not None:
                 # a Procfile process on its main service's image: the same build (every layer is a cache
-                # hit of that one), its own command
-                out["command"] = list(spec.cmd)
+                # hit of that one), its own command; ``$$`` keeps compose from interpolating what the
+                # container's shell expands (``$PORT``)
+                out["command"] = [w.replace("$", "$$") for w in spec.cmd]
         if cs is not None and cs.command is not None and (e.handwritten or e.spec is None):
             # the user's own image keeps the command the user's compose file gives it (one Dockerfile
             # may serve a web and a worker service); a generated image has its own CMD
@@ -162,6 +164,12 @@ def compose_document(entries: Sequence[ComposeEntry], compose_dir: str = ".", an
                 out["env_file"] = env_files
         elif env_keys:
             out["environment"] = env_keys
+        port = port_for_command(e)
+        if port is not None:
+            # its start reads $PORT (a Procfile web behind a router): the port it is planned to serve on
+            env = [x for x in out.get("environment", []) if isinstance(x, str)]  # type: ignore[attr-defined]
+            if not any(x.startswith("PORT=") for x in env):
+                out["environment"] = sorted([x for x in env if x != "PORT"] + [f"PORT={port}"])
         if cs is not None and cs.volumes:
             out["volumes"] = [_volume(v, compose_dir, anchor) for v in cs.volumes]
             named.update(v.source for v in cs.volumes if v.kind == "volume" and v.source)
@@ -179,6 +187,10 @@ def compose_document(entries: Sequence[ComposeEntry], compose_dir: str = ".", an
         elif e.spec is not None and e.spec.healthcheck is not None and not e.handwritten:
             h = e.spec.healthcheck
             out["healthcheck"] = _healthcheck(h.test, h.interval_s, h.timeout_s, h.start_period_s, h.retries)
+        elif svc.image_from is not None and svc.image_from != svc.name and e.spec is not None:
+            # a Procfile process on another service's image would inherit that image's HEALTHCHECK, which
+            # checks the other service's port: a worker or clock would be reported unhealthy
+            out["healthcheck"] = {"disable": True}
         if e.spec is not None and not e.handwritten:
             # the same hardening the pod spec gets; an image of the user's own may need more
             out["read_only"] = e.spec.read_only_root
@@ -194,6 +206,26 @@ def compose_document(entries: Sequence[ComposeEntry], compose_dir: str = ".", an
     if named:
         doc["volumes"] = {n: {} for n in sorted(named)}
     return doc
+
+
+_PORT_VAR = re.compile(r"\$(?:PORT\b|\{PORT(?:[:?+-][^}]*)?\})")
+
+
+def port_for_command(e: ComposeEntry) -> int | None:
+    """The port to set as ``PORT`` when the service's start command reads ``$PORT``/``${PORT}``: its
+    first planned port; None when the command does not read it or no port is known."""
+    spec = e.spec
+    if spec is None:
+        return None
+    words: Sequence[str] = spec.cmd
+    if e.handwritten:
+        cs = e.service.compose
+        command = cs.command if cs is not None else None
+        words = (command.argv or (command.shell or "",)) if command is not None else ()
+    if not any(_PORT_VAR.search(w) for w in words):
+        return None
+    numbers = [n for n, _ in spec.ports] or [p.number for p in e.service.ports]
+    return numbers[0] if numbers else None
 
 
 def _mapped(p: Port) -> bool:

@@ -135,6 +135,8 @@ def image_only(service: Service, others: Sequence[Service] = ()) -> ImageOnly | 
     return ImageOnly(dns_name(service.name), image, tuple(sorted(ports)), tuple(sorted(env.items())), probe,
                      period, tuple(sorted(set(scratch))), tuple(notes))
 
+_PORT_VAR = re.compile(r"\$(?:PORT\b|\{PORT(?:[:?+-][^}]*)?\})")
+
 K8S_VERSION = "1.30.0"  # the API version the manifests are validated against (docs/generate.md)
 
 
@@ -179,7 +181,10 @@ def _deployment(spec: ImageSpec, project: str, own_image: bool, image: str | Non
     if spec.ports:
         container["ports"] = [{"name": _port_name(n, p), "containerPort": n, "protocol": p.upper()}
                               for n, p in spec.ports]
-    values = values or {}
+    values = dict(values or {})
+    if spec.ports and "PORT" not in values and any(_PORT_VAR.search(w) for w in spec.cmd):
+        # its start reads $PORT (a Procfile web): the port the container is planned to serve on
+        values["PORT"] = str(spec.ports[0][0])
     keys = sorted({*spec.env_keys, *values})
     if keys:
         container["env"] = _env(name, keys, values)
@@ -187,7 +192,10 @@ def _deployment(spec: ImageSpec, project: str, own_image: bool, image: str | Non
         "requests": {"cpu": spec.cpu_request, "memory": spec.memory_request},
         "limits": {"cpu": spec.cpu_limit, "memory": spec.memory_limit},
     }
-    if spec.healthcheck is not None:
+    own_port = not image or spec.healthcheck is None or spec.healthcheck.port in {n for n, _ in spec.ports}
+    if spec.healthcheck is not None and own_port:
+        # a process on another service's image with no port of its own (a worker, a clock) gets no probe:
+        # its image's check is the other service's
         port = spec.healthcheck.port
         container["readinessProbe"] = {"tcpSocket": {"port": port}, "initialDelaySeconds": 5,
                                        "periodSeconds": 10, "timeoutSeconds": spec.healthcheck.timeout_s,

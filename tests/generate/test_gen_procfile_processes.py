@@ -47,7 +47,7 @@ def test_the_worker_builds_the_web_image_and_runs_its_own_command() -> None:
     assert worker["build"] == api["build"] == {"context": "./api", "dockerfile": "api.Dockerfile"}
     assert worker["command"] == ["celery", "-A", "app", "worker"]
     assert "command" not in api
-    assert "ports" not in worker and "healthcheck" not in worker and api["ports"] == ["8000:8000"]
+    assert "ports" not in worker and worker["healthcheck"] == {"disable": True} and api["ports"] == ["8000:8000"]
     assert worker["depends_on"] == {"db": {"condition": "service_started"}}
     errors = list(compose_validator().iter_errors(yaml.safe_load(render_compose(_entries()))))  # type: ignore[attr-defined]
     assert errors == []
