@@ -126,17 +126,71 @@ def _with_subdirectory(url: str, table: dict[str, Any]) -> str:
     return f"{url}#subdirectory={sub}" if isinstance(sub, str) and sub else url
 
 
-def _scope(marker: str | None, default_groups: frozenset[str]) -> tuple[Scope, str | None]:
-    """MAIN unless the marker asks for extras or dependency groups none of which is a default group."""
+_GROUP_VARS = frozenset({"extras", "dependency_groups", "extra"})
+
+#: a partly evaluated marker: decided (True / False) or the environment-only text left
+_Partial = bool | str
+
+
+def _default_install(marker: str, default_groups: frozenset[str]) -> _Partial:
+    """``marker`` with its extras and dependency-group tests decided for the default install (no extras,
+    the ``default-groups``), as the specification's installation steps set them; what is left tests only
+    the environment.  The text itself when packaging's parse has another shape than this reads."""
+    from packaging.markers import Marker
+
+    def clause(item: tuple[Any, Any, Any]) -> _Partial:
+        lhs, op, rhs = item
+        names = {type(x).__name__: str(x.value) for x in (lhs, rhs)}
+        var = next((str(x.value) for x in (lhs, rhs) if type(x).__name__ == "Variable"), "")
+        if var not in _GROUP_VARS:
+            return f"{lhs.serialize()} {op.serialize()} {rhs.serialize()}"
+        chosen = frozenset() if var != "dependency_groups" else default_groups
+        value = names.get("Value", "")
+        hit = value in chosen
+        return {"in": hit, "not in": not hit, "==": hit, "!=": not hit}.get(str(op.value), True)
+
+    def group(items: list[Any]) -> _Partial:
+        ors: list[list[_Partial]] = [[]]
+        for item in items:
+            if item == "or":
+                ors.append([])
+            elif item != "and":
+                ors[-1].append(group(item) if isinstance(item, list) else clause(item))
+        alternatives: list[str] = []
+        for terms in ors:
+            if any(t is False for t in terms):
+                continue
+            rest = [t for t in terms if isinstance(t, str)]
+            if not rest:
+                return True
+            alternatives.append(" and ".join(rest))
+        if not alternatives:
+            return False
+        return alternatives[0] if len(alternatives) == 1 else "(" + " or ".join(alternatives) + ")"
+
+    try:
+        parsed = Marker(marker)._markers
+        out = group(parsed)
+        return out if not isinstance(out, str) else str(Marker(out))
+    except Exception:  # packaging's private parse tree moved: keep the marker as written
+        return marker
+
+
+def _scope(marker: str | None, default_groups: frozenset[str]) -> tuple[Scope, str | None, str | None]:
+    """(scope, group, marker): MAIN with the environment part of the marker when the default install
+    takes the entry; else DEV or OPTIONAL, named after the first group or extra, the marker as written."""
     if not marker:
-        return Scope.MAIN, None
+        return Scope.MAIN, None, None
     names = [(m.group(2), m.group(3)) for m in _GROUP_CLAUSE.finditer(marker)]
-    if not names or any(kind == "dependency_groups" and n in default_groups for n, kind in names):
-        return Scope.MAIN, None
+    if not names:
+        return Scope.MAIN, None, marker
+    left = _default_install(marker, default_groups)
+    if left is not False:
+        return Scope.MAIN, None, None if left is True else left
     first = names[0][0]
     if all(dev_like(n) for n, _ in names):
-        return Scope.DEV, first
-    return Scope.OPTIONAL, first
+        return Scope.DEV, first, marker
+    return Scope.OPTIONAL, first, marker
 
 
 class _Reader:
@@ -209,7 +263,7 @@ class _Reader:
             if kind == "vcs":
                 vtype = table.get("type")
                 commit = table.get("commit-id")
-                if vtype not in _VCS_TYPES:
+                if not isinstance(vtype, str) or vtype not in _VCS_TYPES:
                     bad(f"type is {vtype!r}, not one of git, hg, svn, bzr")
                     return None, False, ()
                 if not isinstance(commit, str) or not commit:
@@ -405,7 +459,7 @@ def read_pylock(view: RepoView, path: str, facts: Facts) -> None:
         reader.specifier(reader.str_or_none(pkg, i, "requires-python"), i)
         reader.str_or_none(pkg, i, "index")
         url, editable, hashes = reader.source(pkg, i, name)
-        scope, group = _scope(marker, default_groups)
+        scope, group, marker = _scope(marker, default_groups)
         facts.locked.append(
             PackageReq(
                 Ecosystem.PYPI,

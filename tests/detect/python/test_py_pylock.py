@@ -202,6 +202,16 @@ marker = "'s3' in extras"
 [[packages]]
 name = "click"
 version = "8.1.7"
+
+[[packages]]
+name = "uvloop"
+version = "0.21.0"
+marker = "('default' in dependency_groups or 'dev' in dependency_groups) and sys_platform != 'win32'"
+
+[[packages]]
+name = "colorama"
+version = "0.4.6"
+marker = "'dev' in dependency_groups or sys_platform == 'win32'"
 """
     d = run({"pylock.toml": text})
     got = {p.name: (p.scope, p.group) for p in d.packages}
@@ -210,8 +220,18 @@ version = "8.1.7"
         "pytest": (Scope.DEV, "dev"),
         "boto3": (Scope.OPTIONAL, "s3"),
         "click": (Scope.MAIN, None),
+        "uvloop": (Scope.MAIN, None),
+        "colorama": (Scope.MAIN, None),
     }
-    assert {p.name: p.marker for p in d.packages}["pytest"] == '"dev" in dependency_groups'
+    # the default install decides the group and extra tests; what an image's pip sees tests the environment
+    assert {p.name: p.marker for p in d.packages} == {
+        "flask": None,
+        "pytest": '"dev" in dependency_groups',
+        "boto3": '"s3" in extras',
+        "click": None,
+        "uvloop": 'sys_platform != "win32"',
+        "colorama": 'sys_platform == "win32"',
+    }
 
 
 def test_one_lock_listing_a_package_twice_by_marker_is_no_disagreement() -> None:
@@ -514,3 +534,57 @@ def test_any_shape_gives_findings_never_an_internal_error(
     d = run({"pylock.toml": "\n".join(lines) + "\n"})
     assert not [f for f in d.findings if f.code == "python-detector-internal"], d.findings
     assert all(f.origin is not None and f.origin.path == "svc/pylock.toml" for f in d.findings)
+
+
+_atoms = st.sampled_from(
+    [
+        "'default' in dependency_groups",
+        "'dev' in dependency_groups",
+        "'dev' not in dependency_groups",
+        "'s3' in extras",
+        "'s3' not in extras",
+        "sys_platform == 'linux'",
+        "sys_platform == 'win32'",
+        "python_version < '3.10'",
+    ]
+)
+_markers = st.recursive(
+    _atoms,
+    lambda inner: st.tuples(inner, st.sampled_from([" and ", " or "]), inner, st.booleans()).map(
+        lambda t: f"({t[0]}{t[1]}{t[2]})" if t[3] else f"{t[0]}{t[1]}{t[2]}"
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_markers)
+def test_the_default_install_marker_agrees_with_packaging_in_lock_file_context(marker: str) -> None:
+    """What is left of a marker after the default install's groups and extras are decided holds exactly
+    where packaging's own lock-file evaluation (extras: none, dependency_groups: default-groups) holds."""
+    from packaging.markers import Marker
+
+    from matrixhell.detect.python.pylock import _default_install
+
+    left = _default_install(marker, frozenset({"default"}))
+    for platform in ("linux", "win32"):
+        for version in ("3.9", "3.12"):
+            env = {
+                "implementation_name": "cpython",
+                "implementation_version": f"{version}.0",
+                "os_name": "posix",
+                "platform_machine": "x86_64",
+                "platform_python_implementation": "CPython",
+                "platform_release": "",
+                "platform_system": "Linux",
+                "platform_version": "",
+                "python_full_version": f"{version}.0",
+                "python_version": version,
+                "sys_platform": platform,
+            }
+            full = dict(env, extras=frozenset(), dependency_groups=frozenset({"default"}))
+            expected = Marker(marker).evaluate(full, "lock_file")  # type: ignore[arg-type]
+            got = left if isinstance(left, bool) else Marker(left).evaluate(env)
+            assert got == expected, (marker, left, platform, version)
+            if isinstance(left, str):
+                assert "extras" not in left and "dependency_groups" not in left
