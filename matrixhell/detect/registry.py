@@ -37,7 +37,8 @@ DETECTORS: dict[str, str] = {
 #: name -> the detector's ``markers``, known without importing it (tests/detect keeps them equal)
 MARKERS: dict[str, tuple[str, ...]] = {
     "python": ("requirements*.txt", "*requirements*.txt", "requirements*.in", "pyproject.toml", "Pipfile",
-               "Pipfile.lock", "setup.py", "setup.cfg", "poetry.lock", "uv.lock", "pdm.lock", "runtime.txt"),
+               "Pipfile.lock", "setup.py", "setup.cfg", "poetry.lock", "uv.lock", "pdm.lock", "pylock.toml",
+               "pylock.*.toml", "runtime.txt"),
     "node": ("package.json",),
     "go": ("go.mod", "go.work"),
     "ruby": ("Gemfile", "gems.rb"),

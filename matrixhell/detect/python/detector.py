@@ -47,6 +47,8 @@ class PythonDetector:
         "poetry.lock",
         "uv.lock",
         "pdm.lock",
+        "pylock.toml",
+        "pylock.*.toml",
         "runtime.txt",
     )
 
