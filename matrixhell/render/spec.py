@@ -640,7 +640,7 @@ def _python(ctx: _Ctx) -> _Recipe:
     else:
         pkgs = sorted({p.name: p for p in _main_packages(ctx, Ecosystem.PYPI)
                        if p.url is None and not p.editable}.values(), key=lambda p: p.name)
-        lock = ctx.named("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock")
+        lock = ctx.named("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock", "pylock.toml", "pylock.*.toml")
         manifests = tuple(sorted(set(ctx.named("pyproject.toml", "Pipfile", "setup.cfg")) | set(lock)))
         if pkgs:
             install += _copy(manifests, "./", comment="dependency manifests first: this layer is rebuilt "
