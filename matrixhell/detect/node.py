@@ -10,6 +10,7 @@ workspace root that lists it as a member, where npm, yarn and pnpm write them.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import posixpath
 import re
 import shlex
@@ -136,6 +137,60 @@ def nvmrc_runtime(facts: Facts, text: str, path: str, source: str, precedence: i
             return
         facts.runtimes.append(RuntimeReq("node", spec, value, source, origin, precedence))
         return
+
+
+_ENTRY_FILES = ("server.js", "index.js", "app.js")
+#: dependencies whose apps listen on a port their entry file names
+_SERVERS = frozenset({"express", "fastify", "koa", "@hapi/hapi", "hapi", "restify", "polka"})
+_MAX_ENTRY = 1 << 20  # an entry file larger than this is generated or bundled code: not read for a port
+
+
+@functools.cache
+def _listen_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(a listen call's first argument or ``port:`` option, a port variable's assignment), compiled
+    on first use.  The argument: ``3000``, ``process.env.PORT || 3000`` (or ``??``), a name, or an
+    options object ``{ port: ... }`` (fastify, hapi)."""
+    env_default = r"(?:Number\(|parseInt\(|\+)?\s*process\.env\.PORT\s*\)?\s*(?:\|\||\?\?)\s*(\d{2,5})"
+    listen = re.compile(
+        r"(?:\.listen\s*\(\s*(?:\{[^}]*?\bport\s*:\s*)?|\b(?:server|Server)\s*\(\s*\{[^}]*?\bport\s*:\s*)"
+        rf"(?:(\d{{2,5}})\b|{env_default}|([A-Za-z_$][\w$]*)\b(?!\s*[.(]))"
+    )
+    assign = re.compile(rf"\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:(\d{{2,5}})\b|{env_default})")
+    return listen, assign
+
+
+def listen_port(text: str) -> tuple[int, int] | None:
+    """(port, 1-based line) of the first server listen call in JavaScript source that names a port:
+    ``app.listen(3000)``, ``app.listen(process.env.PORT || 3000)`` or ``?? 3000``,
+    ``const PORT = process.env.PORT || 3000`` then ``app.listen(PORT)``, ``fastify.listen({ port: 3000 })``,
+    ``Hapi.server({ port: 3000 })``.  None when none does (``listen(port)`` of a name never assigned)."""
+    if len(text) > _MAX_ENTRY:
+        return None
+    listen, assign = _listen_patterns()
+    names: dict[str, int] = {}
+    for m in assign.finditer(text):
+        names.setdefault(m.group(1), int(m.group(2) or m.group(3)))
+    for m in listen.finditer(text):
+        number = m.group(1) or m.group(2)
+        value = int(number) if number else names.get(m.group(3) or "")
+        if value is not None and 0 < value < 65536:
+            return value, text.count("\n", 0, m.start()) + 1
+    return None
+
+
+def _script_entry(script: str) -> str | None:
+    """The file a start script runs with node (``node server.js``, ``node --env-file=.env dist/main.js``)."""
+    try:
+        words = shlex.split(script)
+    except ValueError:
+        return None
+    for i, w in enumerate(words):
+        if posixpath.basename(w) in ("node", "nodemon", "tsx", "ts-node", "bun"):
+            rest = [x for x in words[i + 1 :] if not x.startswith("-")]
+            if rest and rest[0].endswith((".js", ".mjs", ".cjs", ".ts")):
+                return rest[0]
+            return None
+    return None
 
 
 def script_port(script: str) -> int | None:
@@ -446,16 +501,40 @@ class NodeDetector:
                 facts.ports[:] = [p for p in facts.ports if p.source is None]
                 if all(p.number != port for p in facts.ports):
                     facts.ports.append(Port(port, origin=origin))
+                return
+            self._listen_port(facts, ctx, _script_entry(scripts["start"]))
             return
         main = data.get("main")
         if isinstance(main, str) and main.strip():
             facts.start_commands.append(
                 StartCommand(doc.origin("main"), "package-json-main", argv=("node", main.strip()), precedence=45)
             )
+            self._listen_port(facts, ctx, main.strip())
             return
-        for entry in ("server.js", "index.js", "app.js"):
+        for entry in _ENTRY_FILES:
             if ctx.has(entry):
                 facts.start_commands.append(
                     StartCommand(Origin(ctx.path(entry)), "node-entry-file", argv=("node", entry), precedence=48)
                 )
+                self._listen_port(facts, ctx, entry)
                 return
+
+    def _listen_port(self, facts: Facts, ctx: DetectContext, entry: str | None) -> None:
+        """The port the entry file's server listens on (``app.listen(3000)``, ``process.env.PORT || 3000``),
+        read from that one file, for the servers a dependency names or ``http.createServer``."""
+        if entry is None and not (entry := next((e for e in _ENTRY_FILES if ctx.has(e)), None)):
+            return
+        path = posixpath.normpath(join(ctx.directory, entry.removeprefix("./")))
+        if path.startswith("../") or not ctx.view.is_file(path):
+            return
+        servers = {p.name for p in facts.packages if p.direct and p.scope is Scope.MAIN} & _SERVERS
+        text = read_text_or_note(facts, ctx.view, path)
+        if text is None or not (servers or "createServer" in text):
+            return
+        found = listen_port(text)
+        if found is None:
+            return
+        number, line = found
+        facts.ports[:] = [p for p in facts.ports if p.source is None]  # written: it outranks a default
+        if all(p.number != number for p in facts.ports):
+            facts.ports.append(Port(number, origin=Origin(path, line)))
