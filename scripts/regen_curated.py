@@ -468,6 +468,48 @@ def _v(
 
 
 _NOW = _v(_DEBIAN_NOW, _ALPINE_NOW, "trixie")
+RUST_IMAGES_AS_OF = "2026-12-01"
+
+
+#: Alpine releases and the day each came out (alpinelinux.org release notes)
+_ALPINE_RELEASED = {
+    "3.17": "2022-11-22",
+    "3.18": "2023-05-09",
+    "3.19": "2023-12-07",
+    "3.20": "2024-05-22",
+    "3.21": "2024-12-05",
+    "3.22": "2025-05-30",
+    "3.23": "2025-12-03",
+    "3.24": "2026-05-01",
+}
+
+
+def _rust_minors() -> dict[str, Any]:
+    """The releases of each rust:1.N tag, from 1.69 (the first with bookworm) to the newest stable on
+    RUST_IMAGES_AS_OF.  Stable 1.N ships 2015-05-14 + 42 * N days and is past its end when 1.(N+1)
+    ships.
+
+    rust-lang/docker-rust builds each stable release on the Debian suites its x.py lists then:
+    bookworm from 1.69 (bullseye and bookworm side by side), trixie only from 1.88 (mid-2025: a trixie
+    attempt for 1.72 in 2023 was withdrawn before publishing, official-images #15259), bullseye last seen
+    with 1.90; later bullseye tags are not listed since they could not be confirmed.  Alpine: the two
+    newest Alpine releases out on the release day, as x.py keeps them (derived, not read per tag)."""
+    epoch = dt.date(2015, 5, 14)
+    as_of = dt.date.fromisoformat(RUST_IMAGES_AS_OF)
+    newest = (as_of - epoch).days // 42
+    out: dict[str, Any] = {}
+    for n in range(69, newest + 1):
+        shipped = epoch + dt.timedelta(days=42 * n)
+        debian = (["trixie"] if n >= 88 else []) + ["bookworm"] + (["bullseye"] if n <= 90 else [])
+        alpine = sorted(
+            (a for a, d in _ALPINE_RELEASED.items() if dt.date.fromisoformat(d) <= shipped),
+            key=lambda a: tuple(int(x) for x in a.split(".")),
+        )[-2:][::-1]
+        ended = epoch + dt.timedelta(days=42 * (n + 1)) <= as_of
+        out[f"1.{n}"] = _v(debian, alpine, debian[0], eol=ended)
+    return out
+
+
 IMAGES: dict[str, Any] = {
     "python": {
         "runtime": "python",
@@ -565,7 +607,7 @@ IMAGES: dict[str, Any] = {
         "repositories": ["rust"],
         "suffix_style": "slim-codename",
         "full_has_compilers": True,
-        "versions": {"1": _NOW},
+        "versions": {"1": _NOW, **_rust_minors()},
         "any_minor": True,
         "latest": "1",
     },
@@ -889,7 +931,10 @@ def build_images(retrieved: str) -> dict[str, Any]:
             "as published in late 2025. A bare version tag (python:3.12) means the family's 'default' "
             "release of that version; '-alpine' without a number means the first alpine listed. Lines past "
             "their end of life keep the releases of their last published tags (python 3.7, node 14 and 16, "
-            "ruby 2.7, php 7.4) and are marked eol, as runtimes.json dates them.",
+            "ruby 2.7, php 7.4) and are marked eol, as runtimes.json dates them. Rust's pinned minors "
+            "(rust:1.N-slim-<release>) list the Debian suites rust-lang/docker-rust's x.py built each "
+            "release on: bookworm and bullseye from 1.69, trixie only from 1.88, bullseye through 1.90; "
+            "their Alpine tags are the two newest Alpine releases out on each release day.",
             retrieved,
         ),
         "ubuntu_codenames": UBUNTU_CODENAMES,

@@ -709,10 +709,27 @@ def build_profiles(services: Iterable[Service], kn: Knowledge, view: CatalogView
     return tuple(_profile(s, kn, images) for s in built)
 
 
+def _rolling_or_pinned(lines: tuple[str, ...], declared: VersionRange) -> tuple[str, ...]:
+    """A rolling line (rust's ``1``: whatever stable is newest) or the lines under it (``1.79``), never
+    both.  The rolling tag is the newest line under it, so it serves a range that admits that newest
+    line and it is dropped for one that does not: a pinned toolchain (``==1.79.*``) plans on its own
+    line, which the end-of-life preference may not trade for the rolling tag.  A range that admits the
+    newest keeps the rolling line alone, as before the table knew the minors."""
+    out = list(lines)
+    for line in lines:
+        under = [v for v in lines if v.startswith(f"{line}.")]
+        if not under:
+            continue
+        newest = max(under, key=lambda v: tuple(int(x) if x.isdigit() else -1 for x in v.split(".")))
+        drop = set(under) if declared.allows_line(newest) else {line}
+        out = [v for v in out if v not in drop]
+    return tuple(out)
+
+
 def _profile(service: Service, kn: Knowledge, images: CatalogView) -> Profile:
     runtime = _main_runtime(service)
     used, declared, disagreements = _agree(_runtime_sources(service, runtime))
-    all_lines = tuple(kn.runtime_versions.get(runtime, ())) if runtime else ()
+    all_lines = _rolling_or_pinned(tuple(kn.runtime_versions.get(runtime, ())) if runtime else (), declared)
     known = bool(all_lines)
     libc, libc_origin, libc_reason, from_image = _libc(service, kn)
     own = _own_place(images, from_image, runtime, declared)

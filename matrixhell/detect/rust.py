@@ -229,6 +229,7 @@ class RustDetector:
             path = join(d, "Cargo.toml")
             if d != ctx.directory and not ctx.view.is_file(path):
                 continue
+            doc: TomlDoc | None
             if d in listed:
                 # a workspace member's unreadable manifest is reported once, by the workspace (workspaces.py)
                 try:
