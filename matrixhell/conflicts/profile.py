@@ -77,7 +77,9 @@ Platform = tuple[str, str]  # (libc, MAJOR.MINOR): glibc 2.31 | musl 1.2
 Gap = tuple[str, str, str, Origin | None]  # (line, package, version, origin)
 
 _MANAGER_OF_DISTRO = {"debian": "apt", "ubuntu": "apt", "alpine": "apk"}
-_LIBC_OF_MANAGER = {"apt": "glibc", "apk": "musl"}
+# RPM-based distributions (Fedora, RHEL/UBI, openSUSE) are all glibc
+_LIBC_OF_MANAGER = {"apt": "glibc", "apk": "musl", "dnf": "glibc", "yum": "glibc", "microdnf": "glibc",
+                    "zypper": "glibc"}
 _DISTRO_RANK = {"debian": 0, "ubuntu": 1, "alpine": 2}
 
 

@@ -145,13 +145,14 @@ _LOCKS = {
     "pnpm-lock.yaml": ("package.json", "pnpm install"),
     "composer.lock": ("composer.json", "composer update --lock"),
     "Cargo.lock": ("Cargo.toml", "cargo update"),
+    "pylock.toml": ("pyproject.toml", "pip lock"),  # or whichever locker wrote it (uv export, pdm export)
 }
 
 
 def _lock_of(path: str) -> tuple[str, str] | None:
     """(manifest path, regenerate command) when ``path`` is a generated lock file."""
     directory, _, base = path.rpartition("/")
-    hit = _LOCKS.get(base)
+    hit = _LOCKS.get("pylock.toml" if base.startswith("pylock.") and base.endswith(".toml") else base)
     if hit is None:
         return None
     return (f"{directory}/{hit[0]}" if directory else hit[0]), hit[1]
