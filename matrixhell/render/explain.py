@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from matrixhell.conflicts.hints import split_clauses
 from matrixhell.model import Cause, Conflict, Environment, Plan, Severity, Target
 
 __all__ = [
@@ -181,22 +182,6 @@ def _hub_first(c: Conflict, hub: str) -> Conflict:
     return replace(c, subjects=(c.subjects[1], c.subjects[0]))
 
 
-def _split_hint(hint: str) -> list[str]:
-    """A hint's clauses: hints join them with "; " outside parentheses."""
-    parts: list[str] = []
-    depth, start = 0, 0
-    for i, ch in enumerate(hint):
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth = max(0, depth - 1)
-        elif ch == ";" and depth == 0 and hint.startswith("; ", i):
-            parts.append(hint[start:i])
-            start = i + 2
-    parts.append(hint[start:])
-    return [p.strip() for p in parts if p.strip()]
-
-
 def _origins(c: Conflict) -> tuple[str, ...]:
     return tuple(str(x.origin) for x in c.causes if x.subject == c.subjects[1] and x.origin is not None)
 
@@ -212,7 +197,7 @@ def _group_hints(group: tuple[Conflict, ...]) -> list[str]:
     place become one line."""
     clauses: list[str] = []
     for c in group:
-        for part in _split_hint(c.hint or ""):
+        for part in split_clauses(c.hint or ""):
             if part not in clauses:
                 clauses.append(part)
     names = {s for c in group for s in c.subjects}
