@@ -30,6 +30,7 @@ from . import _libc
 from .config import Config, Process, parse_config, parse_process
 from .errors import EXIT_CONFIG, EXIT_CONTAINER_FAILED, EXIT_STATE, EXIT_SYSTEM, EXIT_USAGE, RtError
 from .jsonio import JsonError, loads
+from .signals import SignalRelay
 from .state import State
 
 __all__ = ["Execed", "exec_in", "spawn_exec"]
@@ -41,8 +42,6 @@ _TIOCSPTLCK, _TIOCGPTN, _TIOCSCTTY = 0x40045431, 0x80045430, 0x540E
 # the others), mnt last (after it, the host's /proc and the cgroup files are out of reach)
 _NAMESPACES = (("user", 0x10000000), ("ipc", 0x08000000), ("uts", 0x04000000), ("net", 0x40000000),
                ("pid", 0x20000000), ("cgroup", 0x02000000), ("time", 0x00000080), ("mnt", 0x00020000))
-_FORWARD = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2,
-            signal.SIGWINCH, signal.SIGCONT)
 
 
 def _read_json(path: str, what: str) -> object:
@@ -255,20 +254,7 @@ def exec_in(root: str, cid: str, args: list[str], env: list[str] | None = None, 
     if detach and (tty or (isinstance(given, dict) and given.get("terminal"))):
         raise RtError("--tty", "a detached exec cannot relay a terminal", EXIT_USAGE)
     _libc.prctl(_PR_SET_CHILD_SUBREAPER, 1)
-    target: list[int] = []
-    pending: list[int] = []
-
-    def forward(signum: int, _frame: object) -> None:
-        if not target:
-            pending.append(signum)
-            return
-        try:  # noqa: SIM105 (contextlib costs start-up time)
-            os.kill(target[0], signum)
-        except ProcessLookupError:
-            pass
-
-    old = {} if detach else {s: signal.signal(s, forward) for s in _FORWARD}
-    try:
+    with SignalRelay(active=not detach) as signals:
         x = spawn_exec(root, cid, args, env, cwd, user, tty, given, process_file or "")
         if pid_file:
             from .lifecycle import _write_pid_file
@@ -276,9 +262,7 @@ def exec_in(root: str, cid: str, args: list[str], env: list[str] | None = None, 
             _write_pid_file(pid_file, x.pid)
         if detach:
             return 0
-        target.append(x.pid)
-        for signum in pending:
-            forward(signum, None)
+        signals.to(x.pid)
         try:
             if x.console is not None:
                 from .terminal import relay
@@ -294,9 +278,6 @@ def exec_in(root: str, cid: str, args: list[str], env: list[str] | None = None, 
             raise
         code = os.waitstatus_to_exitcode(wstatus)
         return 128 - code if code < 0 else code
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
 
 
 def _intermediate(st: State, nss: list[tuple[str, int, int]], p: Process, cfg: Config, prog: bytes | None,

@@ -10,6 +10,7 @@ import time
 from .config import load_bundle
 from .container import Launched, _t, destroy, poststop, spawn, wait_exec
 from .errors import EXIT_STATE, EXIT_USAGE, RtError
+from .signals import SignalRelay
 from .state import State, list_ids, validate_id
 
 __all__ = ["create", "delete", "kill", "list_states", "parse_signal", "run", "start", "state"]
@@ -156,8 +157,6 @@ def delete(root: str, cid: str, force: bool = False) -> None:
     _destroy_state(st)
 
 
-_FORWARD = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2,
-            signal.SIGWINCH, signal.SIGCONT)
 
 
 def run(root: str, cid: str, bundle: str, detach: bool = False, pid_file: str | None = None,
@@ -170,20 +169,7 @@ def run(root: str, cid: str, bundle: str, detach: bool = False, pid_file: str | 
     if detach and cfg.process is not None and cfg.process.terminal and not console_socket:
         raise RtError("process.terminal", "a detached terminal needs --console-socket", EXIT_USAGE)
     # Signals arriving while the container starts are held and delivered once it runs.
-    target: list[int] = []
-    pending: list[int] = []
-
-    def forward(signum: int, _frame: object) -> None:
-        if not target:
-            pending.append(signum)
-            return
-        try:  # noqa: SIM105 (contextlib costs start-up time)
-            os.kill(target[0], signum)
-        except ProcessLookupError:
-            pass
-
-    old = {} if detach else {s: signal.signal(s, forward) for s in _FORWARD}
-    try:
+    with SignalRelay(active=not detach) as signals:
         launched = spawn(cfg, cid, root, create=False, console_socket=console_socket if detach else None,
                          subreaper=not detach, one_shot=True)
         try:
@@ -199,13 +185,8 @@ def run(root: str, cid: str, bundle: str, detach: bool = False, pid_file: str | 
             if launched.console is not None:
                 os.close(launched.console)
             return 0
-        target.append(launched.pid)
-        for signum in pending:
-            forward(signum, None)
+        signals.to(launched.pid)
         return _foreground(launched)
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
 
 
 def _foreground(launched: Launched) -> int:
