@@ -959,28 +959,37 @@ def _apt_op(words: list[_Token]) -> _PkgOp | None:
     return _PkgOp("apt", op, tuple(out))
 
 
-def _apk_op(words: list[_Token]) -> _PkgOp | None:
+def _sub_and_operands(
+    words: list[_Token], arg_opts: frozenset[str] | set[str], kept: tuple[str, ...]
+) -> tuple[str | None, list[_Token], str | None]:
+    """``tool [options] SUB OPERAND...`` read as (SUB, the operands, the value of the option in ``kept``);
+    an option of ``arg_opts`` written without ``=`` takes the next word as its value."""
     sub: str | None = None
-    virtual: str | None = None
+    value: str | None = None
     names: list[_Token] = []
     i = 0
     while i < len(words):
         t = words[i].text
         if t.startswith("-"):
             key, eq, val = t.partition("=")
-            if key in ("-t", "--virtual"):
+            if key in kept:
                 if eq:
-                    virtual = val
+                    value = val
                 elif i + 1 < len(words):
-                    virtual = words[i + 1].text
+                    value = words[i + 1].text
                     i += 1
-            elif key in _APK_ARG_OPTS and not eq:
+            elif key in arg_opts and not eq:
                 i += 1
         elif sub is None:
             sub = t
         else:
             names.append(words[i])
         i += 1
+    return sub, names, value
+
+
+def _apk_op(words: list[_Token]) -> _PkgOp | None:
+    sub, names, virtual = _sub_and_operands(words, _APK_ARG_OPTS, ("-t", "--virtual"))
     if sub not in ("add", "del"):
         return None
     out = []
@@ -1070,27 +1079,8 @@ def _dnf_op(manager: str, words: list[_Token]) -> _PkgOp | None:
 
 def _zypper_op(words: list[_Token]) -> _PkgOp | None:
     """``zypper [global options] install|in [-t pattern] ...`` and ``remove|rm``."""
-    sub: str | None = None
-    kind = "package"
-    names: list[_Token] = []
-    i = 0
-    while i < len(words):
-        t = words[i].text
-        if t.startswith("-"):
-            key, eq, val = t.partition("=")
-            if key in ("-t", "--type"):
-                if eq:
-                    kind = val
-                elif i + 1 < len(words):
-                    kind = words[i + 1].text
-                    i += 1
-            elif key in _ZYPPER_ARG_OPTS and not eq:
-                i += 1
-        elif sub is None:
-            sub = t
-        else:
-            names.append(words[i])
-        i += 1
+    sub, names, given = _sub_and_operands(words, _ZYPPER_ARG_OPTS, ("-t", "--type"))
+    kind = given or "package"
     if sub in ("install", "in"):
         if kind != "package":
             return _PkgOp("zypper", "install", (), groups=tuple(_Token(f"{kind}:{n.text}", n.line) for n in names))
