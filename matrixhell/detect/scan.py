@@ -24,7 +24,7 @@ from matrixhell.detect.repotree import RepoTree
 from matrixhell.detect.repoview import RepoView, WalkProblem
 from matrixhell.errors import InputError
 from matrixhell.model import Detection, Finding, Origin, ScanResult, Service, ServiceKind, Severity, Skip
-from matrixhell.reporting import Reporter
+from matrixhell.reporting import RecordingReporter, Reporter
 
 if TYPE_CHECKING:
     from matrixhell.detect.discovery import Discovery, PlannedService, WorkspaceFn
@@ -641,7 +641,7 @@ def _scan_repo(
         for name, args in hit.events:
             getattr(rep, name)(*args)
         return hit.result
-    recorder = _RecordingReporter(rep, recording.events)
+    recorder = RecordingReporter(rep, recording.events)
     cached = CachedView(view, recorder, recording)
     # the outputs are read through the recording view: taking the marker out makes the entry a miss
     tree, outputs = _without_outputs(cached, tree)
@@ -651,30 +651,6 @@ def _scan_repo(
 
     store.store(key, recording, result, view, background=background_write_allowed(len(recording.reads)))
     return result
-
-
-class _RecordingReporter(Reporter):
-    """Passes every event on and keeps it, so a cached scan can report the same progress again."""
-
-    def __init__(self, inner: Reporter, events: list[tuple[str, tuple[object, ...]]]) -> None:
-        self._inner = inner
-        self._events = events
-
-    def service_found(self, name: str, path: str, discovered_by: str) -> None:
-        self._events.append(("service_found", (name, path, discovered_by)))
-        self._inner.service_found(name, path, discovered_by)
-
-    def directory_skipped(self, path: str, reason: str) -> None:
-        self._events.append(("directory_skipped", (path, reason)))
-        self._inner.directory_skipped(path, reason)
-
-    def file_read(self, path: str) -> None:
-        self._events.append(("file_read", (path,)))
-        self._inner.file_read(path)
-
-    def step(self, message: str) -> None:
-        self._events.append(("step", (message,)))
-        self._inner.step(message)
 
 
 def _scan_cache(view: RepoView, detectors: Sequence[Detector] | None, cache: bool | None) -> ScanCache | None:

@@ -16,7 +16,7 @@ import matrixhell.detect.scan as scan_mod
 import matrixhell.scancache as cache_mod
 from matrixhell.detect.repoview import FsRepoView
 from matrixhell.model import ScanResult
-from matrixhell.reporting import Reporter
+from matrixhell.reporting import RecordingReporter, Reporter
 
 _FILES = {
     ".gitignore": "*.log\n",
@@ -29,23 +29,6 @@ _FILES = {
     "services/worker/go.mod": "module example.com/worker\n\ngo 1.22\n",
     "services/web/node_modules/x/package.json": "{}",
 }
-
-
-class _Events(Reporter):
-    def __init__(self) -> None:
-        self.events: list[tuple[str, tuple[object, ...]]] = []
-
-    def service_found(self, name: str, path: str, discovered_by: str) -> None:
-        self.events.append(("service_found", (name, path, discovered_by)))
-
-    def directory_skipped(self, path: str, reason: str) -> None:
-        self.events.append(("directory_skipped", (path, reason)))
-
-    def file_read(self, path: str) -> None:
-        self.events.append(("file_read", (path,)))
-
-    def step(self, message: str) -> None:
-        self.events.append(("step", (message,)))
 
 
 @pytest.fixture
@@ -89,7 +72,7 @@ def _rewrite_keeping_times(path: Path, text: str) -> None:
 
 
 def test_a_hit_gives_the_same_result_and_the_same_events(repo: Path, fresh_scans: list[int]) -> None:
-    cold_events, warm_events = _Events(), _Events()
+    cold_events, warm_events = RecordingReporter(), RecordingReporter()
     cold = _scan(repo, cold_events)
     warm = _scan(repo, warm_events)
     assert len(fresh_scans) == 1

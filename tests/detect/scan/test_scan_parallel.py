@@ -13,26 +13,9 @@ import pytest
 import matrixhell.detect.scan as scan_mod
 from matrixhell.detect.repoview import FsRepoView, MemoryRepoView
 from matrixhell.model import ScanResult
-from matrixhell.reporting import Reporter
+from matrixhell.reporting import RecordingReporter
 
 REPOS = Path(__file__).resolve().parents[3] / "fixtures" / "repos"
-
-
-class _Events(Reporter):
-    def __init__(self) -> None:
-        self.events: list[tuple[str, tuple[object, ...]]] = []
-
-    def service_found(self, name: str, path: str, discovered_by: str) -> None:
-        self.events.append(("service_found", (name, path, discovered_by)))
-
-    def directory_skipped(self, path: str, reason: str) -> None:
-        self.events.append(("directory_skipped", (path, reason)))
-
-    def file_read(self, path: str) -> None:
-        self.events.append(("file_read", (path,)))
-
-    def step(self, message: str) -> None:
-        self.events.append(("step", (message,)))
 
 
 @pytest.fixture
@@ -55,7 +38,7 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def _scan(root: Path, *, jobs: str) -> tuple[ScanResult, list[tuple[str, tuple[object, ...]]]]:
-    events = _Events()
+    events = RecordingReporter()
     old = os.environ.get("MATRIXHELL_JOBS")
     os.environ["MATRIXHELL_JOBS"] = jobs
     try:
@@ -122,7 +105,7 @@ def test_a_cold_parallel_scan_stores_what_a_serial_one_would(
     _monorepo(tmp_path / "repo", 30)
     monkeypatch.setenv("MATRIXHELL_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("MATRIXHELL_NO_CACHE", raising=False)
-    events, again = _Events(), _Events()
+    events, again = RecordingReporter(), RecordingReporter()
     cold = scan_mod.scan_repo(FsRepoView(tmp_path / "repo"), reporter=events)
     assert forks
     warm = scan_mod.scan_repo(FsRepoView(tmp_path / "repo"), reporter=again)
